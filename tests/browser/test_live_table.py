@@ -1,0 +1,33 @@
+"""The member table in a real browser: live updates without a reload, text stays text."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import edit_member
+
+pytestmark = [pytest.mark.cluster, pytest.mark.browser]
+
+
+def test_the_table_updates_live_without_a_reload(cluster, dashboard, page, restore_description):
+    name = restore_description
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(dashboard.url + "/")
+    row = page.locator(f"#member-{name}")
+    expect(row).to_contain_text("ONLINE")
+    page.evaluate("window.loadedOnce = true")  # gone if the page reloads
+
+    edit_member(cluster, name, description="<b>live</b> from the CLI")
+
+    expect(row).to_contain_text("<b>live</b> from the CLI", timeout=5000)
+    assert page.evaluate("window.loadedOnce") is True
+    assert page.locator(f"#member-{name} b").count() == 0  # shown as text, not markup
+    assert not errors, errors
+
+
+def test_the_member_page_shows_state_and_updates_live(cluster, dashboard, page, restore_description):
+    name = restore_description
+    page.goto(dashboard.url + f"/members/{name}")
+    expect(page.locator("#member-detail")).to_contain_text("Uptime")
+    edit_member(cluster, name, description="seen on the member page")
+    expect(page.locator("#member-detail")).to_contain_text("seen on the member page", timeout=5000)

@@ -1,0 +1,65 @@
+"""Live updates: one watcher, fanned out over SSE to every page."""
+
+import re
+import time
+
+import pytest
+
+from tests.conftest import edit_member
+from tests.sse import Stream
+
+pytestmark = pytest.mark.cluster
+
+
+def upstream_requests(dashboard) -> int:
+    text = dashboard.get("/metrics").text
+    return sum(int(n) for n in re.findall(r"^incus_webui_upstream_requests_total\{.*\} (\d+)$", text, re.M))
+
+
+def test_a_change_made_with_the_incus_cli_reaches_an_open_stream(cluster, dashboard, restore_description):
+    name = restore_description
+    with Stream(dashboard.url + "/stream?topic=members") as stream:
+        stream.wait_for(lambda f: f.event == "members", timeout=5)  # the initial refresh
+        started = time.monotonic()
+        edit_member(cluster, name, description="changed from the CLI")
+        frame = stream.wait_for(lambda f: f.event == f"member-{name}", timeout=5)
+        assert time.monotonic() - started < 3
+    assert "changed from the CLI" in frame.data
+    assert frame.data.lstrip().startswith(f'<tr id="member-{name}"')  # the row, not the page
+
+
+def test_a_reconnecting_stream_gets_what_it_missed(dashboard):
+    """A browser that was away (Last-Event-ID older than the snapshot) gets the whole table."""
+    with Stream(dashboard.url + "/stream?topic=members", headers={"Last-Event-ID": "1"}) as stream:
+        stream.wait_for(lambda f: f.event == "members", timeout=5)
+    assert [f.event for f in stream.seen][:2] == ["banner", "members"]
+    assert int(stream.seen[0].id) > 1
+
+
+def test_the_member_page_stream_carries_that_member_only(cluster, dashboard, restore_description):
+    name = restore_description
+    with Stream(dashboard.url + f"/stream?topic=member:{name}") as stream:
+        edit_member(cluster, name, description="for the member page")
+        frame = stream.wait_for(lambda f: "for the member page" in f.data, timeout=5)
+    assert frame.event == f"member-{name}-detail"
+    assert all(not f.event.startswith("member-member1") for f in stream.seen)
+
+
+def test_browsers_cost_incus_nothing(dashboard):
+    """Pages and streams are served from the snapshot: a burst of 50 page loads and 20 open
+    streams adds no request to Incus beyond the watcher's own resync."""
+    streams = [Stream(dashboard.url + "/stream?topic=members") for _ in range(20)]
+    try:
+        before = upstream_requests(dashboard)
+        started = time.monotonic()
+        for _ in range(25):
+            dashboard.get("/")
+            dashboard.get("/members/member1")
+        elapsed = time.monotonic() - started
+        added = upstream_requests(dashboard) - before
+    finally:
+        for stream in streams:
+            stream.close()
+    # The watcher alone sends a handful per second (poll every 1 s, state every 2 s in tests).
+    assert added <= 10 * (elapsed + 1)
+    assert added < 50

@@ -1,0 +1,85 @@
+import asyncio
+
+from webui.incus.models import Member
+from webui.live.hub import MEMBERS, Hub, member_topic
+from webui.live.snapshot import ClusterSnapshot
+
+
+def make_hub(queue_size: int = 4) -> tuple[Hub, list[str]]:
+    rendered: list[str] = []
+
+    def render(template: str, context: dict[str, object]) -> str:
+        rendered.append(template)
+        return f"<p>{template}</p>"
+
+    return Hub(render, queue_size), rendered
+
+
+def cluster(version: int, description: str = "") -> ClusterSnapshot:
+    return ClusterSnapshot(
+        version=version,
+        members=(Member(server_name="m1", description=description), Member(server_name="m2")),
+        reachable=True,
+    )
+
+
+def drain(queue: asyncio.Queue) -> list:
+    items = []
+    while not queue.empty():
+        items.append(queue.get_nowait())
+    return items
+
+
+async def test_a_change_is_rendered_once_for_any_number_of_subscribers():
+    hub, rendered = make_hub(queue_size=100)
+    subscribers = [hub.subscribe([MEMBERS]) for _ in range(50)]
+    hub.update(cluster(1))
+    drain_all = [drain(s.queue) for s in subscribers]
+    rendered.clear()
+    hub.update(cluster(2, description="new"))
+    assert rendered == ["members/_row.html", "members/_detail.html"]
+    frames = [drain(s.queue) for s in subscribers]
+    assert all(f == frames[0] for f in frames)
+    assert b"event: member-m1" in frames[0][0]
+    assert b"id: 2" in frames[0][0]
+    assert drain_all[0]  # the first snapshot drew the table
+
+
+async def test_subscribers_get_only_their_topics():
+    hub, _ = make_hub()
+    table = hub.subscribe([MEMBERS])
+    page = hub.subscribe([member_topic("m2")])
+    hub.update(cluster(1))
+    drain(table.queue), drain(page.queue)
+    hub.update(cluster(2, description="changed"))
+    assert len(drain(table.queue)) == 1
+    assert drain(page.queue) == []
+
+
+async def test_a_client_that_stops_reading_is_dropped_without_blocking_others():
+    hub, _ = make_hub(queue_size=2)
+    slow = hub.subscribe([MEMBERS])
+    fast = hub.subscribe([MEMBERS])
+    for version in range(1, 6):
+        hub.update(cluster(version, description=str(version)))
+        drain(fast.queue)
+    assert slow not in hub.subscribers
+    assert fast in hub.subscribers
+    assert drain(slow.queue) == [None]  # its stream ends; the browser reconnects
+    assert hub.dropped == 1
+
+
+async def test_refresh_sends_everything_a_page_shows():
+    hub, _ = make_hub()
+    hub.update(cluster(1))
+    frames = hub.refresh([MEMBERS])
+    events = [f.splitlines()[1] for f in frames]
+    assert events == [b"event: banner", b"event: members"]
+
+
+async def test_close_ends_every_stream():
+    hub, _ = make_hub()
+    subscriber = hub.subscribe([MEMBERS])
+    hub.close()
+    assert drain(subscriber.queue) == [None]
+    assert not hub.subscribers

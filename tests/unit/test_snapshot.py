@@ -1,0 +1,68 @@
+from webui.incus.models import Instance, Member, MemberState, SysInfo
+from webui.live.snapshot import ClusterSnapshot, diff
+
+
+def member(name: str, **fields: object) -> Member:
+    return Member(server_name=name, status="Online", **fields)
+
+
+def snapshot(*members: Member, **fields: object) -> ClusterSnapshot:
+    return ClusterSnapshot(members=members, reachable=True, **fields)
+
+
+def test_identical_snapshots_have_no_changes():
+    a = snapshot(member("m1"), member("m2"))
+    assert not diff(a, a.evolve())
+
+
+def test_a_changed_member_changes_only_its_row():
+    old = snapshot(member("m1"), member("m2"))
+    new = snapshot(member("m1", description="hello"), member("m2"))
+    changes = diff(old, new)
+    assert changes.rows == {"m1"}
+    assert changes.details == {"m1"}
+    assert not changes.membership and not changes.status
+
+
+def test_state_and_instances_change_the_member_page_not_the_row():
+    old = snapshot(member("m1"))
+    new = snapshot(
+        member("m1"),
+        states={"m1": MemberState(sysinfo=SysInfo(uptime=5))},
+        instances=(Instance(name="c1", location="m1"),),
+    )
+    changes = diff(old, new)
+    assert changes.rows == set()
+    assert changes.details == {"m1"}
+
+
+def test_added_and_removed_members_change_membership():
+    old = snapshot(member("m1"), member("m2"))
+    new = snapshot(member("m1"), member("m3"))
+    changes = diff(old, new)
+    assert changes.membership
+    assert changes.details == {"m2", "m3"}
+
+
+def test_losing_incus_changes_the_banner():
+    old = snapshot(member("m1"))
+    new = old.evolve(reachable=False, error="Incus is unreachable")
+    assert diff(old, new).status
+
+
+def test_the_member_in_use_is_part_of_its_row():
+    old = snapshot(member("m1"), member("m2"), server_name="m1")
+    new = snapshot(member("m1"), member("m2"), server_name="m2")
+    changes = diff(old, new)
+    assert changes.rows == {"m1", "m2"}
+    assert changes.status
+
+
+def test_leader_and_instances_on():
+    s = snapshot(
+        member("m1", roles=["database"]),
+        member("m2", roles=["database-leader", "database"]),
+        instances=(Instance(name="a", location="m1"), Instance(name="b", location="m2")),
+    )
+    assert s.leader == "m2"
+    assert [i.name for i in s.instances_on("m1")] == ["a"]

@@ -1,0 +1,91 @@
+"""IncusClient: one typed method per Incus endpoint the dashboard uses."""
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import websockets
+
+from webui.incus.errors import IncusError, IncusUnreachable
+from webui.incus.models import Event, Instance, Member, MemberState, Operation
+from webui.incus.transport import Connection, Transport
+
+
+def _raise_for_error(response: httpx.Response) -> dict[str, Any]:
+    """Return the reply's envelope, or raise IncusError with Incus's own message."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise IncusError(response.status_code, response.text.strip() or response.reason_phrase)
+    if body.get("type") == "error" or response.status_code >= 400:
+        raise IncusError(
+            response.status_code,
+            str(body.get("error") or response.reason_phrase),
+            body.get("error_code"),
+        )
+    return body
+
+
+class IncusClient:
+    def __init__(self, connection: Connection) -> None:
+        self.transport = Transport(connection)
+
+    async def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send a request and return the reply's `metadata`."""
+        response = await self.transport.request(method, path, **kwargs)
+        return _raise_for_error(response).get("metadata")
+
+    async def server(self) -> dict[str, Any]:
+        """`GET /1.0`: the member answering, its version and the API extensions."""
+        return dict(await self.request("GET", "/1.0"))
+
+    async def members(self) -> list[Member]:
+        data = await self.request("GET", "/1.0/cluster/members", params={"recursion": "1"})
+        members = [Member.model_validate(m) for m in data or []]
+        self.transport.learn(m.url for m in members)
+        return members
+
+    async def member(self, name: str) -> Member:
+        return Member.model_validate(await self.request("GET", f"/1.0/cluster/members/{name}"))
+
+    async def member_state(self, name: str, timeout: float | None = None) -> MemberState:
+        data = await self.request(
+            "GET", f"/1.0/cluster/members/{name}/state", timeout=timeout, failover=False
+        )
+        return MemberState.model_validate(data)
+
+    async def member_cpus(self, name: str, timeout: float | None = None) -> int:
+        """Logical CPUs of a member, as `incus cluster info` shows them (from its resources)."""
+        data = await self.request(
+            "GET", "/1.0/resources", params={"target": name}, timeout=timeout, failover=False
+        )
+        return int((data.get("cpu") or {}).get("total", 0))
+
+    async def instances(self) -> list[Instance]:
+        data = await self.request(
+            "GET", "/1.0/instances", params={"recursion": "1", "all-projects": "true"}
+        )
+        return [Instance.model_validate(i) for i in data or []]
+
+    async def operations(self) -> list[Operation]:
+        data = await self.request(
+            "GET", "/1.0/operations", params={"recursion": "1", "all-projects": "true"}
+        )
+        return [Operation.model_validate(op) for ops in (data or {}).values() for op in ops or []]
+
+    async def events(self, types: str = "lifecycle,operation") -> AsyncIterator[Event]:
+        """Stream `/1.0/events` from the whole cluster (every member relays the others')."""
+        ws = await self.transport.websocket(f"/1.0/events?type={types}&all-projects=true")
+        try:
+            async for message in ws:
+                yield Event.model_validate(json.loads(message))
+        except websockets.ConnectionClosed as exc:
+            raise IncusUnreachable(f"event stream closed: {exc}") from exc
+        finally:
+            await ws.close()
+
+    async def aclose(self) -> None:
+        await self.transport.aclose()

@@ -1,0 +1,104 @@
+"""Typed views of the Incus objects the dashboard uses (`shared/api/*.go` in Incus)."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    # Incus adds fields over time; keep what we don't know so the JSON API passes it through.
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Member(_Model):
+    """`ClusterMember`: one row of `incus cluster list`."""
+
+    server_name: str
+    url: str = ""
+    database: bool = False
+    status: str = ""
+    message: str = ""
+    architecture: str = ""
+    roles: list[str] = Field(default_factory=list)
+    failure_domain: str = ""
+    description: str = ""
+    config: dict[str, str] = Field(default_factory=dict)
+    groups: list[str] = Field(default_factory=list)
+
+    @property
+    def is_leader(self) -> bool:
+        return "database-leader" in self.roles
+
+
+class SysInfo(_Model):
+    uptime: int = 0
+    load_averages: list[float] = Field(default_factory=list)
+    total_ram: int = 0
+    free_ram: int = 0
+    shared_ram: int = 0
+    buffered_ram: int = 0
+    total_swap: int = 0
+    free_swap: int = 0
+    processes: int = 0
+
+
+class Usage(_Model):
+    used: int = 0
+    total: int = 0
+
+
+class PoolState(_Model):
+    space: Usage = Usage()
+    inodes: Usage = Usage()
+
+
+class MemberState(_Model):
+    """`ClusterMemberState`: what `incus cluster info` shows."""
+
+    sysinfo: SysInfo = SysInfo()
+    storage_pools: dict[str, PoolState] = Field(default_factory=dict)
+
+
+class Instance(_Model):
+    name: str
+    project: str = "default"
+    location: str = ""
+    status: str = ""
+    type: str = "container"
+    description: str = ""
+    config: dict[str, str] = Field(default_factory=dict)
+
+
+class Operation(_Model):
+    id: str
+    description: str = ""
+    status: str = ""
+    status_code: int = 0
+    err: str = ""
+    may_cancel: bool = False
+    location: str = ""
+    metadata: dict[str, Any] | None = None
+    resources: dict[str, list[str]] | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+class Requestor(_Model):
+    username: str = ""
+    protocol: str = ""
+    address: str = ""
+
+
+class Event(_Model):
+    """An item of `/1.0/events`; `metadata` is a lifecycle record or an Operation."""
+
+    type: str
+    timestamp: datetime | None = None
+    location: str = ""
+    project: str = ""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def action(self) -> str:
+        return str(self.metadata.get("action", "")) if self.type == "lifecycle" else ""

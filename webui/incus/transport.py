@@ -1,0 +1,180 @@
+"""How requests reach Incus: the local unix socket, or HTTPS with a pinned cluster certificate.
+
+Over HTTPS the transport keeps a list of member addresses, the configured ones first and then
+those the cluster itself reports, and moves to the next one when the member in use stops
+answering. Every member serves the same cluster certificate, so one pin covers them all.
+"""
+
+import logging
+import ssl
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import websockets
+from websockets.asyncio.client import ClientConnection
+
+from webui.incus.errors import IncusUnreachable
+
+log = logging.getLogger(__name__)
+
+# A frozen member still accepts TCP connections (the kernel does), so only timeouts tell.
+CONNECT_TIMEOUT = 3.0
+READ_TIMEOUT = 10.0
+
+
+@dataclass
+class Connection:
+    """Where and how to reach Incus."""
+
+    addresses: list[str] = field(default_factory=list)  # https://host:port, tried in order
+    socket: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    server_cert: Path | None = None  # the pinned cluster certificate
+
+    def describe(self) -> str:
+        return f"unix:{self.socket}" if self.socket else ", ".join(self.addresses)
+
+
+def pinned_ssl_context(connection: Connection) -> ssl.SSLContext:
+    """Trust exactly the cluster certificate (Incus certificates are self-signed) and
+    present the dashboard's client certificate. Member URLs are IP addresses the
+    certificate does not name, so the pin, not the host name, is what is checked.
+    Without a pinned certificate, the system's CAs and the host name are checked."""
+    if connection.server_cert is None:
+        # A cluster certificate signed by a public CA: the usual checks, host name included.
+        context = ssl.create_default_context()
+    else:
+        context = ssl.create_default_context(cafile=str(connection.server_cert))
+        context.check_hostname = False
+        context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
+    context.minimum_version = ssl.TLSVersion.TLSv1_3  # Incus requires TLS 1.3
+    if connection.client_cert and connection.client_key:
+        context.load_cert_chain(str(connection.client_cert), str(connection.client_key))
+    return context
+
+
+class Transport:
+    """One pooled HTTP client for the whole process, with failover across members."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        timeout = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
+        self.requests_sent: Counter[str] = Counter()  # by HTTP method, for /metrics
+        if connection.socket:
+            self._ssl = None
+            self._http = httpx.AsyncClient(
+                transport=httpx.AsyncHTTPTransport(uds=str(connection.socket)),
+                base_url="http://incus",
+                timeout=timeout,
+            )
+            self.candidates = ["http://incus"]
+        else:
+            if not connection.addresses:
+                raise ValueError("no Incus address configured")
+            self._ssl = pinned_ssl_context(connection)
+            self._http = httpx.AsyncClient(verify=self._ssl, timeout=timeout)
+            self.candidates = [a.rstrip("/") for a in connection.addresses]
+        self.current = self.candidates[0]
+
+    @property
+    def is_unix(self) -> bool:
+        return self._ssl is None
+
+    def learn(self, urls: Iterable[str]) -> None:
+        """Add member URLs the cluster reports, so failover works from one configured address."""
+        if self.is_unix:
+            return
+        for url in urls:
+            url = url.rstrip("/")
+            if url and url not in self.candidates:
+                self.candidates.append(url)
+
+    def _order(self) -> list[str]:
+        """The member in use first, then the others in their known order."""
+        return [self.current] + [c for c in self.candidates if c != self.current]
+
+    def _failed(self, base: str, error: Exception) -> None:
+        log.warning("Incus at %s did not answer (%s); trying another member", base, error)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+        failover: bool = True,
+    ) -> httpx.Response:
+        # Retrying elsewhere is safe when the request never reached Incus (connect errors),
+        # and for reads; a write that may have been received is not sent twice. A request
+        # Incus forwards to another member (`?target=`, member state) can time out because
+        # that member is down while ours is fine: failover=False keeps it from moving us.
+        errors: list[str] = []
+        for base in self._order():
+            try:
+                self.requests_sent[method] += 1
+                response = await self._http.request(
+                    method,
+                    base + path,
+                    params=params,
+                    json=json,
+                    headers=headers,
+                    timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                )
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                errors.append(f"{base}: {exc or type(exc).__name__}")
+                self._failed(base, exc)
+                continue
+            except httpx.TransportError as exc:
+                if method != "GET" or not failover:
+                    raise IncusUnreachable(f"{base} stopped answering: {exc or type(exc).__name__}") from exc
+                errors.append(f"{base}: {exc or type(exc).__name__}")
+                self._failed(base, exc)
+                continue
+            if base != self.current:
+                log.warning("now talking to Incus at %s", base)
+                self.current = base
+            return response
+        raise IncusUnreachable("Incus is unreachable: " + "; ".join(errors))
+
+    async def websocket(self, path: str) -> ClientConnection:
+        """Open a WebSocket (for /1.0/events) on the member in use, failing over like request()."""
+        errors: list[str] = []
+        for base in self._order():
+            try:
+                if self.is_unix:
+                    assert self.connection.socket is not None
+                    ws = await websockets.unix_connect(
+                        str(self.connection.socket),
+                        uri="ws://incus" + path,
+                        open_timeout=CONNECT_TIMEOUT,
+                        ping_interval=5,
+                        ping_timeout=5,
+                        max_size=None,
+                    )
+                else:
+                    ws = await websockets.connect(
+                        "wss://" + base.removeprefix("https://") + path,
+                        ssl=self._ssl,
+                        open_timeout=CONNECT_TIMEOUT,
+                        ping_interval=5,
+                        ping_timeout=5,
+                        max_size=None,
+                    )
+            except (OSError, TimeoutError, websockets.InvalidHandshake) as exc:
+                errors.append(f"{base}: {exc or type(exc).__name__}")
+                self._failed(base, exc)
+                continue
+            self.current = base
+            return ws
+        raise IncusUnreachable("Incus is unreachable: " + "; ".join(errors))
+
+    async def aclose(self) -> None:
+        await self._http.aclose()

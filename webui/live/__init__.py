@@ -1,0 +1,1 @@
+"""Live state: one watcher per process, an immutable snapshot, one hub fanning out to browsers."""

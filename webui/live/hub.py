@@ -1,0 +1,127 @@
+"""The Hub: renders what changed once, and fans the same bytes out to every browser.
+
+Each subscriber (one SSE stream, one page) has a bounded queue. A browser that stops reading
+is dropped when its queue is full, without slowing the others; its EventSource reconnects
+and gets a full refresh.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from sse_starlette import ServerSentEvent
+
+from webui.live.snapshot import Changes, ClusterSnapshot, diff
+
+log = logging.getLogger(__name__)
+
+EVERYONE = "*"
+MEMBERS = "members"
+
+
+def member_topic(name: str) -> str:
+    return f"member:{name}"
+
+
+# (template, context) -> html; the hub does not know where templates live.
+Render = Callable[[str, dict[str, object]], str]
+
+
+@dataclass(frozen=True)
+class Message:
+    topic: str
+    data: bytes  # one encoded SSE frame, identical for every subscriber
+
+
+class Subscriber:
+    def __init__(self, topics: Iterable[str], size: int) -> None:
+        self.topics = frozenset(topics) | {EVERYONE}
+        # None in the queue ends the stream (dropped, or the server is shutting down).
+        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(size)
+
+
+class Hub:
+    def __init__(self, render: Render, queue_size: int = 64) -> None:
+        self.render = render
+        self.queue_size = queue_size
+        self.snapshot = ClusterSnapshot()
+        self.subscribers: set[Subscriber] = set()
+        self.dropped = 0
+        self.frames_published = 0
+
+    def subscribe(self, topics: Iterable[str]) -> Subscriber:
+        subscriber = Subscriber(topics, self.queue_size)
+        self.subscribers.add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        self.subscribers.discard(subscriber)
+
+    def update(self, snapshot: ClusterSnapshot) -> None:
+        """Take a new snapshot and publish what it changed."""
+        changes = diff(self.snapshot, snapshot)
+        self.snapshot = snapshot
+        if changes:
+            self.publish(self.frames(snapshot, changes))
+
+    def refresh(self, topics: Iterable[str]) -> list[bytes]:
+        """Everything a page shows, for a stream that may have missed updates."""
+        snapshot = self.snapshot
+        names = frozenset(m.server_name for m in snapshot.members)
+        everything = Changes(rows=names, details=names, membership=True, status=True)
+        wanted = set(topics) | {EVERYONE}
+        return [m.data for m in self.frames(snapshot, everything) if m.topic in wanted]
+
+    def frames(self, snapshot: ClusterSnapshot, changes: Changes) -> list[Message]:
+        version = str(snapshot.version)
+
+        def frame(topic: str, event: str, template: str, **context: object) -> Message:
+            html = self.render(template, {"snapshot": snapshot, **context})
+            # Multi-line data is fine in SSE; each line becomes its own `data:` field.
+            return Message(topic, ServerSentEvent(html, event=event, id=version).encode())
+
+        frames = []
+        if changes.status:
+            frames.append(frame(EVERYONE, "banner", "_banner.html"))
+        if changes.membership:
+            frames.append(frame(MEMBERS, "members", "members/_rows.html"))
+        elif changes.rows:
+            for name in sorted(changes.rows):
+                if (member := snapshot.member(name)) is not None:
+                    frames.append(frame(MEMBERS, f"member-{name}", "members/_row.html", member=member))
+        for name in sorted(changes.details):
+            frames.append(
+                frame(
+                    member_topic(name),
+                    f"member-{name}-detail",
+                    "members/_detail.html",
+                    name=name,
+                    member=snapshot.member(name),
+                )
+            )
+        return frames
+
+    def publish(self, messages: list[Message]) -> None:
+        for message in messages:
+            self.frames_published += 1
+            for subscriber in list(self.subscribers):
+                if message.topic not in subscriber.topics:
+                    continue
+                try:
+                    subscriber.queue.put_nowait(message.data)
+                except asyncio.QueueFull:
+                    log.info("dropping an SSE client that stopped reading")
+                    self.dropped += 1
+                    self._end(subscriber)
+
+    def _end(self, subscriber: Subscriber) -> None:
+        self.unsubscribe(subscriber)
+        while not subscriber.queue.empty():
+            subscriber.queue.get_nowait()
+        subscriber.queue.put_nowait(None)
+
+    def close(self) -> None:
+        """End every stream, so the server can shut down with browsers connected."""
+        for subscriber in list(self.subscribers):
+            self._end(subscriber)

@@ -1,0 +1,152 @@
+"""The one Watcher of a dashboard process: the only reader of cluster state from Incus.
+
+It listens to `/1.0/events` (lifecycle and operation events from every member, relayed by
+the member we talk to) and resyncs the member list and instances right after each event and
+every poll_interval anyway: a member going offline emits no event, and Incus drops listeners
+that fall 1,000 events behind. Member state (uptime, load, memory, pools) is refreshed every
+state_interval. However many browsers are open, Incus sees this one reader.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from webui.incus.client import IncusClient
+from webui.incus.errors import IncusError
+from webui.incus.models import Event, Member, MemberState
+from webui.live.hub import Hub
+from webui.live.snapshot import now
+
+log = logging.getLogger(__name__)
+
+STATE_TIMEOUT = 5.0  # a frozen member must not hold up the others' state
+EventHandler = Callable[[Event], Awaitable[None]]
+
+
+class Watcher:
+    def __init__(
+        self,
+        client: IncusClient,
+        hub: Hub,
+        poll_interval: float = 3.0,
+        state_interval: float = 10.0,
+        on_event: list[EventHandler] | None = None,
+    ) -> None:
+        self.client = client
+        self.hub = hub
+        self.poll_interval = poll_interval
+        self.state_interval = state_interval
+        self.on_event = on_event or []
+        self._wake = asyncio.Event()
+        self._server_endpoint = ""  # the endpoint server_name was read from
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self) -> None:
+        self._tasks = [
+            asyncio.create_task(self._poll_loop(), name="watcher-poll"),
+            asyncio.create_task(self._state_loop(), name="watcher-state"),
+            asyncio.create_task(self._event_loop(), name="watcher-events"),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def wake(self) -> None:
+        """Resync now (after an event, or an action the dashboard took)."""
+        self._wake.set()
+
+    async def resync(self) -> None:
+        try:
+            members = await self.client.members()
+            instances = await self.client.instances()
+            endpoint = self.client.transport.current
+            server_name = self.hub.snapshot.server_name
+            if endpoint != self._server_endpoint or not server_name:
+                server = await self.client.server()
+                server_name = str(server.get("environment", {}).get("server_name", ""))
+                self._server_endpoint = endpoint
+        except IncusError as exc:
+            snapshot = self.hub.snapshot
+            if snapshot.reachable or snapshot.error != exc.message:
+                log.warning("cluster state not refreshed: %s", exc.message)
+            self.hub.update(snapshot.evolve(reachable=False, error=exc.message))
+            return
+        # Read the snapshot only now: the state loop may have published one meanwhile.
+        snapshot = self.hub.snapshot
+        names = {m.server_name for m in members}
+        self.hub.update(
+            snapshot.evolve(
+                members=tuple(sorted(members, key=lambda m: m.server_name)),
+                instances=tuple(sorted(instances, key=lambda i: (i.project, i.name))),
+                states={k: v for k, v in snapshot.states.items() if k in names},
+                server_name=server_name,
+                endpoint=endpoint,
+                reachable=True,
+                error="",
+                updated_at=now(),
+            )
+        )
+
+    async def refresh_states(self) -> None:
+        online = [m for m in self.hub.snapshot.members if m.status != "Offline"]
+        results = await asyncio.gather(*(self._member_state(m) for m in online))
+        snapshot = self.hub.snapshot
+        states, cpus = dict(snapshot.states), dict(snapshot.cpus)
+        for member, (state, cpu) in zip(online, results):
+            if state is not None:
+                states[member.server_name] = state
+            if cpu:
+                cpus[member.server_name] = cpu
+        self.hub.update(snapshot.evolve(states=states, cpus=cpus))
+
+    async def _member_state(self, member: Member) -> tuple[MemberState | None, int]:
+        name = member.server_name
+        try:
+            state = await self.client.member_state(name, timeout=STATE_TIMEOUT)
+            cpus = self.hub.snapshot.cpus.get(name) or await self.client.member_cpus(
+                name, timeout=STATE_TIMEOUT
+            )
+        except IncusError as exc:
+            log.info("no state for member %s: %s", name, exc.message)
+            return None, 0
+        return state, cpus
+
+    async def _poll_loop(self) -> None:
+        while True:
+            self._wake.clear()
+            await self.resync()
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval)
+                await asyncio.sleep(0.05)  # let a burst of events coalesce into one resync
+            except TimeoutError:
+                pass
+
+    async def _state_loop(self) -> None:
+        while True:
+            if self.hub.snapshot.reachable:
+                await self.refresh_states()
+                await asyncio.sleep(self.state_interval)
+            else:
+                await asyncio.sleep(self.poll_interval)
+
+    async def _event_loop(self) -> None:
+        backoff = 1.0
+        while True:
+            try:
+                async for event in self.client.events():
+                    backoff = 1.0
+                    await self._handle(event)
+            except IncusError as exc:
+                log.info("event stream lost: %s", exc.message)
+            # The stream ended or failed: resync at once, since events may have been missed.
+            self.wake()
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 10.0)
+
+    async def _handle(self, event: Event) -> None:
+        if event.type == "lifecycle":
+            self.wake()
+        for handler in self.on_event:
+            await handler(event)

@@ -1,0 +1,17 @@
+"""Cluster history: lifecycle events Incus reported, including those made with the CLI."""
+
+import asyncio
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from webui.history import recent
+from webui.routes.deps import EngineDep, render_page
+
+router = APIRouter()
+
+
+@router.get("/history", response_class=HTMLResponse, name="history")
+async def history(request: Request, engine: EngineDep) -> HTMLResponse:
+    events = await asyncio.to_thread(recent, engine)
+    return render_page(request, "history/index.html", [], events=events)

@@ -1,0 +1,24 @@
+"""Member pages: the table of `incus cluster list`, and one member's `show` and `info`."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from webui.live.hub import MEMBERS, member_topic
+from webui.routes.deps import HubDep, render_page
+
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse, name="members")
+async def members(request: Request) -> HTMLResponse:
+    return render_page(request, "members/index.html", [MEMBERS])
+
+
+@router.get("/members/{name}", response_class=HTMLResponse, name="member")
+async def member(request: Request, name: str, hub: HubDep) -> HTMLResponse:
+    member = hub.snapshot.member(name)
+    # An unknown name is a 404, but the page still streams: the member may be joining.
+    status = 404 if member is None and hub.snapshot.reachable else 200
+    return render_page(
+        request, "members/detail.html", [member_topic(name)], status, name=name, member=member
+    )

@@ -1,0 +1,77 @@
+"""The one Settings object, read once at startup from flags, `INCUS_WEBUI_*` variables
+and an optional TOML file (`--config`, or `INCUS_WEBUI_CONFIG`)."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from webui.incus.remotes import config_dir, default_socket, load_remote
+from webui.incus.transport import Connection
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="INCUS_WEBUI_", extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # How to reach Incus, first match wins: a CLI remote, addresses, a socket, the local socket.
+    remote: str | None = None
+    incus_conf: Path | None = None  # the incus CLI's configuration folder for `remote`
+    addresses: list[str] = []
+    socket: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    server_cert: Path | None = None
+    database_url: str = "sqlite:///incus-webui.db"
+    # The watcher's resync: member list and instances every poll_interval seconds (a member
+    # going offline emits no event), member state (uptime, load, memory) every state_interval.
+    poll_interval: float = 3.0
+    state_interval: float = 10.0
+    # SSE: per-client queue bound (a client that falls this far behind is dropped),
+    # heartbeat so idle proxies keep the stream open, and how long a send may block.
+    queue_size: int = 64
+    heartbeat: float = 15.0
+    send_timeout: float = 30.0
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: tuple[PydanticBaseSettingsSource, ...] = (init_settings, env_settings)
+        config_file = os.environ.get("INCUS_WEBUI_CONFIG")
+        if config_file:
+            sources += (TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)),)
+        return sources
+
+    @classmethod
+    def load(cls, config_file: Path | None = None, **overrides: Any) -> "Settings":
+        """Settings from flags (overrides) over environment over the config file."""
+        if config_file is not None:
+            os.environ["INCUS_WEBUI_CONFIG"] = str(config_file)
+        return cls(**{k: v for k, v in overrides.items() if v is not None})
+
+    def connection(self) -> Connection:
+        """Where Incus is; ValueError with a sentence an admin can act on when nowhere."""
+        if self.remote:
+            return load_remote(self.remote, self.incus_conf or config_dir())
+        if self.addresses:
+            return Connection(
+                addresses=self.addresses,
+                client_cert=self.client_cert,
+                client_key=self.client_key,
+                server_cert=self.server_cert,
+            )
+        socket = self.socket or default_socket()
+        if socket is None:
+            raise ValueError(
+                "no Incus to talk to: no local socket at /var/lib/incus/unix.socket; "
+                "use --remote NAME, or set INCUS_WEBUI_ADDRESSES with certificates"
+            )
+        return Connection(socket=socket)

@@ -1,0 +1,28 @@
+// Relative ages ("12s ago") for <time data-age>, updated every second in the browser:
+// the server sends a timestamp once, never a tick per client.
+(function () {
+  "use strict";
+
+  function ago(seconds) {
+    if (seconds < 60) return Math.max(0, Math.round(seconds)) + "s ago";
+    if (seconds < 3600) return Math.floor(seconds / 60) + "m " + Math.round(seconds % 60) + "s ago";
+    return Math.floor(seconds / 3600) + "h " + Math.floor((seconds % 3600) / 60) + "m ago";
+  }
+
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll("time[data-age]").forEach(function (el) {
+      var at = Date.parse(el.getAttribute("datetime"));
+      if (!isNaN(at)) el.textContent = ago((now - at) / 1000);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", tick);
+  document.addEventListener("htmx:afterSwap", tick);
+  document.addEventListener("htmx:sseMessage", tick);
+  window.setInterval(tick, 1000);
+
+  // The stream itself is a liveness signal: when it drops, say so at once.
+  document.addEventListener("htmx:sseError", function () { document.body.classList.add("stream-lost"); });
+  document.addEventListener("htmx:sseOpen", function () { document.body.classList.remove("stream-lost"); });
+})();
