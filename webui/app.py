@@ -11,11 +11,13 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from webui import __version__, db, filters
+from webui.csrf import CSRFMiddleware
 from webui.history import recorder
 from webui.incus.client import IncusClient
 from webui.live.hub import Hub
 from webui.live.watcher import Watcher
-from webui.routes import api, health, history, members, stream
+from webui.member_actions import available_actions
+from webui.routes import api, health, history, member_actions, members, stream
 from webui.routes.errors import install_error_handlers
 from webui.settings import Settings
 
@@ -30,6 +32,7 @@ def make_templates(app: FastAPI) -> Jinja2Templates:
         return app.url_path_for(route, **params)
 
     templates.env.globals["url"] = url
+    templates.env.globals["available_actions"] = available_actions
     return templates
 
 
@@ -71,7 +74,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="incus-webui", version=__version__, lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (members, history, stream, api, health):
+    for module in (members, member_actions, history, stream, api, health):
         app.include_router(module.router)
     install_error_handlers(app)
+    app.add_middleware(CSRFMiddleware)
     return app

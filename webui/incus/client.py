@@ -2,10 +2,12 @@
 
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import websockets
+from websockets.asyncio.client import ClientConnection
 
 from webui.incus.errors import IncusError, IncusUnreachable
 from webui.incus.models import Event, Instance, Member, MemberState, Operation
@@ -51,6 +53,32 @@ class IncusClient:
     async def member(self, name: str) -> Member:
         return Member.model_validate(await self.request("GET", f"/1.0/cluster/members/{name}"))
 
+    async def member_with_etag(self, name: str) -> tuple[Member, str]:
+        """The member and its ETag, for a PUT that must not overwrite someone else's change."""
+        response = await self.transport.request("GET", f"/1.0/cluster/members/{name}")
+        member = Member.model_validate(_raise_for_error(response).get("metadata"))
+        return member, response.headers.get("ETag", "")
+
+    async def update_member(self, name: str, body: dict[str, Any], etag: str = "") -> None:
+        """PUT the whole member: Incus's PATCH is a PUT in disguise (empty groups or a missing
+        `database` role are refused, an omitted description is cleared)."""
+        headers = {"If-Match": etag} if etag else None
+        await self.request("PUT", f"/1.0/cluster/members/{name}", json=body, headers=headers)
+
+    async def change_member_state(self, name: str, action: str, mode: str = "") -> Operation:
+        """Evacuate or restore: a long operation, answered at once with 202."""
+        body = {"action": action, "mode": mode} if mode else {"action": action}
+        data = await self.request("POST", f"/1.0/cluster/members/{name}/state", json=body)
+        return Operation.model_validate(data)
+
+    async def remove_member(self, name: str, force: bool = False) -> None:
+        """Synchronous and slow on Incus's side (it is redirected to the leader)."""
+        params = {"force": "1"} if force else None
+        await self.request("DELETE", f"/1.0/cluster/members/{name}", params=params, timeout=120)
+
+    async def operation(self, operation_id: str) -> Operation:
+        return Operation.model_validate(await self.request("GET", f"/1.0/operations/{operation_id}"))
+
     async def member_state(self, name: str, timeout: float | None = None) -> MemberState:
         data = await self.request(
             "GET", f"/1.0/cluster/members/{name}/state", timeout=timeout, failover=False
@@ -76,16 +104,25 @@ class IncusClient:
         )
         return [Operation.model_validate(op) for ops in (data or {}).values() for op in ops or []]
 
-    async def events(self, types: str = "lifecycle,operation") -> AsyncIterator[Event]:
-        """Stream `/1.0/events` from the whole cluster (every member relays the others')."""
+    @asynccontextmanager
+    async def events(self, types: str = "lifecycle,operation") -> AsyncIterator[AsyncIterator[Event]]:
+        """Subscribe to `/1.0/events` of the whole cluster (every member relays the others').
+
+        A context manager, so the caller can catch up (list operations) once subscribed,
+        without missing what happens in between."""
         ws = await self.transport.websocket(f"/1.0/events?type={types}&all-projects=true")
+        try:
+            yield self._read_events(ws)
+        finally:
+            await ws.close()
+
+    @staticmethod
+    async def _read_events(ws: ClientConnection) -> AsyncIterator[Event]:
         try:
             async for message in ws:
                 yield Event.model_validate(json.loads(message))
         except websockets.ConnectionClosed as exc:
             raise IncusUnreachable(f"event stream closed: {exc}") from exc
-        finally:
-            await ws.close()
 
     async def aclose(self) -> None:
         await self.transport.aclose()

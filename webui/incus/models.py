@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class _Model(BaseModel):
     # Incus adds fields over time; keep what we don't know so the JSON API passes it through.
-    model_config = ConfigDict(extra="allow", frozen=True)
+    model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True, serialize_by_alias=True)
 
 
 class Member(_Model):
@@ -68,10 +68,13 @@ class Instance(_Model):
     type: str = "container"
     description: str = ""
     config: dict[str, str] = Field(default_factory=dict)
+    expanded_config: dict[str, str] = Field(default_factory=dict)
+    expanded_devices: dict[str, dict[str, str]] = Field(default_factory=dict)
 
 
 class Operation(_Model):
     id: str
+    class_: str = Field("", alias="class")  # task, websocket or token
     description: str = ""
     status: str = ""
     status_code: int = 0
@@ -82,6 +85,20 @@ class Operation(_Model):
     resources: dict[str, list[str]] | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("Success", "Failure", "Cancelled")
+
+    @property
+    def progress(self) -> str:
+        """What Incus says it is doing now (evacuation and migration progress metadata)."""
+        meta = self.metadata or {}
+        for key in ("evacuation_progress", "progress", "fs_progress", "create_instance_from_image_unpack_progress"):
+            value = meta.get(key)
+            if value:
+                return value if isinstance(value, str) else str(value)
+        return ""
 
 
 class Requestor(_Model):

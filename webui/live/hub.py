@@ -49,6 +49,7 @@ class Hub:
         self.subscribers: set[Subscriber] = set()
         self.dropped = 0
         self.frames_published = 0
+        self._everything: tuple[int, list[Message]] = (-1, [])
 
     def subscribe(self, topics: Iterable[str]) -> Subscriber:
         subscriber = Subscriber(topics, self.queue_size)
@@ -66,12 +67,16 @@ class Hub:
             self.publish(self.frames(snapshot, changes))
 
     def refresh(self, topics: Iterable[str]) -> list[bytes]:
-        """Everything a page shows, for a stream that may have missed updates."""
+        """Everything a page shows, for a stream that may have missed updates. Rendered once
+        per snapshot version, however many browsers reconnect."""
         snapshot = self.snapshot
-        names = frozenset(m.server_name for m in snapshot.members)
-        everything = Changes(rows=names, details=names, membership=True, status=True)
+        if self._everything[0] != snapshot.version or not self._everything[1]:
+            names = frozenset(m.server_name for m in snapshot.members)
+            operations = frozenset(op.id for op in snapshot.operations)
+            everything = Changes(names, names, membership=True, status=True, operations=operations)
+            self._everything = (snapshot.version, self.frames(snapshot, everything))
         wanted = set(topics) | {EVERYONE}
-        return [m.data for m in self.frames(snapshot, everything) if m.topic in wanted]
+        return [m.data for m in self._everything[1] if m.topic in wanted]
 
     def frames(self, snapshot: ClusterSnapshot, changes: Changes) -> list[Message]:
         version = str(snapshot.version)
@@ -84,6 +89,13 @@ class Hub:
         frames = []
         if changes.status:
             frames.append(frame(EVERYONE, "banner", "_banner.html"))
+        if changes.operations or changes.membership:  # membership: a full redraw, as on refresh
+            frames.append(frame(EVERYONE, "operations", "operations/_list.html"))
+            for operation_id in sorted(changes.operations):
+                if (operation := snapshot.operation(operation_id)) is not None:
+                    frames.append(
+                        frame(EVERYONE, f"operation-{operation_id}", "operations/_operation.html", operation=operation)
+                    )
         if changes.membership:
             frames.append(frame(MEMBERS, "members", "members/_rows.html"))
         elif changes.rows:

@@ -1,13 +1,35 @@
 """What the dashboard knows of the cluster at one moment; pages render from it, never from Incus."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timedelta
 
-from webui.incus.models import Instance, Member, MemberState
+from webui.incus.models import Instance, Member, MemberState, Operation
+
+# How long a finished operation's outcome stays on screen after Incus has forgotten it.
+KEEP_FINISHED = timedelta(minutes=15)
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
+
+
+def merge_operations(
+    known: Iterable[Operation], incoming: Iterable[Operation], at: datetime | None = None
+) -> tuple[Operation, ...]:
+    """Known operations updated with incoming ones (newer wins), without join tokens (they
+    are not work), and without outcomes older than KEEP_FINISHED; oldest first."""
+    at = at or now()
+    merged = {op.id: op for op in known}
+    for op in incoming:
+        if op.class_ != "token":
+            merged[op.id] = op
+    kept = [
+        op
+        for op in merged.values()
+        if not (op.finished and op.updated_at and at - op.updated_at > KEEP_FINISHED)
+    ]
+    return tuple(sorted(kept, key=lambda op: (op.created_at or at, op.id)))
 
 
 @dataclass(frozen=True)
@@ -17,6 +39,8 @@ class ClusterSnapshot:
     states: dict[str, MemberState] = field(default_factory=dict)
     cpus: dict[str, int] = field(default_factory=dict)
     instances: tuple[Instance, ...] = ()
+    # Running operations, and finished ones for a while: Incus forgets them after ~5 s.
+    operations: tuple[Operation, ...] = ()
     server_name: str = ""  # the member the dashboard is talking to
     endpoint: str = ""  # and its address
     reachable: bool = False
@@ -33,6 +57,12 @@ class ClusterSnapshot:
     def instances_on(self, name: str) -> list[Instance]:
         return [i for i in self.instances if i.location == name]
 
+    def operations_on(self, name: str) -> list[Operation]:
+        return [op for op in self.operations if op.location == name]
+
+    def operation(self, operation_id: str) -> Operation | None:
+        return next((op for op in self.operations if op.id == operation_id), None)
+
     def evolve(self, **changes: object) -> "ClusterSnapshot":
         return replace(self, version=self.version + 1, **changes)  # type: ignore[arg-type]
 
@@ -43,23 +73,29 @@ class Changes:
     details: frozenset[str]  # members whose page changed (state, instances); removed ones too
     membership: bool  # members added or removed: the table is redrawn whole
     status: bool  # reachability, or the member in use, changed: the banner is redrawn
+    operations: frozenset[str] = frozenset()  # operations that started, moved on or ended
 
     def __bool__(self) -> bool:
-        return bool(self.details) or self.membership or self.status
+        return bool(self.details) or self.membership or self.status or bool(self.operations)
 
 
 def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
     def row(s: ClusterSnapshot, name: str) -> tuple[object, ...]:
-        return (s.member(name), s.server_name == name)
+        running = tuple(op.description for op in s.operations_on(name) if not op.finished)
+        return (s.member(name), s.server_name == name, running)
 
     def detail(s: ClusterSnapshot, name: str) -> tuple[object, ...]:
-        return (s.states.get(name), s.cpus.get(name), tuple(s.instances_on(name)))
+        return (s.states.get(name), s.cpus.get(name), tuple(s.instances_on(name)), tuple(s.operations_on(name)))
 
     old_names = [m.server_name for m in old.members]
     new_names = [m.server_name for m in new.members]
     rows = {n for n in set(old_names) | set(new_names) if row(old, n) != row(new, n)}
     details = rows | {n for n in new_names if detail(old, n) != detail(new, n)}
+    old_ops = {op.id: op for op in old.operations}
+    new_ops = {op.id: op for op in new.operations}
+    operations = {i for i in old_ops.keys() | new_ops.keys() if old_ops.get(i) != new_ops.get(i)}
     return Changes(
+        operations=frozenset(operations),
         rows=frozenset(rows),
         details=frozenset(details),
         membership=old_names != new_names,

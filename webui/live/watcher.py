@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 
 from webui.incus.client import IncusClient
 from webui.incus.errors import IncusError
-from webui.incus.models import Event, Member, MemberState
+from webui.incus.models import Event, Member, MemberState, Operation
 from webui.live.hub import Hub
-from webui.live.snapshot import now
+from webui.live.snapshot import merge_operations, now
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ class Watcher:
                 members=tuple(sorted(members, key=lambda m: m.server_name)),
                 instances=tuple(sorted(instances, key=lambda i: (i.project, i.name))),
                 states={k: v for k, v in snapshot.states.items() if k in names},
+                operations=merge_operations(snapshot.operations, ()),
                 server_name=server_name,
                 endpoint=endpoint,
                 reachable=True,
@@ -94,7 +95,7 @@ class Watcher:
         results = await asyncio.gather(*(self._member_state(m) for m in online))
         snapshot = self.hub.snapshot
         states, cpus = dict(snapshot.states), dict(snapshot.cpus)
-        for member, (state, cpu) in zip(online, results):
+        for member, (state, cpu) in zip(online, results, strict=True):
             if state is not None:
                 states[member.server_name] = state
             if cpu:
@@ -135,9 +136,13 @@ class Watcher:
         backoff = 1.0
         while True:
             try:
-                async for event in self.client.events():
+                async with self.client.events() as events:
+                    # Subscribed: now catch up on operations started while we were away
+                    # (a dashboard restart in the middle of an evacuation finds it again).
+                    await self.sync_operations()
                     backoff = 1.0
-                    await self._handle(event)
+                    async for event in events:
+                        await self._handle(event)
             except IncusError as exc:
                 log.info("event stream lost: %s", exc.message)
             # The stream ended or failed: resync at once, since events may have been missed.
@@ -145,8 +150,22 @@ class Watcher:
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 10.0)
 
+    async def sync_operations(self) -> None:
+        running = await self.client.operations()
+        self.track(*running)
+
+    def track(self, *operations: Operation) -> None:
+        """Record operations as Incus reports them; finished ones stay a while with their outcome."""
+        snapshot = self.hub.snapshot
+        self.hub.update(snapshot.evolve(operations=merge_operations(snapshot.operations, operations)))
+
     async def _handle(self, event: Event) -> None:
         if event.type == "lifecycle":
             self.wake()
+        elif event.type == "operation":
+            operation = Operation.model_validate(event.metadata)
+            self.track(operation)
+            if operation.finished:
+                self.wake()  # an evacuation or migration moved instances
         for handler in self.on_event:
             await handler(event)

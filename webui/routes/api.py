@@ -1,13 +1,15 @@
 """The JSON API: Incus's own paths and reply shapes under /api/v1, served from the snapshot."""
 
-from typing import Annotated, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
 
 from webui.incus.errors import IncusError
-from webui.incus.models import Member, MemberState
-from webui.routes.deps import HubDep
+from webui.incus.models import Member, MemberState, Operation
+from webui.member_actions import check_allowed, editable
+from webui.routes.deps import HubDep, IncusDep, WatcherDep
 
 router = APIRouter(prefix="/api/v1", tags=["cluster"])
 
@@ -34,7 +36,50 @@ class Error(BaseModel):
     error_code: int
 
 
-ERRORS = {404: {"model": Error}, 503: {"model": Error}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Error}, 404: {"model": Error}, 409: {"model": Error}, 412: {"model": Error}, 503: {"model": Error}
+}
+
+
+class Async(BaseModel):
+    """Incus's reply to a request that started an operation (HTTP 202)."""
+
+    type: Literal["async"] = "async"
+    status: str = "Operation created"
+    status_code: int = 100
+    operation: str
+    metadata: Operation
+
+
+class MemberStatePost(BaseModel):
+    """`ClusterMemberStatePost`."""
+
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["evacuate", "restore"]
+    mode: str = ""
+
+
+class MemberPut(BaseModel):
+    """`ClusterMemberPut`: every writable field, as Incus's PUT wants them."""
+
+    model_config = ConfigDict(extra="forbid")
+    roles: list[str] = []
+    failure_domain: str = "default"
+    description: str = ""
+    config: dict[str, str] = {}
+    groups: list[str] = ["default"]
+
+
+class MemberPatch(BaseModel):
+    """Any writable fields; the others keep their current values (unlike Incus's own PATCH,
+    which clears an omitted description and refuses omitted groups)."""
+
+    model_config = ConfigDict(extra="forbid")
+    roles: list[str] | None = None
+    failure_domain: str | None = None
+    description: str | None = None
+    config: dict[str, str] | None = None
+    groups: list[str] | None = None
 
 
 def _member(hub: HubDep, name: str) -> Member:
@@ -72,3 +117,78 @@ async def get_member_state(hub: HubDep, name: str) -> Sync[MemberState]:
         # What Incus answers for a member it cannot forward to.
         raise IncusError(503, f'Cluster member "{member.server_name}" is offline')
     return Sync[MemberState](metadata=state)
+
+
+@router.post(
+    "/cluster/members/{name}/state", status_code=202, response_model=Async, responses=ERRORS
+)
+async def change_member_state(
+    hub: HubDep, client: IncusDep, watcher: WatcherDep, name: str, body: MemberStatePost
+) -> JSONResponse:
+    """`incus cluster evacuate|restore NAME`: answers with the operation, like Incus.
+
+    Follow it at `/api/v1/operations/{id}`; its outcome stays there after Incus forgets it."""
+    check_allowed(hub.snapshot, name, body.action)
+    operation = await client.change_member_state(name, body.action, body.mode)
+    watcher.track(operation)
+    url = router.url_path_for("get_operation", operation_id=operation.id)
+    reply = Async(operation=url, metadata=operation)
+    return JSONResponse(reply.model_dump(mode="json"), 202, headers={"Location": url})
+
+
+@router.put("/cluster/members/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
+async def put_member(
+    hub: HubDep, client: IncusDep, watcher: WatcherDep, name: str, body: MemberPut,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Sync[dict[str, Any]]:
+    """`incus cluster edit NAME`: every writable field; `If-Match` guards against lost updates."""
+    check_allowed(hub.snapshot, name, "edit")
+    await client.update_member(name, body.model_dump(), if_match or "")
+    watcher.wake()
+    return Sync[dict[str, Any]](metadata={})
+
+
+@router.patch("/cluster/members/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
+async def patch_member(
+    hub: HubDep, client: IncusDep, watcher: WatcherDep, name: str, body: MemberPatch,
+    if_match: Annotated[str | None, Header()] = None,
+) -> Sync[dict[str, Any]]:
+    """Change some fields (e.g. `{"roles": [...]}`); `config` keys are merged as Incus does."""
+    check_allowed(hub.snapshot, name, "edit")
+    member, etag = await client.member_with_etag(name)
+    fields = editable(member)
+    changes = body.model_dump(exclude_none=True)
+    if "config" in changes:
+        changes["config"] = {**member.config, **changes["config"]}
+    await client.update_member(name, {**fields, **changes}, if_match or etag)
+    watcher.wake()
+    return Sync[dict[str, Any]](metadata={})
+
+
+@router.delete("/cluster/members/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
+async def delete_member(
+    hub: HubDep, client: IncusDep, watcher: WatcherDep, name: str,
+    force: Annotated[int, Query(ge=0, le=1)] = 0,
+) -> Sync[dict[str, Any]]:
+    """`incus cluster remove NAME [--force]`: synchronous, so success is the real outcome."""
+    check_allowed(hub.snapshot, name, "force-remove" if force else "remove")
+    await client.remove_member(name, force=bool(force))
+    watcher.wake()
+    return Sync[dict[str, Any]](metadata={})
+
+
+@router.get("/operations", response_model=Sync[dict[str, list[Operation]]], tags=["operations"])
+async def list_operations(hub: HubDep) -> Sync[dict[str, list[Operation]]]:
+    """Running operations, and finished ones for a while after Incus forgot them."""
+    grouped: dict[str, list[Operation]] = {}
+    for operation in hub.snapshot.operations:
+        grouped.setdefault(operation.status.lower(), []).append(operation)
+    return Sync[dict[str, list[Operation]]](metadata=grouped)
+
+
+@router.get(
+    "/operations/{operation_id}", response_model=Sync[Operation], responses=ERRORS, tags=["operations"]
+)
+async def get_operation(hub: HubDep, client: IncusDep, operation_id: str) -> Sync[Operation]:
+    operation = hub.snapshot.operation(operation_id) or await client.operation(operation_id)
+    return Sync[Operation](metadata=operation)

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from webui.incus.client import IncusClient
 from webui.live.hub import Hub
+from webui.live.watcher import Watcher
 from webui.settings import Settings
 
 
@@ -25,6 +26,7 @@ IncusDep = Annotated[IncusClient, _state("client")]
 SettingsDep = Annotated[Settings, _state("settings")]
 EngineDep = Annotated[Engine, _state("engine")]
 TemplatesDep = Annotated[Jinja2Templates, _state("templates")]
+WatcherDep = Annotated[Watcher, _state("watcher")]
 
 
 def render_page(
@@ -42,6 +44,6 @@ def render_page(
     return templates.TemplateResponse(
         request,
         template,
-        {"snapshot": snapshot, "stream_url": stream_url, **context},
+        {"snapshot": snapshot, "stream_url": stream_url, "csrf_token": request.state.csrf_token, **context},
         status_code=status_code,
     )

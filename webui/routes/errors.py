@@ -5,6 +5,7 @@ Under /api/ the reply is Incus's error envelope; elsewhere an HTML page."""
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from webui.incus.errors import IncusError
@@ -13,11 +14,13 @@ from webui.incus.errors import IncusError
 def _reply(request: Request, status: int, message: str) -> Response:
     if request.url.path.startswith("/api/"):
         return JSONResponse({"type": "error", "error": message, "error_code": status}, status)
-    templates = getattr(request.state, "templates", None)
+    templates: Jinja2Templates | None = getattr(request.state, "templates", None)
     if templates is None:
         return HTMLResponse(f"<h1>{status}</h1>", status)
+    # An htmx request swaps the reply into a dialog or a cell: a fragment, not a page.
+    template = "_error.html" if request.headers.get("HX-Request") else "error.html"
     return templates.TemplateResponse(
-        request, "error.html", {"status": status, "message": message}, status_code=status
+        request, template, {"status": status, "message": message}, status_code=status
     )
 
 

@@ -17,21 +17,22 @@ MAX_TOPICS = 8
 async def stream(
     hub: HubDep,
     settings: SettingsDep,
-    topic: Annotated[list[str], Query(max_length=MAX_TOPICS)] = [],
+    topic: Annotated[list[str] | None, Query(max_length=MAX_TOPICS)] = None,
     v: int | None = None,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> EventSourceResponse:
     # The version the page shows: its URL's on first connect, Last-Event-ID on a resume.
     seen = int(last_event_id) if last_event_id and last_event_id.isdigit() else v
-    subscriber = hub.subscribe(topic)
-    missed = hub.refresh(topic) if seen != hub.snapshot.version else []
+    topics = topic or []
+    subscriber = hub.subscribe(topics)
+    missed = hub.refresh(topics) if seen != hub.snapshot.version else []
 
     async def frames() -> AsyncIterator[bytes]:
         try:
             for frame in missed:
                 yield frame
-            while (frame := await subscriber.queue.get()) is not None:
-                yield frame
+            while (queued := await subscriber.queue.get()) is not None:
+                yield queued
         finally:
             hub.unsubscribe(subscriber)
 

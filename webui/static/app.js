@@ -22,6 +22,19 @@
   document.addEventListener("htmx:sseMessage", tick);
   window.setInterval(tick, 1000);
 
+  // Dialogs: an action's dialog is fetched into <dialog id="dialog"> and shown modal.
+  // Cancel (or Esc) closes it and sends nothing.
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    var dialog = document.getElementById("dialog");
+    if (dialog && evt.detail.target === dialog && !dialog.open) dialog.showModal();
+  });
+  document.addEventListener("click", function (evt) {
+    if (evt.target.closest("[data-close-dialog]")) document.getElementById("dialog").close();
+  });
+  document.addEventListener("close", function (evt) {
+    if (evt.target.id === "dialog") evt.target.replaceChildren();
+  }, true);
+
   // The stream itself is a liveness signal: when it drops, say so at once.
   document.addEventListener("htmx:sseError", function () { document.body.classList.add("stream-lost"); });
   document.addEventListener("htmx:sseOpen", function () { document.body.classList.remove("stream-lost"); });

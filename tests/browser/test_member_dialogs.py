@@ -1,0 +1,79 @@
+"""Action dialogs in a real browser: Cancel does nothing; Confirm changes the cluster, and a
+second open page sees the change live."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import incus_member
+
+pytestmark = [pytest.mark.cluster, pytest.mark.browser]
+
+
+@pytest.fixture
+def second_page(browser, dashboard):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(dashboard.url + "/")
+    yield page
+    context.close()
+
+
+def test_cancel_sends_nothing_and_confirm_changes_roles(cluster, dashboard, page, second_page):
+    name = "member2"
+    page.goto(dashboard.url + f"/members/{name}")
+    dialog = page.locator("#dialog")
+
+    page.get_by_role("button", name="Roles…").click()
+    expect(dialog).to_be_visible()
+    dialog.get_by_label("event-hub").check()
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert "event-hub" not in incus_member(cluster, name)["roles"]
+
+    page.get_by_role("button", name="Roles…").click()
+    dialog.get_by_label("event-hub").check()
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_contain_text("saved")
+    try:
+        assert "event-hub" in incus_member(cluster, name)["roles"]
+        expect(second_page.locator(f"#member-{name}")).to_contain_text("event-hub", timeout=5000)
+    finally:
+        page.get_by_role("button", name="Close").click()
+        page.get_by_role("button", name="Roles…").click()
+        dialog.get_by_label("event-hub").uncheck()
+        dialog.get_by_role("button", name="Save").click()
+        expect(dialog).to_contain_text("saved")
+    expect(second_page.locator(f"#member-{name}")).not_to_contain_text("event-hub", timeout=5000)
+
+
+def test_evacuate_and_restore_through_their_dialogs(cluster, dashboard, page, second_page):
+    name = "member3"
+    page.goto(dashboard.url + f"/members/{name}")
+    dialog = page.locator("#dialog")
+
+    page.get_by_role("button", name="Evacuate…").click()
+    expect(dialog).to_contain_text("What will happen")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert incus_member(cluster, name)["status"] == "Online"
+
+    page.get_by_role("button", name="Evacuate…").click()
+    dialog.locator("input[value=stop]").check()
+    expect(dialog.locator("#evacuate-plan")).to_contain_text("(stop)")
+    dialog.get_by_role("button", name=f"Evacuate {name}").click()
+    try:
+        expect(dialog).to_contain_text("SUCCEEDED", timeout=60000)
+        expect(second_page.locator(f"#member-{name}")).to_contain_text("EVACUATED", timeout=10000)
+    finally:
+        dialog.get_by_role("button", name="Close").click()
+        page.get_by_role("button", name="Restore…").click()
+        dialog.get_by_role("button", name=f"Restore {name}").click()
+        expect(dialog).to_contain_text("SUCCEEDED", timeout=60000)
+    expect(second_page.locator(f"#member-{name}")).to_contain_text("ONLINE", timeout=10000)
+
+
+def test_the_remove_dialog_wants_the_name_and_cancel_keeps_the_member(dashboard, page):
+    page.goto(dashboard.url + "/members/member1")
+    remove = page.get_by_role("button", name="Remove…")
+    expect(remove).to_be_disabled()  # member1 holds instances
+    expect(page.locator("#actions-member1")).to_contain_text("still has")

@@ -1,0 +1,71 @@
+"""CSRF protection for every mutating request (pure ASGI, so SSE streams pass untouched).
+
+Each browser gets a random token in a SameSite=Strict cookie; pages put it in htmx's
+`hx-headers` on <body>, and every POST, PUT, PATCH or DELETE must send it back in the
+X-CSRF-Token header. A forged cross-site request can send neither."""
+
+import hmac
+import json
+import secrets
+from http.cookies import SimpleCookie
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+COOKIE = "incus_webui_csrf"
+HEADER = b"x-csrf-token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def _cookie_token(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"cookie":
+            cookie = SimpleCookie(value.decode("latin-1"))
+            if COOKIE in cookie:
+                return cookie[COOKIE].value
+    return ""
+
+
+def _header(scope: Scope, wanted: bytes) -> str:
+    return next((v.decode("latin-1") for n, v in scope.get("headers", []) if n == wanted), "")
+
+
+class CSRFMiddleware:
+    def __init__(self, app: ASGIApp, secure_cookie: bool = False) -> None:
+        self.app = app
+        self.secure_cookie = secure_cookie
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = _cookie_token(scope)
+        if scope["method"] not in SAFE_METHODS:
+            sent = _header(scope, HEADER)
+            if not token or not sent or not hmac.compare_digest(token, sent):
+                await self._refuse(scope, send)
+                return
+        new = not token
+        token = token or secrets.token_urlsafe(32)
+        scope.setdefault("state", {})["csrf_token"] = token
+
+        async def send_with_cookie(message: Message) -> None:
+            if new and message["type"] == "http.response.start":
+                secure = "; Secure" if self.secure_cookie or scope.get("scheme") == "https" else ""
+                cookie = f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
+                message["headers"] = list(message.get("headers", [])) + [(b"set-cookie", cookie.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        message = "CSRF token missing or wrong: reload the page and try again"
+        if scope["path"].startswith("/api/"):
+            body = json.dumps({"type": "error", "error": message, "error_code": 403}).encode()
+            content_type = b"application/json"
+        else:
+            body = message.encode()
+            content_type = b"text/plain; charset=utf-8"
+        await send(
+            {"type": "http.response.start", "status": 403, "headers": [(b"content-type", content_type)]}
+        )
+        await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,190 @@
+"""What may be done to a member now, and what an evacuation will do before it starts.
+
+Pure functions of the snapshot, so the buttons, the dialogs and the server-side checks agree.
+Incus's own rules (`cmd/incusd/api_cluster.go`, `api_cluster_evacuation.go`) are the source.
+"""
+
+from dataclasses import dataclass
+
+from webui.incus.errors import IncusError
+from webui.incus.models import Instance, Member
+from webui.live.snapshot import ClusterSnapshot
+
+# Evacuation modes the server accepts, each in one line (`incus cluster evacuate --help`).
+EVACUATE_MODES = {
+    "auto": "Each instance as its cluster.evacuate key says (default: migrate if it can, else stop).",
+    "migrate": "Move every instance to another member; running ones are stopped, moved and started again.",
+    "live-migrate": "Move running instances without stopping them (VMs that support live migration).",
+    "stop": "Stop every instance cleanly and leave it on this member.",
+    "stateful-stop": "Stop every instance saving its running state, and leave it on this member.",
+    "force-stop": "Kill every instance at once, without a clean shutdown, and leave it on this member.",
+}
+RESTORE_MODES = {
+    "": "Start the instances stopped here and bring back those that were moved away.",
+    "skip": "Only mark the member as back in service; leave every instance where it is now.",
+}
+# Roles a user may give or take (`clustering_roles`); the database ones are Incus's to set.
+ASSIGNABLE_ROLES = {
+    "event-hub": "Relays events between members (hub mode starts with two or more hubs).",
+    "ovn-chassis": "A candidate OVN gateway chassis.",
+}
+AUTOMATIC_ROLES = {
+    "database": "A voting member of the cluster database (set by Incus, up to cluster.max_voters).",
+    "database-leader": "The current leader of the cluster database (elected).",
+    "database-standby": "A stand-by member of the cluster database (set by Incus, up to cluster.max_standby).",
+}
+SHUTDOWN_TIMEOUT_DEFAULT = "30"
+MEMBER_OPERATIONS = ("Evacuating cluster member", "Restoring cluster member")
+
+
+def running_operation(snapshot: ClusterSnapshot, name: str) -> str:
+    """The description of an evacuation or restore running on the member, if any."""
+    return next(
+        (
+            op.description
+            for op in snapshot.operations
+            if op.location == name and op.description in MEMBER_OPERATIONS and not op.finished
+        ),
+        "",
+    )
+
+
+def available_actions(snapshot: ClusterSnapshot, member: Member) -> dict[str, str]:
+    """Each action mapped to "" when allowed, else the reason it is not (shown on the button)."""
+    name = member.server_name
+    status = member.status
+    instances = snapshot.instances_on(name)
+    busy = running_operation(snapshot, name)
+    reasons: dict[str, str] = {}
+    if busy:
+        reasons["evacuate"] = reasons["restore"] = f"{busy} is in progress"
+    else:
+        reasons["evacuate"] = {
+            "Online": "",
+            "Evacuated": "The member is already evacuated",
+            "Offline": "The member is offline: Incus cannot reach it to evacuate it",
+        }.get(status, f"Not possible while the member is {status.lower()}")
+        reasons["restore"] = "" if status == "Evacuated" else "Only an evacuated member can be restored"
+    if len(snapshot.members) < 2:
+        reasons["remove"] = "The last member of a cluster cannot be removed"
+    elif status == "Offline":
+        reasons["remove"] = "The member is offline: use force-remove"
+    elif instances:
+        reasons["remove"] = (
+            f"The member still has {len(instances)} instance{'s' if len(instances) != 1 else ''}: "
+            "evacuate it with mode migrate, or move or delete them first"
+        )
+    else:
+        reasons["remove"] = ""
+    reasons["force-remove"] = "" if status == "Offline" else "Only an offline member can be force-removed"
+    return reasons
+
+
+@dataclass(frozen=True)
+class PlannedInstance:
+    instance: Instance
+    setting: str  # its cluster.evacuate key ("auto" when unset)
+    outcome: str  # what will happen to it, in a few words
+    shutdown_timeout: str  # boot.host_shutdown_timeout, for a clean stop
+
+
+def _outcome(instance: Instance, mode: str, targets: int) -> str:
+    effective = instance.expanded_config.get("cluster.evacuate", "auto") if mode == "auto" else mode
+    if effective == "auto":
+        local_devices = any(
+            d.get("type") in ("disk", "unix-char", "unix-block", "usb", "gpu", "pci")
+            and d.get("path") != "/"
+            and not d.get("pool")
+            for d in instance.expanded_devices.values()
+        )
+        if local_devices:
+            return "stopped (it has local devices that cannot move)"
+        stateful = instance.expanded_config.get("migration.stateful") == "true"
+        effective = "live-migrate" if instance.type == "virtual-machine" and stateful else "migrate"
+    if effective in ("stop", "stateful-stop", "force-stop"):
+        return {
+            "stop": "stopped cleanly, stays here",
+            "stateful-stop": "stopped with its state saved, stays here",
+            "force-stop": "killed, stays here",
+        }[effective]
+    if targets == 0:
+        return "stopped: no other online member to move it to"
+    if instance.status != "Running":
+        return "moved to another member"
+    if effective == "live-migrate":
+        return "live-migrated to another member"
+    return "stopped, moved to another member and started there"
+
+
+def evacuation_plan(snapshot: ClusterSnapshot, name: str, mode: str) -> list[PlannedInstance]:
+    targets = sum(1 for m in snapshot.members if m.server_name != name and m.status == "Online")
+    return [
+        PlannedInstance(
+            instance=i,
+            setting=i.expanded_config.get("cluster.evacuate", "auto"),
+            outcome=_outcome(i, mode, targets),
+            shutdown_timeout=i.expanded_config.get("boot.host_shutdown_timeout", SHUTDOWN_TIMEOUT_DEFAULT),
+        )
+        for i in snapshot.instances_on(name)
+    ]
+
+
+def evacuation_warnings(snapshot: ClusterSnapshot, member: Member) -> list[str]:
+    name = member.server_name
+    warnings = []
+    if name == snapshot.server_name:
+        warnings.append(
+            "This dashboard talks to the cluster through this member; it will move to another member."
+        )
+    if member.is_leader:
+        warnings.append("This member is the database leader.")
+    elif "database" in member.roles:
+        warnings.append("This member is a database voter.")
+    others = sum(1 for m in snapshot.members if m.server_name != name and m.status == "Online")
+    if others < 2:
+        warnings.append(
+            f"Only {others} other member{'s are' if others != 1 else ' is'} online to take its instances."
+        )
+    return warnings
+
+
+class ActionRefused(IncusError):
+    """The action makes no sense for the member as it is now, with the reason (409)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(409, reason)
+
+
+def check_allowed(snapshot: ClusterSnapshot, name: str, action: str) -> Member:
+    """The member, if `action` is allowed on it now; the same rule the buttons show."""
+    member = snapshot.member(name)
+    if member is None:
+        raise IncusError(404, "Cluster member not found")
+    reason = available_actions(snapshot, member).get(action, "")
+    if reason:
+        raise ActionRefused(reason)
+    return member
+
+
+def editable(member: Member) -> dict[str, object]:
+    """The writable fields of a member, all of them: what a PUT must send back."""
+    return {
+        "roles": list(member.roles),
+        "failure_domain": member.failure_domain,
+        "description": member.description,
+        "config": dict(member.config),
+        "groups": list(member.groups),
+    }
+
+
+def changed_fields(before: dict[str, object], after: dict[str, object]) -> list[str]:
+    """Which writable fields differ, ignoring who leads the database (elected, not edited)."""
+
+    def normal(fields: dict[str, object], key: str) -> object:
+        value = fields.get(key)
+        if key == "roles" and isinstance(value, list):
+            return sorted(r for r in value if r != "database-leader")
+        return value
+
+    keys = ("description", "failure_domain", "roles", "groups", "config")
+    return [key for key in keys if normal(before, key) != normal(after, key)]

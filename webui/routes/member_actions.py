@@ -1,0 +1,256 @@
+"""Member actions in the browser: a confirmation dialog (GET) and its form (POST) for each.
+
+Every POST re-checks what the dialog showed (a forged or stale request gets the reason),
+and Incus's refusal comes back in the dialog, in Incus's words, with the form as typed."""
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from webui.incus.client import IncusClient
+from webui.incus.errors import IncusError
+from webui.incus.models import Member
+from webui.live.hub import Hub
+from webui.live.watcher import Watcher
+from webui.member_actions import (
+    ASSIGNABLE_ROLES,
+    AUTOMATIC_ROLES,
+    EVACUATE_MODES,
+    RESTORE_MODES,
+    ActionRefused,
+    available_actions,
+    changed_fields,
+    check_allowed,
+    editable,
+    evacuation_plan,
+    evacuation_warnings,
+)
+from webui.routes.deps import HubDep, IncusDep, WatcherDep
+
+router = APIRouter(prefix="/members/{name}")
+
+SCHEDULER_VALUES = {
+    "all": "Instances may be placed here automatically (default)",
+    "group": "Only when the instance targets one of this member's groups",
+    "manual": "Only when the instance targets this member by name",
+}
+
+
+def dialog(request: Request, template: str, status_code: int = 200, **context: object) -> HTMLResponse:
+    templates: Jinja2Templates = request.state.templates
+    hub: Hub = request.state.hub
+    return templates.TemplateResponse(
+        request, template, {"snapshot": hub.snapshot, **context}, status_code=status_code
+    )
+
+
+def _member_or_404(hub: Hub, name: str) -> Member:
+    member = hub.snapshot.member(name)
+    if member is None:
+        raise IncusError(404, "Cluster member not found")
+    return member
+
+
+# Evacuate and restore: long operations. The dialog shows the operation, followed live.
+
+
+@router.get("/evacuate", response_class=HTMLResponse, name="evacuate_dialog")
+async def evacuate_dialog(request: Request, hub: HubDep, name: str, mode: str = "auto") -> HTMLResponse:
+    member = _member_or_404(hub, name)
+    mode = mode if mode in EVACUATE_MODES else "auto"
+    return dialog(
+        request,
+        "members/_evacuate.html",
+        member=member,
+        mode=mode,
+        modes=EVACUATE_MODES,
+        plan=evacuation_plan(hub.snapshot, name, mode),
+        warnings=evacuation_warnings(hub.snapshot, member),
+        refused=available_actions(hub.snapshot, member)["evacuate"],
+        partial=request.headers.get("HX-Target") == "evacuate-plan",
+    )
+
+
+@router.post("/evacuate", response_class=HTMLResponse, name="evacuate")
+async def evacuate(
+    request: Request, hub: HubDep, client: IncusDep, watcher: WatcherDep, name: str,
+    mode: Annotated[str, Form()] = "auto",
+) -> HTMLResponse:
+    return await _change_state(request, hub, client, watcher, name, "evacuate", mode)
+
+
+@router.get("/restore", response_class=HTMLResponse, name="restore_dialog")
+async def restore_dialog(request: Request, hub: HubDep, name: str) -> HTMLResponse:
+    member = _member_or_404(hub, name)
+    return dialog(
+        request,
+        "members/_restore.html",
+        member=member,
+        mode="",
+        modes=RESTORE_MODES,
+        refused=available_actions(hub.snapshot, member)["restore"],
+    )
+
+
+@router.post("/restore", response_class=HTMLResponse, name="restore")
+async def restore(
+    request: Request, hub: HubDep, client: IncusDep, watcher: WatcherDep, name: str,
+    mode: Annotated[str, Form()] = "",
+) -> HTMLResponse:
+    return await _change_state(request, hub, client, watcher, name, "restore", mode)
+
+
+async def _change_state(
+    request: Request, hub: Hub, client: IncusClient, watcher: Watcher, name: str, action: str, mode: str
+) -> HTMLResponse:
+    template = f"members/_{action}.html"
+    modes = EVACUATE_MODES if action == "evacuate" else RESTORE_MODES
+    member = _member_or_404(hub, name)
+    context: dict[str, object] = {"member": member, "mode": mode, "modes": modes, "refused": ""}
+    if action == "evacuate":
+        context |= {
+            "plan": evacuation_plan(hub.snapshot, name, mode if mode in modes else "auto"),
+            "warnings": evacuation_warnings(hub.snapshot, member),
+        }
+    try:
+        check_allowed(hub.snapshot, name, action)
+        operation = await client.change_member_state(name, action, mode)
+    except ActionRefused as exc:
+        return dialog(request, template, 409, error=str(exc), **context)
+    except IncusError as exc:
+        return dialog(request, template, exc.status if exc.status >= 400 else 400, error=exc.message, **context)
+    watcher.track(operation)
+    return dialog(request, "members/_started.html", member=member, operation=operation, action=action)
+
+
+# Remove and force-remove: synchronous in Incus, so the reply is the real outcome.
+
+
+@router.get("/remove", response_class=HTMLResponse, name="remove_dialog")
+async def remove_dialog(request: Request, hub: HubDep, name: str, force: bool = False) -> HTMLResponse:
+    member = _member_or_404(hub, name)
+    action = "force-remove" if force else "remove"
+    return dialog(
+        request,
+        "members/_remove.html",
+        member=member,
+        force=force,
+        refused=available_actions(hub.snapshot, member)[action],
+    )
+
+
+@router.post("/remove", response_class=HTMLResponse, name="remove")
+async def remove(
+    request: Request, hub: HubDep, client: IncusDep, watcher: WatcherDep, name: str,
+    confirm: Annotated[str, Form()] = "", force: Annotated[bool, Form()] = False,
+) -> HTMLResponse:
+    member = _member_or_404(hub, name)
+    context: dict[str, object] = {"member": member, "force": force, "confirm": confirm, "refused": ""}
+    if confirm != name:
+        return dialog(request, "members/_remove.html", 422, error=f'Type "{name}" to confirm.', **context)
+    try:
+        check_allowed(hub.snapshot, name, "force-remove" if force else "remove")
+        await client.remove_member(name, force=force)
+    except ActionRefused as exc:
+        return dialog(request, "members/_remove.html", 409, error=str(exc), **context)
+    except IncusError as exc:
+        return dialog(request, "members/_remove.html", exc.status, error=exc.message, **context)
+    watcher.wake()
+    return dialog(request, "members/_removed.html", member=member, force=force)
+
+
+# Roles and member configuration: a PUT of the whole member, guarded by its ETag.
+
+
+@router.get("/edit", response_class=HTMLResponse, name="edit_dialog")
+async def edit_dialog(
+    request: Request, hub: HubDep, client: IncusDep, name: str, section: str = "member"
+) -> HTMLResponse:
+    _member_or_404(hub, name)
+    member, etag = await client.member_with_etag(name)
+    fields = editable(member)
+    return _edit_form(request, name, section, fields, fields, etag)
+
+
+@router.post("/edit", response_class=HTMLResponse, name="edit")
+async def edit(request: Request, hub: HubDep, client: IncusDep, watcher: WatcherDep, name: str) -> HTMLResponse:
+    _member_or_404(hub, name)
+    form = await request.form()
+    section = str(form.get("section", "member"))
+    etag = str(form.get("etag", ""))
+    try:
+        original = json.loads(str(form.get("original", "{}")))
+    except ValueError:
+        original = {}
+    typed = dict(original)
+    if section == "roles":
+        kept = [r for r in original.get("roles", []) if r not in ASSIGNABLE_ROLES]
+        typed["roles"] = kept + [r for r in form.getlist("roles") if r in ASSIGNABLE_ROLES]
+    else:
+        typed |= {
+            "description": str(form.get("description", "")),
+            "failure_domain": str(form.get("failure_domain", "")).strip(),
+            "groups": [g.strip() for g in str(form.get("groups", "")).replace(",", "\n").splitlines() if g.strip()],
+        }
+        config, bad = _parse_config(str(form.get("scheduler", "")), str(form.get("user_config", "")))
+        typed["config"] = config
+        if bad:
+            return _edit_form(request, name, section, original, typed, etag, 422, error=bad)
+    try:
+        await client.update_member(name, typed, etag)
+    except IncusError as exc:
+        if exc.status == 412:  # someone changed the member since the dialog opened
+            current, new_etag = await client.member_with_etag(name)
+            now = editable(current)
+            changed = changed_fields(original, now)
+            message = "Someone else changed this member meanwhile" + (
+                f" ({', '.join(changed)})" if changed else ""
+            ) + ". Your input is kept below; check it against the current values and save again."
+            return _edit_form(request, name, section, now, typed, new_etag, 409, error=message, changed=changed)
+        return _edit_form(request, name, section, original, typed, etag, exc.status, error=exc.message)
+    watcher.wake()
+    return dialog(request, "members/_saved.html", name=name, section=section)
+
+
+def _parse_config(scheduler: str, user_lines: str) -> tuple[dict[str, str], str]:
+    """Member config from the form: scheduler.instance and `user.*` lines (key=value)."""
+    config: dict[str, str] = {}
+    if scheduler:
+        config["scheduler.instance"] = scheduler
+    for line in user_lines.splitlines():
+        if not line.strip():
+            continue
+        key, sep, value = line.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            return config, f'"{line.strip()}" is not key=value'
+        config[key] = value.strip()
+    return config, ""
+
+
+def _edit_form(
+    request: Request, name: str, section: str, current: dict[str, Any], typed: dict[str, Any], etag: str,
+    status_code: int = 200, error: str = "", changed: list[str] | None = None,
+) -> HTMLResponse:
+    config = typed.get("config", {})
+    return dialog(
+        request,
+        "members/_edit.html",
+        status_code,
+        name=name,
+        section="roles" if section == "roles" else "member",
+        original=json.dumps(current),
+        current=current,
+        typed=typed,
+        etag=etag,
+        error=error,
+        changed=changed or [],
+        assignable=ASSIGNABLE_ROLES,
+        automatic=AUTOMATIC_ROLES,
+        scheduler=config.get("scheduler.instance", ""),
+        scheduler_values=SCHEDULER_VALUES,
+        user_config="\n".join(f"{k}={v}" for k, v in config.items() if k != "scheduler.instance"),
+    )
