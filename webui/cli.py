@@ -1,6 +1,7 @@
 """incus-webui serve | db upgrade | dev-cluster | demo"""
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -17,6 +18,8 @@ def serve(settings: Settings) -> None:
         app = create_app(settings)
     except ValueError as exc:
         raise SystemExit(f"incus-webui: {exc}") from exc
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per upstream request
     print(f"incus-webui: serving on http://{settings.host}:{settings.port}/", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", timeout_graceful_shutdown=5)
 

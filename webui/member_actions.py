@@ -5,6 +5,7 @@ Incus's own rules (`cmd/incusd/api_cluster.go`, `api_cluster_evacuation.go`) are
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from webui.incus.errors import IncusError
 from webui.incus.models import Instance, Member
@@ -188,3 +189,29 @@ def changed_fields(before: dict[str, object], after: dict[str, object]) -> list[
 
     keys = ("description", "failure_domain", "roles", "groups", "config")
     return [key for key in keys if normal(before, key) != normal(after, key)]
+
+
+SCHEDULER_VALUES = {
+    "all": "Instances may be placed here automatically (default)",
+    "group": "Only when the instance targets one of this member's groups",
+    "manual": "Only when the instance targets this member by name",
+}
+
+
+def invalid_member_fields(fields: dict[str, Any]) -> str:
+    """Why Incus would refuse these writable fields, checked before sending (Incus answers
+    some of these with a 500, or clears the member's description); "" when they are fine."""
+    for key, value in (fields.get("config") or {}).items():
+        if key == "scheduler.instance":
+            if value not in SCHEDULER_VALUES:
+                return f'Invalid value "{value}" for "scheduler.instance" (not one of {", ".join(SCHEDULER_VALUES)})'
+        elif not key.startswith("user."):
+            return f'Invalid cluster configuration key "{key}" (only scheduler.instance and user.* are allowed)'
+    for role in fields.get("roles") or []:
+        if role not in ASSIGNABLE_ROLES and role not in AUTOMATIC_ROLES and role != "database-client":
+            return f'Invalid cluster role "{role}"'
+    if not (fields.get("failure_domain") or "").strip():
+        return "Failure domain name can't be empty"
+    if not fields.get("groups"):
+        return "Cluster members need to belong to at least one group"
+    return ""

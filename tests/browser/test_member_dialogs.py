@@ -72,8 +72,25 @@ def test_evacuate_and_restore_through_their_dialogs(cluster, dashboard, page, se
     expect(second_page.locator(f"#member-{name}")).to_contain_text("ONLINE", timeout=10000)
 
 
-def test_the_remove_dialog_wants_the_name_and_cancel_keeps_the_member(dashboard, page):
+def test_remove_is_disabled_with_the_reason_while_instances_remain(dashboard, page):
     page.goto(dashboard.url + "/members/member1")
-    remove = page.get_by_role("button", name="Remove…")
-    expect(remove).to_be_disabled()  # member1 holds instances
+    expect(page.get_by_role("button", name="Remove…", exact=True)).to_be_disabled()
     expect(page.locator("#actions-member1")).to_contain_text("still has")
+
+
+def test_remove_a_fresh_member_by_typing_its_name(cluster, dashboard, page, second_page):
+    name = cluster.add_member()
+    try:
+        expect(second_page.locator(f"#member-{name}")).to_contain_text("ONLINE", timeout=10000)
+        page.goto(dashboard.url + f"/members/{name}")
+        dialog = page.locator("#dialog")
+        page.get_by_role("button", name="Remove…", exact=True).click()
+        dialog.get_by_role("button", name="Cancel").click()
+        expect(dialog).to_be_hidden()
+        page.get_by_role("button", name="Remove…", exact=True).click()
+        dialog.get_by_label("to confirm").fill(name)
+        dialog.get_by_role("button", name=f"Remove {name}").click()
+        expect(dialog).to_contain_text(f"Incus removed {name}")
+        expect(second_page.locator(f"#member-{name}")).to_have_count(0, timeout=10000)
+    finally:
+        cluster.forget_member(name)

@@ -27,8 +27,10 @@ class Session:
 
 
 @pytest.fixture
-def session(dashboard) -> Session:
-    return Session(dashboard)
+def session(dashboard):
+    session = Session(dashboard)
+    yield session
+    session.client.close()
 
 
 def wait_until(check, timeout: float = 60, interval: float = 0.5):
@@ -145,7 +147,7 @@ def test_remove_asks_for_the_name_then_removes_a_fresh_member(cluster, dashboard
     try:
         wait_until(lambda: dashboard_status(dashboard, name) == "Online")
         reply = session.post(f"/members/{name}/remove", data={"confirm": "wrong"})
-        assert reply.status_code == 422 and f'Type "{name}" to confirm' in reply.text
+        assert reply.status_code == 422 and f"Type &#34;{name}&#34; to confirm" in reply.text
         assert 'value="wrong"' in reply.text  # what was typed is kept
         reply = session.post(f"/members/{name}/remove", data={"confirm": name})
         assert reply.status_code == 200, reply.text
@@ -216,7 +218,7 @@ def test_a_stale_edit_shows_what_changed_and_keeps_the_input(cluster, session, r
     assert incus_member(cluster, name)["description"] == "changed by someone else"
 
 
-def test_incus_refusing_a_value_shows_its_words_and_keeps_the_form(cluster, session):
+def test_a_bad_config_key_is_refused_before_incus_and_keeps_the_form(cluster, session):
     name = "member2"
     dialog = session.client.get(f"/members/{name}/edit").text
     etag = dialog.split('name="etag" value="')[1].split('"')[0].replace("&#34;", '"')
@@ -226,7 +228,32 @@ def test_incus_refusing_a_value_shows_its_words_and_keeps_the_form(cluster, sess
         data={"etag": etag, "original": original, "description": "kept", "failure_domain": "default",
               "groups": "default", "user_config": "bogus.key=1"},
     )
-    assert reply.status_code == 400
-    assert "bogus.key" in reply.text  # Incus's message names the key
+    assert reply.status_code == 422
+    assert "Invalid cluster configuration key &#34;bogus.key&#34;" in reply.text
     assert 'value="kept"' in reply.text and "bogus.key=1" in reply.text
     assert "bogus.key" not in incus_member(cluster, name)["config"]
+
+
+def test_incus_refusing_a_value_shows_its_words_and_keeps_the_form(cluster, session):
+    name = "member2"
+    dialog = session.client.get(f"/members/{name}/edit").text
+    etag = dialog.split('name="etag" value="')[1].split('"')[0].replace("&#34;", '"')
+    original = dialog.split('name="original" value="')[1].split('"')[0].replace("&#34;", '"')
+    reply = session.post(
+        f"/members/{name}/edit",
+        data={"etag": etag, "original": original, "description": "kept", "failure_domain": "default",
+              "groups": "no-such-group"},
+    )
+    assert reply.status_code == 422
+    assert "Cluster_group not found" in reply.text  # Incus's own words
+    assert 'value="kept"' in reply.text and "no-such-group" in reply.text
+    assert incus_member(cluster, name)["groups"] == ["default"]
+
+
+def test_the_api_refuses_bad_bodies_with_a_clear_400(session):
+    reply = session.api("PATCH", "/cluster/members/member2", json={"config": {"bogus.key": "1"}})
+    assert reply.status_code == 400 and "bogus.key" in reply.json()["error"]
+    reply = session.api("PATCH", "/cluster/members/member2", json={"nonsense": 1})
+    assert reply.status_code == 400
+    reply = session.api("POST", "/cluster/members/member2/state", json={"action": "explode"})
+    assert reply.status_code == 400

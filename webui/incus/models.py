@@ -3,12 +3,21 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class _Model(BaseModel):
     # Incus adds fields over time; keep what we don't know so the JSON API passes it through.
     model_config = ConfigDict(extra="allow", frozen=True, populate_by_name=True, serialize_by_alias=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _null_is_default(cls, data: Any) -> Any:
+        """Incus sends null for empty maps and lists (an offline member's instances have
+        `config: null`): take the field's default instead."""
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if v is not None}
+        return data
 
 
 class Member(_Model):

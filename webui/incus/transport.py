@@ -58,6 +58,10 @@ def pinned_ssl_context(connection: Connection) -> ssl.SSLContext:
     return context
 
 
+def _describe(error: Exception) -> str:
+    return str(error) or type(error).__name__  # httpx's timeouts have no message
+
+
 class Transport:
     """One pooled HTTP client for the whole process, with failover across members."""
 
@@ -99,7 +103,7 @@ class Transport:
         return [self.current] + [c for c in self.candidates if c != self.current]
 
     def _failed(self, base: str, error: Exception) -> None:
-        log.warning("Incus at %s did not answer (%s); trying another member", base, error)
+        log.warning("Incus at %s did not answer (%s); trying another member", base, _describe(error))
 
     async def request(
         self,
@@ -129,13 +133,13 @@ class Transport:
                     timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
                 )
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-                errors.append(f"{base}: {exc or type(exc).__name__}")
+                errors.append(f"{base}: {_describe(exc)}")
                 self._failed(base, exc)
                 continue
             except httpx.TransportError as exc:
                 if method != "GET" or not failover:
-                    raise IncusUnreachable(f"{base} stopped answering: {exc or type(exc).__name__}") from exc
-                errors.append(f"{base}: {exc or type(exc).__name__}")
+                    raise IncusUnreachable(f"{base} stopped answering: {_describe(exc)}") from exc
+                errors.append(f"{base}: {_describe(exc)}")
                 self._failed(base, exc)
                 continue
             if base != self.current:
@@ -169,7 +173,7 @@ class Transport:
                         max_size=None,
                     )
             except (OSError, TimeoutError, websockets.InvalidHandshake) as exc:
-                errors.append(f"{base}: {exc or type(exc).__name__}")
+                errors.append(f"{base}: {_describe(exc)}")
                 self._failed(base, exc)
                 continue
             self.current = base

@@ -19,8 +19,21 @@ from webui.live.snapshot import merge_operations, now
 
 log = logging.getLogger(__name__)
 
-STATE_TIMEOUT = 5.0  # a frozen member must not hold up the others' state
+# A frozen member must not hold up the rest: requests Incus forwards to members (state, and
+# instances, whose state each member reports) get this long, and no failover.
+STATE_TIMEOUT = 5.0
 EventHandler = Callable[[Event], Awaitable[None]]
+
+
+async def _forever(loop: Callable[[], Awaitable[None]]) -> None:
+    """Keep a watcher loop alive: a bug or an unexpected reply from Incus must not leave the
+    dashboard showing frozen data. Logged with its traceback, then the loop starts again."""
+    while True:
+        try:
+            await loop()
+        except Exception:
+            log.exception("watcher loop failed; restarting it in 5 s")
+            await asyncio.sleep(5)
 
 
 class Watcher:
@@ -43,9 +56,9 @@ class Watcher:
 
     def start(self) -> None:
         self._tasks = [
-            asyncio.create_task(self._poll_loop(), name="watcher-poll"),
-            asyncio.create_task(self._state_loop(), name="watcher-state"),
-            asyncio.create_task(self._event_loop(), name="watcher-events"),
+            asyncio.create_task(_forever(self._poll_loop), name="watcher-poll"),
+            asyncio.create_task(_forever(self._state_loop), name="watcher-state"),
+            asyncio.create_task(_forever(self._event_loop), name="watcher-events"),
         ]
 
     async def stop(self) -> None:
@@ -60,7 +73,6 @@ class Watcher:
     async def resync(self) -> None:
         try:
             members = await self.client.members()
-            instances = await self.client.instances()
             endpoint = self.client.transport.current
             server_name = self.hub.snapshot.server_name
             if endpoint != self._server_endpoint or not server_name:
@@ -73,6 +85,11 @@ class Watcher:
                 log.warning("cluster state not refreshed: %s", exc.message)
             self.hub.update(snapshot.evolve(reachable=False, error=exc.message))
             return
+        try:
+            instances = await self.client.instances(timeout=STATE_TIMEOUT)
+        except IncusError as exc:
+            log.info("instances not refreshed: %s", exc.message)  # keep the last known ones
+            instances = list(self.hub.snapshot.instances)
         # Read the snapshot only now: the state loop may have published one meanwhile.
         snapshot = self.hub.snapshot
         names = {m.server_name for m in members}

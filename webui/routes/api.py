@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from webui.incus.errors import IncusError
 from webui.incus.models import Member, MemberState, Operation
-from webui.member_actions import check_allowed, editable
+from webui.member_actions import check_allowed, editable, invalid_member_fields
 from webui.routes.deps import HubDep, IncusDep, WatcherDep
 
 router = APIRouter(prefix="/api/v1", tags=["cluster"])
@@ -143,7 +143,10 @@ async def put_member(
 ) -> Sync[dict[str, Any]]:
     """`incus cluster edit NAME`: every writable field; `If-Match` guards against lost updates."""
     check_allowed(hub.snapshot, name, "edit")
-    await client.update_member(name, body.model_dump(), if_match or "")
+    fields = body.model_dump()
+    if problem := invalid_member_fields(fields):
+        raise IncusError(400, problem)
+    await client.update_member(name, fields, if_match or "")
     watcher.wake()
     return Sync[dict[str, Any]](metadata={})
 
@@ -160,7 +163,10 @@ async def patch_member(
     changes = body.model_dump(exclude_none=True)
     if "config" in changes:
         changes["config"] = {**member.config, **changes["config"]}
-    await client.update_member(name, {**fields, **changes}, if_match or etag)
+    fields |= changes
+    if problem := invalid_member_fields(fields):
+        raise IncusError(400, problem)
+    await client.update_member(name, fields, if_match or etag)
     watcher.wake()
     return Sync[dict[str, Any]](metadata={})
 

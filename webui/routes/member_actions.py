@@ -20,6 +20,7 @@ from webui.member_actions import (
     AUTOMATIC_ROLES,
     EVACUATE_MODES,
     RESTORE_MODES,
+    SCHEDULER_VALUES,
     ActionRefused,
     available_actions,
     changed_fields,
@@ -27,17 +28,11 @@ from webui.member_actions import (
     editable,
     evacuation_plan,
     evacuation_warnings,
+    invalid_member_fields,
 )
 from webui.routes.deps import HubDep, IncusDep, WatcherDep
 
 router = APIRouter(prefix="/members/{name}")
-
-SCHEDULER_VALUES = {
-    "all": "Instances may be placed here automatically (default)",
-    "group": "Only when the instance targets one of this member's groups",
-    "manual": "Only when the instance targets this member by name",
-}
-
 
 def dialog(request: Request, template: str, status_code: int = 200, **context: object) -> HTMLResponse:
     templates: Jinja2Templates = request.state.templates
@@ -199,6 +194,8 @@ async def edit(request: Request, hub: HubDep, client: IncusDep, watcher: Watcher
         typed["config"] = config
         if bad:
             return _edit_form(request, name, section, original, typed, etag, 422, error=bad)
+    if problem := invalid_member_fields(typed):
+        return _edit_form(request, name, section, original, typed, etag, 422, error=problem)
     try:
         await client.update_member(name, typed, etag)
     except IncusError as exc:
@@ -210,7 +207,8 @@ async def edit(request: Request, hub: HubDep, client: IncusDep, watcher: Watcher
                 f" ({', '.join(changed)})" if changed else ""
             ) + ". Your input is kept below; check it against the current values and save again."
             return _edit_form(request, name, section, now, typed, new_etag, 409, error=message, changed=changed)
-        return _edit_form(request, name, section, original, typed, etag, exc.status, error=exc.message)
+        # Incus's words; 422 whatever its status (it answers some bad values with a 500).
+        return _edit_form(request, name, section, original, typed, etag, 422, error=exc.message)
     watcher.wake()
     return dialog(request, "members/_saved.html", name=name, section=section)
 
