@@ -30,7 +30,7 @@ def drain(queue: asyncio.Queue) -> list:
     return items
 
 
-async def test_a_change_is_rendered_once_for_any_number_of_subscribers():
+def test_a_change_is_rendered_once_for_any_number_of_subscribers():
     hub, rendered = make_hub(queue_size=100)
     subscribers = [hub.subscribe([MEMBERS]) for _ in range(50)]
     hub.update(cluster(1))
@@ -45,7 +45,7 @@ async def test_a_change_is_rendered_once_for_any_number_of_subscribers():
     assert drain_all[0]  # the first snapshot drew the table
 
 
-async def test_subscribers_get_only_their_topics():
+def test_subscribers_get_only_their_topics():
     hub, _ = make_hub()
     table = hub.subscribe([MEMBERS])
     page = hub.subscribe([member_topic("m2")])
@@ -56,7 +56,7 @@ async def test_subscribers_get_only_their_topics():
     assert drain(page.queue) == []
 
 
-async def test_a_client_that_stops_reading_is_dropped_without_blocking_others():
+def test_a_client_that_stops_reading_is_dropped_without_blocking_others():
     hub, _ = make_hub(queue_size=3)
     slow = hub.subscribe([MEMBERS])
     fast = hub.subscribe([MEMBERS])
@@ -69,7 +69,7 @@ async def test_a_client_that_stops_reading_is_dropped_without_blocking_others():
     assert hub.dropped == 1
 
 
-async def test_refresh_sends_everything_a_page_shows():
+def test_refresh_sends_everything_a_page_shows():
     hub, _ = make_hub()
     hub.update(cluster(1))
     frames = hub.refresh([MEMBERS])
@@ -77,7 +77,7 @@ async def test_refresh_sends_everything_a_page_shows():
     assert events == [b"event: banner", b"event: operations", b"event: members"]
 
 
-async def test_close_ends_every_stream():
+def test_close_ends_every_stream():
     hub, _ = make_hub()
     subscriber = hub.subscribe([MEMBERS])
     hub.close()
