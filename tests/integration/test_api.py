@@ -1,6 +1,7 @@
 """The JSON API mirrors Incus's own paths and shapes."""
 
 import json
+import time
 
 import pytest
 
@@ -24,9 +25,12 @@ def test_recursion_gives_the_members_with_incus_fields(cluster, dashboard):
 def test_one_member_and_its_state(dashboard):
     member = dashboard.get("/api/v1/cluster/members/member1").json()["metadata"]
     assert member["server_name"] == "member1"
-    dashboard_state = dashboard.get("/api/v1/cluster/members/member1/state")
-    assert dashboard_state.status_code == 200
-    state = dashboard_state.json()["metadata"]
+    deadline = time.monotonic() + 10  # member state comes with the watcher's first state round
+    while (reply := dashboard.get("/api/v1/cluster/members/member1/state")).status_code != 200:
+        assert reply.json()["error"] == 'The state of cluster member "member1" has not been fetched yet'
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    state = reply.json()["metadata"]
     assert state["sysinfo"]["uptime"] > 0
     assert "local" in state["storage_pools"]
 

@@ -114,8 +114,9 @@ async def get_member_state(hub: HubDep, name: str) -> Sync[MemberState]:
     member = _member(hub, name)
     state = hub.snapshot.states.get(name)
     if state is None:
-        # What Incus answers for a member it cannot forward to.
-        raise IncusError(503, f'Cluster member "{member.server_name}" is offline')
+        if member.status == "Offline":  # what Incus answers for a member it cannot forward to
+            raise IncusError(503, f'Cluster member "{name}" is offline')
+        raise IncusError(503, f'The state of cluster member "{name}" has not been fetched yet')
     return Sync[MemberState](metadata=state)
 
 
