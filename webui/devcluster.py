@@ -51,6 +51,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 DEFAULT_STATE_DIR = Path(os.environ.get("INCUS_WEBUI_DEV_DIR", "/var/tmp/incus-webui-dev"))
+# memberN listens on SUBNET.N: two clusters (tests and a benchmark, say) can run at once
+# on different loopback subnets, e.g. INCUS_WEBUI_DEV_SUBNET=127.0.1.
+SUBNET = os.environ.get("INCUS_WEBUI_DEV_SUBNET", "127.0.0")
+# Container names share the host's cgroup namespace across clusters: c1, c2… on the default
+# subnet, s<third octet>c1… on another.
+CONTAINER_PREFIX = "c" if SUBNET == "127.0.0" else f"s{SUBNET.split('.')[2]}c"
 
 INCUSD = "/usr/libexec/incus/incusd"
 INCUS = "/usr/bin/incus"
@@ -564,7 +570,7 @@ class DevCluster:
         idx = _member_index(name)
         if idx is None:
             raise KeyError(f"unknown member {name!r}")
-        return f"127.0.0.{idx}"
+        return f"{SUBNET}.{idx}"
 
     def url(self, name: str) -> str:
         return f"https://{self.address(name)}:{PORT}"
@@ -1040,10 +1046,10 @@ class DevCluster:
             if i is not None and d.name not in self.members:
                 used.add(i)  # leftover directory: do not reuse blindly
         i = 1
-        while i in used or _listening(f"127.0.0.{i}"):
+        while i in used or _listening(f"{SUBNET}.{i}"):
             i += 1
         if i > 254:
-            raise DevClusterError("no free 127.0.0.N address left")
+            raise DevClusterError(f"no free {SUBNET}.N address left")
         return i
 
     def add_member(self, name: str | None = None) -> str:
@@ -1057,7 +1063,7 @@ class DevCluster:
             idx = _member_index(name) or self._next_index()
         if self.incus_dir(name).exists():
             self._reset_member_dir(name)
-        self.addresses[name] = f"127.0.0.{idx}"
+        self.addresses[name] = f"{SUBNET}.{idx}"
         self.members.append(name)
         self.save()
         self._ensure_daemons([name])
@@ -1180,7 +1186,7 @@ def up(n: int = 3, state_dir: Path = DEFAULT_STATE_DIR) -> DevCluster:
         name = f"member{i}"
         if name not in cl.members and len(cl.members) < n:
             cl.members.append(name)
-            cl.addresses[name] = f"127.0.0.{i}"
+            cl.addresses[name] = f"{SUBNET}.{i}"
     if len(cl.members) > n:
         _log(f"cluster already has {len(cl.members)} members; keeping them")
     cl.save()
@@ -1195,7 +1201,7 @@ def up(n: int = 3, state_dir: Path = DEFAULT_STATE_DIR) -> DevCluster:
         ("online", lambda: cl._wait_all_online(timeout=90)),
         ("config", cl._ensure_config),
         ("image", cl._ensure_image),
-        ("containers", lambda: cl._ensure_containers({f"c{i + 1}": m for i, m in enumerate(cl.members[:n])})),
+        ("containers", lambda: cl._ensure_containers({f"{CONTAINER_PREFIX}{i + 1}": m for i, m in enumerate(cl.members[:n])})),
         ("resume", cl._resume_instances),
         ("trust", cl._ensure_trust),
         ("files", cl._write_client_files),
