@@ -1201,7 +1201,9 @@ def up(n: int = 3, state_dir: Path = DEFAULT_STATE_DIR) -> DevCluster:
         ("online", lambda: cl._wait_all_online(timeout=90)),
         ("config", cl._ensure_config),
         ("image", cl._ensure_image),
-        ("containers", lambda: cl._ensure_containers({f"{CONTAINER_PREFIX}{i + 1}": m for i, m in enumerate(cl.members[:n])})),
+        ("containers", lambda: cl._ensure_containers(
+            {f"{CONTAINER_PREFIX}{i + 1}": m for i, m in enumerate(cl.members[:n])}
+        )),
         ("resume", cl._resume_instances),
         ("trust", cl._ensure_trust),
         ("files", cl._write_client_files),
