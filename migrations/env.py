@@ -1,6 +1,8 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import webui.audit.models  # noqa: F401  (registers the tables)
+import webui.auth.models  # noqa: F401
 from webui.db import Base
 
 config = context.config

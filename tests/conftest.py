@@ -17,9 +17,13 @@ import pytest
 import yaml
 
 from webui import db, devcluster
+from webui.auth import store
 
 STATE_DIR = Path(os.environ.get("INCUS_WEBUI_TEST_DIR", "/var/tmp/incus-webui-test"))
 MEMBERS = 3
+# One account per role, as in healthchecks' alice/bob/charlie.
+PERSONAS = {"admin": "alice", "operator": "bob", "auditor": "carol"}
+PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="session")
@@ -39,11 +43,18 @@ def free_port() -> int:
 class Dashboard:
     """`incus-webui serve` in its own process, as an admin would run it."""
 
-    def __init__(self, settings_file: Path, database: Path, **env: str) -> None:
+    def __init__(
+        self, settings_file: Path, database: Path, database_url: str = "", personas: bool = True, **env: str
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.database_url = f"sqlite:///{database}"
+        self.database_url = database_url or f"sqlite:///{database}"
         db.upgrade(self.database_url)
+        engine = db.make_engine(self.database_url)
+        for role, name in PERSONAS.items() if personas else ():
+            if not any(u.name == name for u in store.users(engine)):
+                store.add_user(engine, name, role, PASSWORD)
+        engine.dispose()
         environment = {
             **os.environ,
             "INCUS_WEBUI_DATABASE_URL": self.database_url,
@@ -52,7 +63,8 @@ class Dashboard:
             "INCUS_WEBUI_HEARTBEAT": "1",
             **env,
         }
-        self.log = database.with_suffix(".log").open("w")
+        self.log_file = database.with_suffix(".log")
+        self.log = self.log_file.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "webui.cli", "serve", "--config", str(settings_file), "--port", str(self.port)],
             env=environment,
@@ -60,6 +72,23 @@ class Dashboard:
             stderr=subprocess.STDOUT,
         )
         self.wait_healthy()
+        self.admin = self.login("admin") if personas else httpx.Client(base_url=self.url)
+
+    def login(self, role: str) -> httpx.Client:
+        """A browser-like client logged in with the persona of `role`; the caller closes it."""
+        client = httpx.Client(base_url=self.url, timeout=150)
+        client.get("/login")
+        reply = client.post(
+            "/login",
+            data={"name": PERSONAS[role], "password": PASSWORD, "csrf_token": client.cookies["incus_webui_csrf"]},
+        )
+        assert reply.status_code == 303, reply.text
+        client.headers["X-CSRF-Token"] = client.cookies["incus_webui_csrf"]
+        return client
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        return dict(self.admin.cookies)
 
     def wait_healthy(self, timeout: float = 60) -> dict:
         deadline = time.monotonic() + timeout
@@ -75,9 +104,16 @@ class Dashboard:
         raise TimeoutError("the dashboard did not become healthy")
 
     def get(self, path: str, **kwargs) -> httpx.Response:
-        return httpx.get(self.url + path, timeout=10, **kwargs)
+        """GET as the admin."""
+        return self.admin.get(path, **kwargs)
+
+    def stream(self, path: str, **headers: str):
+        from tests.sse import Stream
+
+        return Stream(self.url + path, headers=headers, cookies=self.cookies)
 
     def stop(self) -> None:
+        self.admin.close()
         self.process.terminate()
         try:
             self.process.wait(timeout=15)
@@ -85,6 +121,15 @@ class Dashboard:
             self.process.kill()
             self.process.wait()
         self.log.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator["PostgresServer"]:
+    from tests.postgres import PostgresServer
+
+    server = PostgresServer(free_port())
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -34,8 +34,8 @@ def frames(response: httpx.Response):
 class Stream:
     """An open SSE stream: `wait_for` reads frames until one matches."""
 
-    def __init__(self, url: str, headers: dict[str, str] | None = None) -> None:
-        self.client = httpx.Client(timeout=httpx.Timeout(5, read=30))
+    def __init__(self, url: str, headers: dict[str, str] | None = None, cookies: dict[str, str] | None = None) -> None:
+        self.client = httpx.Client(timeout=httpx.Timeout(5, read=30), cookies=cookies)
         self.response = self.client.send(self.client.build_request("GET", url, headers=headers), stream=True)
         self.response.raise_for_status()
         self.frames = frames(self.response)

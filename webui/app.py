@@ -1,24 +1,35 @@
-"""create_app(settings): the routers, the templates, and the long-lived objects in lifespan
-state: one Incus client, one hub, one watcher, one database engine."""
+"""create_app(settings): the routers, the templates, the middleware, and the long-lived objects
+in lifespan state: one Incus client, one hub, one watcher, one database engine, one audit log."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+import anyio.to_thread
+from fastapi import Depends, FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from webui import __version__, db, filters
+from webui.audit.log import AuditLog
+from webui.audit.models import AuditRecord
+from webui.auth.middleware import AuthMiddleware
+from webui.auth.roles import can
 from webui.csrf import CSRFMiddleware
 from webui.history import recorder
 from webui.incus.client import IncusClient
+from webui.incus.models import Event, Operation
 from webui.live.hub import Hub
 from webui.live.watcher import Watcher
 from webui.member_actions import available_actions
-from webui.routes import api, health, history, member_actions, members, stream
+from webui.routes import api, audit, auth, health, history, member_actions, members, stream
+from webui.routes.deps import authorize
 from webui.routes.errors import install_error_handlers
+from webui.security import SecurityHeadersMiddleware
 from webui.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -27,13 +38,25 @@ HERE = Path(__file__).resolve().parent
 def make_templates(app: FastAPI) -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates")
     filters.register(templates.env)
+
     # Paths come from the routes, for pages and for fragments the hub renders without a request.
     def url(route: str, /, **params: object) -> str:
         return app.url_path_for(route, **params)
 
-    templates.env.globals["url"] = url
-    templates.env.globals["available_actions"] = available_actions
+    templates.env.globals.update(url=url, available_actions=available_actions, can=can)
     return templates
+
+
+def audit_outcomes(audit_log: AuditLog) -> Any:
+    """A watcher event handler: the real outcome of operations the dashboard started."""
+
+    async def record(event: Event) -> None:
+        if event.type == "operation":
+            operation = Operation.model_validate(event.metadata)
+            if operation.finished:
+                await anyio.to_thread.run_sync(audit_log.operation_finished, operation)
+
+    return record
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -49,12 +72,18 @@ def create_app(settings: Settings) -> FastAPI:
         templates = make_templates(app)
         client = IncusClient(connection)
         hub = Hub(lambda name, context: templates.get_template(name).render(context), settings.queue_size)
+        loop = asyncio.get_running_loop()
+
+        def publish(record: AuditRecord) -> None:  # audit records are written in worker threads
+            loop.call_soon_threadsafe(hub.publish_audit, record)
+
+        audit_log = AuditLog(engine, on_append=publish)
         watcher = Watcher(
             client,
             hub,
             poll_interval=settings.poll_interval,
             state_interval=settings.state_interval,
-            on_event=[recorder(engine)],
+            on_event=[recorder(engine), audit_outcomes(audit_log)],
         )
         watcher.start()
         try:
@@ -65,6 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
                 "hub": hub,
                 "watcher": watcher,
                 "engine": engine,
+                "audit": audit_log,
             }
         finally:
             hub.close()
@@ -72,10 +102,32 @@ def create_app(settings: Settings) -> FastAPI:
             await client.aclose()
             engine.dispose()
 
-    app = FastAPI(title="incus-webui", version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title="incus-webui",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(authorize)],
+    )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (members, member_actions, history, stream, api, health):
+    for module in (auth, members, member_actions, history, audit, stream, api, health):
         app.include_router(module.router)
+
+    @app.get("/docs", include_in_schema=False, name="docs")
+    async def docs() -> HTMLResponse:
+        """The API docs with the vendored Swagger UI (no CDN)."""
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title="incus-webui API",
+            swagger_js_url=app.url_path_for("static", path="vendor/swagger-ui-bundle-5.35.0.js"),
+            swagger_css_url=app.url_path_for("static", path="vendor/swagger-ui-5.35.0.css"),
+            swagger_favicon_url=app.url_path_for("static", path="favicon.svg"),
+        )
+
     install_error_handlers(app)
-    app.add_middleware(CSRFMiddleware)
+    # Outermost last: security headers on everything, then CSRF, then who is asking.
+    app.add_middleware(AuthMiddleware, engine=engine, settings=settings)
+    app.add_middleware(CSRFMiddleware, secure_cookie=settings.secure_cookies)
+    app.add_middleware(SecurityHeadersMiddleware)
     return app

@@ -1,4 +1,4 @@
-"""incus-webui serve | db upgrade | dev-cluster | demo"""
+"""incus-webui serve | db | user | token | display | audit | dev-cluster | demo"""
 
 import argparse
 import logging
@@ -6,8 +6,13 @@ import sys
 from pathlib import Path
 
 import uvicorn
+from sqlalchemy import Engine
 
 from webui import db
+from webui.audit.log import AuditLog
+from webui.auth import store
+from webui.auth.passwords import generate_password
+from webui.auth.roles import ROLES
 from webui.settings import Settings
 
 
@@ -25,16 +30,82 @@ def serve(settings: Settings) -> None:
 
 
 def demo(members: int, host: str, port: int) -> None:
-    """A real local cluster (installed and formed if needed) and the dashboard serving it."""
+    """A real local cluster (installed and formed if needed) and the dashboard serving it,
+    with an `admin` account whose password is kept in the demo's state folder."""
     from webui import devcluster
 
     cluster = devcluster.up(members)
     database = f"sqlite:///{cluster.state_dir / 'webui.db'}"
     db.upgrade(database)
+    engine = db.make_engine(database)
+    password_file = cluster.state_dir / "admin-password"
+    if not any(u.name == "admin" for u in store.users(engine)):
+        password_file.write_text(generate_password())
+        password_file.chmod(0o600)
+        store.add_user(engine, "admin", "admin", password_file.read_text())
     settings = Settings.load(cluster.settings_file, host=host, port=port, database_url=database)
     print(f"incus-webui: demo cluster of {len(cluster.members)} members at {cluster.state_dir}")
     print(f"incus-webui: the incus CLI reaches it with INCUS_CONF={cluster.incus_conf} incus cluster list dev:")
+    print(f"incus-webui: open http://{host}:{port}/ and log in as admin, password {password_file.read_text()}")
     serve(settings)
+
+
+def _password(from_stdin: bool) -> tuple[str, bool]:
+    """(password, generated): from standard input, or a new one to print once."""
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        if not password:
+            raise SystemExit("incus-webui: no password on standard input")
+        return password, False
+    return generate_password(), True
+
+
+def accounts(args: argparse.Namespace, engine: Engine) -> None:
+    try:
+        if args.command == "user":
+            if args.action == "add":
+                password, generated = _password(args.password_stdin)
+                store.add_user(engine, args.name, args.role, password)
+                print(f"user {args.name} ({args.role}) created" + (f"; password: {password}" if generated else ""))
+            elif args.action == "passwd":
+                password, generated = _password(args.password_stdin)
+                store.set_password(engine, args.name, password)
+                print(f"password of {args.name} changed" + (f": {password}" if generated else ""))
+            elif args.action == "disable":
+                store.disable_user(engine, args.name)
+                print(f"user {args.name} disabled; their sessions and API tokens no longer work")
+            else:
+                for user in store.users(engine):
+                    print(f"{user.name}\t{user.role}\t{'disabled' if user.disabled else 'active'}")
+        elif args.command == "token":
+            if args.action == "create":
+                print(store.create_api_token(engine, args.name))
+            elif args.action == "revoke":
+                store.revoke_api_token(engine, int(args.name))
+                print(f"token {args.name} revoked")
+            else:
+                for token, user in store.api_tokens(engine):
+                    state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
+                    print(f"{token.id}\t{user}\tcreated {token.created_at:%Y-%m-%d}\t{state}")
+        elif args.command == "display":
+            if args.action == "create":
+                token = store.create_display(engine, args.name)
+                print(f"http://{args.host}/noc?token={token}")
+            elif args.action == "revoke":
+                store.revoke_display(engine, int(args.name))
+                print(f"display {args.name} revoked")
+            else:
+                for display in store.displays(engine):
+                    print(f"{display.id}\t{display.name}\t{'revoked' if display.revoked_at else 'active'}")
+    except store.AccountError as exc:
+        raise SystemExit(f"incus-webui: {exc}") from exc
+
+
+def _migrated(url: str) -> Engine:
+    engine = db.make_engine(url)
+    if db.pending_migrations(engine):
+        raise SystemExit(f"incus-webui: the database at {url} is not migrated: run `incus-webui db upgrade`")
+    return engine
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -50,6 +121,28 @@ def main(argv: list[str] | None = None) -> None:
     p = commands.add_parser("db", help="database migrations")
     p.add_argument("action", choices=["upgrade", "downgrade"])
     p.add_argument("revision", nargs="?")
+    p.add_argument("--config", type=Path)
+
+    p = commands.add_parser("user", help="local accounts")
+    p.add_argument("action", choices=["add", "list", "passwd", "disable"])
+    p.add_argument("name", nargs="?", default="")
+    p.add_argument("--role", choices=list(ROLES), default="auditor")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.add_argument("--config", type=Path)
+
+    p = commands.add_parser("token", help="API tokens: create USER prints a bearer token")
+    p.add_argument("action", choices=["create", "list", "revoke"])
+    p.add_argument("name", nargs="?", default="", help="user (create) or token id (revoke)")
+    p.add_argument("--config", type=Path)
+
+    p = commands.add_parser("display", help="NOC wall display tokens: create NAME prints its URL")
+    p.add_argument("action", choices=["create", "list", "revoke"])
+    p.add_argument("name", nargs="?", default="", help="display name (create) or id (revoke)")
+    p.add_argument("--host", default="127.0.0.1:8000", help="host:port in the printed URL")
+    p.add_argument("--config", type=Path)
+
+    p = commands.add_parser("audit", help="check the audit log's hash chain")
+    p.add_argument("action", choices=["verify"])
     p.add_argument("--config", type=Path)
 
     p = commands.add_parser("dev-cluster", help="a real local Incus cluster on loopback", add_help=False)
@@ -70,6 +163,15 @@ def main(argv: list[str] | None = None) -> None:
         else:
             db.downgrade(url, args.revision or "base")
         print(f"incus-webui: database {args.action} done ({url})")
+    elif args.command in ("user", "token", "display"):
+        if args.action != "list" and not args.name:
+            parser.error(f"{args.command} {args.action} needs a name")
+        accounts(args, _migrated(Settings.load(args.config).database_url))
+    elif args.command == "audit":
+        count, problem = AuditLog(_migrated(Settings.load(args.config).database_url)).verify()
+        if problem:
+            raise SystemExit(f"audit log: {problem} ({count} records read)")
+        print(f"audit log: {count} records, chain intact")
     elif args.command == "dev-cluster":
         from webui import devcluster
 

@@ -2,18 +2,22 @@
 
 Each browser gets a random token in a SameSite=Strict cookie; pages put it in htmx's
 `hx-headers` on <body>, and every POST, PUT, PATCH or DELETE must send it back in the
-X-CSRF-Token header. A forged cross-site request can send neither."""
+X-CSRF-Token header (or, for a plain HTML form such as the login, a `csrf_token` field).
+A forged cross-site request can send neither. Requests with an API token (Authorization:
+Bearer) need none: a browser never adds that header by itself."""
 
 import hmac
 import json
 import secrets
 from http.cookies import SimpleCookie
+from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 COOKIE = "incus_webui_csrf"
 HEADER = b"x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+FORM_LIMIT = 64 * 1024  # a login or logout form is tiny
 
 
 def _cookie_token(scope: Scope) -> str:
@@ -39,8 +43,12 @@ class CSRFMiddleware:
             await self.app(scope, receive, send)
             return
         token = _cookie_token(scope)
-        if scope["method"] not in SAFE_METHODS:
+        if scope["method"] not in SAFE_METHODS and not _header(scope, b"authorization").startswith("Bearer "):
             sent = _header(scope, HEADER)
+            if not sent and _header(scope, b"content-type").startswith("application/x-www-form-urlencoded"):
+                body = await _read_body(receive)
+                sent = parse_qs(body.decode("latin-1")).get("csrf_token", [""])[0]
+                receive = _replay(body)
             if not token or not sent or not hmac.compare_digest(token, sent):
                 await self._refuse(scope, send)
                 return
@@ -69,3 +77,26 @@ class CSRFMiddleware:
             {"type": "http.response.start", "status": 403, "headers": [(b"content-type", content_type)]}
         )
         await send({"type": "http.response.body", "body": body})
+
+
+async def _read_body(receive: Receive) -> bytes:
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body") or len(body) > FORM_LIMIT:
+            return body
+
+
+def _replay(body: bytes) -> Receive:
+    """The body again, for the route, since this middleware consumed it."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive

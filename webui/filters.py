@@ -9,6 +9,11 @@ def iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
+def datetime_(value: datetime | None) -> str:
+    """A stored time (UTC) as people read it in a log."""
+    return value.strftime("%Y-%m-%d %H:%M:%S") + " UTC" if value else ""
+
+
 def size(value: int | float | None) -> str:
     """Bytes the way the incus CLI prints them (binary units, two decimals): 1.50GiB."""
     if value is None:
@@ -46,5 +51,5 @@ def status_class(status: str) -> str:
 
 
 def register(env: Environment) -> None:
-    env.filters.update(iso=iso, size=size, duration=duration, status_class=status_class)
+    env.filters.update(iso=iso, datetime=datetime_, size=size, duration=duration, status_class=status_class)
     env.globals.update(percent=percent)

@@ -34,6 +34,18 @@ class Settings(BaseSettings):
     queue_size: int = 64
     heartbeat: float = 15.0
     send_timeout: float = 30.0
+    # Sessions end after session_hours, or after session_idle_minutes without a request.
+    session_hours: float = 12.0
+    session_idle_minutes: float = 120.0
+    # Logins refused for login_lockout_minutes after this many failures (per name or address).
+    login_max_failures: int = 5
+    login_lockout_minutes: float = 15.0
+    secure_cookies: bool = False  # also set by itself when a request comes over HTTPS
+    # Single sign-on through a trusted reverse proxy: off unless sso_user_header is set.
+    sso_user_header: str | None = None  # e.g. X-Remote-User
+    sso_groups_header: str = "X-Remote-Groups"  # comma-separated groups
+    sso_roles: dict[str, str] = {}  # group -> admin | operator | auditor
+    sso_trusted_proxies: list[str] = []  # addresses or networks allowed to send those headers
 
     @classmethod
     def settings_customise_sources(

@@ -26,9 +26,21 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
+def logged_in_page(browser: Browser, dashboard, role: str = "admin") -> Page:
+    """A new browser context, logged in through the login form like a person would."""
+    from tests.conftest import PASSWORD, PERSONAS
+
+    page = browser.new_context().new_page()
+    page.goto(dashboard.url + "/")  # redirected to the login form
+    page.get_by_label("User name").fill(PERSONAS[role])
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(dashboard.url + "/")
+    return page
+
+
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    page = context.new_page()
+def page(browser: Browser, dashboard) -> Iterator[Page]:
+    page = logged_in_page(browser, dashboard)
     yield page
-    context.close()
+    page.context.close()

@@ -4,6 +4,7 @@ second open page sees the change live."""
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import logged_in_page
 from tests.conftest import incus_member
 
 pytestmark = [pytest.mark.cluster, pytest.mark.browser]
@@ -11,11 +12,9 @@ pytestmark = [pytest.mark.cluster, pytest.mark.browser]
 
 @pytest.fixture
 def second_page(browser, dashboard):
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(dashboard.url + "/")
+    page = logged_in_page(browser, dashboard, "operator")
     yield page
-    context.close()
+    page.context.close()
 
 
 def test_cancel_sends_nothing_and_confirm_changes_roles(cluster, dashboard, page, second_page):

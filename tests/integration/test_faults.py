@@ -5,7 +5,6 @@ import time
 import pytest
 
 from tests.conftest import edit_member
-from tests.sse import Stream
 
 pytestmark = pytest.mark.cluster
 
@@ -26,7 +25,7 @@ def api_status(dashboard, name: str) -> str:
 
 def test_a_frozen_member_shows_offline_then_online_again(cluster, dashboard):
     name = "member3"
-    with Stream(dashboard.url + "/stream?topic=members") as stream:
+    with dashboard.stream("/stream?topic=members") as stream:
         cluster.freeze(name)
         try:
             frame = stream.wait_for(
@@ -50,7 +49,7 @@ def test_the_dashboard_moves_on_when_its_member_stops(cluster, dashboard, restor
             timeout=90,
         )
         assert health["endpoint"] != cluster.url(in_use)
-        with Stream(dashboard.url + "/stream?topic=members") as stream:
+        with dashboard.stream("/stream?topic=members") as stream:
             edit_member(cluster, restore_description, via=other, description="after failover")
             stream.wait_for(lambda f: "after failover" in f.data, timeout=20)
     finally:

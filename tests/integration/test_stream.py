@@ -6,7 +6,6 @@ import time
 import pytest
 
 from tests.conftest import edit_member
-from tests.sse import Stream
 
 pytestmark = pytest.mark.cluster
 
@@ -18,7 +17,7 @@ def upstream_requests(dashboard) -> int:
 
 def test_a_change_made_with_the_incus_cli_reaches_an_open_stream(cluster, dashboard, restore_description):
     name = restore_description
-    with Stream(dashboard.url + "/stream?topic=members") as stream:
+    with dashboard.stream("/stream?topic=members") as stream:
         stream.wait_for(lambda f: f.event == "members", timeout=5)  # the initial refresh
         started = time.monotonic()
         edit_member(cluster, name, description="changed from the CLI")
@@ -30,7 +29,7 @@ def test_a_change_made_with_the_incus_cli_reaches_an_open_stream(cluster, dashbo
 
 def test_a_reconnecting_stream_gets_what_it_missed(dashboard):
     """A browser that was away (Last-Event-ID older than the snapshot) gets the whole table."""
-    with Stream(dashboard.url + "/stream?topic=members", headers={"Last-Event-ID": "1"}) as stream:
+    with dashboard.stream("/stream?topic=members", **{"Last-Event-ID": "1"}) as stream:
         stream.wait_for(lambda f: f.event == "members", timeout=5)
     events = [f.event for f in stream.seen]
     assert events[0] == "banner" and {"operations", "members"} <= set(events)
@@ -39,7 +38,7 @@ def test_a_reconnecting_stream_gets_what_it_missed(dashboard):
 
 def test_the_member_page_stream_carries_that_member_only(cluster, dashboard, restore_description):
     name = restore_description
-    with Stream(dashboard.url + f"/stream?topic=member:{name}") as stream:
+    with dashboard.stream(f"/stream?topic=member:{name}") as stream:
         edit_member(cluster, name, description="for the member page")
         frame = stream.wait_for(lambda f: "for the member page" in f.data, timeout=5)
     assert frame.event == f"member-{name}-detail"
@@ -49,7 +48,7 @@ def test_the_member_page_stream_carries_that_member_only(cluster, dashboard, res
 def test_browsers_cost_incus_nothing(dashboard):
     """Pages and streams are served from the snapshot: a burst of 50 page loads and 20 open
     streams adds no request to Incus beyond the watcher's own resync."""
-    streams = [Stream(dashboard.url + "/stream?topic=members") for _ in range(20)]
+    streams = [dashboard.stream("/stream?topic=members") for _ in range(20)]
     try:
         before = upstream_requests(dashboard)
         started = time.monotonic()
@@ -70,7 +69,7 @@ def test_the_server_shuts_down_cleanly_with_streams_open(cluster, tmp_path):
     from tests.conftest import Dashboard
 
     server = Dashboard(cluster.settings_file, tmp_path / "webui.db")
-    streams = [Stream(server.url + "/stream?topic=members") for _ in range(3)]
+    streams = [server.stream("/stream?topic=members") for _ in range(3)]
     try:
         streams[0].wait_for(lambda f: f.event == "members", timeout=5)
         started = time.monotonic()

@@ -18,10 +18,14 @@ log = logging.getLogger(__name__)
 
 EVERYONE = "*"
 MEMBERS = "members"
+AUDIT = "audit"
+# A member's page shows the buttons its viewer's role may use, so it is rendered once per
+# role (not per viewer) and each viewer subscribes to their role's version.
+ROLE_VIEWS = ("admin", "operator", "auditor")
 
 
-def member_topic(name: str) -> str:
-    return f"member:{name}"
+def member_topic(name: str, role: str) -> str:
+    return f"member:{name}:{role}"
 
 
 # (template, context) -> html; the hub does not know where templates live.
@@ -103,16 +107,23 @@ class Hub:
                 if (member := snapshot.member(name)) is not None:
                     frames.append(frame(MEMBERS, f"member-{name}", "members/_row.html", member=member))
         for name in sorted(changes.details):
-            frames.append(
-                frame(
-                    member_topic(name),
-                    f"member-{name}-detail",
-                    "members/_detail.html",
-                    name=name,
-                    member=snapshot.member(name),
+            for role in ROLE_VIEWS:
+                frames.append(
+                    frame(
+                        member_topic(name, role),
+                        f"member-{name}-detail",
+                        "members/_detail.html",
+                        name=name,
+                        member=snapshot.member(name),
+                        role=role,
+                    )
                 )
-            )
         return frames
+
+    def publish_audit(self, record: object) -> None:
+        """A new audit record, for open audit pages (rendered once, like everything else)."""
+        html = self.render("audit/_row.html", {"record": record})
+        self.publish([Message(AUDIT, ServerSentEvent(html, event="audit").encode())])
 
     def publish(self, messages: list[Message]) -> None:
         for message in messages:

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict
 from webui.incus.errors import IncusError
 from webui.incus.models import Member, MemberState, Operation
 from webui.member_actions import check_allowed, editable, invalid_member_fields
-from webui.routes.deps import HubDep, IncusDep, WatcherDep
+from webui.routes.deps import ActorDep, AuditDep, HubDep, IncusDep, WatcherDep
+from webui.routes.member_actions import remove_member, start_state_change, update_member
 
 router = APIRouter(prefix="/api/v1", tags=["cluster"])
 
@@ -124,14 +125,13 @@ async def get_member_state(hub: HubDep, name: str) -> Sync[MemberState]:
     "/cluster/members/{name}/state", status_code=202, response_model=Async, responses=ERRORS
 )
 async def change_member_state(
-    hub: HubDep, client: IncusDep, watcher: WatcherDep, name: str, body: MemberStatePost
+    hub: HubDep, client: IncusDep, watcher: WatcherDep, audit: AuditDep, who: ActorDep, name: str,
+    body: MemberStatePost,
 ) -> JSONResponse:
     """`incus cluster evacuate|restore NAME`: answers with the operation, like Incus.
 
     Follow it at `/api/v1/operations/{id}`; its outcome stays there after Incus forgets it."""
-    check_allowed(hub.snapshot, name, body.action)
-    operation = await client.change_member_state(name, body.action, body.mode)
-    watcher.track(operation)
+    operation = await start_state_change(hub, client, watcher, audit, who, name, body.action, body.mode)
     url = router.url_path_for("get_operation", operation_id=operation.id)
     reply = Async(operation=url, metadata=operation)
     return JSONResponse(reply.model_dump(mode="json"), 202, headers={"Location": url})
@@ -139,7 +139,7 @@ async def change_member_state(
 
 @router.put("/cluster/members/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
 async def put_member(
-    hub: HubDep, client: IncusDep, watcher: WatcherDep, name: str, body: MemberPut,
+    hub: HubDep, client: IncusDep, watcher: WatcherDep, audit: AuditDep, who: ActorDep, name: str, body: MemberPut,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Sync[dict[str, Any]]:
     """`incus cluster edit NAME`: every writable field; `If-Match` guards against lost updates."""
@@ -147,14 +147,14 @@ async def put_member(
     fields = body.model_dump()
     if problem := invalid_member_fields(fields):
         raise IncusError(400, problem)
-    await client.update_member(name, fields, if_match or "")
+    await update_member(client, audit, who, name, fields, if_match or "")
     watcher.wake()
     return Sync[dict[str, Any]](metadata={})
 
 
 @router.patch("/cluster/members/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
 async def patch_member(
-    hub: HubDep, client: IncusDep, watcher: WatcherDep, name: str, body: MemberPatch,
+    hub: HubDep, client: IncusDep, watcher: WatcherDep, audit: AuditDep, who: ActorDep, name: str, body: MemberPatch,
     if_match: Annotated[str | None, Header()] = None,
 ) -> Sync[dict[str, Any]]:
     """Change some fields (e.g. `{"roles": [...]}`); `config` keys are merged as Incus does."""
@@ -167,19 +167,18 @@ async def patch_member(
     fields |= changes
     if problem := invalid_member_fields(fields):
         raise IncusError(400, problem)
-    await client.update_member(name, fields, if_match or etag)
+    await update_member(client, audit, who, name, fields, if_match or etag)
     watcher.wake()
     return Sync[dict[str, Any]](metadata={})
 
 
 @router.delete("/cluster/members/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
 async def delete_member(
-    hub: HubDep, client: IncusDep, watcher: WatcherDep, name: str,
+    hub: HubDep, client: IncusDep, watcher: WatcherDep, audit: AuditDep, who: ActorDep, name: str,
     force: Annotated[int, Query(ge=0, le=1)] = 0,
 ) -> Sync[dict[str, Any]]:
     """`incus cluster remove NAME [--force]`: synchronous, so success is the real outcome."""
-    check_allowed(hub.snapshot, name, "force-remove" if force else "remove")
-    await client.remove_member(name, force=bool(force))
+    await remove_member(hub, client, audit, who, name, bool(force))
     watcher.wake()
     return Sync[dict[str, Any]](metadata={})
 

@@ -3,12 +3,17 @@
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import anyio.to_thread
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
+from webui.audit.log import Actor, AuditLog
+from webui.auth.roles import ROUTE_PERMISSIONS, can
+from webui.auth.store import Identity
 from webui.incus.client import IncusClient
+from webui.incus.errors import IncusError
 from webui.live.hub import Hub
 from webui.live.watcher import Watcher
 from webui.settings import Settings
@@ -27,6 +32,51 @@ SettingsDep = Annotated[Settings, _state("settings")]
 EngineDep = Annotated[Engine, _state("engine")]
 TemplatesDep = Annotated[Jinja2Templates, _state("templates")]
 WatcherDep = Annotated[Watcher, _state("watcher")]
+AuditDep = Annotated[AuditLog, _state("audit")]
+
+
+class NotAuthenticated(Exception):
+    """No valid session or token: pages go to the login form, the API answers 401."""
+
+
+def actor(request: Request) -> Actor:
+    return Actor(
+        request.state.identity,
+        request.client.host if request.client else "",
+        request.headers.get("user-agent", ""),
+    )
+
+
+ActorDep = Annotated[Actor, Depends(actor)]
+
+
+def identity(request: Request) -> Identity:
+    found: Identity | None = getattr(request.state, "identity", None)
+    if found is None:
+        raise NotAuthenticated()
+    return found
+
+
+IdentityDep = Annotated[Identity, Depends(identity)]
+
+
+async def authorize(request: Request) -> None:
+    """Every route's permission, from one table (webui/auth/roles.py). A route missing from
+    the table is refused; a refusal is recorded in the audit log."""
+    route = request.scope.get("route")
+    permission = ROUTE_PERMISSIONS.get(getattr(route, "name", ""), "")
+    if permission == "public":
+        return
+    who: Identity | None = getattr(request.state, "identity", None)
+    if who is None:
+        raise NotAuthenticated()
+    if not can(who.role, permission):
+        audit: AuditLog = request.state.audit
+        reason = f"the {who.role} role may not do this"
+        await anyio.to_thread.run_sync(
+            audit.denied, actor(request), f"{request.method} {request.url.path}", request.url.path, reason
+        )
+        raise IncusError(403, f"Forbidden: {reason}")
 
 
 def render_page(
@@ -44,6 +94,12 @@ def render_page(
     return templates.TemplateResponse(
         request,
         template,
-        {"snapshot": snapshot, "stream_url": stream_url, "csrf_token": request.state.csrf_token, **context},
+        {
+            "snapshot": snapshot,
+            "stream_url": stream_url,
+            "csrf_token": request.state.csrf_token,
+            "identity": request.state.identity,
+            **context,
+        },
         status_code=status_code,
     )

@@ -2,13 +2,16 @@
 
 Under /api/ the reply is Incus's error envelope; elsewhere an HTML page."""
 
+from urllib.parse import quote
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
 from webui.incus.errors import IncusError
+from webui.routes.deps import NotAuthenticated
 
 
 def _reply(request: Request, status: int, message: str) -> Response:
@@ -24,7 +27,22 @@ def _reply(request: Request, status: int, message: str) -> Response:
     )
 
 
+def _login(request: Request) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"type": "error", "error": "Not authenticated", "error_code": 401}, 401)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    login = request.app.url_path_for("login") + "?next=" + quote(target)
+    if request.headers.get("HX-Request"):
+        # The whole page goes to the login form, never a form swapped into a table cell.
+        return Response(status_code=401, headers={"HX-Redirect": login})
+    return RedirectResponse(login, status_code=303)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(NotAuthenticated)
+    async def not_authenticated(request: Request, exc: NotAuthenticated) -> Response:
+        return _login(request)
+
     @app.exception_handler(IncusError)
     async def incus_error(request: Request, exc: IncusError) -> Response:
         return _reply(request, exc.status, exc.message)

@@ -6,13 +6,15 @@ and Incus's refusal comes back in the dialog, in Incus's words, with the form as
 import json
 from typing import Annotated, Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from webui.audit.log import Actor, AuditLog
 from webui.incus.client import IncusClient
 from webui.incus.errors import IncusError
-from webui.incus.models import Member
+from webui.incus.models import Member, Operation
 from webui.live.hub import Hub
 from webui.live.watcher import Watcher
 from webui.member_actions import (
@@ -30,7 +32,7 @@ from webui.member_actions import (
     evacuation_warnings,
     invalid_member_fields,
 )
-from webui.routes.deps import HubDep, IncusDep, WatcherDep
+from webui.routes.deps import ActorDep, AuditDep, HubDep, IncusDep, WatcherDep, actor
 
 router = APIRouter(prefix="/members/{name}")
 
@@ -70,11 +72,8 @@ async def evacuate_dialog(request: Request, hub: HubDep, name: str, mode: str = 
 
 
 @router.post("/evacuate", response_class=HTMLResponse, name="evacuate")
-async def evacuate(
-    request: Request, hub: HubDep, client: IncusDep, watcher: WatcherDep, name: str,
-    mode: Annotated[str, Form()] = "auto",
-) -> HTMLResponse:
-    return await _change_state(request, hub, client, watcher, name, "evacuate", mode)
+async def evacuate(request: Request, name: str, mode: Annotated[str, Form()] = "auto") -> HTMLResponse:
+    return await _change_state(request, name, "evacuate", mode)
 
 
 @router.get("/restore", response_class=HTMLResponse, name="restore_dialog")
@@ -91,16 +90,28 @@ async def restore_dialog(request: Request, hub: HubDep, name: str) -> HTMLRespon
 
 
 @router.post("/restore", response_class=HTMLResponse, name="restore")
-async def restore(
-    request: Request, hub: HubDep, client: IncusDep, watcher: WatcherDep, name: str,
-    mode: Annotated[str, Form()] = "",
-) -> HTMLResponse:
-    return await _change_state(request, hub, client, watcher, name, "restore", mode)
+async def restore(request: Request, name: str, mode: Annotated[str, Form()] = "") -> HTMLResponse:
+    return await _change_state(request, name, "restore", mode)
 
 
-async def _change_state(
-    request: Request, hub: Hub, client: IncusClient, watcher: Watcher, name: str, action: str, mode: str
-) -> HTMLResponse:
+async def start_state_change(
+    hub: Hub, client: IncusClient, watcher: Watcher, audit: AuditLog, who: Actor, name: str, action: str, mode: str
+) -> Operation:
+    """Evacuate or restore, audited, for the dialogs and the JSON API alike: "requested",
+    then "accepted" with the operation, then its real outcome when the operation ends."""
+    async with audit.action(who, action, name, {"mode": mode}) as entry:
+        check_allowed(hub.snapshot, name, action)
+        operation = await client.change_member_state(name, action, mode)
+        entry.operation_id = operation.id
+    watcher.track(operation)
+    tracked = hub.snapshot.operation(operation.id)
+    if tracked is not None and tracked.finished:  # it ended before "accepted" was written
+        await anyio.to_thread.run_sync(audit.operation_finished, tracked)
+    return operation
+
+
+async def _change_state(request: Request, name: str, action: str, mode: str) -> HTMLResponse:
+    hub: Hub = request.state.hub
     template = f"members/_{action}.html"
     modes = EVACUATE_MODES if action == "evacuate" else RESTORE_MODES
     member = _member_or_404(hub, name)
@@ -110,14 +121,15 @@ async def _change_state(
             "plan": evacuation_plan(hub.snapshot, name, mode if mode in modes else "auto"),
             "warnings": evacuation_warnings(hub.snapshot, member),
         }
+    state = request.state
     try:
-        check_allowed(hub.snapshot, name, action)
-        operation = await client.change_member_state(name, action, mode)
+        operation = await start_state_change(
+            hub, state.client, state.watcher, state.audit, actor(request), name, action, mode
+        )
     except ActionRefused as exc:
         return dialog(request, template, 409, error=str(exc), **context)
     except IncusError as exc:
         return dialog(request, template, exc.status if exc.status >= 400 else 400, error=exc.message, **context)
-    watcher.track(operation)
     return dialog(request, "members/_started.html", member=member, operation=operation, action=action)
 
 
@@ -139,16 +151,15 @@ async def remove_dialog(request: Request, hub: HubDep, name: str, force: bool = 
 
 @router.post("/remove", response_class=HTMLResponse, name="remove")
 async def remove(
-    request: Request, hub: HubDep, client: IncusDep, watcher: WatcherDep, name: str,
-    confirm: Annotated[str, Form()] = "", force: Annotated[bool, Form()] = False,
+    request: Request, hub: HubDep, client: IncusDep, watcher: WatcherDep, audit: AuditDep, who: ActorDep,
+    name: str, confirm: Annotated[str, Form()] = "", force: Annotated[bool, Form()] = False,
 ) -> HTMLResponse:
     member = _member_or_404(hub, name)
     context: dict[str, object] = {"member": member, "force": force, "confirm": confirm, "refused": ""}
     if confirm != name:
         return dialog(request, "members/_remove.html", 422, error=f'Type "{name}" to confirm.', **context)
     try:
-        check_allowed(hub.snapshot, name, "force-remove" if force else "remove")
-        await client.remove_member(name, force=force)
+        await remove_member(hub, client, audit, who, name, force)
     except ActionRefused as exc:
         return dialog(request, "members/_remove.html", 409, error=str(exc), **context)
     except IncusError as exc:
@@ -157,7 +168,21 @@ async def remove(
     return dialog(request, "members/_removed.html", member=member, force=force)
 
 
+async def remove_member(hub: Hub, client: IncusClient, audit: AuditLog, who: Actor, name: str, force: bool) -> None:
+    action = "force-remove" if force else "remove"
+    async with audit.action(who, action, name):
+        check_allowed(hub.snapshot, name, action)
+        await client.remove_member(name, force=force)
+
+
 # Roles and member configuration: a PUT of the whole member, guarded by its ETag.
+
+
+async def update_member(
+    client: IncusClient, audit: AuditLog, who: Actor, name: str, fields: dict[str, Any], etag: str
+) -> None:
+    async with audit.action(who, "edit", name, fields):
+        await client.update_member(name, fields, etag)
 
 
 @router.get("/edit", response_class=HTMLResponse, name="edit_dialog")
@@ -171,7 +196,9 @@ async def edit_dialog(
 
 
 @router.post("/edit", response_class=HTMLResponse, name="edit")
-async def edit(request: Request, hub: HubDep, client: IncusDep, watcher: WatcherDep, name: str) -> HTMLResponse:
+async def edit(
+    request: Request, hub: HubDep, client: IncusDep, watcher: WatcherDep, audit: AuditDep, who: ActorDep, name: str
+) -> HTMLResponse:
     _member_or_404(hub, name)
     form = await request.form()
     section = str(form.get("section", "member"))
@@ -197,7 +224,7 @@ async def edit(request: Request, hub: HubDep, client: IncusDep, watcher: Watcher
     if problem := invalid_member_fields(typed):
         return _edit_form(request, name, section, original, typed, etag, 422, error=problem)
     try:
-        await client.update_member(name, typed, etag)
+        await update_member(client, audit, who, name, typed, etag)
     except IncusError as exc:
         if exc.status == 412:  # someone changed the member since the dialog opened
             current, new_etag = await client.member_with_etag(name)

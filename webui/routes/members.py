@@ -19,6 +19,7 @@ async def member(request: Request, name: str, hub: HubDep) -> HTMLResponse:
     member = hub.snapshot.member(name)
     # An unknown name is a 404, but the page still streams: the member may be joining.
     status = 404 if member is None and hub.snapshot.reachable else 200
+    role = request.state.identity.role
     return render_page(
-        request, "members/detail.html", [member_topic(name)], status, name=name, member=member
+        request, "members/detail.html", [member_topic(name, role)], status, name=name, member=member, role=role
     )

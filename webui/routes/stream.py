@@ -6,24 +6,42 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 from sse_starlette import EventSourceResponse
 
-from webui.routes.deps import HubDep, SettingsDep
+from webui.auth.roles import can
+from webui.auth.store import Identity
+from webui.live.hub import AUDIT, MEMBERS, member_topic
+from webui.routes.deps import HubDep, IdentityDep, SettingsDep
 
 router = APIRouter()
 
 MAX_TOPICS = 8
 
 
+def allowed_topics(identity: Identity, requested: list[str]) -> list[str]:
+    """The topics this viewer may read: a display only the NOC's, the audit log only those
+    who may see it, and a member page in the version for the viewer's own role."""
+    if identity.is_display:
+        return [t for t in requested if t == "noc"]
+    topics = []
+    for topic in requested:
+        if topic.startswith("member:"):
+            topics.append(member_topic(topic.split(":")[1], identity.role))
+        elif topic in (MEMBERS, "noc") or (topic == AUDIT and can(identity.role, "audit")):
+            topics.append(topic)
+    return topics
+
+
 @router.get("/stream", name="stream", include_in_schema=False)
 async def stream(
     hub: HubDep,
     settings: SettingsDep,
+    identity: IdentityDep,
     topic: Annotated[list[str] | None, Query(max_length=MAX_TOPICS)] = None,
     v: int | None = None,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> EventSourceResponse:
     # The version the page shows: its URL's on first connect, Last-Event-ID on a resume.
     seen = int(last_event_id) if last_event_id and last_event_id.isdigit() else v
-    topics = topic or []
+    topics = allowed_topics(identity, topic or [])
     subscriber = hub.subscribe(topics)
     missed = hub.refresh(topics) if seen != hub.snapshot.version else []
 

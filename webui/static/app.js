@@ -36,6 +36,13 @@
   }, true);
 
   // The stream itself is a liveness signal: when it drops, say so at once.
-  document.addEventListener("htmx:sseError", function () { document.body.classList.add("stream-lost"); });
+  document.addEventListener("htmx:sseError", function () {
+    document.body.classList.add("stream-lost");
+    // The stream may have failed because the session ended: then the whole page goes to login.
+    fetch(window.location.href, { headers: { "HX-Request": "true" }, redirect: "manual" }).then(function (r) {
+      var login = r.headers.get("HX-Redirect");
+      if (r.status === 401 && login) window.location.assign(login);
+    }).catch(function () { /* the dashboard is down: the page keeps saying so */ });
+  });
   document.addEventListener("htmx:sseOpen", function () { document.body.classList.remove("stream-lost"); });
 })();

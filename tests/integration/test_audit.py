@@ -1,0 +1,112 @@
+"""The audit log: what is recorded, its hash chain, the page, its exports and live arrival."""
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import PERSONAS, edit_member
+from webui import db
+from webui.audit.log import AuditLog
+
+pytestmark = pytest.mark.cluster
+
+
+def records(dashboard, **filters) -> list[dict]:
+    return json.loads(dashboard.get("/audit.json", params=filters).text)
+
+
+def wait_for(check, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.5)
+    raise TimeoutError
+
+
+def test_an_evacuation_is_recorded_from_request_to_real_outcome(cluster, dashboard):
+    client = dashboard.login("operator")
+    try:
+        reply = client.post("/api/v1/cluster/members/member2/state", json={"action": "evacuate", "mode": "stop"},
+                            headers={"User-Agent": "audit-test"})
+        assert reply.status_code == 202, reply.text
+        operation_id = reply.json()["metadata"]["id"]
+        trail = wait_for(lambda: (r := records(dashboard, target="member2", action="evacuate"))
+                         and any(x["outcome"] == "succeeded" and x["operation_id"] == operation_id for x in r) and r)
+    finally:
+        restore = client.post("/api/v1/cluster/members/member2/state", json={"action": "restore"})
+        client.close()
+    mine = [r for r in reversed(trail) if r["operation_id"] in ("", operation_id)][-3:]
+    assert [r["outcome"] for r in mine] == ["requested", "accepted", "succeeded"]
+    requested = mine[0]
+    assert requested["actor"] == PERSONAS["operator"] and requested["role"] == "operator"
+    assert requested["user_agent"] == "audit-test" and requested["source_address"] == "127.0.0.1"
+    assert requested["parameters"] == {"mode": "stop"}
+    assert mine[2]["request_id"] == requested["id"]
+    assert restore.status_code == 202
+    wait_for(lambda: cluster.member_status("member2") == "Online")
+
+
+def test_a_refused_change_is_recorded_with_incus_error(cluster, dashboard):
+    client = dashboard.login("operator")
+    reply = client.patch("/api/v1/cluster/members/member2", json={"groups": ["no-such-group"]})
+    client.close()
+    assert reply.status_code == 404
+    failed = records(dashboard, target="member2", action="edit", outcome="failed")[0]
+    assert "Cluster_group not found" in failed["error"]
+
+
+def test_logins_are_recorded_success_and_failure(dashboard):
+    dashboard.login("auditor").close()
+    assert records(dashboard, action="login", outcome="succeeded", actor=PERSONAS["auditor"])
+
+
+def test_the_chain_verifies_and_names_the_first_altered_or_removed_record(tmp_path):
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    log = AuditLog(engine)
+    for n in range(5):
+        log.append(action="test", target=f"t{n}", outcome="succeeded", parameters={"n": n})
+    assert log.verify() == (5, "")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE audit_log SET target = 'forged' WHERE id = 3"))
+    assert log.verify()[1] == "record 3 was altered"
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE audit_log SET target = 't2' WHERE id = 3"))
+        connection.execute(text("DELETE FROM audit_log WHERE id = 2"))
+    assert log.verify()[1] == "record 3 does not follow record 1: a record was removed or altered"
+    engine.dispose()
+
+
+def test_the_cli_verifies_the_dashboards_log(dashboard):
+    result = subprocess.run(
+        [sys.executable, "-m", "webui.cli", "audit", "verify"],
+        env={"INCUS_WEBUI_DATABASE_URL": dashboard.database_url, "PATH": "/usr/bin:/bin"},
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0 and "chain intact" in result.stdout
+
+
+def test_the_page_filters_paginates_and_exports(dashboard):
+    page = dashboard.get("/audit", params={"action": "login"}).text
+    assert "login" in page and "records" in page
+    csv = dashboard.get("/audit.csv", params={"action": "login"}).text
+    assert csv.splitlines()[0].startswith("id,at,actor,role,via,source_address")
+    assert all(r["action"] == "login" for r in records(dashboard, action="login"))
+
+
+def test_new_records_arrive_live_on_the_audit_page(dashboard):
+    with dashboard.stream("/stream?topic=audit") as stream:
+        dashboard.login("operator").close()
+        frame = stream.wait_for(lambda f: f.event == "audit" and PERSONAS["operator"] in f.data, timeout=10)
+    assert "login" in frame.data
+
+
+def test_cli_changes_are_kept_as_cluster_history(cluster, dashboard, restore_description):
+    edit_member(cluster, restore_description, description="history")
+    wait_for(lambda: "cluster-member-updated" in dashboard.get("/history").text, timeout=10)

@@ -1,0 +1,76 @@
+"""Who is asking: resolved once per request, before routing (pure ASGI, so SSE streams pass
+untouched). Routes then check what that identity may do (webui/routes/deps.py: authorize).
+
+In order: an API token (`Authorization: Bearer iwt_…`, /api/ only), a display token
+(`?token=iwd_…`, the NOC view and its stream), a user name from a trusted reverse proxy
+(single sign-on, off unless configured), and the session cookie."""
+
+from datetime import timedelta
+from http.cookies import SimpleCookie
+from ipaddress import ip_address, ip_network
+from urllib.parse import parse_qs
+
+import anyio.to_thread
+from sqlalchemy import Engine
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from webui.auth import store
+from webui.auth.roles import ROLES
+from webui.auth.store import Identity
+from webui.settings import Settings
+
+SESSION_COOKIE = "incus_webui_session"
+
+
+def header(scope: Scope, name: bytes) -> str:
+    return next((v.decode("latin-1") for n, v in scope.get("headers", []) if n == name), "")
+
+
+def cookie(scope: Scope, name: str) -> str:
+    raw = header(scope, b"cookie")
+    if not raw:
+        return ""
+    jar = SimpleCookie(raw)
+    return jar[name].value if name in jar else ""
+
+
+class AuthMiddleware:
+    def __init__(self, app: ASGIApp, engine: Engine, settings: Settings) -> None:
+        self.app = app
+        self.engine = engine
+        self.settings = settings
+        self.idle = timedelta(minutes=settings.session_idle_minutes)
+        self.proxies = [ip_network(p, strict=False) for p in settings.sso_trusted_proxies]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/static/"):
+            identity = await anyio.to_thread.run_sync(self.identify, scope)
+            scope.setdefault("state", {})["identity"] = identity
+        await self.app(scope, receive, send)
+
+    def identify(self, scope: Scope) -> Identity | None:
+        authorization = header(scope, b"authorization")
+        if authorization.startswith("Bearer ") and scope["path"].startswith("/api/"):
+            return store.api_token_identity(self.engine, authorization.removeprefix("Bearer ").strip())
+        token = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[0]
+        if token.startswith(store.DISPLAY_TOKEN_PREFIX):
+            return store.display_identity(self.engine, token)
+        if sso := self.sso_identity(scope):
+            return sso
+        session = cookie(scope, SESSION_COOKIE)
+        return store.session_identity(self.engine, session, self.idle) if session else None
+
+    def sso_identity(self, scope: Scope) -> Identity | None:
+        """The proxy's word on who this is, only from a configured proxy address."""
+        settings = self.settings
+        if not settings.sso_user_header or not scope.get("client"):
+            return None
+        if not any(ip_address(scope["client"][0]) in net for net in self.proxies):
+            return None
+        user = header(scope, settings.sso_user_header.lower().encode())
+        if not user:
+            return None
+        groups = [g.strip() for g in header(scope, settings.sso_groups_header.lower().encode()).split(",")]
+        granted = {settings.sso_roles[g] for g in groups if g in settings.sso_roles}
+        role = next((r for r in ROLES if r in granted), "")  # ROLES is ordered, most powerful first
+        return Identity(user, role, "sso") if role else None

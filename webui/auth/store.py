@@ -1,0 +1,186 @@
+"""Accounts, sessions and tokens in the database. Synchronous: routes call them in a thread.
+
+Tokens are random, given to their holder once, and stored as SHA-256 hashes only."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session as DbSession
+
+from webui.auth.models import ApiToken, DisplayToken, Session, User
+from webui.auth.passwords import hash_password, verify_password
+from webui.auth.roles import DISPLAY, ROLES
+from webui.live.snapshot import now
+
+API_TOKEN_PREFIX = "iwt_"
+DISPLAY_TOKEN_PREFIX = "iwd_"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every stored time is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=now().tzinfo)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a request acts as; `via` says how they proved it."""
+
+    name: str
+    role: str
+    via: str  # session, token N, sso, display
+
+    @property
+    def is_display(self) -> bool:
+        return self.role == DISPLAY
+
+
+class AccountError(ValueError):
+    pass
+
+
+def add_user(engine: Engine, name: str, role: str, password: str) -> None:
+    if role not in ROLES:
+        raise AccountError(f'unknown role "{role}" (one of {", ".join(ROLES)})')
+    if not name or len(name) > 100:
+        raise AccountError("a user name is 1 to 100 characters")
+    try:
+        with DbSession(engine) as db, db.begin():
+            db.add(User(name=name, password_hash=hash_password(password), role=role, disabled=False, created_at=now()))
+    except IntegrityError as exc:
+        raise AccountError(f'user "{name}" already exists') from exc
+
+
+def users(engine: Engine) -> list[User]:
+    with DbSession(engine) as db:
+        return list(db.scalars(select(User).order_by(User.name)))
+
+
+def _user(db: DbSession, name: str) -> User:
+    user = db.scalar(select(User).where(User.name == name))
+    if user is None:
+        raise AccountError(f'no user "{name}"')
+    return user
+
+
+def set_password(engine: Engine, name: str, password: str) -> None:
+    with DbSession(engine) as db, db.begin():
+        user = _user(db, name)
+        user.password_hash = hash_password(password)
+        db.execute(delete(Session).where(Session.user_id == user.id))  # log out everywhere
+
+
+def disable_user(engine: Engine, name: str) -> None:
+    """Disabled users can't log in; their sessions and tokens stop working at once."""
+    with DbSession(engine) as db, db.begin():
+        user = _user(db, name)
+        user.disabled = True
+        db.execute(delete(Session).where(Session.user_id == user.id))
+        db.execute(update(ApiToken).where(ApiToken.user_id == user.id).values(revoked_at=now()))
+
+
+def authenticate(engine: Engine, name: str, password: str) -> User | None:
+    with DbSession(engine) as db:
+        user = db.scalar(select(User).where(User.name == name))
+        ok = verify_password(user.password_hash if user else None, password)
+        return user if ok and user is not None and not user.disabled else None
+
+
+def start_session(engine: Engine, user: User, lifetime: timedelta, replaces: str = "") -> str:
+    """A new session for a login; the session the browser had before (if any) ends, so a
+    session id planted before login is worthless after it (rotation)."""
+    token = secrets.token_urlsafe(32)
+    at = now()
+    with DbSession(engine) as db, db.begin():
+        if replaces:
+            db.execute(delete(Session).where(Session.token_hash == token_hash(replaces)))
+        db.add(Session(token_hash=token_hash(token), user_id=user.id, created_at=at, expires_at=at + lifetime, last_seen_at=at))
+    return token
+
+
+def end_session(engine: Engine, token: str) -> None:
+    with DbSession(engine) as db, db.begin():
+        db.execute(delete(Session).where(Session.token_hash == token_hash(token)))
+
+
+def session_identity(engine: Engine, token: str, idle: timedelta) -> Identity | None:
+    at = now()
+    with DbSession(engine) as db, db.begin():
+        row = db.execute(
+            select(Session, User).join(User, User.id == Session.user_id).where(Session.token_hash == token_hash(token))
+        ).first()
+        if row is None:
+            return None
+        session, user = row
+        if user.disabled or _aware(session.expires_at) < at or _aware(session.last_seen_at) + idle < at:
+            db.delete(session)
+            return None
+        if at - _aware(session.last_seen_at) > timedelta(minutes=1):  # one write a minute at most
+            session.last_seen_at = at
+        return Identity(user.name, user.role, "session")
+
+
+def create_api_token(engine: Engine, name: str) -> str:
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with DbSession(engine) as db, db.begin():
+        user = _user(db, name)
+        db.add(ApiToken(user_id=user.id, token_hash=token_hash(token), created_at=now()))
+    return token
+
+
+def api_tokens(engine: Engine) -> list[tuple[ApiToken, str]]:
+    with DbSession(engine) as db:
+        rows = db.execute(select(ApiToken, User.name).join(User, User.id == ApiToken.user_id).order_by(ApiToken.id))
+        return [(token, user_name) for token, user_name in rows]
+
+
+def revoke_api_token(engine: Engine, token_id: int) -> None:
+    with DbSession(engine) as db, db.begin():
+        db.execute(update(ApiToken).where(ApiToken.id == token_id).values(revoked_at=now()))
+
+
+def api_token_identity(engine: Engine, token: str) -> Identity | None:
+    with DbSession(engine) as db, db.begin():
+        row = db.execute(
+            select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == token_hash(token))
+        ).first()
+        if row is None or row[0].revoked_at is not None or row[1].disabled:
+            return None
+        api_token, user = row
+        api_token.last_used_at = now()
+        return Identity(user.name, user.role, f"token {api_token.id}")
+
+
+def create_display(engine: Engine, name: str) -> str:
+    token = DISPLAY_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    try:
+        with DbSession(engine) as db, db.begin():
+            db.add(DisplayToken(name=name, token_hash=token_hash(token), created_at=now()))
+    except IntegrityError as exc:
+        raise AccountError(f'display "{name}" already exists') from exc
+    return token
+
+
+def displays(engine: Engine) -> list[DisplayToken]:
+    with DbSession(engine) as db:
+        return list(db.scalars(select(DisplayToken).order_by(DisplayToken.name)))
+
+
+def revoke_display(engine: Engine, display_id: int) -> None:
+    with DbSession(engine) as db, db.begin():
+        db.execute(update(DisplayToken).where(DisplayToken.id == display_id).values(revoked_at=now()))
+
+
+def display_identity(engine: Engine, token: str) -> Identity | None:
+    with DbSession(engine) as db:
+        display = db.scalar(select(DisplayToken).where(DisplayToken.token_hash == token_hash(token)))
+        if display is None or display.revoked_at is not None:
+            return None
+        return Identity(f"display:{display.name}", DISPLAY, "display")

@@ -1,0 +1,60 @@
+"""The audit log for auditors and admins: filters, pages, live arrival, CSV and JSON export."""
+
+import csv
+import io
+import json
+from datetime import datetime
+from typing import Annotated, Literal
+
+import anyio.to_thread
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from webui.audit.log import EXPORTED, AuditQuery, as_dict, search
+from webui.live.hub import AUDIT
+from webui.routes.deps import EngineDep, render_page
+
+router = APIRouter()
+
+PER_PAGE = 50
+OUTCOMES = ("requested", "accepted", "succeeded", "failed", "denied")
+
+
+def audit_query(
+    actor: str = "", action: str = "", target: str = "", outcome: str = "",
+    since: datetime | None = None, until: datetime | None = None,
+) -> AuditQuery:
+    return AuditQuery(actor, action, target, outcome, since, until)
+
+
+QueryDep = Annotated[AuditQuery, Depends(audit_query)]
+
+
+@router.get("/audit", response_class=HTMLResponse, name="audit")
+async def audit(
+    request: Request, engine: EngineDep, query: QueryDep, page: Annotated[int, Query(ge=1, le=100_000)] = 1
+) -> HTMLResponse:
+    records, total = await anyio.to_thread.run_sync(search, engine, query, (page - 1) * PER_PAGE, PER_PAGE)
+    filters = {k: v for k, v in request.query_params.items() if k != "page" and v}
+    # New records stream in only on the first, unfiltered page; elsewhere they would not fit.
+    live = page == 1 and not filters
+    return render_page(
+        request, "audit/index.html", [AUDIT] if live else [],
+        records=records, total=total, page=page, pages=max(1, -(-total // PER_PAGE)),
+        filters=filters, outcomes=OUTCOMES, live=live,
+    )
+
+
+@router.get("/audit.{fmt}", name="audit_export")
+async def audit_export(engine: EngineDep, query: QueryDep, fmt: Literal["csv", "json"]) -> Response:
+    records, _ = await anyio.to_thread.run_sync(search, engine, query, 0, None)
+    rows = [as_dict(r) for r in records]
+    headers = {"Content-Disposition": f'attachment; filename="incus-webui-audit.{fmt}"'}
+    if fmt == "json":
+        return Response(json.dumps(rows, indent=1), media_type="application/json", headers=headers)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=EXPORTED)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "parameters": json.dumps(row["parameters"], sort_keys=True)})
+    return Response(out.getvalue(), media_type="text/csv", headers=headers)
