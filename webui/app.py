@@ -26,7 +26,7 @@ from webui.incus.models import Event, Operation
 from webui.live.hub import Hub
 from webui.live.watcher import Watcher
 from webui.member_actions import available_actions
-from webui.routes import api, audit, auth, health, history, member_actions, members, stream
+from webui.routes import admin, api, audit, auth, health, history, member_actions, members, stream
 from webui.routes.deps import authorize
 from webui.routes.errors import install_error_handlers
 from webui.security import SecurityHeadersMiddleware
@@ -111,7 +111,7 @@ def create_app(settings: Settings) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth, members, member_actions, history, audit, stream, api, health):
+    for module in (auth, members, member_actions, history, audit, admin, stream, api, health):
         app.include_router(module.router)
 
     @app.get("/docs", include_in_schema=False, name="docs")

@@ -38,6 +38,11 @@ REQUESTS = {
     "get_operation": ("GET", "/api/v1/operations/nosuch", None),
     "audit": ("GET", "/audit", None),
     "audit_export": ("GET", "/audit.csv", None),
+    "settings": ("GET", "/settings", None),
+    "create_display": ("POST", "/settings/displays", {"data": {"name": ""}}),
+    "revoke_display": ("POST", "/settings/displays/999999/revoke", {"data": {}}),
+    "create_api_token": ("POST", "/settings/tokens", {"data": {"user": "nobody"}}),
+    "revoke_api_token": ("POST", "/settings/tokens/999999/revoke", {"data": {}}),
 }
 
 
@@ -206,3 +211,16 @@ def test_the_server_refuses_an_unmigrated_database(cluster, tmp_path):
     )
     assert result.returncode != 0
     assert "run `incus-webui db upgrade`" in result.stderr
+
+
+def test_an_admin_creates_and_revokes_an_api_token_in_the_browser(dashboard):
+    page = dashboard.get("/settings").text
+    assert "API tokens" in page and PERSONAS["auditor"] in page
+    reply = dashboard.admin.post("/settings/tokens", data={"user": PERSONAS["auditor"]})
+    token = reply.text.split('<code class="secret">')[1].split("<")[0]
+    assert token.startswith("iwt_") and token not in dashboard.get("/settings").text  # shown once
+    api = dashboard.url + "/api/v1/cluster/members"
+    assert httpx.get(api, headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    token_id = reply.text.split("/settings/tokens/")[-1].split("/revoke")[0]
+    dashboard.admin.post(f"/settings/tokens/{token_id}/revoke")
+    assert httpx.get(api, headers={"Authorization": f"Bearer {token}"}).status_code == 401
