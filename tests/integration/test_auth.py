@@ -171,6 +171,8 @@ def test_api_tokens_act_with_their_users_role(dashboard):
     assert httpx.delete(api + "/cluster/members/nosuch", headers=headers).status_code == 403
     assert httpx.get(api + "/cluster/members", headers={"Authorization": "Bearer iwt_wrong"}).status_code == 401
     assert httpx.get(dashboard.url + "/", headers=headers, follow_redirects=False).status_code == 303
+    uses = dashboard.get("/audit.json", params={"action": "token-use", "actor": PERSONAS["operator"]}).json()
+    assert len(uses) == 1  # the first use is recorded; the next ones in the same spell are not
 
 
 def test_single_sign_on_trusts_only_the_configured_proxy(cluster, tmp_path):

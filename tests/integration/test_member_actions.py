@@ -125,6 +125,10 @@ def test_evacuating_an_evacuated_member_says_why_not(cluster, dashboard, session
     cluster.incus("cluster", "evacuate", "member2", "--action", "stop", "--force")
     try:
         wait_until(lambda: dashboard_status(dashboard, "member2") == "Evacuated")
+        # An evacuation started with the incus CLI shows too, with its outcome kept.
+        operations = session.api("GET", "/operations").json()["metadata"]
+        evacuations = [op for ops in operations.values() for op in ops if op["description"] == "Evacuating cluster member"]
+        assert any(op["location"] == "member2" and op["status"] == "Success" for op in evacuations)
         page = dashboard.get("/members/member2").text
         assert "The member is already evacuated" in page
         reply = session.post("/members/member2/evacuate", data={"mode": "stop"})

@@ -14,6 +14,7 @@ import anyio.to_thread
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from webui.audit.log import Actor, AuditLog
 from webui.auth import store
 from webui.auth.roles import ROLES
 from webui.auth.store import Identity
@@ -51,7 +52,13 @@ class AuthMiddleware:
     def identify(self, scope: Scope) -> Identity | None:
         authorization = header(scope, b"authorization")
         if authorization.startswith("Bearer ") and scope["path"].startswith("/api/"):
-            return store.api_token_identity(self.engine, authorization.removeprefix("Bearer ").strip())
+            identity, new_spell = store.api_token_identity(self.engine, authorization.removeprefix("Bearer ").strip())
+            if identity and new_spell:
+                audit: AuditLog = scope["state"]["audit"]
+                client = scope.get("client") or ("", 0)
+                actor = Actor(identity, client[0], header(scope, b"user-agent"))
+                audit.append(**actor.fields(), action="token-use", target=scope["path"], outcome="succeeded")
+            return identity
         token = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[0]
         if token.startswith(store.DISPLAY_TOKEN_PREFIX):
             return store.display_identity(self.engine, token)

@@ -101,7 +101,11 @@ def start_session(engine: Engine, user: User, lifetime: timedelta, replaces: str
     with DbSession(engine) as db, db.begin():
         if replaces:
             db.execute(delete(Session).where(Session.token_hash == token_hash(replaces)))
-        db.add(Session(token_hash=token_hash(token), user_id=user.id, created_at=at, expires_at=at + lifetime, last_seen_at=at))
+        db.add(
+            Session(
+                token_hash=token_hash(token), user_id=user.id, created_at=at, expires_at=at + lifetime, last_seen_at=at
+            )
+        )
     return token
 
 
@@ -113,9 +117,8 @@ def end_session(engine: Engine, token: str) -> None:
 def session_identity(engine: Engine, token: str, idle: timedelta) -> Identity | None:
     at = now()
     with DbSession(engine) as db, db.begin():
-        row = db.execute(
-            select(Session, User).join(User, User.id == Session.user_id).where(Session.token_hash == token_hash(token))
-        ).first()
+        query = select(Session, User).join(User, User.id == Session.user_id)
+        row = db.execute(query.where(Session.token_hash == token_hash(token))).first()
         if row is None:
             return None
         session, user = row
@@ -146,16 +149,22 @@ def revoke_api_token(engine: Engine, token_id: int) -> None:
         db.execute(update(ApiToken).where(ApiToken.id == token_id).values(revoked_at=now()))
 
 
-def api_token_identity(engine: Engine, token: str) -> Identity | None:
+TOKEN_USE_GAP = timedelta(minutes=10)
+
+
+def api_token_identity(engine: Engine, token: str) -> tuple[Identity | None, bool]:
+    """The token's identity, and whether this use starts a new spell of use (none for
+    TOKEN_USE_GAP), which the audit log records: every spell, not every request."""
     with DbSession(engine) as db, db.begin():
-        row = db.execute(
-            select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == token_hash(token))
-        ).first()
+        query = select(ApiToken, User).join(User, User.id == ApiToken.user_id)
+        row = db.execute(query.where(ApiToken.token_hash == token_hash(token))).first()
         if row is None or row[0].revoked_at is not None or row[1].disabled:
-            return None
+            return None, False
         api_token, user = row
-        api_token.last_used_at = now()
-        return Identity(user.name, user.role, f"token {api_token.id}")
+        at = now()
+        new_spell = api_token.last_used_at is None or at - _aware(api_token.last_used_at) > TOKEN_USE_GAP
+        api_token.last_used_at = at
+        return Identity(user.name, user.role, f"token {api_token.id}"), new_spell
 
 
 def create_display(engine: Engine, name: str) -> str:
