@@ -37,8 +37,10 @@ class Settings(BaseSettings):
     # Sessions end after session_hours, or after session_idle_minutes without a request.
     session_hours: float = 12.0
     session_idle_minutes: float = 120.0
-    # Logins refused for login_lockout_minutes after this many failures (per name or address).
+    # Logins refused for login_lockout_minutes after this many failures for one user name,
+    # or from one address (higher: many people may share a proxy's address).
     login_max_failures: int = 5
+    login_max_failures_per_address: int = 20
     login_lockout_minutes: float = 15.0
     secure_cookies: bool = False  # also set by itself when a request comes over HTTPS
     # Single sign-on through a trusted reverse proxy: off unless sso_user_header is set.

@@ -165,20 +165,16 @@ class AuditLog:
     def denied(self, actor: Actor, action: str, target: str, reason: str) -> None:
         self.append(**actor.fields(), action=action, target=target, outcome="denied", error=reason)
 
-    def recent_failures(self, name: str, address: str, window: timedelta) -> int:
-        """Failed logins for this name or from this address lately (for login throttling)."""
+    def recent_failures(self, name: str, address: str, window: timedelta) -> tuple[int, int]:
+        """Failed logins lately (for login throttling): for this name, and from this address."""
+        since = now() - window
+        failed = (
+            (AuditRecord.action == "login") & AuditRecord.outcome.in_(("failed", "denied")) & (AuditRecord.at > since)
+        )
         with Session(self.engine) as db:
-            return int(
-                db.scalar(
-                    select(func.count()).where(
-                        AuditRecord.action == "login",
-                        AuditRecord.outcome.in_(("failed", "denied")),
-                        AuditRecord.at > now() - window,
-                        (AuditRecord.target == name) | (AuditRecord.source_address == address),
-                    )
-                )
-                or 0
-            )
+            by_name = db.scalar(select(func.count()).where(failed, AuditRecord.target == name)) or 0
+            by_address = db.scalar(select(func.count()).where(failed, AuditRecord.source_address == address)) or 0
+        return int(by_name), int(by_address)
 
     def verify(self) -> tuple[int, str]:
         """(records checked, "" or why the first bad one is bad)."""

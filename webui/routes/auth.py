@@ -43,14 +43,16 @@ async def login_submit(
 ) -> Response:
     window = timedelta(minutes=settings.login_lockout_minutes)
     address = actor.source_address
-    failures = await anyio.to_thread.run_sync(audit.recent_failures, name, address, window)
-    if failures >= settings.login_max_failures:
+    by_name, by_address = await anyio.to_thread.run_sync(audit.recent_failures, name, address, window)
+    if by_name >= settings.login_max_failures or by_address >= settings.login_max_failures_per_address:
         await audit.append_async(**actor.fields(), action="login", target=name, outcome="denied", error="throttled")
         message = f"Too many failed logins. Try again in {int(settings.login_lockout_minutes)} minutes."
         return _form(request, 429, error=message, name=name, next=_safe_next(next))
     user = await anyio.to_thread.run_sync(store.authenticate, engine, name, password)
     if user is None:
-        await audit.append_async(**actor.fields(), action="login", target=name, outcome="failed", error="wrong name or password")
+        await audit.append_async(
+            **actor.fields(), action="login", target=name, outcome="failed", error="wrong name or password"
+        )
         return _form(request, 401, error="Wrong user name or password.", name=name, next=_safe_next(next))
     old = request.cookies.get(SESSION_COOKIE, "")
     lifetime = timedelta(hours=settings.session_hours)
