@@ -54,7 +54,9 @@ def test_a_session_works_on_every_dashboard_sharing_the_database(cluster, postgr
         assert reply.status_code == 200 and f"{PERSONAS['operator']} (operator)" in reply.text
         for server in (first, second):
             server.login("admin").close()
-        assert AuditLog(db.make_engine(url)).verify()[1] == ""
+        engine = db.make_engine(url)
+        assert AuditLog(engine).verify()[1] == ""
+        engine.dispose()
     finally:
         first.stop()
         second.stop()
