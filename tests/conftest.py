@@ -16,6 +16,7 @@ import httpx
 import pytest
 import yaml
 
+from tests.postgres import PostgresServer
 from webui import db, devcluster
 from webui.auth import store
 
@@ -32,6 +33,16 @@ def cluster() -> Iterator[devcluster.DevCluster]:
     yield dev
     if os.environ.get("INCUS_WEBUI_KEEP_CLUSTER") != "1":
         devcluster.down(STATE_DIR)
+
+
+def wait_until(check, timeout: float = 60, interval: float = 0.5):
+    """The first truthy result of check(), polled until timeout (then TimeoutError)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(interval)
+    raise TimeoutError("condition not met in time")
 
 
 def free_port() -> int:
@@ -124,9 +135,7 @@ class Dashboard:
 
 
 @pytest.fixture(scope="session")
-def postgres() -> Iterator["PostgresServer"]:
-    from tests.postgres import PostgresServer
-
+def postgres() -> Iterator[PostgresServer]:
     server = PostgresServer(free_port())
     yield server
     server.stop()

@@ -7,7 +7,7 @@ import tempfile
 import time
 from pathlib import Path
 
-BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None) if Path("/usr/lib/postgresql").exists() else None
+BIN = max(Path("/usr/lib/postgresql").glob("*/bin"), default=None)
 
 
 def _as_postgres(*args: str) -> subprocess.CompletedProcess[str]:

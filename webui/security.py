@@ -44,7 +44,8 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *HEADERS, (b"content-security-policy", POLICY.encode())]
+                policy = (b"content-security-policy", POLICY.encode())
+                message["headers"] = [*message.get("headers", []), *HEADERS, policy]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -3,12 +3,11 @@
 import json
 import subprocess
 import sys
-import time
 
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import PERSONAS, edit_member
+from tests.conftest import PERSONAS, edit_member, wait_until
 from webui import db
 from webui.audit.log import AuditLog
 
@@ -19,14 +18,6 @@ def records(dashboard, **filters) -> list[dict]:
     return json.loads(dashboard.get("/audit.json", params=filters).text)
 
 
-def wait_for(check, timeout: float = 60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.5)
-    raise TimeoutError
-
 
 def test_an_evacuation_is_recorded_from_request_to_real_outcome(cluster, dashboard):
     client = dashboard.login("operator")
@@ -35,7 +26,7 @@ def test_an_evacuation_is_recorded_from_request_to_real_outcome(cluster, dashboa
                             headers={"User-Agent": "audit-test"})
         assert reply.status_code == 202, reply.text
         operation_id = reply.json()["metadata"]["id"]
-        trail = wait_for(lambda: (r := records(dashboard, target="member2", action="evacuate"))
+        trail = wait_until(lambda: (r := records(dashboard, target="member2", action="evacuate"))
                          and any(x["outcome"] == "succeeded" and x["operation_id"] == operation_id for x in r) and r)
     finally:
         restore = client.post("/api/v1/cluster/members/member2/state", json={"action": "restore"})
@@ -48,7 +39,7 @@ def test_an_evacuation_is_recorded_from_request_to_real_outcome(cluster, dashboa
     assert requested["parameters"] == {"mode": "stop"}
     assert mine[2]["request_id"] == requested["id"]
     assert restore.status_code == 202
-    wait_for(lambda: cluster.member_status("member2") == "Online")
+    wait_until(lambda: cluster.member_status("member2") == "Online")
 
 
 def test_a_refused_change_is_recorded_with_incus_error(cluster, dashboard):
@@ -109,4 +100,4 @@ def test_new_records_arrive_live_on_the_audit_page(dashboard):
 
 def test_cli_changes_are_kept_as_cluster_history(cluster, dashboard, restore_description):
     edit_member(cluster, restore_description, description="history")
-    wait_for(lambda: "cluster-member-updated" in dashboard.get("/history").text, timeout=10)
+    wait_until(lambda: "cluster-member-updated" in dashboard.get("/history").text, timeout=10)

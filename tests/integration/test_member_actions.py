@@ -6,7 +6,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import edit_member, incus_member
+from tests.conftest import edit_member, incus_member, wait_until
 
 pytestmark = pytest.mark.cluster
 
@@ -31,14 +31,6 @@ def session(dashboard):
     session.client.close()
 
 
-def wait_until(check, timeout: float = 60, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(interval)
-    raise TimeoutError("condition not met in time")
-
 
 def locations(cluster) -> dict[str, str]:
     return {i["name"]: i["location"] for i in json.loads(cluster.incus("list", "--format", "json").stdout)}
@@ -47,6 +39,14 @@ def locations(cluster) -> dict[str, str]:
 def dashboard_status(dashboard, name: str) -> str:
     reply = dashboard.get(f"/api/v1/cluster/members/{name}")
     return reply.json()["metadata"]["status"] if reply.status_code == 200 else "gone"
+
+
+def open_edit_form(session: Session, name: str) -> tuple[str, str]:
+    """The ETag and original values the edit dialog carries in its hidden fields."""
+    dialog = session.client.get(f"/members/{name}/edit").text
+    etag = dialog.split('name="etag" value="')[1].split('"')[0].replace("&#34;", '"')
+    original = dialog.split('name="original" value="')[1].split('"')[0].replace("&#34;", '"')
+    return etag, original
 
 
 def wait_for_operation(session: Session, operation_url: str, timeout: float = 120) -> dict:
@@ -127,7 +127,9 @@ def test_evacuating_an_evacuated_member_says_why_not(cluster, dashboard, session
         wait_until(lambda: dashboard_status(dashboard, "member2") == "Evacuated")
         # An evacuation started with the incus CLI shows too, with its outcome kept.
         operations = session.api("GET", "/operations").json()["metadata"]
-        evacuations = [op for ops in operations.values() for op in ops if op["description"] == "Evacuating cluster member"]
+        evacuations = [
+            op for ops in operations.values() for op in ops if op["description"] == "Evacuating cluster member"
+        ]
         assert any(op["location"] == "member2" and op["status"] == "Success" for op in evacuations)
         page = dashboard.get("/members/member2").text
         assert "The member is already evacuated" in page
@@ -199,9 +201,7 @@ def test_roles_are_added_and_removed_keeping_the_automatic_ones(cluster, session
 
 def test_a_stale_edit_shows_what_changed_and_keeps_the_input(cluster, session, restore_description):
     name = restore_description
-    dialog = session.client.get(f"/members/{name}/edit").text
-    etag = dialog.split('name="etag" value="')[1].split('"')[0].replace("&#34;", '"')
-    original = dialog.split('name="original" value="')[1].split('"')[0].replace("&#34;", '"')
+    etag, original = open_edit_form(session, name)
     edit_member(cluster, name, description="changed by someone else")
     reply = session.post(
         f"/members/{name}/edit",
@@ -222,9 +222,7 @@ def test_a_stale_edit_shows_what_changed_and_keeps_the_input(cluster, session, r
 
 def test_a_bad_config_key_is_refused_before_incus_and_keeps_the_form(cluster, session):
     name = "member2"
-    dialog = session.client.get(f"/members/{name}/edit").text
-    etag = dialog.split('name="etag" value="')[1].split('"')[0].replace("&#34;", '"')
-    original = dialog.split('name="original" value="')[1].split('"')[0].replace("&#34;", '"')
+    etag, original = open_edit_form(session, name)
     reply = session.post(
         f"/members/{name}/edit",
         data={"etag": etag, "original": original, "description": "kept", "failure_domain": "default",
@@ -238,9 +236,7 @@ def test_a_bad_config_key_is_refused_before_incus_and_keeps_the_form(cluster, se
 
 def test_incus_refusing_a_value_shows_its_words_and_keeps_the_form(cluster, session):
     name = "member2"
-    dialog = session.client.get(f"/members/{name}/edit").text
-    etag = dialog.split('name="etag" value="')[1].split('"')[0].replace("&#34;", '"')
-    original = dialog.split('name="original" value="')[1].split('"')[0].replace("&#34;", '"')
+    etag, original = open_edit_form(session, name)
     reply = session.post(
         f"/members/{name}/edit",
         data={"etag": etag, "original": original, "description": "kept", "failure_domain": "default",

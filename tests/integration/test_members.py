@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.conftest import edit_member
+from tests.conftest import edit_member, wait_until
 
 pytestmark = pytest.mark.cluster
 
@@ -45,11 +45,7 @@ def test_statuses_are_shown_with_text_and_colour(dashboard):
 def test_a_description_holding_html_is_shown_as_text(cluster, dashboard, restore_description):
     name = restore_description
     edit_member(cluster, name, description='<script>alert("x")</script><b>bold</b>')
-    import time
-
-    deadline = time.monotonic() + 10
-    while "&lt;script&gt;" not in (page := dashboard.get("/").text) and time.monotonic() < deadline:
-        time.sleep(0.3)
+    page = wait_until(lambda: next((t for t in [dashboard.get("/").text] if "&lt;script&gt;" in t), None), timeout=10)
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;b&gt;bold&lt;/b&gt;" in page
     assert "<script>alert" not in page
 
