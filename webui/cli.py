@@ -84,13 +84,12 @@ def accounts(args: argparse.Namespace, engine: Engine) -> None:
                 store.revoke_api_token(engine, int(args.name))
                 print(f"token {args.name} revoked")
             else:
-                for token, user in store.api_tokens(engine):
-                    state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
-                    print(f"{token.id}\t{user}\tcreated {token.created_at:%Y-%m-%d}\t{state}")
+                for api_token, owner in store.api_tokens(engine):
+                    state = f"revoked {api_token.revoked_at:%Y-%m-%d}" if api_token.revoked_at else "active"
+                    print(f"{api_token.id}\t{owner}\tcreated {api_token.created_at:%Y-%m-%d}\t{state}")
         elif args.command == "display":
             if args.action == "create":
-                token = store.create_display(engine, args.name)
-                print(f"http://{args.host}/noc?token={token}")
+                print(f"http://{args.host}/noc?token={store.create_display(engine, args.name)}")
             elif args.action == "revoke":
                 store.revoke_display(engine, int(args.name))
                 print(f"display {args.name} revoked")

@@ -6,6 +6,7 @@ from typing import Annotated
 import anyio.to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
 
 from webui.auth import store
 from webui.auth.middleware import SESSION_COOKIE
@@ -22,7 +23,8 @@ def _safe_next(target: str) -> str:
 def _form(request: Request, status_code: int = 200, **context: object) -> HTMLResponse:
     engine = request.state.engine
     no_users = not store.users(engine)
-    return request.state.templates.TemplateResponse(
+    templates: Jinja2Templates = request.state.templates
+    return templates.TemplateResponse(
         request,
         "auth/login.html",
         {"csrf_token": request.state.csrf_token, "no_users": no_users, **context},
