@@ -50,6 +50,7 @@ def test_evacuate_and_restore_through_their_dialogs(cluster, dashboard, page, se
     page.goto(dashboard.url + f"/members/{name}")
     dialog = page.locator("#dialog")
 
+    expect(page.get_by_role("button", name="Restore…")).to_be_disabled()
     page.get_by_role("button", name="Evacuate…").click()
     expect(dialog).to_contain_text("What will happen")
     dialog.get_by_role("button", name="Cancel").click()
@@ -90,6 +91,46 @@ def test_remove_a_fresh_member_by_typing_its_name(cluster, dashboard, page, seco
         dialog.get_by_label("to confirm").fill(name)
         dialog.get_by_role("button", name=f"Remove {name}").click()
         expect(dialog).to_contain_text(f"Incus removed {name}")
+        expect(second_page.locator(f"#member-{name}")).to_have_count(0, timeout=10000)
+    finally:
+        cluster.forget_member(name)
+
+
+def test_edit_dialog_cancel_then_save_a_description(cluster, dashboard, page, second_page, restore_description):
+    name = restore_description
+    page.goto(dashboard.url + f"/members/{name}")
+    dialog = page.locator("#dialog")
+    page.get_by_role("button", name="Edit…").click()
+    dialog.get_by_label("Description").fill("typed then cancelled")
+    dialog.get_by_role("button", name="Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert incus_member(cluster, name)["description"] != "typed then cancelled"
+
+    page.get_by_role("button", name="Edit…").click()
+    dialog.get_by_label("Description").fill("saved from the browser")
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog).to_contain_text("saved")
+    assert incus_member(cluster, name)["description"] == "saved from the browser"
+    expect(second_page.locator(f"#member-{name}")).to_contain_text("saved from the browser", timeout=5000)
+
+
+def test_force_remove_dialog_spells_out_the_danger(cluster, dashboard, page, second_page):
+    name = cluster.add_member()
+    try:
+        cluster.stop_member(name)
+        expect(second_page.locator(f"#member-{name}")).to_contain_text("OFFLINE", timeout=60000)
+        page.goto(dashboard.url + f"/members/{name}")
+        dialog = page.locator("#dialog")
+        page.get_by_role("button", name="Force-remove…").click()
+        expect(dialog).to_contain_text("fully reinstalled")
+        dialog.get_by_role("button", name="Cancel").click()
+        expect(dialog).to_be_hidden()
+        expect(second_page.locator(f"#member-{name}")).to_have_count(1)
+
+        page.get_by_role("button", name="Force-remove…").click()
+        dialog.get_by_label("to confirm").fill(name)
+        dialog.get_by_role("button", name=f"Force-remove {name}").click()
+        expect(dialog).to_contain_text("force-removed")
         expect(second_page.locator(f"#member-{name}")).to_have_count(0, timeout=10000)
     finally:
         cluster.forget_member(name)
