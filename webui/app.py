@@ -11,15 +11,17 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from webui import __version__, db, filters
+from webui.certificates import cluster_certificate
 from webui.csrf import CSRFMiddleware
 from webui.history import recorder
 from webui.incus.client import IncusClient
 from webui.live.hub import Hub
 from webui.live.watcher import Watcher
 from webui.member_actions import available_actions
-from webui.routes import api, health, history, member_actions, members, stream
+from webui.routes import api, cluster, health, history, member_actions, members, noc, operations, server_api, stream
 from webui.routes.errors import install_error_handlers
 from webui.settings import Settings
+from webui.upgrades import upgrade_status
 
 HERE = Path(__file__).resolve().parent
 
@@ -33,6 +35,7 @@ def make_templates(app: FastAPI) -> Jinja2Templates:
 
     templates.env.globals["url"] = url
     templates.env.globals["available_actions"] = available_actions
+    templates.env.globals.update(upgrade_status=upgrade_status, cluster_certificate=cluster_certificate)
     return templates
 
 
@@ -74,7 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="incus-webui", version=__version__, lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (members, member_actions, history, stream, api, health):
+    for module in (members, member_actions, history, stream, api, health, cluster, server_api, operations, noc):
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(CSRFMiddleware)

@@ -10,7 +10,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from webui.incus.errors import IncusError, IncusUnreachable
-from webui.incus.models import Event, Instance, Member, MemberState, Operation
+from webui.incus.models import Event, Instance, Member, MemberState, Operation, Server
 from webui.incus.transport import Connection, Transport
 
 
@@ -43,6 +43,25 @@ class IncusClient:
     async def server(self) -> dict[str, Any]:
         """`GET /1.0`: the member answering, its version and the API extensions."""
         return dict(await self.request("GET", "/1.0"))
+
+    async def server_of(self, name: str, timeout: float | None = None) -> Server:
+        """`GET /1.0?target=NAME`: that member's version, API extensions and local keys. A
+        frozen member only times out, and must not move us elsewhere: no failover."""
+        data = await self.request("GET", "/1.0", params={"target": name}, timeout=timeout, failover=False)
+        return Server.model_validate(data)
+
+    async def update_server(self, config: dict[str, str], target: str = "") -> None:
+        """`PATCH /1.0`: the keys given change, the others stay. Local keys need `target`."""
+        params = {"target": target} if target else None
+        await self.request("PATCH", "/1.0", params=params, json={"config": config})
+
+    async def update_cluster_certificate(self, certificate: str, key: str) -> None:
+        """`PUT /1.0/cluster/certificate`: Incus pushes it to every member."""
+        body = {"cluster_certificate": certificate, "cluster_certificate_key": key}
+        await self.request("PUT", "/1.0/cluster/certificate", json=body)
+
+    async def cancel_operation(self, operation_id: str) -> None:
+        await self.request("DELETE", f"/1.0/operations/{operation_id}")
 
     async def members(self) -> list[Member]:
         data = await self.request("GET", "/1.0/cluster/members", params={"recursion": "1"})

@@ -199,3 +199,13 @@ async def list_operations(hub: HubDep) -> Sync[dict[str, list[Operation]]]:
 async def get_operation(hub: HubDep, client: IncusDep, operation_id: str) -> Sync[Operation]:
     operation = hub.snapshot.operation(operation_id) or await client.operation(operation_id)
     return Sync[Operation](metadata=operation)
+
+
+@router.delete(
+    "/operations/{operation_id}", response_model=Sync[dict[str, Any]], responses=ERRORS, tags=["operations"]
+)
+async def cancel_operation(client: IncusDep, watcher: WatcherDep, operation_id: str) -> Sync[dict[str, Any]]:
+    """Cancel an operation, where Incus allows it (`may_cancel`); Incus answers the others."""
+    await client.cancel_operation(operation_id)
+    watcher.wake()
+    return Sync[dict[str, Any]](metadata={})

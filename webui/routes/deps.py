@@ -47,3 +47,10 @@ def render_page(
         {"snapshot": snapshot, "stream_url": stream_url, "csrf_token": request.state.csrf_token, **context},
         status_code=status_code,
     )
+
+
+def render_fragment(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A partial (a dialog, a form shown again with its errors) from the hub's snapshot."""
+    templates: Jinja2Templates = request.state.templates
+    hub: Hub = request.state.hub
+    return templates.TemplateResponse(request, template, {"snapshot": hub.snapshot, **context}, status_code=status_code)

@@ -1,0 +1,31 @@
+"""The NOC wall display: a full-screen, read-only view of the cluster for a wall screen.
+
+It has no controls, no navigation and no login form: it opens with a display token."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from webui.incus.errors import IncusError
+from webui.live.hub import NOC
+from webui.routes.deps import SettingsDep, render_page
+
+router = APIRouter()
+
+# The display turns STALE when no fresh data came for this many resyncs (the watcher sends
+# one on each), with a floor so a short hiccup does not flash it.
+STALE_AFTER_RESYNCS = 4
+STALE_FLOOR = 15.0
+
+
+def display_token_ok(request: Request, token: str) -> bool:
+    """Whether `token` opens the wall display. Every token is accepted here; the auth module,
+    which creates and revokes display tokens, wires its own check in this one place."""
+    return True
+
+
+@router.get("/noc", response_class=HTMLResponse, name="noc")
+async def noc(request: Request, settings: SettingsDep, token: str = "") -> HTMLResponse:
+    if not display_token_ok(request, token):
+        raise IncusError(403, "This display token is not valid (any more)")
+    stale_after = max(STALE_FLOOR, settings.poll_interval * STALE_AFTER_RESYNCS)
+    return render_page(request, "noc/index.html", [NOC], stale_after=stale_after)
