@@ -59,7 +59,8 @@ async def save_config(
     form = await request.form()
     target = str(form.get("target", ""))
     context = _config_context(hub.snapshot, target)
-    typed = {k.name: str(form.get(k.name, "")).strip() for k in context["keys"]}
+    # A key the form did not send is left alone (an empty field, on the other hand, unsets).
+    typed = {k.name: str(form[k.name]).strip() for k in context["keys"] if k.name in form}
     changes = {name: value for name, value in typed.items() if value != context["current"].get(name, "")}
 
     def reply(status: int, **extra: Any) -> HTMLResponse:
