@@ -1,7 +1,5 @@
-"""Certificates made for tests, as Incus makes its own: ECDSA P-384, self-signed, not a CA.
-
-Not a CA matters: Incus pins a non-CA cluster certificate between members, but checks a CA's
-host names, which the members' addresses would fail (and the replacement half-applied)."""
+"""Certificates made for tests, as Incus makes its own: ECDSA P-384, self-signed, a server
+certificate naming localhost and 127.0.0.1."""
 
 import ipaddress
 from datetime import UTC, datetime, timedelta
@@ -13,7 +11,7 @@ from cryptography.x509.oid import NameOID
 
 
 def make_certificate(
-    name: str = "incus-webui test", days: int = 365, starts: datetime | None = None, ca: bool = False
+    name: str = "incus-webui test", days: int = 365, starts: datetime | None = None
 ) -> tuple[str, str]:
     """(certificate PEM, unencrypted key PEM), valid from `starts` (now) for `days`."""
     key = ec.generate_private_key(ec.SECP384R1())
@@ -28,7 +26,7 @@ def make_certificate(
         .serial_number(x509.random_serial_number())
         .not_valid_before(starts)
         .not_valid_after(starts + timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(digital_signature=True, key_encipherment=True, content_commitment=False,
                           data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,

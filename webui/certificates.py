@@ -61,13 +61,6 @@ def _load_key(pem: str) -> PrivateKeyTypes:
         raise CertificateProblem("The key is not a valid unencrypted PEM private key") from exc
 
 
-def _is_ca(certificate: x509.Certificate) -> bool:
-    try:
-        return bool(certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except x509.ExtensionNotFound:
-        return False
-
-
 def check_replacement(certificate_pem: str, key_pem: str, at: datetime | None = None) -> CertificateInfo:
     """The new certificate's details, or CertificateProblem: not PEM, not matching, not valid now."""
     if not certificate_pem.strip():
@@ -81,14 +74,6 @@ def check_replacement(certificate_pem: str, key_pem: str, at: datetime | None = 
         serialization.Encoding.DER, public
     ):
         raise CertificateProblem("The key does not match the certificate")
-    if _is_ca(certificate):
-        # Seen on Incus 6.0.4: members then check each other's host names against a CA
-        # certificate, the push to the other members fails half-way, and the member that took
-        # the request loses its cluster address (heartbeats stop: every member goes Offline).
-        raise CertificateProblem(
-            "The certificate is a CA certificate (basic constraints CA:TRUE): Incus needs a server "
-            "certificate (CA:FALSE), as the one it generates"
-        )
     info = describe(certificate_pem)
     at = at or datetime.now(UTC)
     if info.not_after <= at:

@@ -36,6 +36,10 @@ def test_patch_refuses_bad_values_with_incus_envelope(cluster, session):
     reply = session.api("PATCH", "", json={"config": {"bogus.key": "1"}})
     assert reply.status_code >= 400 and "bogus.key" in reply.json()["error"]  # Incus's own words
     assert cluster.incus("config", "get", "cluster.offline_threshold").stdout.strip() == "11"
+    # A refused change leaves the local keys too (Incus 6.0.4 loses them on a refused PATCH).
+    for name in cluster.members:
+        local = cluster.query("/1.0", member=name)["config"]
+        assert local.get("cluster.https_address") == f"{cluster.address(name)}:8443"
 
 
 def test_patch_changes_only_the_keys_given(cluster, session):

@@ -62,8 +62,3 @@ def test_an_unreadable_cluster_certificate_shows_as_unknown():
     assert cluster_certificate("") is None
     assert cluster_certificate("garbage") is None
 
-
-def test_a_ca_certificate_is_refused():
-    certificate, key = make_certificate(ca=True)
-    with pytest.raises(CertificateProblem, match="CA certificate"):
-        check_replacement(certificate, key)

@@ -50,10 +50,24 @@ class IncusClient:
         data = await self.request("GET", "/1.0", params={"target": name}, timeout=timeout, failover=False)
         return Server.model_validate(data)
 
-    async def update_server(self, config: dict[str, str], target: str = "") -> None:
-        """`PATCH /1.0`: the keys given change, the others stay. Local keys need `target`."""
+    async def update_server(self, changes: dict[str, str], target: str = "") -> None:
+        """Change the keys given ("" unsets one), the others stay; local keys need `target`.
+
+        Done as `incus config set` does it: GET `/1.0`, then PUT the whole configuration back
+        with its ETag. Not with PATCH: on Incus 6.0.4 a PATCH that Incus refuses (an unknown
+        key, a bad value) wipes the member's local keys, its cluster address among them, and
+        the member stops heartbeating. A refused PUT leaves everything as it was."""
         params = {"target": target} if target else None
-        await self.request("PATCH", "/1.0", params=params, json={"config": config})
+        response = await self.transport.request("GET", "/1.0", params=params)
+        config = dict((_raise_for_error(response).get("metadata") or {}).get("config") or {})
+        for key, value in changes.items():
+            if value == "":
+                config.pop(key, None)
+            else:
+                config[key] = value
+        etag = response.headers.get("ETag", "")
+        headers = {"If-Match": etag} if etag else None
+        await self.request("PUT", "/1.0", params=params, json={"config": config}, headers=headers)
 
     async def update_cluster_certificate(self, certificate: str, key: str) -> None:
         """`PUT /1.0/cluster/certificate`: Incus pushes it to every member."""
