@@ -1,0 +1,53 @@
+"""The wall display in a real browser: a frozen member's tile turns OFFLINE and back, and the
+display says STALE, loudly, when it loses the dashboard."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import Dashboard
+
+pytestmark = [pytest.mark.cluster, pytest.mark.browser]
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+def test_a_frozen_member_turns_offline_then_online(cluster, dashboard, page):
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.set_viewport_size({"width": 1600, "height": 900})
+    page.goto(dashboard.url + "/noc?token=wall-test")
+    tile = page.locator("#noc-member-member3")
+    expect(tile).to_contain_text("ONLINE")
+    expect(page.locator("#noc-clock")).not_to_have_text("--:--:--")
+    expect(page.locator("#noc-stale")).to_be_hidden()
+    page.evaluate("window.loadedOnce = true")
+    cluster.freeze("member3")
+    try:
+        expect(tile).to_contain_text("OFFLINE", timeout=60000)
+        expect(tile).to_have_class("noc-tile status-offline")
+        expect(page.locator("#noc-total-offline dd")).to_have_text("1")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "noc.png"))
+    finally:
+        cluster.thaw("member3")
+    expect(tile).to_contain_text("ONLINE", timeout=60000)
+    expect(page.locator("#noc-total-offline dd")).to_have_text("0")
+    assert page.evaluate("window.loadedOnce") is True  # updated in place, never reloaded
+    assert not errors, errors
+
+
+def test_the_display_says_stale_when_the_dashboard_goes_away(cluster, page, tmp_path):
+    own = Dashboard(cluster.settings_file, tmp_path / "webui.db")
+    try:
+        page.goto(own.url + "/noc?token=wall-test")
+        expect(page.locator("#noc-member-member1")).to_contain_text("ONLINE")
+        expect(page.locator("#noc-stale")).to_be_hidden()
+    finally:
+        own.stop()
+    stale = page.locator("#noc-stale")
+    expect(stale).to_be_visible(timeout=10000)
+    expect(stale).to_contain_text("STALE")
+    expect(stale).to_contain_text("dashboard unreachable")
+    expect(page.locator("body")).to_have_class("noc stale")
