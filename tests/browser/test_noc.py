@@ -26,7 +26,7 @@ def test_a_frozen_member_turns_offline_then_online(cluster, dashboard, page):
     cluster.freeze("member3")
     try:
         expect(tile).to_contain_text("OFFLINE", timeout=60000)
-        expect(tile).to_have_class("noc-tile status-offline")
+        expect(tile.locator(".noc-tile")).to_have_class("noc-tile status-offline")
         expect(page.locator("#noc-total-offline dd")).to_have_text("1")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "noc.png"))
