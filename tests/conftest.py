@@ -113,3 +113,12 @@ def restore_description(cluster: devcluster.DevCluster) -> Iterator[str]:
     before = incus_member(cluster, name)["description"]
     yield name
     edit_member(cluster, name, description=before)
+
+
+@pytest.fixture
+def server_fetched(dashboard: Dashboard) -> None:
+    """The dashboard has read `/1.0` (its slow round comes after the first resync)."""
+    deadline = time.monotonic() + 30
+    while dashboard.get("/api/v1").status_code != 200:
+        assert time.monotonic() < deadline, "the dashboard never fetched /1.0"
+        time.sleep(0.3)

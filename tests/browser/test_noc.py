@@ -1,6 +1,7 @@
 """The wall display in a real browser: a frozen member's tile turns OFFLINE and back, and the
 display says STALE, loudly, when it loses the dashboard."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -27,13 +28,15 @@ def test_a_frozen_member_turns_offline_then_online(cluster, dashboard, page):
     try:
         expect(tile).to_contain_text("OFFLINE", timeout=60000)
         expect(tile.locator(".noc-tile")).to_have_class("noc-tile status-offline")
-        expect(page.locator("#noc-total-offline dd")).to_have_text("1")
+        # At least this one: while the leader's heartbeat round waits on the frozen member,
+        # Incus may briefly report the others offline too.
+        expect(page.locator("#noc-total-offline dd")).to_have_text(re.compile(r"^[1-9]"))
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "noc.png"))
     finally:
         cluster.thaw("member3")
     expect(tile).to_contain_text("ONLINE", timeout=60000)
-    expect(page.locator("#noc-total-offline dd")).to_have_text("0")
+    expect(page.locator("#noc-total-offline dd")).to_have_text("0", timeout=30000)
     assert page.evaluate("window.loadedOnce") is True  # updated in place, never reloaded
     assert not errors, errors
 

@@ -35,9 +35,3 @@ def wait_until(check, timeout: float = 60, interval: float = 0.5):
             return result
         time.sleep(interval)
     raise TimeoutError("condition not met in time")
-
-
-@pytest.fixture
-def server_fetched(dashboard):
-    """The dashboard has read `/1.0` (the slow round comes after the first resync)."""
-    wait_until(lambda: dashboard.get("/api/v1").status_code == 200, timeout=30)

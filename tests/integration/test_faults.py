@@ -1,22 +1,13 @@
 """Members that stop answering: shown OFFLINE, and the dashboard moves to another member."""
 
-import time
 
 import pytest
 
 from tests.conftest import edit_member
+from tests.integration.conftest import wait_until
 from tests.sse import Stream
 
 pytestmark = pytest.mark.cluster
-
-
-def wait_until(check, timeout: float, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(interval)
-    raise TimeoutError("condition not met in time")
 
 
 def api_status(dashboard, name: str) -> str:
