@@ -204,7 +204,7 @@ async def get_operation(hub: HubDep, client: IncusDep, operation_id: str) -> Syn
 @router.delete(
     "/operations/{operation_id}", response_model=Sync[dict[str, Any]], responses=ERRORS, tags=["operations"]
 )
-async def cancel_operation(client: IncusDep, watcher: WatcherDep, operation_id: str) -> Sync[dict[str, Any]]:
+async def delete_operation(client: IncusDep, watcher: WatcherDep, operation_id: str) -> Sync[dict[str, Any]]:
     """Cancel an operation, where Incus allows it (`may_cancel`); Incus answers the others."""
     await client.cancel_operation(operation_id)
     watcher.wake()
