@@ -39,8 +39,8 @@ def free_port() -> int:
 class Dashboard:
     """`incus-webui serve` in its own process, as an admin would run it."""
 
-    def __init__(self, settings_file: Path, database: Path, **env: str) -> None:
-        self.port = free_port()
+    def __init__(self, settings_file: Path, database: Path, port: int | None = None, **env: str) -> None:
+        self.port = port or free_port()  # a port: the same dashboard, restarted
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = f"sqlite:///{database}"
         db.upgrade(self.database_url)

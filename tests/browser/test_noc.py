@@ -41,12 +41,13 @@ def test_a_frozen_member_turns_offline_then_online(cluster, dashboard, page):
     assert not errors, errors
 
 
-def test_the_display_says_stale_when_the_dashboard_goes_away(cluster, page, tmp_path):
+def test_the_display_says_stale_when_the_dashboard_goes_away_and_recovers_by_itself(cluster, page, tmp_path):
     own = Dashboard(cluster.settings_file, tmp_path / "webui.db")
     try:
         page.goto(own.url + "/noc?token=wall-test")
         expect(page.locator("#noc-member-member1")).to_contain_text("ONLINE")
         expect(page.locator("#noc-stale")).to_be_hidden()
+        page.evaluate("window.loadedOnce = true")
     finally:
         own.stop()
     stale = page.locator("#noc-stale")
@@ -54,3 +55,10 @@ def test_the_display_says_stale_when_the_dashboard_goes_away(cluster, page, tmp_
     expect(stale).to_contain_text("STALE")
     expect(stale).to_contain_text("dashboard unreachable")
     expect(page.locator("body")).to_have_class("noc stale")
+    back = Dashboard(cluster.settings_file, tmp_path / "webui.db", port=own.port)
+    try:
+        expect(stale).to_be_hidden(timeout=40000)  # reconnected, with htmx's backoff
+        expect(page.locator("#noc-member-member1")).to_contain_text("ONLINE")
+        assert page.evaluate("window.loadedOnce") is True  # without a reload
+    finally:
+        back.stop()
