@@ -22,7 +22,7 @@ def _current(snapshot: ClusterSnapshot, target: str) -> dict[str, str]:
     return {k: str(v) for k, v in (server.config if server else {}).items()}
 
 
-def _config_context(snapshot: ClusterSnapshot, target: str, **extra: Any) -> dict[str, Any]:
+def _config_context(snapshot: ClusterSnapshot, target: str) -> dict[str, Any]:
     extensions = snapshot.server.api_extensions if snapshot.server else None
     return {
         "target": target,
@@ -33,7 +33,6 @@ def _config_context(snapshot: ClusterSnapshot, target: str, **extra: Any) -> dic
         "error": "",
         "saved": [],
         "healing_warning": HEALING_WARNING,
-        **extra,
     }
 
 
@@ -88,9 +87,7 @@ async def _text(form_value: Any) -> str:
 
 
 @router.post("/certificate", response_class=HTMLResponse, name="replace_certificate")
-async def certificate(
-    request: Request, hub: HubDep, client: IncusDep, watcher: WatcherDep
-) -> HTMLResponse:
+async def certificate(request: Request, client: IncusDep, watcher: WatcherDep) -> HTMLResponse:
     """Replace the cluster certificate with a pasted or uploaded one (a file wins over the text)."""
     form = await request.form()
     certificate = (await _text(form.get("certificate_file"))) or str(form.get("certificate", ""))
