@@ -19,6 +19,7 @@ def test_the_display_opens_with_a_token_and_has_no_controls(cluster, dashboard):
     assert "<form" not in page and "<button" not in page and "<a " not in page and "<nav" not in page
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)  # no inline script: the CSP forbids it
     assert 'id="noc-total-online"' in page and "member1" in page  # totals and leader
+    assert 'sse-connect="/stream?topic=noc&amp;v=' in page and "&amp;token=wall-1" in page  # the stream's key too
 
 
 def test_the_stream_sends_freshness_and_changed_tiles(cluster, dashboard, restore_description):

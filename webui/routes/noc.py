@@ -28,4 +28,7 @@ async def noc(request: Request, settings: SettingsDep, token: str = "") -> HTMLR
     if not display_token_ok(request, token):
         raise IncusError(403, "This display token is not valid (any more)")
     stale_after = max(STALE_FLOOR, settings.poll_interval * STALE_AFTER_RESYNCS)
-    return render_page(request, "noc/index.html", [NOC], stale_after=stale_after)
+    # The token goes on the stream too: a display has no session, the token is its only key.
+    return render_page(
+        request, "noc/index.html", [NOC], stream_params={"token": token} if token else None, stale_after=stale_after
+    )
