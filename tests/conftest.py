@@ -55,9 +55,15 @@ class Dashboard:
     """`incus-webui serve` in its own process, as an admin would run it."""
 
     def __init__(
-        self, settings_file: Path, database: Path, database_url: str = "", personas: bool = True, **env: str
+        self,
+        settings_file: Path,
+        database: Path,
+        database_url: str = "",
+        personas: bool = True,
+        port: int | None = None,
+        **env: str,
     ) -> None:
-        self.port = free_port()
+        self.port = port or free_port()  # a port: the same dashboard, restarted
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url or f"sqlite:///{database}"
         db.upgrade(self.database_url)
@@ -118,6 +124,14 @@ class Dashboard:
         """GET as the admin."""
         return self.admin.get(path, **kwargs)
 
+    def display_url(self, name: str) -> str:
+        """A NOC display's URL with a fresh token, as `incus-webui display create` prints it."""
+        engine = db.make_engine(self.database_url)
+        try:
+            return f"{self.url}/noc?token={store.create_display(engine, name)}"
+        finally:
+            engine.dispose()
+
     def stream(self, path: str, **headers: str):
         from tests.sse import Stream
 
@@ -167,3 +181,12 @@ def restore_description(cluster: devcluster.DevCluster) -> Iterator[str]:
     before = incus_member(cluster, name)["description"]
     yield name
     edit_member(cluster, name, description=before)
+
+
+@pytest.fixture
+def server_fetched(dashboard: Dashboard) -> None:
+    """The dashboard has read `/1.0` (its slow round comes after the first resync)."""
+    deadline = time.monotonic() + 30
+    while dashboard.get("/api/v1").status_code != 200:
+        assert time.monotonic() < deadline, "the dashboard never fetched /1.0"
+        time.sleep(0.3)

@@ -19,6 +19,7 @@ from webui.audit.log import AuditLog
 from webui.audit.models import AuditRecord
 from webui.auth.middleware import AuthMiddleware
 from webui.auth.roles import can
+from webui.certificates import cluster_certificate
 from webui.csrf import CSRFMiddleware
 from webui.history import recorder
 from webui.incus.client import IncusClient
@@ -26,11 +27,26 @@ from webui.incus.models import Event, Operation
 from webui.live.hub import Hub
 from webui.live.watcher import Watcher
 from webui.member_actions import available_actions
-from webui.routes import admin, api, audit, auth, health, history, member_actions, members, stream
+from webui.routes import (
+    admin,
+    api,
+    audit,
+    auth,
+    cluster,
+    health,
+    history,
+    member_actions,
+    members,
+    noc,
+    operations,
+    server_api,
+    stream,
+)
 from webui.routes.deps import authorize
 from webui.routes.errors import install_error_handlers
 from webui.security import SecurityHeadersMiddleware
 from webui.settings import Settings
+from webui.upgrades import upgrade_status
 
 HERE = Path(__file__).resolve().parent
 
@@ -44,6 +60,7 @@ def make_templates(app: FastAPI) -> Jinja2Templates:
         return app.url_path_for(route, **params)
 
     templates.env.globals.update(url=url, available_actions=available_actions, can=can)
+    templates.env.globals.update(upgrade_status=upgrade_status, cluster_certificate=cluster_certificate)
     return templates
 
 
@@ -111,7 +128,8 @@ def create_app(settings: Settings) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (auth, members, member_actions, history, audit, admin, stream, api, health):
+    routers = (auth, members, member_actions, history, audit, admin, cluster, server_api, operations, noc, stream, api)
+    for module in (*routers, health):
         app.include_router(module.router)
 
     @app.get("/docs", include_in_schema=False, name="docs")

@@ -1,6 +1,6 @@
 """Jinja filters: formatting lives here, not in templates."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from jinja2 import Environment
 
@@ -50,6 +50,20 @@ def status_class(status: str) -> str:
     return "status-" + (status or "unknown").lower().replace(" ", "-")
 
 
+# A member status by icon as well as colour and word (a wall display is read from afar).
+STATUS_ICONS = {"online": "✔", "offline": "✖", "blocked": "⛔", "evacuated": "⇥", "evacuating": "⇥", "restoring": "↺"}
+
+
+def status_icon(status: str) -> str:
+    return STATUS_ICONS.get((status or "").lower(), "?")
+
+
+def age_seconds(value: datetime | None) -> int:
+    """Seconds since `value`, when rendered; -1 for never (the browser counts on from there)."""
+    return int((datetime.now(UTC) - value).total_seconds()) if value else -1
+
+
 def register(env: Environment) -> None:
     env.filters.update(iso=iso, datetime=datetime_, size=size, duration=duration, status_class=status_class)
+    env.filters.update(status_icon=status_icon, age_seconds=age_seconds)
     env.globals.update(percent=percent)

@@ -7,29 +7,9 @@ import httpx
 import pytest
 
 from tests.conftest import edit_member, incus_member, wait_until
+from tests.integration.conftest import Session
 
 pytestmark = pytest.mark.cluster
-
-
-class Session:
-    """A logged-in browser's view: htmx posts carry the CSRF header."""
-
-    def __init__(self, dashboard, role: str = "admin") -> None:
-        self.client = dashboard.login(role)
-
-    def post(self, path: str, **kwargs) -> httpx.Response:
-        return self.client.post(path, headers={"HX-Request": "true"}, **kwargs)
-
-    def api(self, method: str, path: str, **kwargs) -> httpx.Response:
-        return self.client.request(method, "/api/v1" + path, **kwargs)
-
-
-@pytest.fixture
-def session(dashboard):
-    session = Session(dashboard)
-    yield session
-    session.client.close()
-
 
 
 def locations(cluster) -> dict[str, str]:

@@ -57,7 +57,7 @@ def test_subscribers_get_only_their_topics():
 
 
 def test_a_client_that_stops_reading_is_dropped_without_blocking_others():
-    hub, _ = make_hub(queue_size=3)
+    hub, _ = make_hub(queue_size=4)  # the first snapshot draws 4 fragments
     slow = hub.subscribe([MEMBERS])
     fast = hub.subscribe([MEMBERS])
     for version in range(1, 6):
@@ -74,7 +74,7 @@ def test_refresh_sends_everything_a_page_shows():
     hub.update(cluster(1))
     frames = hub.refresh([MEMBERS])
     events = [f.splitlines()[1] for f in frames]
-    assert events == [b"event: banner", b"event: operations", b"event: members"]
+    assert events == [b"event: banner", b"event: operations", b"event: members", b"event: cluster-alerts"]
 
 
 def test_close_ends_every_stream():
@@ -83,3 +83,22 @@ def test_close_ends_every_stream():
     hub.close()
     assert drain(subscriber.queue) == [None]
     assert not hub.subscribers
+
+
+def test_the_wall_display_gets_tiles_and_freshness_only_when_one_is_open():
+    from datetime import UTC, datetime
+
+    from webui.live.hub import NOC
+
+    hub, rendered = make_hub(queue_size=100)
+    hub.update(cluster(1))
+    assert not any(t.startswith("noc/") for t in rendered)
+    wall = hub.subscribe([NOC])
+    rendered.clear()
+    hub.update(cluster(2, description="new"))
+    assert rendered == ["members/_row.html", "noc/_tile.html", "noc/_summary.html", "members/_detail.html"]
+    events = [f.splitlines()[1] for f in drain(wall.queue)]
+    assert events == [b"event: noc-member-m1", b"event: noc-summary"]
+    # A resync that changed nothing still tells the wall its data is fresh.
+    hub.update(hub.snapshot.evolve(updated_at=datetime.now(UTC)))
+    assert [f.splitlines()[1] for f in drain(wall.queue)] == [b"event: noc-freshness"]

@@ -65,11 +65,12 @@ class Actor:
 
 @dataclass
 class Entry:
-    """An action in progress; set `operation_id` when Incus answers with an operation."""
+    """An action in progress; set `operation_id` when Incus answers with an operation, and
+    add to `parameters` what is learnt on the way (recorded with the outcome)."""
 
     request_id: int
     operation_id: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
 
 
 class AuditLog:
@@ -120,17 +121,24 @@ class AuditLog:
         """Record "requested" before anything is sent to Incus, then the outcome: "failed"
         with Incus's error, "succeeded", or, for an operation, "accepted" now and the real
         outcome when the watcher sees the operation end (operation_finished)."""
-        base = {**actor.fields(), "action": action, "target": target, "parameters": parameters or {}}
-        requested = await self.append_async(**base, outcome="requested")
-        entry = Entry(requested.id)
+        base = {**actor.fields(), "action": action, "target": target}
+        requested = await self.append_async(**base, parameters=parameters or {}, outcome="requested")
+        entry = Entry(requested.id, parameters=dict(parameters or {}))
         try:
             yield entry
-        except IncusError as exc:
-            await self.append_async(**base, outcome="failed", error=exc.message, request_id=requested.id)
+        except Exception as exc:  # recorded, then raised on: the outcome must not go missing
+            error = exc.message if isinstance(exc, IncusError) else str(exc)
+            await self.append_async(
+                **base, parameters=entry.parameters, outcome="failed", error=error, request_id=requested.id
+            )
             raise
         outcome = "accepted" if entry.operation_id else "succeeded"
         await self.append_async(
-            **base, outcome=outcome, operation_id=entry.operation_id, request_id=requested.id
+            **base,
+            parameters=entry.parameters,
+            outcome=outcome,
+            operation_id=entry.operation_id,
+            request_id=requested.id,
         )
 
     def operation_finished(self, operation: Operation) -> None:

@@ -10,7 +10,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from webui.incus.errors import IncusError, IncusUnreachable
-from webui.incus.models import Event, Instance, Member, MemberState, Operation
+from webui.incus.models import Event, Instance, Member, MemberState, Operation, Server
 from webui.incus.transport import Connection, Transport
 
 
@@ -43,6 +43,39 @@ class IncusClient:
     async def server(self) -> dict[str, Any]:
         """`GET /1.0`: the member answering, its version and the API extensions."""
         return dict(await self.request("GET", "/1.0"))
+
+    async def server_of(self, name: str, timeout: float | None = None) -> Server:
+        """`GET /1.0?target=NAME`: that member's version, API extensions and local keys. A
+        frozen member only times out, and must not move us elsewhere: no failover."""
+        data = await self.request("GET", "/1.0", params={"target": name}, timeout=timeout, failover=False)
+        return Server.model_validate(data)
+
+    async def update_server(self, changes: dict[str, str], target: str = "") -> None:
+        """Change the keys given ("" unsets one), the others stay; local keys need `target`.
+
+        Done as `incus config set` does it: GET `/1.0`, then PUT the whole configuration back
+        with its ETag. Not with PATCH: on Incus 6.0.4 a PATCH that Incus refuses (an unknown
+        key, a bad value) wipes the member's local keys, its cluster address among them, and
+        the member stops heartbeating. A refused PUT leaves everything as it was."""
+        params = {"target": target} if target else None
+        response = await self.transport.request("GET", "/1.0", params=params)
+        config = dict((_raise_for_error(response).get("metadata") or {}).get("config") or {})
+        for key, value in changes.items():
+            if value == "":
+                config.pop(key, None)
+            else:
+                config[key] = value
+        etag = response.headers.get("ETag", "")
+        headers = {"If-Match": etag} if etag else None
+        await self.request("PUT", "/1.0", params=params, json={"config": config}, headers=headers)
+
+    async def update_cluster_certificate(self, certificate: str, key: str) -> None:
+        """`PUT /1.0/cluster/certificate`: Incus pushes it to every member."""
+        body = {"cluster_certificate": certificate, "cluster_certificate_key": key}
+        await self.request("PUT", "/1.0/cluster/certificate", json=body)
+
+    async def cancel_operation(self, operation_id: str) -> None:
+        await self.request("DELETE", f"/1.0/operations/{operation_id}")
 
     async def members(self) -> list[Member]:
         data = await self.request("GET", "/1.0/cluster/members", params={"recursion": "1"})

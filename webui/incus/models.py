@@ -110,6 +110,23 @@ class Operation(_Model):
         return ""
 
 
+class Server(_Model):
+    """`GET /1.0` of one member: its configuration (global keys and its own local ones), its
+    version and API extensions, and the certificate it serves (the cluster's)."""
+
+    config: dict[str, Any] = Field(default_factory=dict)
+    api_extensions: list[str] = Field(default_factory=list)
+    environment: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def version(self) -> str:
+        return str(self.environment.get("server_version", ""))
+
+    @property
+    def certificate(self) -> str:
+        return str(self.environment.get("certificate", ""))
+
+
 class Requestor(_Model):
     username: str = ""
     protocol: str = ""

@@ -40,16 +40,20 @@ class Connection:
         return f"unix:{self.socket}" if self.socket else ", ".join(self.addresses)
 
 
-def pinned_ssl_context(connection: Connection) -> ssl.SSLContext:
+def pinned_ssl_context(connection: Connection, pinned: str | None = None) -> ssl.SSLContext:
     """Trust exactly the cluster certificate (Incus certificates are self-signed) and
     present the dashboard's client certificate. Member URLs are IP addresses the
     certificate does not name, so the pin, not the host name, is what is checked.
-    Without a pinned certificate, the system's CAs and the host name are checked."""
-    if connection.server_cert is None:
+    Without a pinned certificate, the system's CAs and the host name are checked.
+    `pinned` (PEM) overrides the configured file: the cluster's certificate was replaced."""
+    if connection.server_cert is None and pinned is None:
         # A cluster certificate signed by a public CA: the usual checks, host name included.
         context = ssl.create_default_context()
     else:
-        context = ssl.create_default_context(cafile=str(connection.server_cert))
+        if pinned is not None:
+            context = ssl.create_default_context(cadata=pinned)
+        else:
+            context = ssl.create_default_context(cafile=str(connection.server_cert))
         context.check_hostname = False
         context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN
     context.minimum_version = ssl.TLSVersion.TLSv1_3  # Incus requires TLS 1.3
@@ -84,6 +88,17 @@ class Transport:
             self._http = httpx.AsyncClient(verify=self._ssl, timeout=timeout)
             self.candidates = [a.rstrip("/") for a in connection.addresses]
         self.current = self.candidates[0]
+        self._retired: list[httpx.AsyncClient] = []  # clients with an old pin, closed with us
+
+    def repin(self, certificate: str) -> None:
+        """Trust `certificate` (PEM) instead of the pinned one from now on: once the cluster
+        certificate is replaced, every member serves the new one and the old pin fails. The
+        old client is not closed now (that would break requests in flight) but with us."""
+        if self.is_unix:
+            return
+        self._ssl = pinned_ssl_context(self.connection, certificate)
+        self._retired.append(self._http)
+        self._http = httpx.AsyncClient(verify=self._ssl, timeout=self._http.timeout)
 
     @property
     def is_unix(self) -> bool:
@@ -181,4 +196,6 @@ class Transport:
         raise IncusUnreachable("Incus is unreachable: " + "; ".join(errors))
 
     async def aclose(self) -> None:
+        for client in self._retired:
+            await client.aclose()
         await self._http.aclose()

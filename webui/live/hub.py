@@ -22,6 +22,9 @@ AUDIT = "audit"
 # A member's page shows the buttons its viewer's role may use, so it is rendered once per
 # role (not per viewer) and each viewer subscribes to their role's version.
 ROLE_VIEWS = ("admin", "operator", "auditor")
+CLUSTER = "cluster"  # the cluster page: configuration, upgrades, certificate
+NOC = "noc"  # the wall display
+OPERATIONS = "operations"  # the operations page
 
 
 def member_topic(name: str, role: str) -> str:
@@ -68,7 +71,8 @@ class Hub:
         changes = diff(self.snapshot, snapshot)
         self.snapshot = snapshot
         if changes:
-            self.publish(self.frames(snapshot, changes))
+            listening = frozenset(t for s in self.subscribers for t in s.topics)
+            self.publish(self.frames(snapshot, changes, listening))
 
     def refresh(self, topics: Iterable[str]) -> list[bytes]:
         """Everything a page shows, for a stream that may have missed updates. Rendered once
@@ -77,12 +81,19 @@ class Hub:
         if self._everything[0] != snapshot.version or not self._everything[1]:
             names = frozenset(m.server_name for m in snapshot.members)
             operations = frozenset(op.id for op in snapshot.operations)
-            everything = Changes(names, names, membership=True, status=True, operations=operations)
+            everything = Changes(
+                names, names, membership=True, status=True, operations=operations, cluster=True, fresh=True,
+                statuses=True,
+            )
             self._everything = (snapshot.version, self.frames(snapshot, everything))
         wanted = set(topics) | {EVERYONE}
         return [m.data for m in self._everything[1] if m.topic in wanted]
 
-    def frames(self, snapshot: ClusterSnapshot, changes: Changes) -> list[Message]:
+    def frames(
+        self, snapshot: ClusterSnapshot, changes: Changes, listening: frozenset[str] | None = None
+    ) -> list[Message]:
+        """Rendered fragments for what changed; those of pages nobody has open (`listening`,
+        None for all) are skipped, since a stream that opens later gets refresh()."""
         version = str(snapshot.version)
 
         def frame(topic: str, event: str, template: str, **context: object) -> Message:
@@ -95,6 +106,8 @@ class Hub:
             frames.append(frame(EVERYONE, "banner", "_banner.html"))
         if changes.operations or changes.membership:  # membership: a full redraw, as on refresh
             frames.append(frame(EVERYONE, "operations", "operations/_list.html"))
+            if listening is None or OPERATIONS in listening:
+                frames.append(frame(OPERATIONS, "operations-table", "operations/_table.html"))
             for operation_id in sorted(changes.operations):
                 if (operation := snapshot.operation(operation_id)) is not None:
                     frames.append(
@@ -106,6 +119,12 @@ class Hub:
             for name in sorted(changes.rows):
                 if (member := snapshot.member(name)) is not None:
                     frames.append(frame(MEMBERS, f"member-{name}", "members/_row.html", member=member))
+        if changes.cluster or changes.statuses or changes.membership:
+            frames.append(frame(EVERYONE, "cluster-alerts", "cluster/_alerts.html"))
+            if listening is None or CLUSTER in listening:
+                frames.append(frame(CLUSTER, "cluster-panels", "cluster/_panels.html"))
+        if listening is None or NOC in listening:
+            frames += self.noc_frames(snapshot, changes, frame)
         for name in sorted(changes.details):
             for role in ROLE_VIEWS:
                 frames.append(
@@ -124,6 +143,22 @@ class Hub:
         """A new audit record, for open audit pages (rendered once, like everything else)."""
         html = self.render("audit/_row.html", {"record": record})
         self.publish([Message(AUDIT, ServerSentEvent(html, event="audit").encode())])
+    @staticmethod
+    def noc_frames(snapshot: ClusterSnapshot, changes: Changes, frame: Callable[..., Message]) -> list[Message]:
+        """The wall display's: a tile per changed member, the totals, and the data's age on
+        every resync (the display turns STALE when these stop coming)."""
+        frames = []
+        if changes.membership or changes.cluster:  # cluster: a member was healed, or restored
+            frames.append(frame(NOC, "noc-tiles", "noc/_tiles.html"))
+        else:
+            for name in sorted(changes.rows):
+                if (member := snapshot.member(name)) is not None:
+                    frames.append(frame(NOC, f"noc-member-{name}", "noc/_tile.html", member=member))
+        if changes.membership or changes.rows or changes.status or changes.operations or changes.cluster:
+            frames.append(frame(NOC, "noc-summary", "noc/_summary.html"))
+        if changes.fresh or changes.status:
+            frames.append(frame(NOC, "noc-freshness", "noc/_freshness.html"))
+        return frames
 
     def publish(self, messages: list[Message]) -> None:
         for message in messages:

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from webui.incus.models import Instance, Member, MemberState, Operation
+from webui.incus.models import Event, Instance, Member, MemberState, Operation, Server
 
 # How long a finished operation's outcome stays on screen after Incus has forgotten it.
 KEEP_FINISHED = timedelta(minutes=15)
@@ -46,6 +46,14 @@ class ClusterSnapshot:
     reachable: bool = False
     error: str = ""  # why Incus is unreachable
     updated_at: datetime | None = None  # when the data shown was last fetched
+    # From the slow round: `/1.0` of the member in use (global keys, API extensions, the
+    # cluster certificate) and of each member (its version, extension count, local keys).
+    server: Server | None = None
+    servers: dict[str, Server] = field(default_factory=dict)
+    # Seen in events only (Incus keeps no record of them): members the leader evacuated by
+    # itself, until restored; migrations Incus made on its own (rebalancing), newest last.
+    healed: frozenset[str] = frozenset()
+    rebalanced: tuple[Event, ...] = ()
 
     def member(self, name: str) -> Member | None:
         return next((m for m in self.members if m.server_name == name), None)
@@ -74,9 +82,14 @@ class Changes:
     membership: bool  # members added or removed: the table is redrawn whole
     status: bool  # reachability, or the member in use, changed: the banner is redrawn
     operations: frozenset[str] = frozenset()  # operations that started, moved on or ended
+    cluster: bool = False  # configuration, versions, certificate, healing or rebalancing changed
+    statuses: bool = False  # a member's status changed (Online, Offline, Blocked...)
+    fresh: bool = False  # nothing else maybe, but the data was fetched again (the NOC shows its age)
 
     def __bool__(self) -> bool:
-        return bool(self.details) or self.membership or self.status or bool(self.operations)
+        return (
+            bool(self.details) or self.membership or self.status or bool(self.operations) or self.cluster or self.fresh
+        )
 
 
 def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
@@ -100,4 +113,8 @@ def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
         details=frozenset(details),
         membership=old_names != new_names,
         status=(old.reachable, old.error, old.server_name) != (new.reachable, new.error, new.server_name),
+        cluster=(old.server, old.servers, old.healed, old.rebalanced)
+        != (new.server, new.servers, new.healed, new.rebalanced),
+        fresh=old.updated_at != new.updated_at,
+        statuses=[(m.server_name, m.status) for m in old.members] != [(m.server_name, m.status) for m in new.members],
     )

@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable
 
 from webui.incus.client import IncusClient
 from webui.incus.errors import IncusError
-from webui.incus.models import Event, Member, MemberState, Operation
+from webui.incus.models import Event, Member, MemberState, Operation, Server
+from webui.live import cluster_events
 from webui.live.hub import Hub
 from webui.live.snapshot import merge_operations, now
 
@@ -51,6 +52,7 @@ class Watcher:
         self.state_interval = state_interval
         self.on_event = on_event or []
         self._wake = asyncio.Event()
+        self._slow_wake = asyncio.Event()  # configuration or certificate changed: refresh now
         self._server_endpoint = ""  # the endpoint server_name was read from
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -119,6 +121,29 @@ class Watcher:
                 cpus[member.server_name] = cpu
         self.hub.update(snapshot.evolve(states=states, cpus=cpus))
 
+    async def refresh_servers(self) -> None:
+        """`/1.0` of the member in use (global keys, API extensions, the certificate) and of
+        each member not offline (its version and extension count, its local keys)."""
+        try:
+            server = Server.model_validate(await self.client.server())
+        except IncusError as exc:
+            log.info("server configuration not refreshed: %s", exc.message)
+            return
+        members = [m.server_name for m in self.hub.snapshot.members if m.status != "Offline"]
+        results = await asyncio.gather(*(self._server_of(name) for name in members))
+        snapshot = self.hub.snapshot
+        # An offline member keeps what it last said (its version, for the upgrade panel).
+        servers = {k: v for k, v in snapshot.servers.items() if snapshot.member(k) is not None}
+        servers |= {name: result for name, result in zip(members, results, strict=True) if result is not None}
+        self.hub.update(snapshot.evolve(server=server, servers=servers))
+
+    async def _server_of(self, name: str) -> Server | None:
+        try:
+            return await self.client.server_of(name, timeout=STATE_TIMEOUT)
+        except IncusError as exc:
+            log.info("no /1.0 from member %s: %s", name, exc.message)
+            return None
+
     async def _member_state(self, member: Member) -> tuple[MemberState | None, int]:
         name = member.server_name
         try:
@@ -144,8 +169,13 @@ class Watcher:
     async def _state_loop(self) -> None:
         while True:
             if self.hub.snapshot.reachable:
+                self._slow_wake.clear()
                 await self.refresh_states()
-                await asyncio.sleep(self.state_interval)
+                await self.refresh_servers()
+                try:
+                    await asyncio.wait_for(self._slow_wake.wait(), self.state_interval)
+                except TimeoutError:
+                    pass
             else:
                 await asyncio.sleep(self.poll_interval)
 
@@ -179,6 +209,10 @@ class Watcher:
     async def _handle(self, event: Event) -> None:
         if event.type == "lifecycle":
             self.wake()
+            if (updated := cluster_events.apply(self.hub.snapshot, event)) is not None:
+                self.hub.update(updated)
+            if event.action in ("config-updated", "cluster-certificate-updated"):
+                self._slow_wake.set()
         elif event.type == "operation":
             operation = Operation.model_validate(event.metadata)
             self.track(operation)

@@ -1,6 +1,6 @@
 """The admin's page: accounts, API tokens and NOC display tokens. New secrets are shown once."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Form, Request
@@ -12,7 +12,7 @@ from webui.routes.deps import ActorDep, AuditDep, EngineDep, render_page
 router = APIRouter(prefix="/settings")
 
 
-async def _page(request: Request, engine: EngineDep, status_code: int = 200, **context: object) -> HTMLResponse:
+async def _page(request: Request, engine: EngineDep, status_code: int = 200, **context: Any) -> HTMLResponse:
     users, tokens, displays = await anyio.to_thread.run_sync(
         lambda: (store.users(engine), store.api_tokens(engine), store.displays(engine))
     )

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
+from webui.cluster_actions import cancel_operation
 from webui.incus.errors import IncusError
 from webui.incus.models import Member, MemberState, Operation
 from webui.member_actions import check_allowed, editable, invalid_member_fields
@@ -198,3 +199,15 @@ async def list_operations(hub: HubDep) -> Sync[dict[str, list[Operation]]]:
 async def get_operation(hub: HubDep, client: IncusDep, operation_id: str) -> Sync[Operation]:
     operation = hub.snapshot.operation(operation_id) or await client.operation(operation_id)
     return Sync[Operation](metadata=operation)
+
+
+@router.delete(
+    "/operations/{operation_id}", response_model=Sync[dict[str, Any]], responses=ERRORS, tags=["operations"]
+)
+async def delete_operation(
+    client: IncusDep, watcher: WatcherDep, audit: AuditDep, who: ActorDep, operation_id: str
+) -> Sync[dict[str, Any]]:
+    """Cancel an operation, where Incus allows it (`may_cancel`); Incus answers the others."""
+    await cancel_operation(client, audit, who, operation_id)
+    watcher.wake()
+    return Sync[dict[str, Any]](metadata={})

@@ -80,7 +80,12 @@ async def authorize(request: Request) -> None:
 
 
 def render_page(
-    request: Request, template: str, topics: list[str], status_code: int = 200, **context: Any
+    request: Request,
+    template: str,
+    topics: list[str],
+    status_code: int = 200,
+    stream_params: dict[str, str] | None = None,
+    **context: Any,
 ) -> HTMLResponse:
     """A full page from the hub's snapshot, with its one SSE stream for `topics`.
 
@@ -88,7 +93,8 @@ def render_page(
     whether the page missed an update before it connected."""
     hub: Hub = request.state.hub
     snapshot = hub.snapshot
-    query = urlencode({"topic": topics, "v": snapshot.version}, doseq=True)
+    # stream_params: what else the stream needs (a wall display's token, which opens it too).
+    query = urlencode({"topic": topics, "v": snapshot.version, **(stream_params or {})}, doseq=True)
     stream_url = request.app.url_path_for("stream") + "?" + query
     templates: Jinja2Templates = request.state.templates
     return templates.TemplateResponse(
@@ -103,3 +109,10 @@ def render_page(
         },
         status_code=status_code,
     )
+
+
+def render_fragment(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """A partial (a dialog, a form shown again with its errors) from the hub's snapshot."""
+    templates: Jinja2Templates = request.state.templates
+    hub: Hub = request.state.hub
+    return templates.TemplateResponse(request, template, {"snapshot": hub.snapshot, **context}, status_code=status_code)

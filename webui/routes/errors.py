@@ -30,6 +30,9 @@ def _reply(request: Request, status: int, message: str) -> Response:
 def _login(request: Request) -> Response:
     if request.url.path.startswith("/api/"):
         return JSONResponse({"type": "error", "error": "Not authenticated", "error_code": 401}, 401)
+    if request.url.path == request.app.url_path_for("noc"):
+        # A wall display has no one to type a password: say what is wrong instead.
+        return _reply(request, 403, "This display's token is not valid (any more): ask an admin for a new display URL")
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     login = request.app.url_path_for("login") + "?next=" + quote(target)
     if request.headers.get("HX-Request"):

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 import anyio.to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from webui.audit.log import Actor, AuditLog
 from webui.incus.client import IncusClient
@@ -32,16 +31,12 @@ from webui.member_actions import (
     evacuation_warnings,
     invalid_member_fields,
 )
-from webui.routes.deps import ActorDep, AuditDep, HubDep, IncusDep, WatcherDep, actor
+from webui.routes.deps import ActorDep, AuditDep, HubDep, IncusDep, WatcherDep, actor, render_fragment
 
 router = APIRouter(prefix="/members/{name}")
 
 def dialog(request: Request, template: str, status_code: int = 200, **context: object) -> HTMLResponse:
-    templates: Jinja2Templates = request.state.templates
-    hub: Hub = request.state.hub
-    return templates.TemplateResponse(
-        request, template, {"snapshot": hub.snapshot, **context}, status_code=status_code
-    )
+    return render_fragment(request, template, status_code, **context)
 
 
 def _member_or_404(hub: Hub, name: str) -> Member:

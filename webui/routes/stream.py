@@ -8,7 +8,7 @@ from sse_starlette import EventSourceResponse
 
 from webui.auth.roles import can
 from webui.auth.store import Identity
-from webui.live.hub import AUDIT, MEMBERS, member_topic
+from webui.live.hub import AUDIT, CLUSTER, MEMBERS, NOC, OPERATIONS, member_topic
 from webui.routes.deps import HubDep, IdentityDep, SettingsDep
 
 router = APIRouter()
@@ -20,12 +20,12 @@ def allowed_topics(identity: Identity, requested: list[str]) -> list[str]:
     """The topics this viewer may read: a display only the NOC's, the audit log only those
     who may see it, and a member page in the version for the viewer's own role."""
     if identity.is_display:
-        return [t for t in requested if t == "noc"]
+        return [t for t in requested if t == NOC]
     topics = []
     for topic in requested:
         if topic.startswith("member:"):
             topics.append(member_topic(topic.split(":")[1], identity.role))
-        elif topic in (MEMBERS, "noc") or (topic == AUDIT and can(identity.role, "audit")):
+        elif topic in (MEMBERS, NOC, CLUSTER, OPERATIONS) or (topic == AUDIT and can(identity.role, "audit")):
             topics.append(topic)
     return topics
 

@@ -1,0 +1,28 @@
+"""The cluster page in a real browser: the member switch, and a refused value kept as typed."""
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.cluster, pytest.mark.browser, pytest.mark.usefixtures("server_fetched")]
+
+
+def test_switching_to_a_member_shows_its_local_keys(dashboard, page):
+    page.goto(dashboard.url + "/cluster")
+    form = page.locator("#config-form")
+    expect(form.get_by_label("cluster.max_voters")).to_be_visible()
+    form.get_by_label("Keys of").select_option("member2")
+    expect(form.get_by_label("cluster.https_address")).to_have_value("127.0.6.2:8443")
+    expect(form.get_by_label("cluster.max_voters")).to_have_count(0)
+
+
+def test_a_refused_value_is_kept_with_the_reason(cluster, dashboard, page):
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(dashboard.url + "/cluster")
+    form = page.locator("#config-form")
+    form.get_by_label("cluster.max_voters").fill("4")
+    form.get_by_role("button", name="Save").click()
+    expect(form).to_contain_text("Must be an odd number, at least 3")
+    expect(form.get_by_label("cluster.max_voters")).to_have_value("4")
+    assert cluster.incus("config", "get", "cluster.max_voters").stdout.strip() == ""
+    assert [e for e in errors if "status of 422" not in e] == []  # the refusal itself is logged

@@ -1,0 +1,59 @@
+"""The wall display against the real cluster: read-only page, its own live stream."""
+
+import re
+
+import httpx
+import pytest
+
+from tests.conftest import edit_member
+from tests.sse import Stream
+from webui import db
+from webui.auth import store
+
+pytestmark = [pytest.mark.cluster, pytest.mark.usefixtures("server_fetched")]
+
+
+def test_the_display_opens_with_a_token_and_has_no_controls(cluster, dashboard):
+    url = dashboard.display_url("wall-1")
+    token = url.split("token=")[1]
+    reply = httpx.get(url)  # no session: the token is the display's only key
+    assert reply.status_code == 200
+    page = reply.text
+    for name in cluster.members:
+        assert f'id="noc-member-{name}"' in page
+    assert "<form" not in page and "<button" not in page and "<a " not in page and "<nav" not in page
+    assert not re.search(r"<script(?![^>]*\bsrc=)", page)  # no inline script: the CSP forbids it
+    assert 'id="noc-total-online"' in page and "member1" in page  # totals and leader
+    assert 'sse-connect="/stream?topic=noc&amp;v=' in page and f"&amp;token={token}" in page  # the stream's key too
+
+
+def test_the_stream_sends_freshness_and_changed_tiles(cluster, dashboard, restore_description):
+    name = restore_description
+    token = dashboard.display_url("wall-2").split("token=")[1]
+    with Stream(dashboard.url + f"/stream?topic=noc&v=0&token={token}") as stream:
+        stream.wait_for(lambda f: f.event == "noc-tiles", timeout=10)  # the refresh
+        stream.wait_for(lambda f: f.event == "noc-freshness", timeout=10)  # then on every resync
+        edit_member(cluster, name, description="seen on the wall")
+        frame = stream.wait_for(lambda f: f.event == f"noc-member-{name}", timeout=15)
+        assert "seen on the wall" not in frame.data  # the wall shows status, not descriptions
+        assert "ONLINE" in frame.data
+
+
+def test_a_display_token_opens_nothing_else(dashboard):
+    token = dashboard.display_url("wall-3").split("token=")[1]
+    assert httpx.get(dashboard.url + "/", params={"token": token}).status_code == 403
+    assert httpx.get(dashboard.url + "/audit", params={"token": token}).status_code == 403
+    assert httpx.get(dashboard.url + "/api/v1/cluster/members", params={"token": token}).status_code in (401, 403)
+    with Stream(dashboard.url + f"/stream?topic=members&topic=audit&topic=noc&token={token}") as stream:
+        stream.wait_for(lambda f: f.event == "noc-tiles", timeout=10)
+    assert not {f.event for f in stream.seen} & {"members", "audit"}
+
+
+def test_a_revoked_display_says_so_instead_of_asking_for_a_password(dashboard):
+    url = dashboard.display_url("wall-4")
+    engine = db.make_engine(dashboard.database_url)
+    display = next(d for d in store.displays(engine) if d.name == "wall-4")
+    store.revoke_display(engine, display.id)
+    engine.dispose()
+    reply = httpx.get(url, follow_redirects=False)
+    assert reply.status_code == 403 and "ask an admin for a new display URL" in reply.text

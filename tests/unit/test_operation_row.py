@@ -1,0 +1,24 @@
+from fastapi import FastAPI
+
+from webui.app import make_templates
+from webui.incus.models import Operation
+from webui.live.snapshot import ClusterSnapshot
+from webui.routes import api, operations
+
+
+def render_row(operation: Operation) -> str:
+    app = FastAPI()
+    for module in (api, operations):  # the API's DELETE comes first, as in the app
+        app.include_router(module.router)
+    template = make_templates(app).get_template("operations/_row.html")
+    return template.render(operation=operation, snapshot=ClusterSnapshot())
+
+
+def test_a_cancellable_operation_gets_a_cancel_button_posting_to_the_page_route():
+    html = render_row(Operation(id="abc", description="Copying", status="Running", may_cancel=True))
+    assert 'hx-post="/operations/abc/cancel"' in html
+
+
+def test_no_cancel_button_where_incus_does_not_allow_it_or_once_finished():
+    assert "Cancel" not in render_row(Operation(id="a", status="Running", may_cancel=False))
+    assert "Cancel" not in render_row(Operation(id="b", status="Success", may_cancel=True))
