@@ -6,12 +6,12 @@ from playwright.sync_api import expect
 pytestmark = [pytest.mark.cluster, pytest.mark.browser, pytest.mark.usefixtures("server_fetched")]
 
 
-def test_switching_to_a_member_shows_its_local_keys(dashboard, page):
+def test_switching_to_a_member_shows_its_local_keys(cluster, dashboard, page):
     page.goto(dashboard.url + "/cluster")
     form = page.locator("#config-form")
     expect(form.get_by_label("cluster.max_voters")).to_be_visible()
     form.get_by_label("Keys of").select_option("member2")
-    expect(form.get_by_label("cluster.https_address")).to_have_value("127.0.6.2:8443")
+    expect(form.get_by_label("cluster.https_address")).to_have_value(cluster.address("member2") + ":8443")
     expect(form.get_by_label("cluster.max_voters")).to_have_count(0)
 
 

@@ -20,9 +20,9 @@ def test_get_mirrors_incus_server_info(cluster, dashboard):
     assert body["metadata"]["environment"]["server_version"] == cluster.query("/1.0")["environment"]["server_version"]
 
 
-def test_target_gives_a_member_local_keys(dashboard):
+def test_target_gives_a_member_local_keys(cluster, dashboard):
     body = dashboard.get("/api/v1", params={"target": "member2"}).json()
-    assert body["metadata"]["config"]["cluster.https_address"] == "127.0.6.2:8443"
+    assert body["metadata"]["config"]["cluster.https_address"] == cluster.address("member2") + ":8443"
     assert dashboard.get("/api/v1", params={"target": "nobody"}).status_code == 404
 
 

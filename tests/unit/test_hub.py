@@ -37,12 +37,22 @@ def test_a_change_is_rendered_once_for_any_number_of_subscribers():
     drain_all = [drain(s.queue) for s in subscribers]
     rendered.clear()
     hub.update(cluster(2, description="new"))
-    assert rendered == ["members/_row.html"] + ["members/_detail.html"] * 3  # one per role
+    assert rendered == ["members/_row.html"]  # pages nobody has open are not rendered
     frames = [drain(s.queue) for s in subscribers]
     assert all(f == frames[0] for f in frames)
     assert b"event: member-m1" in frames[0][0]
     assert b"id: 2" in frames[0][0]
     assert drain_all[0]  # the first snapshot drew the table
+
+
+def test_a_member_page_is_rendered_once_per_role_that_has_it_open():
+    hub, rendered = make_hub(queue_size=200)
+    viewers = [hub.subscribe([member_topic("m1", role)]) for role in ("admin", "admin", "auditor")]
+    hub.update(cluster(1))
+    rendered.clear()
+    hub.update(cluster(2, description="new"))
+    assert rendered.count("members/_detail.html") == 2  # admin's and auditor's, not per viewer
+    assert all(drain(v.queue) for v in viewers)
 
 
 def test_subscribers_get_only_their_topics():
@@ -96,7 +106,7 @@ def test_the_wall_display_gets_tiles_and_freshness_only_when_one_is_open():
     wall = hub.subscribe([NOC])
     rendered.clear()
     hub.update(cluster(2, description="new"))
-    assert rendered == ["members/_row.html", "noc/_tile.html", "noc/_summary.html", "members/_detail.html"]
+    assert rendered == ["members/_row.html", "noc/_tile.html", "noc/_summary.html"]
     events = [f.splitlines()[1] for f in drain(wall.queue)]
     assert events == [b"event: noc-member-m1", b"event: noc-summary"]
     # A resync that changed nothing still tells the wall its data is fresh.

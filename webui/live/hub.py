@@ -127,6 +127,8 @@ class Hub:
             frames += self.noc_frames(snapshot, changes, frame)
         for name in sorted(changes.details):
             for role in ROLE_VIEWS:
+                if listening is not None and member_topic(name, role) not in listening:
+                    continue  # nobody has this page open in this role's view
                 frames.append(
                     frame(
                         member_topic(name, role),
