@@ -37,7 +37,7 @@ def test_a_change_is_rendered_once_for_any_number_of_subscribers():
     drain_all = [drain(s.queue) for s in subscribers]
     rendered.clear()
     hub.update(cluster(2, description="new"))
-    assert rendered == ["members/_row.html"]  # pages nobody has open are not rendered
+    assert rendered == ["members/_cells.html"]  # pages nobody has open are not rendered
     frames = [drain(s.queue) for s in subscribers]
     assert all(f == frames[0] for f in frames)
     assert b"event: member-m1" in frames[0][0]
@@ -106,7 +106,7 @@ def test_the_wall_display_gets_tiles_and_freshness_only_when_one_is_open():
     wall = hub.subscribe([NOC])
     rendered.clear()
     hub.update(cluster(2, description="new"))
-    assert rendered == ["members/_row.html", "noc/_tile.html", "noc/_summary.html"]
+    assert rendered == ["members/_cells.html", "noc/_tile.html", "noc/_summary.html"]
     events = [f.splitlines()[1] for f in drain(wall.queue)]
     assert events == [b"event: noc-member-m1", b"event: noc-summary"]
     # A resync that changed nothing still tells the wall its data is fresh.

@@ -118,7 +118,7 @@ class Hub:
         elif changes.rows:
             for name in sorted(changes.rows):
                 if (member := snapshot.member(name)) is not None:
-                    frames.append(frame(MEMBERS, f"member-{name}", "members/_row.html", member=member))
+                    frames.append(frame(MEMBERS, f"member-{name}", "members/_cells.html", member=member))
         if changes.cluster or changes.statuses or changes.membership:
             frames.append(frame(EVERYONE, "cluster-alerts", "cluster/_alerts.html"))
             if listening is None or CLUSTER in listening:
