@@ -113,3 +113,25 @@ def restore_description(cluster: devcluster.DevCluster) -> Iterator[str]:
     before = incus_member(cluster, name)["description"]
     yield name
     edit_member(cluster, name, description=before)
+
+
+class Session:
+    """A browser's view: the CSRF cookie from a page, sent back in the header htmx uses."""
+
+    def __init__(self, dashboard) -> None:
+        self.client = httpx.Client(base_url=dashboard.url, timeout=150)
+        self.client.get("/")
+        self.token = self.client.cookies["incus_webui_csrf"]
+
+    def post(self, path: str, **kwargs) -> httpx.Response:
+        return self.client.post(path, headers={"X-CSRF-Token": self.token, "HX-Request": "true"}, **kwargs)
+
+    def api(self, method: str, path: str, **kwargs) -> httpx.Response:
+        return self.client.request(method, "/api/v1" + path, headers={"X-CSRF-Token": self.token}, **kwargs)
+
+
+@pytest.fixture
+def session(dashboard):
+    session = Session(dashboard)
+    yield session
+    session.client.close()

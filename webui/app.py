@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from webui import __version__, db, filters
+from webui.bodylimit import BodyLimitMiddleware
 from webui.csrf import CSRFMiddleware
 from webui.history import recorder
 from webui.incus.client import IncusClient
@@ -78,4 +79,5 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(CSRFMiddleware)
+    app.add_middleware(BodyLimitMiddleware)  # outermost: refuses before anything reads
     return app

@@ -1,0 +1,71 @@
+"""A cap on request bodies (pure ASGI, so SSE streams pass untouched).
+
+Every form and JSON body the dashboard accepts is a few hundred bytes; without a cap, one
+request could make the process buffer (and python-multipart parse) as much as a client sends.
+A declared Content-Length over the cap is refused before reading; a chunked body is counted
+as it arrives and refused when it passes the cap."""
+
+import json
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+MAX_BODY = 64 * 1024
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, max_body: int = MAX_BODY) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = next((v for n, v in scope.get("headers", []) if n == b"content-length"), b"")
+        if length.isdigit() and int(length) > self.max_body:
+            await self._refuse(scope, send)
+            return
+        received = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise BodyTooLarge
+            return message
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracked_send)
+        except BodyTooLarge:
+            if started:  # too late to say so; the connection just ends
+                raise
+            await self._refuse(scope, send)
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        message = f"Request body too large: at most {self.max_body // 1024} KiB"
+        if scope["path"].startswith("/api/"):
+            body = json.dumps({"type": "error", "error": message, "error_code": 413}).encode()
+            content_type = b"application/json"
+        else:
+            body = message.encode()
+            content_type = b"text/plain; charset=utf-8"
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", content_type), (b"connection", b"close")],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
