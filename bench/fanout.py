@@ -11,14 +11,32 @@ member description changes, each timed from the CLI's return to every stream's r
 
 import argparse
 import json
+import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 from bench.harness import Change, cluster, dashboard, fleet, incusd_cpu, upstream_requests
 from bench.proc import mib, percentile, raise_nofile, usage
+
+
+@contextmanager
+def profiled(pid: int, output: Path) -> Iterator[None]:
+    """A py-spy flame graph (SVG) of `pid` while the block runs."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    recorder = subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", "200", "--output", str(output)])
+    try:
+        time.sleep(1)  # py-spy attaches
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)  # py-spy writes the graph on SIGINT
+        recorder.wait(timeout=60)
 
 
 def measure(args: argparse.Namespace, clients: int, database: Path | None) -> dict[str, Any]:
@@ -39,7 +57,9 @@ def measure(args: argparse.Namespace, clients: int, database: Path | None) -> di
         upstream = (sum(map(upstream_requests, servers)) - before_up) / minutes
         incus_cpu = (incusd_cpu(cl) - before_incus) / minutes
 
-        before = [usage(p) for p in pids]
+        if args.py_spy:  # profile the first dashboard while the changes fan out
+            stack.enter_context(profiled(pids[0], args.py_spy))
+        before, clients_cpu = [usage(p) for p in pids], streams.cpu()
         peak_rss = [u.rss for u in before]
         changes: dict[str, float] = {}
         try:
@@ -53,7 +73,7 @@ def measure(args: argparse.Namespace, clients: int, database: Path | None) -> di
         finally:
             change.restore()
         time.sleep(1)
-        after = [usage(p) for p in pids]
+        after, clients_cpu = [usage(p) for p in pids], streams.cpu() - clients_cpu
         seen = streams.stop()
     latencies = seen.latencies(changes)
     result = {
@@ -71,6 +91,7 @@ def measure(args: argparse.Namespace, clients: int, database: Path | None) -> di
         "max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
         "cpu_s": [round(a.cpu - b.cpu, 2) for a, b in zip(after, before, strict=True)],
         "cpu_s_per_change": round(sum(a.cpu - b.cpu for a, b in zip(after, before, strict=True)) / len(changes), 3),
+        "client_cpu_s_per_change": round(clients_cpu / len(changes), 3),
         "rss_start_mib": [round(b.rss / 2**20, 1) for b in before],
         "rss_peak_mib": [round(r / 2**20, 1) for r in peak_rss],
         "fds": [a.fds for a in after],
@@ -91,6 +112,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     parser.add_argument("--dashboards", type=int, default=1, help="dashboard processes (clients spread over them)")
     parser.add_argument("--shared-db", action="store_true", help="dashboards share one SQLite file")
+    parser.add_argument("--py-spy", type=Path, help="write a py-spy flame graph (SVG) of the fan-out here")
     parser.add_argument("--json", type=Path, help="append each result as a JSON line here")
     args = parser.parse_args()
     raise_nofile()

@@ -120,6 +120,10 @@ class Fleet:
                 raise TimeoutError("SSE clients did not connect in time")
         return time.monotonic() - started
 
+    def cpu(self) -> float:
+        """CPU seconds the client processes used so far: they share the cores with the dashboard."""
+        return sum(usage(w.pid).cpu for w in self.workers)
+
     def stop(self) -> Seen:
         seen = Seen()
         for worker in self.workers:
