@@ -1,7 +1,10 @@
 """Members that stop answering: shown OFFLINE, and the dashboard moves to another member."""
 
+import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 
 from tests.conftest import edit_member
@@ -56,3 +59,64 @@ def test_the_dashboard_moves_on_when_its_member_stops(cluster, dashboard, restor
     finally:
         cluster.thaw(in_use)
     wait_until(lambda: api_status(dashboard, in_use) == "Online", timeout=60)
+
+
+def test_the_dashboard_moves_on_when_its_member_is_killed(cluster, dashboard, restore_description):
+    in_use = dashboard.wait_healthy()["member"]
+    other = next(m for m in cluster.members if m not in (in_use, restore_description))
+    cluster.stop_member(in_use)  # SIGKILL: the port closes, unlike a frozen member
+    try:
+        health = wait_until(
+            lambda: (h := dashboard.get("/healthz").json())["member"] not in ("", in_use)
+            and h["incus_reachable"]
+            and h,
+            timeout=90,
+        )
+        assert health["endpoint"] != cluster.url(in_use)
+        with Stream(dashboard.url + "/stream?topic=members") as stream:
+            for attempt in range(3):  # the first edit may race the election of a new leader
+                try:
+                    edit_member(cluster, restore_description, via=other, description=f"after the kill {attempt}")
+                    break
+                except subprocess.CalledProcessError:
+                    time.sleep(5)
+            stream.wait_for(lambda f: "after the kill" in f.data, timeout=30)
+    finally:
+        cluster.start_member(in_use)
+    wait_until(lambda: api_status(dashboard, in_use) == "Online", timeout=90)
+
+
+def start_all(cluster) -> None:
+    # Together: a member alone cannot come Online without a quorum of database members.
+    with ThreadPoolExecutor(len(cluster.members)) as pool:
+        list(pool.map(lambda m: cluster.start_member(m, timeout=180), cluster.members))
+
+
+def answers_at_once(dashboard, path: str) -> httpx.Response:
+    started = time.monotonic()
+    reply = dashboard.get(path)
+    assert time.monotonic() - started < 3, f"{path} took {time.monotonic() - started:.1f}s"
+    assert reply.status_code < 500 or path == "/healthz", f"{path}: {reply.status_code}"
+    return reply
+
+
+def test_with_every_member_stopped_pages_answer_at_once_and_recover(cluster, dashboard, restore_description):
+    for name in cluster.members:
+        cluster.stop_member(name)
+    try:
+        wait_until(lambda: dashboard.get("/healthz").status_code == 503, timeout=60)
+        health = answers_at_once(dashboard, "/healthz")
+        assert health.status_code == 503 and health.json()["status"] == "incus unreachable"
+        assert "Incus is unreachable" in answers_at_once(dashboard, "/").text
+        assert "Incus is unreachable" in answers_at_once(dashboard, "/members/member1").text
+        members = answers_at_once(dashboard, "/api/v1/cluster/members?recursion=1")
+        assert members.status_code == 200  # the last known members, as the banner says
+        with Stream(dashboard.url + "/stream?topic=members", headers={"Last-Event-ID": "1"}) as stream:
+            banner = stream.wait_for(lambda f: f.event == "banner", timeout=10)
+        assert "Incus is unreachable" in banner.data
+    finally:
+        start_all(cluster)
+    dashboard.wait_healthy(timeout=120)  # the same process: nobody restarted it
+    with Stream(dashboard.url + "/stream?topic=members") as stream:
+        edit_member(cluster, restore_description, description="after the outage")
+        stream.wait_for(lambda f: "after the outage" in f.data, timeout=30)
