@@ -1,5 +1,7 @@
 """Members that stop answering: shown OFFLINE, and the dashboard moves to another member."""
 
+import re
+import socket
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -7,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.conftest import edit_member
+from tests.conftest import Dashboard, edit_member
 from tests.sse import Stream
 
 pytestmark = pytest.mark.cluster
@@ -120,3 +122,36 @@ def test_with_every_member_stopped_pages_answer_at_once_and_recover(cluster, das
     with Stream(dashboard.url + "/stream?topic=members") as stream:
         edit_member(cluster, restore_description, description="after the outage")
         stream.wait_for(lambda f: "after the outage" in f.data, timeout=30)
+
+
+def dropped_streams(server) -> int:
+    return int(re.search(r"^incus_webui_sse_dropped_total (\d+)$", server.get("/metrics").text, re.M).group(1))
+
+
+def test_a_client_that_stops_reading_is_dropped_without_slowing_the_others(cluster, tmp_path, restore_description):
+    server = Dashboard(
+        cluster.settings_file, tmp_path / "webui.db", INCUS_WEBUI_QUEUE_SIZE="4", INCUS_WEBUI_SEND_TIMEOUT="20"
+    )
+    slow = socket.socket()
+    try:
+        slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # fills after a frame or two
+        slow.connect(("127.0.0.1", server.port))
+        slow.sendall(b"GET /stream?topic=members HTTP/1.1\r\nHost: dashboard\r\n\r\n")
+        with Stream(server.url + "/stream?topic=members") as fast:
+            # ~50 KiB a frame: the kernel's send buffer on loopback grows to 4 MiB, then
+            # uvicorn's 64 KiB, then the hub's queue of 4 frames.
+            for i in range(150):
+                marker = f"slow-client-{i}"
+                edit_member(cluster, restore_description, description=marker + " " + "x" * 50_000)
+                fast.wait_for(lambda f, marker=marker: marker in f.data, timeout=10)  # never held up
+                if dropped_streams(server) >= 1:
+                    break
+            assert dropped_streams(server) == 1
+            assert "incus_webui_sse_clients 1" in server.get("/metrics").text  # the fast one
+        # Its connection ends too, when the send it is stuck in times out (send_timeout).
+        slow.settimeout(60)
+        while slow.recv(65536):
+            pass
+    finally:
+        slow.close()
+        server.stop()
