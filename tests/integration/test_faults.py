@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.conftest import Dashboard, edit_member
+from tests.conftest import Dashboard, Session, edit_member
 from tests.sse import Stream
 
 pytestmark = pytest.mark.cluster
@@ -155,3 +155,55 @@ def test_a_client_that_stops_reading_is_dropped_without_slowing_the_others(clust
     finally:
         slow.close()
         server.stop()
+
+
+@pytest.fixture
+def slow_to_stop(cluster):
+    """The container on member3 ignores its stop signal, so an evacuation that stops it
+    waits boot.host_shutdown_timeout (30 s) instead of taking a second."""
+    name = next(i["name"] for i in cluster.instances() if i["location"] == "member3")
+    cluster.incus("config", "set", name, "raw.lxc=lxc.signal.halt=SIGCONT", "boot.host_shutdown_timeout=30")
+    yield name
+    cluster.incus("config", "unset", name, "raw.lxc")
+    cluster.incus("config", "unset", name, "boot.host_shutdown_timeout")
+
+
+def running_evacuation(server) -> dict | None:
+    running = server.get("/api/v1/operations").json()["metadata"].get("running", [])
+    return next((op for op in running if op["description"] == "Evacuating cluster member"), None)
+
+
+def test_a_restarted_dashboard_finds_the_running_evacuation_again(cluster, tmp_path, slow_to_stop):
+    database = tmp_path / "webui.db"
+    first = Dashboard(cluster.settings_file, database)
+    try:
+        session = Session(first)
+        reply = session.api("POST", "/cluster/members/member3/state", json={"action": "evacuate", "mode": "stop"})
+        session.client.close()
+        assert reply.status_code == 202, reply.text
+        operation_id = reply.json()["metadata"]["id"]
+    finally:
+        first.stop()
+    second = Dashboard(cluster.settings_file, database)  # same database, fresh process
+    try:
+        try:
+            found = wait_until(lambda: running_evacuation(second), timeout=20)
+        except TimeoutError:
+            raise AssertionError(second.get("/api/v1/operations").text) from None
+        assert found["id"] == operation_id
+        progress = wait_until(
+            lambda: (op := running_evacuation(second)) and op["metadata"].get("evacuation_progress"), timeout=20
+        )
+        assert f'Stopping "{slow_to_stop}"' in progress  # Incus's own words
+        page = second.get("/").text
+        assert f'id="operation-{operation_id}"' in page and "RUNNING" in page
+        done = wait_until(
+            lambda: (op := second.get(f"/api/v1/operations/{operation_id}").json()["metadata"])["status"] != "Running"
+            and op,
+            timeout=90,
+        )
+        assert done["status"] == "Success", done["err"]
+        wait_until(lambda: api_status(second, "member3") == "Evacuated", timeout=30)
+    finally:
+        cluster.incus("cluster", "restore", "member3", "--force", timeout=120)
+        second.stop()
