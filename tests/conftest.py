@@ -30,6 +30,16 @@ def cluster() -> Iterator[devcluster.DevCluster]:
         devcluster.down(STATE_DIR)
 
 
+def wait_until(check, timeout: float = 60, interval: float = 0.5):
+    """The first truthy result of check(), polled until timeout (then TimeoutError)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(interval)
+    raise TimeoutError("condition not met in time")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

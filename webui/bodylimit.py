@@ -5,9 +5,9 @@ request could make the process buffer (and python-multipart parse) as much as a 
 A declared Content-Length over the cap is refused before reading; a chunked body is counted
 as it arrives and refused when it passes the cap."""
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from webui.refusal import refuse
 
 MAX_BODY = 64 * 1024
 
@@ -27,7 +27,7 @@ class BodyLimitMiddleware:
             return
         length = next((v for n, v in scope.get("headers", []) if n == b"content-length"), b"")
         if length.isdigit() and int(length) > self.max_body:
-            await self._refuse(scope, send)
+            await refuse(scope, send, 413, f"Request body too large: at most {self.max_body // 1024} KiB", close=True)
             return
         received = 0
         started = False
@@ -51,21 +51,4 @@ class BodyLimitMiddleware:
         except BodyTooLarge:
             if started:  # too late to say so; the connection just ends
                 raise
-            await self._refuse(scope, send)
-
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        message = f"Request body too large: at most {self.max_body // 1024} KiB"
-        if scope["path"].startswith("/api/"):
-            body = json.dumps({"type": "error", "error": message, "error_code": 413}).encode()
-            content_type = b"application/json"
-        else:
-            body = message.encode()
-            content_type = b"text/plain; charset=utf-8"
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [(b"content-type", content_type), (b"connection", b"close")],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+            await refuse(scope, send, 413, f"Request body too large: at most {self.max_body // 1024} KiB", close=True)

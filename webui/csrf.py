@@ -5,11 +5,12 @@ Each browser gets a random token in a SameSite=Strict cookie; pages put it in ht
 X-CSRF-Token header. A forged cross-site request can send neither."""
 
 import hmac
-import json
 import secrets
 from http.cookies import SimpleCookie
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from webui.refusal import refuse
 
 COOKIE = "incus_webui_csrf"
 HEADER = b"x-csrf-token"
@@ -42,7 +43,7 @@ class CSRFMiddleware:
         if scope["method"] not in SAFE_METHODS:
             sent = _header(scope, HEADER)
             if not token or not sent or not hmac.compare_digest(token, sent):
-                await self._refuse(scope, send)
+                await refuse(scope, send, 403, "CSRF token missing or wrong: reload the page and try again")
                 return
         new = not token
         token = token or secrets.token_urlsafe(32)
@@ -56,16 +57,3 @@ class CSRFMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
-
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        message = "CSRF token missing or wrong: reload the page and try again"
-        if scope["path"].startswith("/api/"):
-            body = json.dumps({"type": "error", "error": message, "error_code": 403}).encode()
-            content_type = b"application/json"
-        else:
-            body = message.encode()
-            content_type = b"text/plain; charset=utf-8"
-        await send(
-            {"type": "http.response.start", "status": 403, "headers": [(b"content-type", content_type)]}
-        )
-        await send({"type": "http.response.body", "body": body})

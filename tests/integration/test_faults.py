@@ -9,24 +9,23 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.conftest import Dashboard, Session, edit_member
+from tests.conftest import Dashboard, Session, edit_member, wait_until
 from tests.sse import Stream
 
 pytestmark = pytest.mark.cluster
 
 
-def wait_until(check, timeout: float, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(interval)
-    raise TimeoutError("condition not met in time")
-
-
 def api_status(dashboard, name: str) -> str:
     reply = dashboard.get(f"/api/v1/cluster/members/{name}")
     return reply.json()["metadata"]["status"] if reply.status_code == 200 else ""
+
+
+def moved_off(dashboard, in_use: str) -> dict:
+    """/healthz once the dashboard talks to another member, and reaches Incus there."""
+    return wait_until(
+        lambda: (h := dashboard.get("/healthz").json())["member"] not in ("", in_use) and h["incus_reachable"] and h,
+        timeout=90,
+    )
 
 
 def test_a_frozen_member_shows_offline_then_online_again(cluster, dashboard):
@@ -48,13 +47,7 @@ def test_the_dashboard_moves_on_when_its_member_stops(cluster, dashboard, restor
     other = next(m for m in cluster.members if m not in (in_use, restore_description))
     cluster.freeze(in_use)
     try:
-        health = wait_until(
-            lambda: (h := dashboard.get("/healthz").json())["member"] not in ("", in_use)
-            and h["incus_reachable"]
-            and h,
-            timeout=90,
-        )
-        assert health["endpoint"] != cluster.url(in_use)
+        assert moved_off(dashboard, in_use)["endpoint"] != cluster.url(in_use)
         with Stream(dashboard.url + "/stream?topic=members") as stream:
             edit_member(cluster, restore_description, via=other, description="after failover")
             stream.wait_for(lambda f: "after failover" in f.data, timeout=20)
@@ -68,13 +61,7 @@ def test_the_dashboard_moves_on_when_its_member_is_killed(cluster, dashboard, re
     other = next(m for m in cluster.members if m not in (in_use, restore_description))
     cluster.stop_member(in_use)  # SIGKILL: the port closes, unlike a frozen member
     try:
-        health = wait_until(
-            lambda: (h := dashboard.get("/healthz").json())["member"] not in ("", in_use)
-            and h["incus_reachable"]
-            and h,
-            timeout=90,
-        )
-        assert health["endpoint"] != cluster.url(in_use)
+        assert moved_off(dashboard, in_use)["endpoint"] != cluster.url(in_use)
         with Stream(dashboard.url + "/stream?topic=members") as stream:
             for attempt in range(3):  # the first edit may race the election of a new leader
                 try:

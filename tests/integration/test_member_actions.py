@@ -6,18 +6,9 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import Session, edit_member, incus_member
+from tests.conftest import Session, edit_member, incus_member, wait_until
 
 pytestmark = pytest.mark.cluster
-
-
-def wait_until(check, timeout: float = 60, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(interval)
-    raise TimeoutError("condition not met in time")
 
 
 def locations(cluster) -> dict[str, str]:
