@@ -10,7 +10,6 @@ member description changes, each timed from the CLI's return to every stream's r
 """
 
 import argparse
-import json
 import shutil
 import signal
 import subprocess
@@ -22,8 +21,8 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Change, cluster, dashboard, fleet, incusd_cpu, upstream_requests
-from bench.proc import mib, percentile, raise_nofile, usage
+from bench.harness import Change, cluster, dashboard, fleet, incusd_cpu, report, upstream_requests
+from bench.proc import mib, raise_nofile, usage
 
 
 @contextmanager
@@ -75,20 +74,12 @@ def measure(args: argparse.Namespace, clients: int, database: Path | None) -> di
         time.sleep(1)
         after, clients_cpu = [usage(p) for p in pids], streams.cpu() - clients_cpu
         seen = streams.stop()
-    latencies = seen.latencies(changes)
     result = {
         "clients": clients,
         "dashboards": args.dashboards,
         "client_processes": processes,
         "connect_s": round(connect, 2),
-        "changes": len(changes),
-        "received": len(latencies),
-        "lost": seen.lost(changes),
-        "duplicates": seen.duplicates,
-        "ended_early": len(seen.ended_early),
-        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
-        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
-        "max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
+        **seen.summary(changes),
         "cpu_s": [round(a.cpu - b.cpu, 2) for a, b in zip(after, before, strict=True)],
         "cpu_s_per_change": round(sum(a.cpu - b.cpu for a, b in zip(after, before, strict=True)) / len(changes), 3),
         "client_cpu_s_per_change": round(clients_cpu / len(changes), 3),
@@ -120,11 +111,7 @@ def main() -> None:
         database = Path(tmp) / "shared.db" if args.shared_db else None
         for clients in args.clients:
             result = measure(args, clients, database)
-            print(json.dumps(result), flush=True)
-            if args.json:
-                with args.json.open("a") as out:
-                    out.write(json.dumps({"bench": "fanout", "at": time.strftime("%FT%TZ", time.gmtime()),
-                                          **result}) + "\n")
+            report("fanout", result, args.json)
             print(
                 f"{clients} clients: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms;"
                 f" RSS peak {result['rss_peak_mib']} MiB; upstream {result['upstream_per_min']}/min;"

@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from bench.proc import usage
+from bench.proc import percentile, usage
 from tests.conftest import Dashboard
 from webui import devcluster
 
@@ -90,6 +91,29 @@ class Seen:
 
     def lost(self, changes: dict[str, float]) -> int:
         return sum(1 for s in self.first_seen for m in changes if m not in s)
+
+    def summary(self, changes: dict[str, float]) -> dict[str, Any]:
+        """Receipts, lost and duplicated updates, and latency from the CLI to each stream."""
+        latencies = self.latencies(changes)
+        return {
+            "changes": len(changes),
+            "received": len(latencies),
+            "lost": self.lost(changes),
+            "duplicates": self.duplicates,
+            "ended_early": len(self.ended_early),
+            "p50_ms": round(percentile(latencies, 50) * 1000, 1),
+            "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+            "max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
+        }
+
+
+def report(name: str, result: dict[str, Any], path: Path | None) -> None:
+    """Print a result as one JSON line, and append it to `path` when given."""
+    record = {"bench": name, "at": time.strftime("%FT%TZ", time.gmtime()), **result}
+    print(json.dumps(record), flush=True)
+    if path:
+        with path.open("a") as out:
+            out.write(json.dumps(record) + "\n")
 
 
 class Fleet:

@@ -8,14 +8,13 @@ load generator (an httpx asyncio loop in this process, the dashboard in its own)
 
 import argparse
 import asyncio
-import json
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.harness import cluster, dashboard
+from bench.harness import cluster, dashboard, report
 from bench.proc import percentile, raise_nofile
 from webui.incus.transport import pinned_ssl_context
 from webui.settings import Settings
@@ -81,13 +80,7 @@ def main() -> None:
 
     with dashboard(cl) as server:
         results = asyncio.run(measure(server.url))
-    record = {"bench": "pages", "at": time.strftime("%FT%TZ", time.gmtime()), "members": len(cl.members),
-              "concurrency": args.concurrency, "results": results}
-    print(json.dumps(record), flush=True)
-    if args.json:
-        with args.json.open("a") as out:
-            out.write(json.dumps(record) + "\n")
-
+    report("pages", {"members": len(cl.members), "concurrency": args.concurrency, "results": results}, args.json)
 
 if __name__ == "__main__":
     main()

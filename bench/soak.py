@@ -8,12 +8,11 @@ Reports the dashboard's RSS and open descriptors at the start, every minute and 
 """
 
 import argparse
-import json
 import time
 from pathlib import Path
 
-from bench.harness import Change, cluster, dashboard, fleet
-from bench.proc import percentile, raise_nofile, usage
+from bench.harness import Change, cluster, dashboard, fleet, report
+from bench.proc import raise_nofile, usage
 
 
 def main() -> None:
@@ -51,31 +50,16 @@ def main() -> None:
         time.sleep(3)  # the last change reaches the streams
         final = usage(pid)
         seen = streams.stop()
-    latencies = seen.latencies(changes)
-    result = {
-        "bench": "soak",
-        "at": time.strftime("%FT%TZ", time.gmtime()),
+    report("soak", {
         "minutes": round((time.monotonic() - began) / 60, 1),
         "clients": args.clients,
-        "changes": len(changes),
         "expected_receipts": len(changes) * args.clients,
-        "received": len(latencies),
-        "lost": seen.lost(changes),
-        "duplicates": seen.duplicates,
-        "ended_early": len(seen.ended_early),
-        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
-        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
-        "max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
+        **seen.summary(changes),
         "rss_mib": {"start": round(start.rss / 2**20, 1), "end": round(final.rss / 2**20, 1)},
         "fds": {"start": start.fds, "end": final.fds},
         "cpu_s": round(final.cpu - start.cpu, 1),
         "samples": [(round(t / 60, 1), round(r / 2**20, 1), f) for t, r, f in samples],
-    }
-    print(json.dumps(result), flush=True)
-    if args.json:
-        with args.json.open("a") as out:
-            out.write(json.dumps(result) + "\n")
-
+    }, args.json)
 
 if __name__ == "__main__":
     main()
