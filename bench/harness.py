@@ -95,6 +95,7 @@ class Seen:
     def summary(self, changes: dict[str, float]) -> dict[str, Any]:
         """Receipts, lost and duplicated updates, and latency from the CLI to each stream."""
         latencies = self.latencies(changes)
+        per_change = [t for m, at in changes.items() if (t := [s[m] - at for s in self.first_seen if m in s])]
         return {
             "changes": len(changes),
             "received": len(latencies),
@@ -104,6 +105,10 @@ class Seen:
             "p50_ms": round(percentile(latencies, 50) * 1000, 1),
             "p99_ms": round(percentile(latencies, 99) * 1000, 1),
             "max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
+            # Which side a slow change was slow on: until the first stream had it (Incus, the
+            # watcher's resync), or from the first stream to the last (the fan-out itself).
+            "worst_first_ms": round(max((min(t) for t in per_change), default=float("nan")) * 1000, 1),
+            "worst_spread_ms": round(max((max(t) - min(t) for t in per_change), default=float("nan")) * 1000, 1),
         }
 
 
