@@ -109,12 +109,15 @@ class Seen:
             # watcher's resync), or from the first stream to the last (the fan-out itself).
             "worst_first_ms": round(max((min(t) for t in per_change), default=float("nan")) * 1000, 1),
             "worst_spread_ms": round(max((max(t) - min(t) for t in per_change), default=float("nan")) * 1000, 1),
+            "per_change_ms": [(round(min(t) * 1000), round(max(t) * 1000)) for t in per_change],  # first, last
         }
 
 
 def report(name: str, result: dict[str, Any], path: Path | None) -> None:
     """Print a result as one JSON line, and append it to `path` when given."""
-    record = {"bench": name, "at": time.strftime("%FT%TZ", time.gmtime()), **result}
+    # The machine is shared: its load average says how much of a figure is someone else's.
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    record = {"bench": name, "at": time.strftime("%FT%TZ", time.gmtime()), "loadavg": load, **result}
     print(json.dumps(record), flush=True)
     if path:
         with path.open("a") as out:
