@@ -51,7 +51,11 @@ class Client:
             reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
             try:
                 target = parts.path + ("?" + parts.query if parts.query else "")
-                writer.write(f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n\r\n".encode())
+                # A browser's EventSource sends the cookies the page set (here the CSRF one).
+                writer.write(
+                    f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                    f"Cookie: incus_webui_csrf=bench\r\n\r\n".encode()
+                )
                 head = await reader.readuntil(b"\r\n\r\n")
                 if not head.startswith(b"HTTP/1.1 200"):
                     raise OSError(head.split(b"\r\n", 1)[0].decode())

@@ -22,7 +22,9 @@ class BodyLimitMiddleware:
         self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        # Reads carry no body the routes would read; passing them through untouched also keeps
+        # this layer off every SSE frame's path (1,000 streams: one wrapper call each per frame).
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
         length = next((v for n, v in scope.get("headers", []) if n == b"content-length"), b"")
