@@ -122,7 +122,7 @@ def main() -> int:
 
     server.should_exit = True
     thread.join(timeout=10)
-    print(f"| updates | JS heap (MiB) | DOM nodes | elements | listeners | SSE messages | server RSS (MiB) | streams | dropped |")
+    print("| updates | JS heap (MiB) | DOM nodes | elements | listeners | SSE messages | server RSS (MiB) | streams | dropped |")
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['updates']} | {r['heap_mib']:.2f} | {r['nodes']} | {r['dom_elements']} | {r['listeners']} | "

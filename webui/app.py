@@ -2,6 +2,7 @@
 in lifespan state: one Incus client, one hub, one watcher, one database engine, one audit log."""
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,6 +20,7 @@ from webui.audit.log import AuditLog
 from webui.audit.models import AuditRecord
 from webui.auth.middleware import AuthMiddleware
 from webui.auth.roles import can
+from webui.bodylimit import BodyLimitMiddleware
 from webui.certificates import cluster_certificate
 from webui.csrf import CSRFMiddleware
 from webui.history import recorder
@@ -103,6 +105,10 @@ def create_app(settings: Settings) -> FastAPI:
             on_event=[recorder(engine), audit_outcomes(audit_log)],
         )
         watcher.start()
+        # Everything imported and built so far lives as long as the process: move it out of
+        # the garbage collector's sight. Otherwise each full collection walks it all again
+        # (140-250 ms pauses with 1,000 streams open, each one a late frame for everyone).
+        gc.freeze()
         try:
             yield {
                 "settings": settings,
@@ -144,8 +150,10 @@ def create_app(settings: Settings) -> FastAPI:
         )
 
     install_error_handlers(app)
-    # Outermost last: security headers on everything, then CSRF, then who is asking.
+    # Outermost last: the body limit refuses before anything reads; then security headers
+    # on everything, then CSRF, then who is asking.
     app.add_middleware(AuthMiddleware, engine=engine, settings=settings)
     app.add_middleware(CSRFMiddleware, secure_cookie=settings.secure_cookies)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodyLimitMiddleware)
     return app

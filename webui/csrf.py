@@ -7,12 +7,13 @@ A forged cross-site request can send neither. Requests with an API token (Author
 Bearer) need none: a browser never adds that header by itself."""
 
 import hmac
-import json
 import secrets
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from webui.refusal import refuse
 
 COOKIE = "incus_webui_csrf"
 HEADER = b"x-csrf-token"
@@ -50,7 +51,7 @@ class CSRFMiddleware:
                 sent = parse_qs(body.decode("latin-1")).get("csrf_token", [""])[0]
                 receive = _replay(body)
             if not token or not sent or not hmac.compare_digest(token, sent):
-                await self._refuse(scope, send)
+                await refuse(scope, send, 403, "CSRF token missing or wrong: reload the page and try again")
                 return
         new = not token
         token = token or secrets.token_urlsafe(32)
@@ -65,18 +66,6 @@ class CSRFMiddleware:
 
         await self.app(scope, receive, send_with_cookie)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        message = "CSRF token missing or wrong: reload the page and try again"
-        if scope["path"].startswith("/api/"):
-            body = json.dumps({"type": "error", "error": message, "error_code": 403}).encode()
-            content_type = b"application/json"
-        else:
-            body = message.encode()
-            content_type = b"text/plain; charset=utf-8"
-        await send(
-            {"type": "http.response.start", "status": 403, "headers": [(b"content-type", content_type)]}
-        )
-        await send({"type": "http.response.body", "body": body})
 
 
 async def _read_body(receive: Receive) -> bytes:

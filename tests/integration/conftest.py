@@ -9,6 +9,7 @@ class Session:
 
     def __init__(self, dashboard, role: str = "admin") -> None:
         self.client = dashboard.login(role)
+        self.token = self.client.cookies["incus_webui_csrf"]
 
     def post(self, path: str, **kwargs) -> httpx.Response:
         return self.client.post(path, headers={"HX-Request": "true"}, **kwargs)

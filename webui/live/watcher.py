@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from webui.incus.client import IncusClient
 from webui.incus.errors import IncusError
-from webui.incus.models import Event, Member, MemberState, Operation, Server
+from webui.incus.models import Event, Instance, Member, MemberState, Operation, Server
 from webui.live import cluster_events
 from webui.live.hub import Hub
 from webui.live.snapshot import merge_operations, now
@@ -87,11 +87,17 @@ class Watcher:
                 log.warning("cluster state not refreshed: %s", exc.message)
             self.hub.update(snapshot.evolve(reachable=False, error=exc.message))
             return
+        # Publish the members at once: the instance list is slower (Incus asks every member
+        # for its instances' state), and the member table should not wait for it.
+        self._publish(members, list(self.hub.snapshot.instances), server_name, endpoint)
         try:
             instances = await self.client.instances(timeout=STATE_TIMEOUT)
         except IncusError as exc:
             log.info("instances not refreshed: %s", exc.message)  # keep the last known ones
-            instances = list(self.hub.snapshot.instances)
+            return
+        self._publish(members, instances, server_name, endpoint)
+
+    def _publish(self, members: list[Member], instances: list[Instance], server_name: str, endpoint: str) -> None:
         # Read the snapshot only now: the state loop may have published one meanwhile.
         snapshot = self.hub.snapshot
         names = {m.server_name for m in members}

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
@@ -196,7 +196,11 @@ async def list_operations(hub: HubDep) -> Sync[dict[str, list[Operation]]]:
 @router.get(
     "/operations/{operation_id}", response_model=Sync[Operation], responses=ERRORS, tags=["operations"]
 )
-async def get_operation(hub: HubDep, client: IncusDep, operation_id: str) -> Sync[Operation]:
+async def get_operation(
+    hub: HubDep, client: IncusDep,
+    # Incus's operation ids are UUIDs; anything else would be pasted into the URL sent to Incus.
+    operation_id: Annotated[str, Path(pattern=r"^[0-9a-fA-F-]{36}$")],
+) -> Sync[Operation]:
     operation = hub.snapshot.operation(operation_id) or await client.operation(operation_id)
     return Sync[Operation](metadata=operation)
 

@@ -202,6 +202,8 @@ async def edit(
         original = json.loads(str(form.get("original", "{}")))
     except ValueError:
         original = {}
+    if not isinstance(original, dict) or not isinstance(original.get("roles", []), list):
+        raise IncusError(400, "The form is malformed (original values): reload the page and try again")
     typed = dict(original)
     if section == "roles":
         kept = [r for r in original.get("roles", []) if r not in ASSIGNABLE_ROLES]

@@ -1,0 +1,1 @@
+"""Benchmarks against a real local Incus cluster: `python -m bench.<name> --help`."""

@@ -1,0 +1,124 @@
+"""Fan-out: N SSE clients, changes made with the incus CLI, and what each costs.
+
+For each client count: a fresh dashboard (or several, sharing one SQLite file with
+--shared-db), N streams held by client processes, an idle window counting the requests the
+dashboard sends to Incus (its /metrics) and the CPU the member daemons use, then --changes
+member description changes, each timed from the CLI's return to every stream's receipt.
+
+    INCUS_WEBUI_DEV_SUBNET=127.0.17 INCUS_WEBUI_BENCH_DIR=/var/tmp/iw7b \\
+        python -m bench.fanout --clients 1 100 1000
+"""
+
+import argparse
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from bench.harness import Change, cluster, dashboard, fleet, incusd_cpu, report, upstream_requests
+from bench.proc import mib, raise_nofile, usage
+
+
+@contextmanager
+def profiled(pid: int, output: Path) -> Iterator[None]:
+    """A py-spy flame graph (SVG) of `pid` while the block runs."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    recorder = subprocess.Popen([spy, "record", "--pid", str(pid), "--rate", "200", "--output", str(output)])
+    try:
+        time.sleep(1)  # py-spy attaches
+        yield
+    finally:
+        recorder.send_signal(signal.SIGINT)  # py-spy writes the graph on SIGINT
+        recorder.wait(timeout=60)
+
+
+def measure(args: argparse.Namespace, clients: int, database: Path | None) -> dict[str, Any]:
+    cl = cluster()
+    change = Change(cl)
+    with ExitStack() as stack:
+        servers = [stack.enter_context(dashboard(cl, database)) for _ in range(args.dashboards)]
+        pids = [s.process.pid for s in servers]
+        processes = min(args.processes, clients)
+        streams = stack.enter_context(fleet([s.url for s in servers], clients, processes))
+        connect = streams.wait_ready()
+        time.sleep(2)  # let connection bursts settle before counting
+
+        # Idle window: what holding N streams costs Incus (nothing, if the design holds).
+        before_up, before_incus, started = sum(map(upstream_requests, servers)), incusd_cpu(cl), time.monotonic()
+        time.sleep(args.window)
+        minutes = (time.monotonic() - started) / 60
+        upstream = (sum(map(upstream_requests, servers)) - before_up) / minutes
+        incus_cpu = (incusd_cpu(cl) - before_incus) / minutes
+
+        if args.py_spy:  # profile the first dashboard while the changes fan out
+            stack.enter_context(profiled(pids[0], args.py_spy))
+        before, clients_cpu = [usage(p) for p in pids], streams.cpu()
+        peak_rss = [u.rss for u in before]
+        changes: dict[str, float] = {}
+        try:
+            for _ in range(args.changes):
+                marker, returned = change.make()
+                changes[marker] = returned
+                deadline = time.monotonic() + args.interval
+                while time.monotonic() < deadline:
+                    peak_rss = [max(r, usage(p).rss) for r, p in zip(peak_rss, pids, strict=True)]
+                    time.sleep(0.1)
+        finally:
+            change.restore()
+        time.sleep(1)
+        after, clients_cpu = [usage(p) for p in pids], streams.cpu() - clients_cpu
+        seen = streams.stop()
+    result = {
+        "clients": clients,
+        "dashboards": args.dashboards,
+        "client_processes": processes,
+        "connect_s": round(connect, 2),
+        **seen.summary(changes),
+        "cpu_s": [round(a.cpu - b.cpu, 2) for a, b in zip(after, before, strict=True)],
+        "cpu_s_per_change": round(sum(a.cpu - b.cpu for a, b in zip(after, before, strict=True)) / len(changes), 3),
+        "client_cpu_s_per_change": round(clients_cpu / len(changes), 3),
+        "rss_start_mib": [round(b.rss / 2**20, 1) for b in before],
+        "rss_peak_mib": [round(r / 2**20, 1) for r in peak_rss],
+        "fds": [a.fds for a in after],
+        "bytes_written": sum(a.written - b.written for a, b in zip(after, before, strict=True)),
+        "bytes_received": seen.bytes,
+        "upstream_per_min": round(upstream, 1),
+        "incusd_cpu_s_per_min": round(incus_cpu, 2),
+    }
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 100, 1000])
+    parser.add_argument("--changes", type=int, default=10, help="changes per client count")
+    parser.add_argument("--interval", type=float, default=2.0, help="seconds between changes")
+    parser.add_argument("--window", type=float, default=60.0, help="idle seconds counting upstream requests")
+    parser.add_argument("--processes", type=int, default=4, help="client processes")
+    parser.add_argument("--dashboards", type=int, default=1, help="dashboard processes (clients spread over them)")
+    parser.add_argument("--shared-db", action="store_true", help="dashboards share one SQLite file")
+    parser.add_argument("--py-spy", type=Path, help="write a py-spy flame graph (SVG) of the fan-out here")
+    parser.add_argument("--json", type=Path, help="append each result as a JSON line here")
+    args = parser.parse_args()
+    raise_nofile()
+    with tempfile.TemporaryDirectory(prefix="incus-webui-bench-db-") as tmp:
+        database = Path(tmp) / "shared.db" if args.shared_db else None
+        for clients in args.clients:
+            result = measure(args, clients, database)
+            report("fanout", result, args.json)
+            print(
+                f"{clients} clients: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms;"
+                f" RSS peak {result['rss_peak_mib']} MiB; upstream {result['upstream_per_min']}/min;"
+                f" lost {result['lost']}, duplicates {result['duplicates']}; bytes {mib(result['bytes_written'])}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

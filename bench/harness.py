@@ -1,0 +1,184 @@
+"""What every benchmark needs: the bench cluster, a dashboard process, a fleet of SSE
+client processes, and a change made with the incus CLI."""
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.proc import percentile, usage
+from tests.conftest import Dashboard
+from webui import devcluster
+
+# The benchmarks' own cluster, away from the tests' (see README, "Benchmarks").
+STATE_DIR = Path(os.environ.get("INCUS_WEBUI_BENCH_DIR", "/var/tmp/incus-webui-bench"))
+# Production settings, not the tests' fast ones.
+DASHBOARD_ENV = {"INCUS_WEBUI_POLL_INTERVAL": "3", "INCUS_WEBUI_STATE_INTERVAL": "10", "INCUS_WEBUI_HEARTBEAT": "15"}
+
+
+def cluster(state_dir: Path = STATE_DIR, members: int = 3) -> devcluster.DevCluster:
+    return devcluster.up(members, state_dir)
+
+
+@contextmanager
+def dashboard(cl: devcluster.DevCluster, database: Path | None = None, **env: str) -> Iterator[Dashboard]:
+    """A dashboard process; its own SQLite file unless `database` is given (shared)."""
+    with tempfile.TemporaryDirectory(prefix="incus-webui-bench-") as tmp:
+        server = Dashboard(cl.settings_file, database or Path(tmp) / "webui.db", **{**DASHBOARD_ENV, **env})
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def upstream_requests(server: Dashboard) -> int:
+    text = server.get("/metrics").text
+    return sum(int(n) for n in re.findall(r"^incus_webui_upstream_requests_total\{.*\} (\d+)$", text, re.M))
+
+
+def incusd_cpu(cl: devcluster.DevCluster) -> float:
+    """CPU seconds used so far by every member's incusd: Incus's side of the upstream load
+    (Incus 6.0 has no API request counters in /1.0/metrics, and logs requests only at debug)."""
+    return sum(usage(cl.pid(m)).cpu for m in cl.members if cl.is_running(m))
+
+
+class Change:
+    """Set a member's description with `incus query -X PUT`, as an admin's script would."""
+
+    def __init__(self, cl: devcluster.DevCluster, name: str = "member2") -> None:
+        self.cl, self.name = cl, name
+        member = cl.query(f"/1.0/cluster/members/{name}")
+        self.body = {k: member[k] for k in ("roles", "failure_domain", "description", "config", "groups")}
+        self.run = secrets.token_hex(3)
+        self.count = 0
+
+    def make(self) -> tuple[str, float]:
+        """Change the description to a fresh marker; the marker and when the CLI returned."""
+        self.count += 1
+        marker = f"bench-{self.run}-{self.count}"
+        self._put(marker)
+        return marker, time.time()
+
+    def restore(self) -> None:
+        self._put(self.body["description"])
+
+    def _put(self, description: str) -> None:
+        body = json.dumps({**self.body, "description": description})
+        self.cl.incus("query", "-X", "PUT", "--data", body, f"/1.0/cluster/members/{self.name}")
+
+
+@dataclass
+class Seen:
+    """What a fleet's streams saw."""
+
+    first_seen: list[dict[str, float]] = field(default_factory=list)  # per stream: marker -> time
+    duplicates: int = 0
+    frames: int = 0
+    bytes: int = 0
+    ended_early: list[str] = field(default_factory=list)
+
+    def latencies(self, changes: dict[str, float]) -> list[float]:
+        return [s[m] - t for s in self.first_seen for m, t in changes.items() if m in s]
+
+    def lost(self, changes: dict[str, float]) -> int:
+        return sum(1 for s in self.first_seen for m in changes if m not in s)
+
+    def summary(self, changes: dict[str, float]) -> dict[str, Any]:
+        """Receipts, lost and duplicated updates, and latency from the CLI to each stream."""
+        latencies = self.latencies(changes)
+        per_change = [t for m, at in changes.items() if (t := [s[m] - at for s in self.first_seen if m in s])]
+        return {
+            "changes": len(changes),
+            "received": len(latencies),
+            "lost": self.lost(changes),
+            "duplicates": self.duplicates,
+            "ended_early": len(self.ended_early),
+            "p50_ms": round(percentile(latencies, 50) * 1000, 1),
+            "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+            "max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
+            # Which side a slow change was slow on: until the first stream had it (Incus, the
+            # watcher's resync), or from the first stream to the last (the fan-out itself).
+            "worst_first_ms": round(max((min(t) for t in per_change), default=float("nan")) * 1000, 1),
+            "worst_spread_ms": round(max((max(t) - min(t) for t in per_change), default=float("nan")) * 1000, 1),
+            "per_change_ms": [(round(min(t) * 1000), round(max(t) * 1000)) for t in per_change],  # first, last
+        }
+
+
+def report(name: str, result: dict[str, Any], path: Path | None) -> None:
+    """Print a result as one JSON line, and append it to `path` when given."""
+    # The machine is shared: its load average says how much of a figure is someone else's.
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    record = {"bench": name, "at": time.strftime("%FT%TZ", time.gmtime()), "loadavg": load, **result}
+    print(json.dumps(record), flush=True)
+    if path:
+        with path.open("a") as out:
+            out.write(json.dumps(record) + "\n")
+
+
+class Fleet:
+    """SSE streams held by `processes` client processes, spread over `urls` (dashboards)."""
+
+    def __init__(self, urls: list[str], clients: int, processes: int) -> None:
+        self.workers: list[subprocess.Popen[str]] = []
+        share, extra = divmod(clients, processes)
+        for i in range(processes):
+            count = share + (i < extra)
+            if count:
+                url = urls[i % len(urls)] + "/stream?topic=members"
+                self.workers.append(
+                    subprocess.Popen(
+                        [sys.executable, "-m", "bench.sse_clients", url, str(count)],
+                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                    )
+                )
+
+    def wait_ready(self, timeout: float = 120) -> float:
+        started = time.monotonic()
+        for worker in self.workers:
+            assert worker.stdout is not None
+            line = worker.stdout.readline()  # bounded: each worker says ready or exits
+            if line.strip() != "ready":
+                raise RuntimeError(f"an SSE client process failed: {line!r}")
+            if time.monotonic() - started > timeout:
+                raise TimeoutError("SSE clients did not connect in time")
+        return time.monotonic() - started
+
+    def cpu(self) -> float:
+        """CPU seconds the client processes used so far: they share the cores with the dashboard."""
+        return sum(usage(w.pid).cpu for w in self.workers)
+
+    def stop(self) -> Seen:
+        seen = Seen()
+        for worker in self.workers:
+            out, _ = worker.communicate(timeout=60)
+            report = json.loads(out.strip().splitlines()[-1])
+            seen.first_seen += report["first_seen"]
+            seen.duplicates += report["duplicates"]
+            seen.frames += report["frames"]
+            seen.bytes += report["bytes"]
+            seen.ended_early += report["ended_early"]
+        return seen
+
+    def kill(self) -> None:
+        for worker in self.workers:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+
+
+@contextmanager
+def fleet(urls: list[str], clients: int, processes: int) -> Iterator[Fleet]:
+    f = Fleet(urls, clients, processes)
+    try:
+        yield f
+    finally:
+        f.kill()
