@@ -45,7 +45,7 @@ def measure(args: argparse.Namespace, clients: int, database: Path | None) -> di
         servers = [stack.enter_context(dashboard(cl, database)) for _ in range(args.dashboards)]
         pids = [s.process.pid for s in servers]
         processes = min(args.processes, clients)
-        streams = stack.enter_context(fleet([s.url for s in servers], clients, processes))
+        streams = stack.enter_context(fleet(servers, clients, processes))
         connect = streams.wait_ready()
         time.sleep(2)  # let connection bursts settle before counting
 

@@ -127,17 +127,22 @@ def report(name: str, result: dict[str, Any], path: Path | None) -> None:
 class Fleet:
     """SSE streams held by `processes` client processes, spread over `urls` (dashboards)."""
 
-    def __init__(self, urls: list[str], clients: int, processes: int) -> None:
+    def __init__(self, servers: list[Dashboard], clients: int, processes: int) -> None:
         self.workers: list[subprocess.Popen[str]] = []
         share, extra = divmod(clients, processes)
         for i in range(processes):
             count = share + (i < extra)
             if count:
-                url = urls[i % len(urls)] + "/stream?topic=members"
+                server = servers[i % len(servers)]
+                url = server.url + "/stream?topic=members"
+                # The streams belong to a logged-in browser: they send its session cookie.
+                cookie = "; ".join(f"{k}={v}" for k, v in server.cookies.items())
                 self.workers.append(
                     subprocess.Popen(
-                        [sys.executable, "-m", "bench.sse_clients", url, str(count)],
-                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                        [sys.executable, "-m", "bench.sse_clients", url, str(count), cookie],
+                        stdin=subprocess.PIPE,
+                        stdout=subprocess.PIPE,
+                        text=True,
                     )
                 )
 
@@ -176,8 +181,8 @@ class Fleet:
 
 
 @contextmanager
-def fleet(urls: list[str], clients: int, processes: int) -> Iterator[Fleet]:
-    f = Fleet(urls, clients, processes)
+def fleet(servers: list[Dashboard], clients: int, processes: int) -> Iterator[Fleet]:
+    f = Fleet(servers, clients, processes)
     try:
         yield f
     finally:

@@ -28,8 +28,14 @@ from webui.live.hub import Hub
 from webui.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def free_port() -> int:
@@ -97,17 +103,19 @@ def main() -> int:
             time.sleep(1)
             cdp.send("HeapProfiler.collectGarbage")
             metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
-            rows.append({
-                "updates": done,
-                "heap_mib": metrics["JSHeapUsedSize"] / 2**20,
-                "nodes": int(metrics["Nodes"]),
-                "dom_elements": page.evaluate("document.getElementsByTagName('*').length"),
-                "listeners": int(metrics["JSEventListeners"]),
-                "swaps": page.evaluate("window.swaps"),
-                "server_rss_mib": rss_mib(),
-                "subscribers": len(hub.subscribers),
-                "dropped": hub.dropped,
-            })
+            rows.append(
+                {
+                    "updates": done,
+                    "heap_mib": metrics["JSHeapUsedSize"] / 2**20,
+                    "nodes": int(metrics["Nodes"]),
+                    "dom_elements": page.evaluate("document.getElementsByTagName('*').length"),
+                    "listeners": int(metrics["JSEventListeners"]),
+                    "swaps": page.evaluate("window.swaps"),
+                    "server_rss_mib": rss_mib(),
+                    "subscribers": len(hub.subscribers),
+                    "dropped": hub.dropped,
+                }
+            )
             print(rows[-1], file=sys.stderr, flush=True)
 
         measure(0)
@@ -122,11 +130,15 @@ def main() -> int:
 
     server.should_exit = True
     thread.join(timeout=10)
-    print("| updates | JS heap (MiB) | DOM nodes | elements | listeners | SSE messages | server RSS (MiB) | streams | dropped |")
+    print(
+        "| updates | JS heap (MiB) | DOM nodes | elements | listeners | SSE messages | server RSS (MiB) | streams | dropped |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['updates']} | {r['heap_mib']:.2f} | {r['nodes']} | {r['dom_elements']} | {r['listeners']} | "
-              f"{r['swaps']} | {r['server_rss_mib']:.1f} | {r['subscribers']} | {r['dropped']} |")
+        print(
+            f"| {r['updates']} | {r['heap_mib']:.2f} | {r['nodes']} | {r['dom_elements']} | {r['listeners']} | "
+            f"{r['swaps']} | {r['server_rss_mib']:.1f} | {r['subscribers']} | {r['dropped']} |"
+        )
     print(f"\n{args.updates} updates in {elapsed:.0f} s; STALE shown at the end: {stale}")
     return 0
 

@@ -72,15 +72,19 @@ def main() -> None:
             httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as web,
             httpx.AsyncClient(verify=pinned_ssl_context(connection), limits=limits, timeout=30) as incus,
         ):
-            return await run(args, {
-                "dashboard /": (web, "/"),
-                "dashboard /api/v1/cluster/members?recursion=1": (web, "/api/v1/cluster/members?recursion=1"),
-                "incus /1.0/cluster/members?recursion=1": (incus, incus_url),
-            })
+            return await run(
+                args,
+                {
+                    "dashboard /": (web, "/"),
+                    "dashboard /api/v1/cluster/members?recursion=1": (web, "/api/v1/cluster/members?recursion=1"),
+                    "incus /1.0/cluster/members?recursion=1": (incus, incus_url),
+                },
+            )
 
     with dashboard(cl) as server:
         results = asyncio.run(measure(server.url))
     report("pages", {"members": len(cl.members), "concurrency": args.concurrency, "results": results}, args.json)
+
 
 if __name__ == "__main__":
     main()

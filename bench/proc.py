@@ -19,10 +19,10 @@ class Usage:
 def usage(pid: int) -> Usage:
     proc = Path(f"/proc/{pid}")
     stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-    rss = next(int(line.split()[1]) * 1024 for line in (proc / "status").read_text().splitlines()
-               if line.startswith("VmRSS:"))
-    written = next(int(line.split()[1]) for line in (proc / "io").read_text().splitlines()
-                   if line.startswith("wchar:"))
+    rss = next(
+        int(line.split()[1]) * 1024 for line in (proc / "status").read_text().splitlines() if line.startswith("VmRSS:")
+    )
+    written = next(int(line.split()[1]) for line in (proc / "io").read_text().splitlines() if line.startswith("wchar:"))
     return Usage(
         cpu=(int(stat[11]) + int(stat[12])) / TICKS,
         rss=rss,

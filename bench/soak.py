@@ -26,7 +26,7 @@ def main() -> None:
     raise_nofile()
     cl = cluster()
     change = Change(cl)
-    with dashboard(cl) as server, fleet([server.url], args.clients, args.processes) as streams:
+    with dashboard(cl) as server, fleet([server], args.clients, args.processes) as streams:
         streams.wait_ready()
         pid = server.process.pid
         start = usage(pid)
@@ -42,24 +42,31 @@ def main() -> None:
                 if elapsed - samples[-1][0] >= 60:
                     now = usage(pid)
                     samples.append((elapsed, now.rss, now.fds))
-                    print(f"{elapsed / 60:.0f} min: RSS {now.rss / 2**20:.1f} MiB, {now.fds} fds,"
-                          f" {len(changes)} changes", flush=True)
+                    print(
+                        f"{elapsed / 60:.0f} min: RSS {now.rss / 2**20:.1f} MiB, {now.fds} fds, {len(changes)} changes",
+                        flush=True,
+                    )
                 time.sleep(max(0.0, args.every - (time.monotonic() - began - elapsed)))
         finally:
             change.restore()
         time.sleep(3)  # the last change reaches the streams
         final = usage(pid)
         seen = streams.stop()
-    report("soak", {
-        "minutes": round((time.monotonic() - began) / 60, 1),
-        "clients": args.clients,
-        "expected_receipts": len(changes) * args.clients,
-        **seen.summary(changes),
-        "rss_mib": {"start": round(start.rss / 2**20, 1), "end": round(final.rss / 2**20, 1)},
-        "fds": {"start": start.fds, "end": final.fds},
-        "cpu_s": round(final.cpu - start.cpu, 1),
-        "samples": [(round(t / 60, 1), round(r / 2**20, 1), f) for t, r, f in samples],
-    }, args.json)
+    report(
+        "soak",
+        {
+            "minutes": round((time.monotonic() - began) / 60, 1),
+            "clients": args.clients,
+            "expected_receipts": len(changes) * args.clients,
+            **seen.summary(changes),
+            "rss_mib": {"start": round(start.rss / 2**20, 1), "end": round(final.rss / 2**20, 1)},
+            "fds": {"start": start.fds, "end": final.fds},
+            "cpu_s": round(final.cpu - start.cpu, 1),
+            "samples": [(round(t / 60, 1), round(r / 2**20, 1), f) for t, r, f in samples],
+        },
+        args.json,
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -41,7 +41,7 @@ class Client:
         for marker in MARKER.findall(frame):
             self.first_seen.setdefault(marker.decode(), now)
 
-    async def run(self, url: str) -> None:
+    async def run(self, url: str, cookie: str) -> None:
         # Plain asyncio streams, not httpx: with 1,000 streams on a 2-core machine, the
         # clients' own parsing would otherwise cost more CPU than the dashboard's sending.
         # Chunked transfer framing is left in: its size lines carry no colon and are skipped.
@@ -51,11 +51,8 @@ class Client:
             reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
             try:
                 target = parts.path + ("?" + parts.query if parts.query else "")
-                # A browser's EventSource sends the cookies the page set (here the CSRF one).
-                writer.write(
-                    f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-                    f"Cookie: incus_webui_csrf=bench\r\n\r\n".encode()
-                )
+                # A browser's EventSource sends the cookies the page set (session and CSRF).
+                writer.write(f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nCookie: {cookie}\r\n\r\n".encode())
                 head = await reader.readuntil(b"\r\n\r\n")
                 if not head.startswith(b"HTTP/1.1 200"):
                     raise OSError(head.split(b"\r\n", 1)[0].decode())
@@ -74,12 +71,12 @@ class Client:
             self.ready.set()  # a failed stream must not hold up the others' `ready`
 
 
-async def main(url: str, count: int) -> None:
+async def main(url: str, count: int, cookie: str) -> None:
     raise_nofile()
     clients = [Client() for _ in range(count)]
     tasks = []
     for client in clients:
-        tasks.append(asyncio.create_task(client.run(url)))
+        tasks.append(asyncio.create_task(client.run(url, cookie)))
         await asyncio.sleep(0.002)  # a browser-like arrival rate, not a SYN flood
     await asyncio.gather(*(c.ready.wait() for c in clients))
     print("ready", flush=True)
@@ -98,4 +95,4 @@ async def main(url: str, count: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2])))
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3]))
