@@ -1,11 +1,14 @@
 """The admin's page: accounts, API tokens and NOC display tokens. New secrets are shown once."""
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import Engine
 
+from webui.audit.log import Actor, AuditLog
 from webui.auth import store
 from webui.routes.deps import ActorDep, AuditDep, EngineDep, render_page
 
@@ -45,8 +48,15 @@ async def create_display(
 async def revoke_display(
     request: Request, engine: EngineDep, audit: AuditDep, who: ActorDep, display_id: int
 ) -> HTMLResponse:
-    async with audit.action(who, "revoke-display", str(display_id)):
-        await anyio.to_thread.run_sync(store.revoke_display, engine, display_id)
+    return await _revoke(request, engine, audit, who, "revoke-display", store.revoke_display, display_id)
+
+
+async def _revoke(
+    request: Request, engine: Engine, audit: AuditLog, who: Actor, action: str,
+    revoke: Callable[[Engine, int], None], item_id: int,
+) -> HTMLResponse:
+    async with audit.action(who, action, str(item_id)):
+        await anyio.to_thread.run_sync(revoke, engine, item_id)
     return await _page(request, engine)
 
 
@@ -66,6 +76,4 @@ async def create_api_token(
 async def revoke_api_token(
     request: Request, engine: EngineDep, audit: AuditDep, who: ActorDep, token_id: int
 ) -> HTMLResponse:
-    async with audit.action(who, "revoke-token", str(token_id)):
-        await anyio.to_thread.run_sync(store.revoke_api_token, engine, token_id)
-    return await _page(request, engine)
+    return await _revoke(request, engine, audit, who, "revoke-token", store.revoke_api_token, token_id)
