@@ -26,8 +26,10 @@ def serve(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per upstream request
     print(f"incus-webui: serving on http://{settings.host}:{settings.port}/", flush=True)
-    if not store.users(db.make_engine(settings.database_url)):
+    engine = db.make_engine(settings.database_url)
+    if not store.has_users(engine):
         print("incus-webui: no accounts yet: create the first with `incus-webui user add NAME --role admin`")
+    engine.dispose()
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", timeout_graceful_shutdown=5)
 
 

@@ -58,6 +58,12 @@ def add_user(engine: Engine, name: str, role: str, password: str) -> None:
         raise AccountError(f'user "{name}" already exists') from exc
 
 
+def has_users(engine: Engine) -> bool:
+    """Whether any account exists (a fresh install says how to create the first)."""
+    with DbSession(engine) as db:
+        return db.scalar(select(User.id).limit(1)) is not None
+
+
 def users(engine: Engine) -> list[User]:
     with DbSession(engine) as db:
         return list(db.scalars(select(User).order_by(User.name)))

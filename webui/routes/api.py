@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from webui.cluster_actions import cancel_operation
 from webui.incus.errors import IncusError
 from webui.incus.models import Member, MemberState, Operation
-from webui.member_actions import check_allowed, editable, invalid_member_fields
+from webui.member_actions import editable, invalid_member_fields
 from webui.routes.deps import ActorDep, AuditDep, HubDep, IncusDep, WatcherDep
 from webui.routes.member_actions import remove_member, start_state_change, update_member
 
@@ -144,7 +144,7 @@ async def put_member(
     if_match: Annotated[str | None, Header()] = None,
 ) -> Sync[dict[str, Any]]:
     """`incus cluster edit NAME`: every writable field; `If-Match` guards against lost updates."""
-    check_allowed(hub.snapshot, name, "edit")
+    _member(hub, name)  # 404 before anything is sent
     fields = body.model_dump()
     if problem := invalid_member_fields(fields):
         raise IncusError(400, problem)
@@ -159,7 +159,7 @@ async def patch_member(
     if_match: Annotated[str | None, Header()] = None,
 ) -> Sync[dict[str, Any]]:
     """Change some fields (e.g. `{"roles": [...]}`); `config` keys are merged as Incus does."""
-    check_allowed(hub.snapshot, name, "edit")
+    _member(hub, name)  # 404 before anything is sent
     member, etag = await client.member_with_etag(name)
     fields = editable(member)
     changes = body.model_dump(exclude_none=True)

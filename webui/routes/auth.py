@@ -20,9 +20,8 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
-def _form(request: Request, status_code: int = 200, **context: object) -> HTMLResponse:
-    engine = request.state.engine
-    no_users = not store.users(engine)
+async def _form(request: Request, status_code: int = 200, **context: object) -> HTMLResponse:
+    no_users = not await anyio.to_thread.run_sync(store.has_users, request.state.engine)
     templates: Jinja2Templates = request.state.templates
     return templates.TemplateResponse(
         request,
@@ -34,7 +33,7 @@ def _form(request: Request, status_code: int = 200, **context: object) -> HTMLRe
 
 @router.get("/login", response_class=HTMLResponse, name="login")
 async def login(request: Request, next: str = "/") -> HTMLResponse:
-    return _form(request, next=_safe_next(next), name="")
+    return await _form(request, next=_safe_next(next), name="")
 
 
 @router.post("/login", name="login_submit")
@@ -49,13 +48,13 @@ async def login_submit(
     if by_name >= settings.login_max_failures or by_address >= settings.login_max_failures_per_address:
         await audit.append_async(**actor.fields(), action="login", target=name, outcome="denied", error="throttled")
         message = f"Too many failed logins. Try again in {int(settings.login_lockout_minutes)} minutes."
-        return _form(request, 429, error=message, name=name, next=_safe_next(next))
+        return await _form(request, 429, error=message, name=name, next=_safe_next(next))
     user = await anyio.to_thread.run_sync(store.authenticate, engine, name, password)
     if user is None:
         await audit.append_async(
             **actor.fields(), action="login", target=name, outcome="failed", error="wrong name or password"
         )
-        return _form(request, 401, error="Wrong user name or password.", name=name, next=_safe_next(next))
+        return await _form(request, 401, error="Wrong user name or password.", name=name, next=_safe_next(next))
     old = request.cookies.get(SESSION_COOKIE, "")
     lifetime = timedelta(hours=settings.session_hours)
     token = await anyio.to_thread.run_sync(store.start_session, engine, user, lifetime, old)
