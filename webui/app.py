@@ -105,6 +105,7 @@ def create_app(settings: Settings) -> FastAPI:
             on_event=[recorder(engine), audit_outcomes(audit_log)],
         )
         watcher.start()
+        clock = asyncio.create_task(hub.run(settings.heartbeat))
         # Everything imported and built so far lives as long as the process: move it out of
         # the garbage collector's sight. Otherwise each full collection walks it all again
         # (140-250 ms pauses with 1,000 streams open, each one a late frame for everyone).
@@ -120,6 +121,7 @@ def create_app(settings: Settings) -> FastAPI:
                 "audit": audit_log,
             }
         finally:
+            clock.cancel()
             hub.close()
             await watcher.stop()
             await client.aclose()

@@ -1,7 +1,10 @@
 import asyncio
 
+from sse_starlette.sse import AppStatus
+
 from webui.incus.models import Member
-from webui.live.hub import MEMBERS, Hub, member_topic
+from webui.live import hub as hub_module
+from webui.live.hub import HEARTBEAT, MEMBERS, NOC, Hub, member_topic
 from webui.live.snapshot import ClusterSnapshot
 
 
@@ -112,3 +115,17 @@ def test_the_wall_display_gets_tiles_and_freshness_only_when_one_is_open():
     # A resync that changed nothing still tells the wall its data is fresh.
     hub.update(hub.snapshot.evolve(updated_at=datetime.now(UTC)))
     assert [f.splitlines()[1] for f in drain(wall.queue)] == [b"event: noc-freshness"]
+
+
+async def test_one_clock_beats_for_every_stream_and_ends_them_on_exit(monkeypatch):
+    hub, _ = make_hub()
+    subscribers = [hub.subscribe([MEMBERS]), hub.subscribe([NOC])]
+    monkeypatch.setattr(hub_module, "EXIT_CHECK", 0.01)
+    clock = asyncio.create_task(hub.run(heartbeat=0.02))
+    await asyncio.sleep(0.1)
+    assert all(s.queue.get_nowait() == HEARTBEAT.data for s in subscribers)
+    assert hub.frames_published == 0  # heartbeats are not fragments
+    monkeypatch.setattr(AppStatus, "should_exit", True)  # what uvicorn's exit signal sets
+    await asyncio.wait_for(clock, 1)
+    assert all(drain(s.queue)[-1] is None for s in subscribers)
+    assert not hub.subscribers

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sse_starlette import ServerSentEvent
+from sse_starlette.sse import AppStatus
 
 from webui.live.snapshot import Changes, ClusterSnapshot, diff
 
@@ -31,6 +32,8 @@ def member_topic(name: str, role: str) -> str:
     return f"member:{name}:{role}"
 
 
+EXIT_CHECK = 0.5  # seconds between looks at the exit signal
+
 # (template, context) -> html; the hub does not know where templates live.
 Render = Callable[[str, dict[str, object]], str]
 
@@ -39,6 +42,9 @@ Render = Callable[[str, dict[str, object]], str]
 class Message:
     topic: str
     data: bytes  # one encoded SSE frame, identical for every subscriber
+
+
+HEARTBEAT = Message(EVERYONE, b": ping\n\n")
 
 
 class Subscriber:
@@ -163,8 +169,8 @@ class Hub:
         return frames
 
     def publish(self, messages: list[Message]) -> None:
+        self.frames_published += sum(message is not HEARTBEAT for message in messages)
         for message in messages:
-            self.frames_published += 1
             for subscriber in list(self.subscribers):
                 if message.topic not in subscriber.topics:
                     continue
@@ -173,9 +179,10 @@ class Hub:
                 except asyncio.QueueFull:
                     log.info("dropping an SSE client that stopped reading")
                     self.dropped += 1
-                    self._end(subscriber)
+                    self.end(subscriber)
 
-    def _end(self, subscriber: Subscriber) -> None:
+    def end(self, subscriber: Subscriber) -> None:
+        """End a stream: its browser went away or stopped reading, or the server is stopping."""
         self.unsubscribe(subscriber)
         while not subscriber.queue.empty():
             subscriber.queue.get_nowait()
@@ -184,4 +191,18 @@ class Hub:
     def close(self) -> None:
         """End every stream, so the server can shut down with browsers connected."""
         for subscriber in list(self.subscribers):
-            self._end(subscriber)
+            self.end(subscriber)
+
+    async def run(self, heartbeat: float) -> None:
+        """The clock every stream shares: a heartbeat comment to all of them (idle proxies keep
+        the connections open; a browser that stopped reading fills its queue and is dropped),
+        and the end of every stream once the server is told to exit, since uvicorn waits for
+        open responses before it shuts down. sse-starlette notes that signal in AppStatus."""
+        loop = asyncio.get_running_loop()
+        next_beat = loop.time() + heartbeat
+        while not AppStatus.should_exit:
+            await asyncio.sleep(EXIT_CHECK)
+            if loop.time() >= next_beat:
+                self.publish([HEARTBEAT])
+                next_beat = loop.time() + heartbeat
+        self.close()

@@ -1,14 +1,13 @@
 """The one SSE stream of a page: HTML fragments from the hub, swapped in place by htmx."""
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
-from sse_starlette import EventSourceResponse
 
 from webui.auth.roles import can
 from webui.auth.store import Identity
 from webui.live.hub import AUDIT, CLUSTER, MEMBERS, NOC, OPERATIONS, member_topic
+from webui.live.sse import SubscriberResponse
 from webui.routes.deps import HubDep, IdentityDep, SettingsDep
 
 router = APIRouter()
@@ -38,22 +37,10 @@ async def stream(
     topic: Annotated[list[str] | None, Query(max_length=MAX_TOPICS)] = None,
     v: int | None = None,
     last_event_id: Annotated[str | None, Header()] = None,
-) -> EventSourceResponse:
+) -> SubscriberResponse:
     # The version the page shows: its URL's on first connect, Last-Event-ID on a resume.
     seen = int(last_event_id) if last_event_id and last_event_id.isdigit() else v
     topics = allowed_topics(identity, topic or [])
     subscriber = hub.subscribe(topics)
     missed = hub.refresh(topics) if seen != hub.snapshot.version else []
-
-    async def frames() -> AsyncIterator[bytes]:
-        try:
-            for frame in missed:
-                yield frame
-            while (queued := await subscriber.queue.get()) is not None:
-                yield queued
-        finally:
-            hub.unsubscribe(subscriber)
-
-    return EventSourceResponse(
-        frames(), ping=settings.heartbeat, send_timeout=settings.send_timeout
-    )
+    return SubscriberResponse(hub, subscriber, missed, settings.send_timeout)
