@@ -23,6 +23,8 @@ from typing import Any
 
 from bench.harness import Change, cluster, dashboard, fleet, incusd_cpu, report, upstream_requests
 from bench.proc import mib, raise_nofile, usage
+from tests.conftest import free_port
+from tests.postgres import PostgresServer
 
 
 @contextmanager
@@ -38,11 +40,11 @@ def profiled(pid: int, output: Path) -> Iterator[None]:
         recorder.wait(timeout=60)
 
 
-def measure(args: argparse.Namespace, clients: int, database: Path | None) -> dict[str, Any]:
+def measure(args: argparse.Namespace, clients: int, database: Path | None, database_url: str) -> dict[str, Any]:
     cl = cluster()
     change = Change(cl)
     with ExitStack() as stack:
-        servers = [stack.enter_context(dashboard(cl, database)) for _ in range(args.dashboards)]
+        servers = [stack.enter_context(dashboard(cl, database, database_url)) for _ in range(args.dashboards)]
         pids = [s.process.pid for s in servers]
         processes = min(args.processes, clients)
         streams = stack.enter_context(fleet(servers, clients, processes))
@@ -78,6 +80,7 @@ def measure(args: argparse.Namespace, clients: int, database: Path | None) -> di
         "clients": clients,
         "dashboards": args.dashboards,
         "client_processes": processes,
+        "database": "postgresql" if database_url else "sqlite",
         "connect_s": round(connect, 2),
         **seen.summary(changes),
         "cpu_s": [round(a.cpu - b.cpu, 2) for a, b in zip(after, before, strict=True)],
@@ -103,14 +106,20 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     parser.add_argument("--dashboards", type=int, default=1, help="dashboard processes (clients spread over them)")
     parser.add_argument("--shared-db", action="store_true", help="dashboards share one SQLite file")
+    parser.add_argument("--postgres", action="store_true", help="dashboards share one PostgreSQL database")
     parser.add_argument("--py-spy", type=Path, help="write a py-spy flame graph (SVG) of the fan-out here")
     parser.add_argument("--json", type=Path, help="append each result as a JSON line here")
     args = parser.parse_args()
     raise_nofile()
-    with tempfile.TemporaryDirectory(prefix="incus-webui-bench-db-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="incus-webui-bench-db-") as tmp, ExitStack() as stack:
         database = Path(tmp) / "shared.db" if args.shared_db else None
+        database_url = ""
+        if args.postgres:  # a real server on 127.0.0.1, gone at the end (tests/postgres.py)
+            server = PostgresServer(free_port())
+            stack.callback(server.stop)
+            database_url = server.create_database("bench")
         for clients in args.clients:
-            result = measure(args, clients, database)
+            result = measure(args, clients, database, database_url)
             report("fanout", result, args.json)
             print(
                 f"{clients} clients: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms;"

@@ -30,10 +30,15 @@ def cluster(state_dir: Path = STATE_DIR, members: int = 3) -> devcluster.DevClus
 
 
 @contextmanager
-def dashboard(cl: devcluster.DevCluster, database: Path | None = None, **env: str) -> Iterator[Dashboard]:
-    """A dashboard process; its own SQLite file unless `database` is given (shared)."""
+def dashboard(
+    cl: devcluster.DevCluster, database: Path | None = None, database_url: str = "", **env: str
+) -> Iterator[Dashboard]:
+    """A dashboard process; its own SQLite file unless `database` (a shared SQLite file) or
+    `database_url` (say, a shared PostgreSQL database) is given."""
     with tempfile.TemporaryDirectory(prefix="incus-webui-bench-") as tmp:
-        server = Dashboard(cl.settings_file, database or Path(tmp) / "webui.db", **{**DASHBOARD_ENV, **env})
+        server = Dashboard(
+            cl.settings_file, database or Path(tmp) / "webui.db", database_url, **{**DASHBOARD_ENV, **env}
+        )
         try:
             yield server
         finally:

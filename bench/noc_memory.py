@@ -131,7 +131,8 @@ def main() -> int:
     server.should_exit = True
     thread.join(timeout=10)
     print(
-        "| updates | JS heap (MiB) | DOM nodes | elements | listeners | SSE messages | server RSS (MiB) | streams | dropped |"
+        "| updates | JS heap (MiB) | DOM nodes | elements | listeners | SSE messages"
+        " | server RSS (MiB) | streams | dropped |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:

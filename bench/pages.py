@@ -16,6 +16,7 @@ import httpx
 
 from bench.harness import cluster, dashboard, report
 from bench.proc import percentile, raise_nofile
+from tests.conftest import Dashboard
 from webui.incus.transport import pinned_ssl_context
 from webui.settings import Settings
 
@@ -31,7 +32,7 @@ async def hammer(client: httpx.AsyncClient, url: str, seconds: float, concurrenc
             started = time.perf_counter()
             reply = await client.get(url)
             latencies.append(time.perf_counter() - started)
-            errors += reply.status_code != 200
+            errors += reply.status_code != 200 or reply.next_request is not None
 
     began = time.monotonic()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -66,10 +67,12 @@ def main() -> None:
     connection = Settings.load(cl.settings_file).connection()
     incus_url = connection.addresses[0] + "/1.0/cluster/members?recursion=1"
 
-    async def measure(base: str) -> dict[str, Any]:
+    async def measure(server: Dashboard) -> dict[str, Any]:
+        """The dashboard is asked as a logged-in admin (session cookie), Incus with the
+        dashboard's client certificate, as the dashboard asks it."""
         limits = httpx.Limits(max_connections=args.concurrency)
         async with (
-            httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as web,
+            httpx.AsyncClient(base_url=server.url, cookies=server.cookies, limits=limits, timeout=30) as web,
             httpx.AsyncClient(verify=pinned_ssl_context(connection), limits=limits, timeout=30) as incus,
         ):
             return await run(
@@ -82,7 +85,7 @@ def main() -> None:
             )
 
     with dashboard(cl) as server:
-        results = asyncio.run(measure(server.url))
+        results = asyncio.run(measure(server))
     report("pages", {"members": len(cl.members), "concurrency": args.concurrency, "results": results}, args.json)
 
 
