@@ -44,7 +44,7 @@ def test_a_change_is_rendered_once_for_any_number_of_subscribers():
     frames = [drain(s.queue) for s in subscribers]
     assert all(f == frames[0] for f in frames)
     assert b"event: member-m1" in frames[0][0]
-    assert b"id: 2" in frames[0][0]
+    assert f"id: {hub.event_id(2)}".encode() in frames[0][0]
     assert drain_all[0]  # the first snapshot drew the table
 
 
@@ -129,3 +129,12 @@ async def test_one_clock_beats_for_every_stream_and_ends_them_on_exit(monkeypatc
     await asyncio.wait_for(clock, 1)
     assert all(drain(s.queue)[-1] is None for s in subscribers)
     assert not hub.subscribers
+
+
+def test_an_event_id_from_another_dashboard_process_is_never_current():
+    hub, _ = make_hub()
+    hub.update(cluster(3))
+    assert hub.current(hub.event_id(3))
+    other, _ = make_hub()  # another process behind the same load balancer, at the same version
+    assert not hub.current(other.event_id(3))
+    assert not hub.current("3") and not hub.current(None)

@@ -7,6 +7,7 @@ and gets a full refresh.
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -63,6 +64,18 @@ class Hub:
         self.dropped = 0
         self.frames_published = 0
         self._everything: tuple[int, list[Message]] = (-1, [])
+        # Snapshot versions count from 0 in every process: the event ids a browser sees carry
+        # this process's own prefix too, so a stream that reconnects to another dashboard
+        # process behind a load balancer never takes that one's version for its own.
+        self.boot = secrets.token_hex(4)
+
+    def event_id(self, version: int) -> str:
+        """The SSE id (and page `v`) naming a snapshot version of this process."""
+        return f"{self.boot}-{version}"
+
+    def current(self, seen: str | None) -> bool:
+        """Whether a browser that last saw `seen` (an event id) is up to date."""
+        return seen == self.event_id(self.snapshot.version)
 
     def subscribe(self, topics: Iterable[str]) -> Subscriber:
         subscriber = Subscriber(topics, self.queue_size)
@@ -100,7 +113,7 @@ class Hub:
     ) -> list[Message]:
         """Rendered fragments for what changed; those of pages nobody has open (`listening`,
         None for all) are skipped, since a stream that opens later gets refresh()."""
-        version = str(snapshot.version)
+        version = self.event_id(snapshot.version)
 
         def frame(topic: str, event: str, template: str, **context: object) -> Message:
             html = self.render(template, {"snapshot": snapshot, **context})

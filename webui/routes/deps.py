@@ -94,7 +94,7 @@ def render_page(
     hub: Hub = request.state.hub
     snapshot = hub.snapshot
     # stream_params: what else the stream needs (a wall display's token, which opens it too).
-    query = urlencode({"topic": topics, "v": snapshot.version, **(stream_params or {})}, doseq=True)
+    query = urlencode({"topic": topics, "v": hub.event_id(snapshot.version), **(stream_params or {})}, doseq=True)
     stream_url = request.app.url_path_for("stream") + "?" + query
     templates: Jinja2Templates = request.state.templates
     return templates.TemplateResponse(

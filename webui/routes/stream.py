@@ -35,12 +35,11 @@ async def stream(
     settings: SettingsDep,
     identity: IdentityDep,
     topic: Annotated[list[str] | None, Query(max_length=MAX_TOPICS)] = None,
-    v: int | None = None,
+    v: Annotated[str | None, Query(max_length=40)] = None,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> SubscriberResponse:
     # The version the page shows: its URL's on first connect, Last-Event-ID on a resume.
-    seen = int(last_event_id) if last_event_id and last_event_id.isdigit() else v
     topics = allowed_topics(identity, topic or [])
     subscriber = hub.subscribe(topics)
-    missed = hub.refresh(topics) if seen != hub.snapshot.version else []
+    missed = [] if hub.current(last_event_id or v) else hub.refresh(topics)
     return SubscriberResponse(hub, subscriber, missed, settings.send_timeout)
