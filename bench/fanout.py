@@ -21,7 +21,16 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Change, cluster, dashboard, fleet, incusd_cpu, report, upstream_requests
+from bench.harness import (
+    Change,
+    IncusRequestLog,
+    cluster,
+    dashboard,
+    fleet,
+    incusd_cpu,
+    report,
+    upstream_requests,
+)
 from bench.proc import mib, raise_nofile, usage
 from tests.conftest import free_port
 from tests.postgres import PostgresServer
@@ -52,11 +61,17 @@ def measure(args: argparse.Namespace, clients: int, database: Path | None, datab
         time.sleep(2)  # let connection bursts settle before counting
 
         # Idle window: what holding N streams costs Incus (nothing, if the design holds).
+        incus_log = IncusRequestLog(cl)
+        stack.callback(incus_log.stop)
+        time.sleep(1)  # the monitors connect
         before_up, before_incus, started = sum(map(upstream_requests, servers)), incusd_cpu(cl), time.monotonic()
+        before_log = incus_log.requests
         time.sleep(args.window)
         minutes = (time.monotonic() - started) / 60
         upstream = (sum(map(upstream_requests, servers)) - before_up) / minutes
+        incus_seen = (incus_log.requests - before_log) / minutes
         incus_cpu = (incusd_cpu(cl) - before_incus) / minutes
+        incus_log.stop()
 
         if args.py_spy:  # profile the first dashboard while the changes fan out
             stack.enter_context(profiled(pids[0], args.py_spy))
@@ -92,6 +107,7 @@ def measure(args: argparse.Namespace, clients: int, database: Path | None, datab
         "bytes_written": sum(a.written - b.written for a, b in zip(after, before, strict=True)),
         "bytes_received": seen.bytes,
         "upstream_per_min": round(upstream, 1),
+        "incus_logged_per_min": round(incus_seen, 1),
         "incusd_cpu_s_per_min": round(incus_cpu, 2),
     }
     return result
@@ -123,7 +139,8 @@ def main() -> None:
             report("fanout", result, args.json)
             print(
                 f"{clients} clients: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms;"
-                f" RSS peak {result['rss_peak_mib']} MiB; upstream {result['upstream_per_min']}/min;"
+                f" RSS peak {result['rss_peak_mib']} MiB; upstream {result['upstream_per_min']}/min"
+                f" (Incus logged {result['incus_logged_per_min']}/min);"
                 f" lost {result['lost']}, duplicates {result['duplicates']}; bytes {mib(result['bytes_written'])}",
                 flush=True,
             )

@@ -8,6 +8,7 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,6 +44,44 @@ def dashboard(
             yield server
         finally:
             server.stop()
+
+
+class IncusRequestLog:
+    """Incus's own count of the API requests its members handle, from their debug logs read
+    with `incus monitor --type=logging --loglevel=debug` (Incus 6.0 has no request counter in
+    /1.0/metrics). Only requests over HTTPS (`protocol=tls`) are counted: the dashboards'.
+    The harness's own CLI uses the unix socket, and members talk to each other as `cluster`."""
+
+    def __init__(self, cl: devcluster.DevCluster) -> None:
+        members = [m for m in cl.members if cl.is_running(m)]
+        self.counts = dict.fromkeys(members, 0)  # one counting thread per member
+        self.monitors = []
+        for member in members:
+            monitor = subprocess.Popen(
+                [devcluster.INCUS, "monitor", "--type=logging", "--loglevel=debug", "--pretty"],
+                env=cl.cli_env(member),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+            )
+            self.monitors.append(monitor)
+            threading.Thread(target=self._count, args=(monitor, member), daemon=True).start()
+
+    @property
+    def requests(self) -> int:
+        return sum(self.counts.values())
+
+    def _count(self, monitor: subprocess.Popen[str], member: str) -> None:
+        assert monitor.stdout is not None
+        mine = f'msg="[{member}] Handling API request"'  # a member's monitor may relay others' lines
+        for line in monitor.stdout:
+            if mine in line and "protocol=tls" in line:
+                self.counts[member] += 1
+
+    def stop(self) -> None:
+        for monitor in self.monitors:
+            monitor.terminate()
+            monitor.wait(timeout=10)
 
 
 def upstream_requests(server: Dashboard) -> int:

@@ -612,7 +612,8 @@ class DevCluster:
 
     # ---- running the CLI ---------------------------------------------
 
-    def _env(self, name: str) -> dict[str, str]:
+    def cli_env(self, name: str) -> dict[str, str]:
+        """The environment for the `incus` CLI to talk to `name` over its unix socket."""
         env = dict(os.environ)
         env["INCUS_DIR"] = str(self.incus_dir(name))
         # Make sure the CLI talks to the unix socket of that member, whatever
@@ -636,7 +637,7 @@ class DevCluster:
         try:
             r = subprocess.run(
                 cmd,
-                env=self._env(member),
+                env=self.cli_env(member),
                 input=input,
                 text=True,
                 capture_output=True,
