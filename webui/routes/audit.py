@@ -20,7 +20,7 @@ PER_PAGE = 50
 OUTCOMES = ("requested", "accepted", "succeeded", "failed", "denied")
 
 
-def audit_query(
+async def audit_query(
     actor: str = "", action: str = "", target: str = "", outcome: str = "",
     since: datetime | None = None, until: datetime | None = None,
 ) -> AuditQuery:

@@ -1,6 +1,7 @@
 """Dependencies written once: the long-lived objects of lifespan state, and the page renderer."""
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, cast
 from urllib.parse import urlencode
 
 import anyio.to_thread
@@ -18,9 +19,12 @@ from webui.live.hub import Hub
 from webui.live.watcher import Watcher
 from webui.settings import Settings
 
+# Dependencies that only read the request are `async def`: FastAPI would run a plain `def`
+# in a worker thread, a thread hop per dependency per request.
+
 
 def _state(name: str) -> Any:
-    def get(request: Request) -> Any:
+    async def get(request: Request) -> Any:
         return getattr(request.state, name)
 
     return Depends(get)
@@ -39,7 +43,7 @@ class NotAuthenticated(Exception):
     """No valid session or token: pages go to the login form, the API answers 401."""
 
 
-def actor(request: Request) -> Actor:
+async def actor(request: Request) -> Actor:
     return Actor(
         request.state.identity,
         request.client.host if request.client else "",
@@ -50,7 +54,7 @@ def actor(request: Request) -> Actor:
 ActorDep = Annotated[Actor, Depends(actor)]
 
 
-def identity(request: Request) -> Identity:
+async def identity(request: Request) -> Identity:
     found: Identity | None = getattr(request.state, "identity", None)
     if found is None:
         raise NotAuthenticated()
@@ -74,7 +78,7 @@ async def authorize(request: Request) -> None:
         audit: AuditLog = request.state.audit
         reason = f"the {who.role} role may not do this"
         await anyio.to_thread.run_sync(
-            audit.denied, actor(request), f"{request.method} {request.url.path}", request.url.path, reason
+            audit.denied, await actor(request), f"{request.method} {request.url.path}", request.url.path, reason
         )
         raise IncusError(403, f"Forbidden: {reason}")
 
@@ -95,8 +99,9 @@ def render_page(
     snapshot = hub.snapshot
     # stream_params: what else the stream needs (a wall display's token, which opens it too).
     query = urlencode({"topic": topics, "v": hub.event_id(snapshot.version), **(stream_params or {})}, doseq=True)
-    stream_url = request.app.url_path_for("stream") + "?" + query
     templates: Jinja2Templates = request.state.templates
+    url = cast(Callable[..., str], templates.env.globals["url"])  # the cached route lookup (app.py)
+    stream_url = url("stream") + "?" + query
     return templates.TemplateResponse(
         request,
         template,

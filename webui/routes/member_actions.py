@@ -119,7 +119,7 @@ async def _change_state(request: Request, name: str, action: str, mode: str) -> 
     state = request.state
     try:
         operation = await start_state_change(
-            hub, state.client, state.watcher, state.audit, actor(request), name, action, mode
+            hub, state.client, state.watcher, state.audit, await actor(request), name, action, mode
         )
     except ActionRefused as exc:
         return dialog(request, template, 409, error=str(exc), **context)
