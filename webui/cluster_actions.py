@@ -48,7 +48,10 @@ async def replace_certificate(
     return info
 
 
-async def cancel_operation(client: IncusClient, audit: AuditLog, who: Actor, operation_id: str) -> None:
+async def cancel_operation(
+    client: IncusClient, watcher: Watcher, audit: AuditLog, who: Actor, operation_id: str
+) -> None:
     """Ask Incus to cancel; the outcome arrives as an operation event, like any other."""
     async with audit.action(who, "cancel-operation", operation_id):
         await client.cancel_operation(operation_id)
+    watcher.wake()

@@ -156,11 +156,17 @@ class ActionRefused(IncusError):
         super().__init__(409, reason)
 
 
-def check_allowed(snapshot: ClusterSnapshot, name: str, action: str) -> Member:
-    """The member, if `action` is allowed on it now; the same rule the buttons show."""
+def require_member(snapshot: ClusterSnapshot, name: str) -> Member:
+    """The member, or Incus's own 404 before anything is sent."""
     member = snapshot.member(name)
     if member is None:
         raise IncusError(404, "Cluster member not found")
+    return member
+
+
+def check_allowed(snapshot: ClusterSnapshot, name: str, action: str) -> Member:
+    """The member, if `action` is allowed on it now; the same rule the buttons show."""
+    member = require_member(snapshot, name)
     reason = available_actions(snapshot, member).get(action, "")
     if reason:
         raise ActionRefused(reason)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from webui.cluster_actions import cancel_operation
 from webui.incus.errors import IncusError
 from webui.incus.models import Member, MemberState, Operation
-from webui.member_actions import editable, invalid_member_fields
+from webui.member_actions import editable, require_member
 from webui.routes.deps import ActorDep, AuditDep, HubDep, IncusDep, WatcherDep
 from webui.routes.member_actions import remove_member, start_state_change, update_member
 
@@ -84,13 +84,6 @@ class MemberPatch(BaseModel):
     groups: list[str] | None = None
 
 
-def _member(hub: HubDep, name: str) -> Member:
-    member = hub.snapshot.member(name)
-    if member is None:
-        raise IncusError(404, "Cluster member not found")
-    return member
-
-
 @router.get("/cluster/members", response_model=Sync[list[Member]] | Sync[list[str]], responses=ERRORS)
 async def list_members(
     hub: HubDep, recursion: Annotated[int, Query(ge=0, le=2)] = 0
@@ -107,13 +100,13 @@ async def list_members(
 @router.get("/cluster/members/{name}", response_model=Sync[Member], responses=ERRORS)
 async def get_member(hub: HubDep, name: str) -> Sync[Member]:
     """`incus cluster show NAME`."""
-    return Sync[Member](metadata=_member(hub, name))
+    return Sync[Member](metadata=require_member(hub.snapshot, name))
 
 
 @router.get("/cluster/members/{name}/state", response_model=Sync[MemberState], responses=ERRORS)
 async def get_member_state(hub: HubDep, name: str) -> Sync[MemberState]:
     """`incus cluster info NAME`: uptime, load, memory and storage pool usage."""
-    member = _member(hub, name)
+    member = require_member(hub.snapshot, name)
     state = hub.snapshot.states.get(name)
     if state is None:
         if member.status == "Offline":  # what Incus answers for a member it cannot forward to
@@ -144,12 +137,8 @@ async def put_member(
     if_match: Annotated[str | None, Header()] = None,
 ) -> Sync[dict[str, Any]]:
     """`incus cluster edit NAME`: every writable field; `If-Match` guards against lost updates."""
-    _member(hub, name)  # 404 before anything is sent
-    fields = body.model_dump()
-    if problem := invalid_member_fields(fields):
-        raise IncusError(400, problem)
-    await update_member(client, audit, who, name, fields, if_match or "")
-    watcher.wake()
+    require_member(hub.snapshot, name)  # 404 before anything is sent
+    await update_member(client, watcher, audit, who, name, body.model_dump(), if_match or "")
     return Sync[dict[str, Any]](metadata={})
 
 
@@ -159,17 +148,14 @@ async def patch_member(
     if_match: Annotated[str | None, Header()] = None,
 ) -> Sync[dict[str, Any]]:
     """Change some fields (e.g. `{"roles": [...]}`); `config` keys are merged as Incus does."""
-    _member(hub, name)  # 404 before anything is sent
+    require_member(hub.snapshot, name)  # 404 before anything is sent
     member, etag = await client.member_with_etag(name)
     fields = editable(member)
     changes = body.model_dump(exclude_none=True)
     if "config" in changes:
         changes["config"] = {**member.config, **changes["config"]}
     fields |= changes
-    if problem := invalid_member_fields(fields):
-        raise IncusError(400, problem)
-    await update_member(client, audit, who, name, fields, if_match or etag)
-    watcher.wake()
+    await update_member(client, watcher, audit, who, name, fields, if_match or etag)
     return Sync[dict[str, Any]](metadata={})
 
 
@@ -179,9 +165,12 @@ async def delete_member(
     force: Annotated[int, Query(ge=0, le=1)] = 0,
 ) -> Sync[dict[str, Any]]:
     """`incus cluster remove NAME [--force]`: synchronous, so success is the real outcome."""
-    await remove_member(hub, client, audit, who, name, bool(force))
-    watcher.wake()
+    await remove_member(hub, client, watcher, audit, who, name, bool(force))
     return Sync[dict[str, Any]](metadata={})
+
+
+# Incus's operation ids are UUIDs; anything else would be pasted into the URL sent to Incus.
+OperationId = Annotated[str, Path(pattern=r"^[0-9a-fA-F-]{36}$")]
 
 
 @router.get("/operations", response_model=Sync[dict[str, list[Operation]]], tags=["operations"])
@@ -197,9 +186,7 @@ async def list_operations(hub: HubDep) -> Sync[dict[str, list[Operation]]]:
     "/operations/{operation_id}", response_model=Sync[Operation], responses=ERRORS, tags=["operations"]
 )
 async def get_operation(
-    hub: HubDep, client: IncusDep,
-    # Incus's operation ids are UUIDs; anything else would be pasted into the URL sent to Incus.
-    operation_id: Annotated[str, Path(pattern=r"^[0-9a-fA-F-]{36}$")],
+    hub: HubDep, client: IncusDep, operation_id: OperationId
 ) -> Sync[Operation]:
     operation = hub.snapshot.operation(operation_id) or await client.operation(operation_id)
     return Sync[Operation](metadata=operation)
@@ -209,9 +196,8 @@ async def get_operation(
     "/operations/{operation_id}", response_model=Sync[dict[str, Any]], responses=ERRORS, tags=["operations"]
 )
 async def delete_operation(
-    client: IncusDep, watcher: WatcherDep, audit: AuditDep, who: ActorDep, operation_id: str
+    client: IncusDep, watcher: WatcherDep, audit: AuditDep, who: ActorDep, operation_id: OperationId
 ) -> Sync[dict[str, Any]]:
     """Cancel an operation, where Incus allows it (`may_cancel`); Incus answers the others."""
-    await cancel_operation(client, audit, who, operation_id)
-    watcher.wake()
+    await cancel_operation(client, watcher, audit, who, operation_id)
     return Sync[dict[str, Any]](metadata={})

@@ -11,6 +11,7 @@ from webui.cluster_config import GLOBAL, HEALING_WARNING, LOCAL, enables_healing
 from webui.incus.errors import IncusError
 from webui.live.hub import CLUSTER
 from webui.live.snapshot import ClusterSnapshot
+from webui.member_actions import require_member
 from webui.routes.deps import ActorDep, AuditDep, HubDep, IncusDep, WatcherDep, render_fragment, render_page
 
 router = APIRouter(prefix="/cluster")
@@ -46,8 +47,8 @@ async def cluster(request: Request, hub: HubDep) -> HTMLResponse:
 @router.get("/config", response_class=HTMLResponse, name="cluster_config_form")
 async def config_form(request: Request, hub: HubDep, target: str = "") -> HTMLResponse:
     """The form for the global keys, or for one member's local keys (the member switch)."""
-    if target and hub.snapshot.member(target) is None:
-        raise IncusError(404, "Cluster member not found")
+    if target:
+        require_member(hub.snapshot, target)
     return render_fragment(request, "cluster/_config.html", **_config_context(hub.snapshot, target))
 
 

@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from webui.audit.log import Actor, AuditLog
-from webui.auth.roles import ROUTE_PERMISSIONS, can
+from webui.auth.roles import route_allows
 from webui.auth.store import Identity
 from webui.incus.client import IncusClient
 from webui.incus.errors import IncusError
@@ -34,7 +34,6 @@ HubDep = Annotated[Hub, _state("hub")]
 IncusDep = Annotated[IncusClient, _state("client")]
 SettingsDep = Annotated[Settings, _state("settings")]
 EngineDep = Annotated[Engine, _state("engine")]
-TemplatesDep = Annotated[Jinja2Templates, _state("templates")]
 WatcherDep = Annotated[Watcher, _state("watcher")]
 AuditDep = Annotated[AuditLog, _state("audit")]
 
@@ -67,20 +66,17 @@ IdentityDep = Annotated[Identity, Depends(identity)]
 async def authorize(request: Request) -> None:
     """Every route's permission, from one table (webui/auth/roles.py). A route missing from
     the table is refused; a refusal is recorded in the audit log."""
-    route = request.scope.get("route")
-    permission = ROUTE_PERMISSIONS.get(getattr(route, "name", ""), "")
-    if permission == "public":
-        return
     who: Identity | None = getattr(request.state, "identity", None)
+    if route_allows(getattr(request.scope.get("route"), "name", ""), who.role if who else ""):
+        return
     if who is None:
         raise NotAuthenticated()
-    if not can(who.role, permission):
-        audit: AuditLog = request.state.audit
-        reason = f"the {who.role} role may not do this"
-        await anyio.to_thread.run_sync(
-            audit.denied, await actor(request), f"{request.method} {request.url.path}", request.url.path, reason
-        )
-        raise IncusError(403, f"Forbidden: {reason}")
+    audit: AuditLog = request.state.audit
+    reason = f"the {who.role} role may not do this"
+    await anyio.to_thread.run_sync(
+        audit.denied, await actor(request), f"{request.method} {request.url.path}", request.url.path, reason
+    )
+    raise IncusError(403, f"Forbidden: {reason}")
 
 
 def render_page(

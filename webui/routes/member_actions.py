@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from webui.audit.log import Actor, AuditLog
 from webui.incus.client import IncusClient
 from webui.incus.errors import IncusError
-from webui.incus.models import Member, Operation
+from webui.incus.models import Operation
 from webui.live.hub import Hub
 from webui.live.watcher import Watcher
 from webui.member_actions import (
@@ -22,7 +22,6 @@ from webui.member_actions import (
     EVACUATE_MODES,
     RESTORE_MODES,
     SCHEDULER_VALUES,
-    ActionRefused,
     available_actions,
     changed_fields,
     check_allowed,
@@ -30,6 +29,7 @@ from webui.member_actions import (
     evacuation_plan,
     evacuation_warnings,
     invalid_member_fields,
+    require_member,
 )
 from webui.routes.deps import ActorDep, AuditDep, HubDep, IncusDep, WatcherDep, actor, render_fragment
 
@@ -39,19 +39,12 @@ def dialog(request: Request, template: str, status_code: int = 200, **context: o
     return render_fragment(request, template, status_code, **context)
 
 
-def _member_or_404(hub: Hub, name: str) -> Member:
-    member = hub.snapshot.member(name)
-    if member is None:
-        raise IncusError(404, "Cluster member not found")
-    return member
-
-
 # Evacuate and restore: long operations. The dialog shows the operation, followed live.
 
 
 @router.get("/evacuate", response_class=HTMLResponse, name="evacuate_dialog")
 async def evacuate_dialog(request: Request, hub: HubDep, name: str, mode: str = "auto") -> HTMLResponse:
-    member = _member_or_404(hub, name)
+    member = require_member(hub.snapshot, name)
     mode = mode if mode in EVACUATE_MODES else "auto"
     return dialog(
         request,
@@ -73,7 +66,7 @@ async def evacuate(request: Request, name: str, mode: Annotated[str, Form()] = "
 
 @router.get("/restore", response_class=HTMLResponse, name="restore_dialog")
 async def restore_dialog(request: Request, hub: HubDep, name: str) -> HTMLResponse:
-    member = _member_or_404(hub, name)
+    member = require_member(hub.snapshot, name)
     return dialog(
         request,
         "members/_restore.html",
@@ -109,7 +102,7 @@ async def _change_state(request: Request, name: str, action: str, mode: str) -> 
     hub: Hub = request.state.hub
     template = f"members/_{action}.html"
     modes = EVACUATE_MODES if action == "evacuate" else RESTORE_MODES
-    member = _member_or_404(hub, name)
+    member = require_member(hub.snapshot, name)
     context: dict[str, object] = {"member": member, "mode": mode, "modes": modes, "refused": ""}
     if action == "evacuate":
         context |= {
@@ -121,9 +114,7 @@ async def _change_state(request: Request, name: str, action: str, mode: str) -> 
         operation = await start_state_change(
             hub, state.client, state.watcher, state.audit, await actor(request), name, action, mode
         )
-    except ActionRefused as exc:
-        return dialog(request, template, 409, error=str(exc), **context)
-    except IncusError as exc:
+    except IncusError as exc:  # refused by our rules (409) or by Incus
         return dialog(request, template, exc.status if exc.status >= 400 else 400, error=exc.message, **context)
     return dialog(request, "members/_started.html", member=member, operation=operation, action=action)
 
@@ -133,7 +124,7 @@ async def _change_state(request: Request, name: str, action: str, mode: str) -> 
 
 @router.get("/remove", response_class=HTMLResponse, name="remove_dialog")
 async def remove_dialog(request: Request, hub: HubDep, name: str, force: bool = False) -> HTMLResponse:
-    member = _member_or_404(hub, name)
+    member = require_member(hub.snapshot, name)
     action = "force-remove" if force else "remove"
     return dialog(
         request,
@@ -149,42 +140,46 @@ async def remove(
     request: Request, hub: HubDep, client: IncusDep, watcher: WatcherDep, audit: AuditDep, who: ActorDep,
     name: str, confirm: Annotated[str, Form()] = "", force: Annotated[bool, Form()] = False,
 ) -> HTMLResponse:
-    member = _member_or_404(hub, name)
+    member = require_member(hub.snapshot, name)
     context: dict[str, object] = {"member": member, "force": force, "confirm": confirm, "refused": ""}
     if confirm != name:
         return dialog(request, "members/_remove.html", 422, error=f'Type "{name}" to confirm.', **context)
     try:
-        await remove_member(hub, client, audit, who, name, force)
-    except ActionRefused as exc:
-        return dialog(request, "members/_remove.html", 409, error=str(exc), **context)
-    except IncusError as exc:
+        await remove_member(hub, client, watcher, audit, who, name, force)
+    except IncusError as exc:  # refused by our rules (409) or by Incus
         return dialog(request, "members/_remove.html", exc.status, error=exc.message, **context)
-    watcher.wake()
     return dialog(request, "members/_removed.html", member=member, force=force)
 
 
-async def remove_member(hub: Hub, client: IncusClient, audit: AuditLog, who: Actor, name: str, force: bool) -> None:
+async def remove_member(
+    hub: Hub, client: IncusClient, watcher: Watcher, audit: AuditLog, who: Actor, name: str, force: bool
+) -> None:
     action = "force-remove" if force else "remove"
     async with audit.action(who, action, name):
         check_allowed(hub.snapshot, name, action)
         await client.remove_member(name, force=force)
+    watcher.wake()
 
 
 # Roles and member configuration: a PUT of the whole member, guarded by its ETag.
 
 
 async def update_member(
-    client: IncusClient, audit: AuditLog, who: Actor, name: str, fields: dict[str, Any], etag: str
+    client: IncusClient, watcher: Watcher, audit: AuditLog, who: Actor, name: str, fields: dict[str, Any], etag: str
 ) -> None:
+    """Checked before it is sent (Incus answers an unknown config key with a 500), then audited."""
+    if problem := invalid_member_fields(fields):
+        raise IncusError(400, problem)
     async with audit.action(who, "edit", name, fields):
         await client.update_member(name, fields, etag)
+    watcher.wake()
 
 
 @router.get("/edit", response_class=HTMLResponse, name="edit_dialog")
 async def edit_dialog(
     request: Request, hub: HubDep, client: IncusDep, name: str, section: str = "member"
 ) -> HTMLResponse:
-    _member_or_404(hub, name)
+    require_member(hub.snapshot, name)
     member, etag = await client.member_with_etag(name)
     fields = editable(member)
     return _edit_form(request, name, section, fields, fields, etag)
@@ -194,14 +189,14 @@ async def edit_dialog(
 async def edit(
     request: Request, hub: HubDep, client: IncusDep, watcher: WatcherDep, audit: AuditDep, who: ActorDep, name: str
 ) -> HTMLResponse:
-    _member_or_404(hub, name)
+    require_member(hub.snapshot, name)
     form = await request.form()
     section = str(form.get("section", "member"))
     etag = str(form.get("etag", ""))
     try:
         original = json.loads(str(form.get("original", "{}")))
     except ValueError:
-        original = {}
+        original = None  # refused just below, like any other malformed value
     if not isinstance(original, dict) or not isinstance(original.get("roles", []), list):
         raise IncusError(400, "The form is malformed (original values): reload the page and try again")
     typed = dict(original)
@@ -218,10 +213,8 @@ async def edit(
         typed["config"] = config
         if bad:
             return _edit_form(request, name, section, original, typed, etag, 422, error=bad)
-    if problem := invalid_member_fields(typed):
-        return _edit_form(request, name, section, original, typed, etag, 422, error=problem)
     try:
-        await update_member(client, audit, who, name, typed, etag)
+        await update_member(client, watcher, audit, who, name, typed, etag)
     except IncusError as exc:
         if exc.status == 412:  # someone changed the member since the dialog opened
             current, new_etag = await client.member_with_etag(name)
@@ -231,9 +224,8 @@ async def edit(
                 f" ({', '.join(changed)})" if changed else ""
             ) + ". Your input is kept below; check it against the current values and save again."
             return _edit_form(request, name, section, now, typed, new_etag, 409, error=message, changed=changed)
-        # Incus's words; 422 whatever its status (it answers some bad values with a 500).
+        # Our check's words or Incus's; 422 whatever the status (Incus answers some bad values with a 500).
         return _edit_form(request, name, section, original, typed, etag, 422, error=exc.message)
-    watcher.wake()
     return dialog(request, "members/_saved.html", name=name, section=section)
 
 

@@ -26,8 +26,7 @@ async def cancel(
     if operation is None:
         raise IncusError(404, "Operation not found (finished ones are forgotten after a while)")
     try:
-        await cancel_operation(client, audit, who, operation_id)
+        await cancel_operation(client, watcher, audit, who, operation_id)
     except IncusError as exc:
         return render_fragment(request, "operations/_row.html", 200, operation=operation, error=exc.message)
-    watcher.wake()
     return render_fragment(request, "operations/_row.html", operation=operation, requested=True)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from webui.cluster_actions import replace_certificate, update_config
 from webui.incus.errors import IncusError
 from webui.incus.models import Server
+from webui.member_actions import require_member
 from webui.routes.api import ERRORS, Sync
 from webui.routes.deps import ActorDep, AuditDep, HubDep, IncusDep, WatcherDep
 
@@ -34,11 +35,10 @@ class ClusterCertificatePut(BaseModel):
 async def get_server(hub: HubDep, target: Target = "") -> Sync[Server]:
     """`incus query /1.0`: configuration, API extensions, environment (version, certificate)."""
     snapshot = hub.snapshot
-    if target and snapshot.member(target) is None:
-        raise IncusError(404, "Cluster member not found")
+    member = require_member(snapshot, target) if target else None
     server = snapshot.servers.get(target) if target else snapshot.server
     if server is None:
-        if target and (member := snapshot.member(target)) and member.status == "Offline":
+        if member is not None and member.status == "Offline":
             raise IncusError(503, f'Cluster member "{target}" is offline')
         raise IncusError(503, "The server configuration has not been fetched from Incus yet")
     return Sync[Server](metadata=server)
