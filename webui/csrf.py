@@ -18,7 +18,6 @@ from webui.refusal import refuse
 COOKIE = "incus_webui_csrf"
 HEADER = b"x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-FORM_LIMIT = 64 * 1024  # a login or logout form is tiny
 
 
 def _cookie_token(scope: Scope) -> str:
@@ -73,7 +72,7 @@ async def _read_body(receive: Receive) -> bytes:
     while True:
         message = await receive()
         body += bytes(message.get("body", b""))
-        if not message.get("more_body") or len(body) > FORM_LIMIT:
+        if not message.get("more_body"):  # BodyLimitMiddleware, outside, caps the size
             return body
 
 

@@ -42,6 +42,20 @@ def test_two_processes_write_one_unbroken_audit_chain(postgres):
     engine.dispose()
 
 
+def test_values_longer_than_their_column_are_cut_not_refused(postgres):
+    """A long user agent or path must not turn a login or a refusal into a 500: PostgreSQL,
+    unlike SQLite, enforces column lengths."""
+    url = postgres.create_database("lengths")
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    record = AuditLog(engine).append(
+        action="denied", target="/api/" + "x" * 400, outcome="denied", user_agent="agent " * 200
+    )
+    assert len(record.target) == 255 and len(record.user_agent) == 500
+    assert AuditLog(engine).verify() == (1, "")
+    engine.dispose()
+
+
 def test_a_session_works_on_every_dashboard_sharing_the_database(cluster, postgres, tmp_path):
     url = postgres.create_database("shared")
     first = Dashboard(cluster.settings_file, tmp_path / "first.db", database_url=url)

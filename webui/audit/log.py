@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, String, func, select, text
 from sqlalchemy.orm import Session
 
 from webui.audit.models import AuditRecord
@@ -39,6 +39,11 @@ def _utc(value: datetime) -> str:
     return value.isoformat(timespec="microseconds")
 
 
+_LENGTHS = {
+    c.name: c.type.length for c in AuditRecord.__table__.columns if isinstance(c.type, String) and c.type.length
+}
+
+
 def record_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     content = {k: (_utc(v) if isinstance(v, datetime) else v) for k, v in fields.items() if k in HASHED}
     payload = prev_hash + json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
@@ -59,7 +64,7 @@ class Actor:
             "role": self.identity.role if self.identity else "",
             "via": self.identity.via if self.identity else "",
             "source_address": self.source_address,
-            "user_agent": self.user_agent[:500],
+            "user_agent": self.user_agent,
         }
 
 
@@ -100,6 +105,11 @@ class AuditLog:
             fields.setdefault(name, "")
         fields.setdefault("parameters", {})
         fields.setdefault("request_id", None)
+        # What requests bring (user agent, path, Incus's words) can outgrow a column: cut it to
+        # fit before it is hashed, rather than fail the write (PostgreSQL enforces lengths).
+        for name, length in _LENGTHS.items():
+            if isinstance(fields.get(name), str):
+                fields[name] = fields[name][:length]
         prev = db.scalar(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)) or GENESIS
         record = AuditRecord(**fields, prev_hash=prev, hash=record_hash(prev, fields))
         db.add(record)

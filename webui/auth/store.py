@@ -173,8 +173,10 @@ def api_token_identity(engine: Engine, token: str) -> tuple[Identity | None, boo
             return None, False
         api_token, user = row
         at = now()
-        new_spell = api_token.last_used_at is None or at - _aware(api_token.last_used_at) > TOKEN_USE_GAP
-        api_token.last_used_at = at
+        last = _aware(api_token.last_used_at) if api_token.last_used_at else None
+        new_spell = last is None or at - last > TOKEN_USE_GAP
+        if last is None or at - last > timedelta(minutes=1):  # one write a minute at most, as sessions
+            api_token.last_used_at = at
         return Identity(user.name, user.role, f"token {api_token.id}"), new_spell
 
 
