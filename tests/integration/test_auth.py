@@ -1,5 +1,6 @@
 """Accounts, sessions, tokens and roles: every route, for every role."""
 
+import re
 import subprocess
 import sys
 
@@ -68,7 +69,7 @@ def test_every_route_for_every_role(dashboard, role):
             reply = client.request(method, path, headers={"HX-Request": "true"}, **(kwargs or {}))
             allowed = can(role, ROUTE_PERMISSIONS[route])
             if allowed:
-                assert reply.status_code not in (401, 403), (route, reply.status_code, reply.text[:200])
+                assert reply.status_code not in (401, 403, 500), (route, reply.status_code, reply.text[:200])
             else:
                 assert reply.status_code == 403, (route, reply.status_code)
     finally:
@@ -155,7 +156,7 @@ def test_security_headers_allow_only_own_scripts(dashboard):
     policy = reply.headers["content-security-policy"]
     assert "script-src 'self';" in policy and "unsafe-inline" not in policy
     assert reply.headers["x-content-type-options"] == "nosniff"
-    assert "<script>" not in reply.text  # no inline script anywhere
+    assert not re.search(r"<script(?![^>]*\bsrc=)", reply.text)  # no inline script anywhere
     assert dashboard.get("/docs").status_code == 200
 
 

@@ -46,6 +46,8 @@ def test_a_display_token_opens_nothing_else(dashboard):
     assert httpx.get(dashboard.url + "/api/v1/cluster/members", params={"token": token}).status_code in (401, 403)
     with Stream(dashboard.url + f"/stream?topic=members&topic=audit&topic=noc&token={token}") as stream:
         stream.wait_for(lambda f: f.event == "noc-tiles", timeout=10)
+        dashboard.login("operator").close()  # an audit record, published to whoever may see it
+        stream.wait_for(lambda f: f.event == "noc-freshness", timeout=10)  # the next resync, after it
     assert not {f.event for f in stream.seen} & {"members", "audit"}
 
 
