@@ -90,6 +90,19 @@ def test_refresh_sends_everything_a_page_shows():
     assert events == [b"event: banner", b"event: operations", b"event: members", b"event: cluster-alerts"]
 
 
+def test_refresh_renders_only_what_the_page_shows_once_per_version():
+    hub, rendered = make_hub()
+    hub.update(cluster(1))
+    rendered.clear()
+    for _ in range(3):  # three browsers opening the member table
+        hub.refresh([MEMBERS])
+    assert "members/_detail.html" not in rendered and "noc/_tiles.html" not in rendered
+    assert rendered.count("members/_rows.html") == 1
+    detail = hub.refresh([member_topic("m1", "operator")])
+    assert any(b"event: member-m1-detail" in frame for frame in detail)
+    assert rendered.count("members/_detail.html") == 1  # that member, in that role's version
+
+
 def test_close_ends_every_stream():
     hub, _ = make_hub()
     subscriber = hub.subscribe([MEMBERS])

@@ -63,7 +63,7 @@ class Hub:
         self.subscribers: set[Subscriber] = set()
         self.dropped = 0
         self.frames_published = 0
-        self._everything: tuple[int, list[Message]] = (-1, [])
+        self._refreshed: tuple[int, dict[frozenset[str], list[bytes]]] = (-1, {})
         # Snapshot versions count from 0 in every process: the event ids a browser sees carry
         # this process's own prefix too, so a stream that reconnects to another dashboard
         # process behind a load balancer never takes that one's version for its own.
@@ -95,18 +95,22 @@ class Hub:
 
     def refresh(self, topics: Iterable[str]) -> list[bytes]:
         """Everything a page shows, for a stream that may have missed updates. Rendered once
-        per snapshot version, however many browsers reconnect."""
+        per snapshot version and set of topics, however many browsers reconnect, and only for
+        those topics (not every member page in every role's version)."""
         snapshot = self.snapshot
-        if self._everything[0] != snapshot.version or not self._everything[1]:
+        wanted = frozenset(topics) | {EVERYONE}
+        if self._refreshed[0] != snapshot.version:
+            self._refreshed = (snapshot.version, {})
+        cache = self._refreshed[1]
+        if wanted not in cache:
             names = frozenset(m.server_name for m in snapshot.members)
             operations = frozenset(op.id for op in snapshot.operations)
             everything = Changes(
                 names, names, membership=True, status=True, operations=operations, cluster=True, fresh=True,
                 statuses=True,
             )
-            self._everything = (snapshot.version, self.frames(snapshot, everything))
-        wanted = set(topics) | {EVERYONE}
-        return [m.data for m in self._everything[1] if m.topic in wanted]
+            cache[wanted] = [m.data for m in self.frames(snapshot, everything, wanted) if m.topic in wanted]
+        return cache[wanted]
 
     def frames(
         self, snapshot: ClusterSnapshot, changes: Changes, listening: frozenset[str] | None = None
