@@ -11,8 +11,7 @@ forces a garbage collection in the page and records the JS heap, DOM nodes, even
 
 import argparse
 import asyncio
-import resource
-import socket
+import os
 import sys
 import tempfile
 import threading
@@ -22,6 +21,8 @@ from pathlib import Path
 import uvicorn
 from playwright.sync_api import sync_playwright
 
+from bench.proc import usage
+from tests.conftest import free_port
 from webui import db
 from webui.app import create_app
 from webui.live.hub import Hub
@@ -36,19 +37,6 @@ ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 async def drive(hub: Hub, start: int, count: int, pause: float) -> None:
@@ -111,7 +99,7 @@ def main() -> int:
                     "dom_elements": page.evaluate("document.getElementsByTagName('*').length"),
                     "listeners": int(metrics["JSEventListeners"]),
                     "swaps": page.evaluate("window.swaps"),
-                    "server_rss_mib": rss_mib(),
+                    "server_rss_mib": usage(os.getpid()).rss / 2**20,
                     "subscribers": len(hub.subscribers),
                     "dropped": hub.dropped,
                 }

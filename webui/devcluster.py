@@ -1098,15 +1098,6 @@ class DevCluster:
         if self.members:
             self._write_client_files()
 
-    def remove_member(self, name: str, force: bool = False) -> None:
-        """``incus cluster remove`` the member (via another member) and forget it locally."""
-        via = self._any_member(exclude=(name,))
-        args = ["cluster", "remove", name]
-        if force:
-            args += ["--force", "--yes"]
-        self.incus(*args, member=via)
-        self.forget_member(name)
-
     # ---- summary ---------------------------------------------------------
 
     def summary(self) -> str:
