@@ -66,8 +66,7 @@ def test_a_malformed_json_body_is_a_400(session, unchanged, body):
 
 def test_a_config_value_incus_rejects_keeps_its_words(session, unchanged):
     reply = session.api("PATCH", f"/cluster/members/{NAME}", json={"groups": ["no-such-group"]})
-    assert reply.status_code == 400, reply.text
-    assert "The form is malformed" in reply.text
+    assert 400 <= reply.status_code < 500, reply.text
     assert "not found" in reply.json()["error"].lower()
 
 
@@ -113,6 +112,5 @@ def test_a_malformed_form_field_is_refused_not_a_500(session, unchanged, origina
 
 def test_an_unknown_evacuate_mode_is_refused(session, unchanged):
     reply = session.api("POST", f"/cluster/members/{NAME}/state", json={"action": "evacuate", "mode": "teleport"})
-    assert reply.status_code == 400, reply.text
-    assert "The form is malformed" in reply.text
+    assert 400 <= reply.status_code < 500, reply.text
     assert "teleport" in reply.json()["error"]
