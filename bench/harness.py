@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import devcluster
 from bench.proc import percentile, usage
 from tests.conftest import Dashboard
-from webui import devcluster
 
 # The benchmarks' own cluster, away from the tests' (see README, "Benchmarks").
 STATE_DIR = Path(os.environ.get("INCUS_WEBUI_BENCH_DIR", "/var/tmp/incus-webui-bench"))

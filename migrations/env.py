@@ -1,9 +1,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-import webui.audit.models  # noqa: F401  (registers the tables)
-import webui.auth.models  # noqa: F401
-from webui.db import Base
+from webui.models import Base
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")

@@ -1,6 +1,6 @@
 """Fixtures: the real local Incus cluster, and a real dashboard process serving it.
 
-The cluster comes up once per session (`webui.devcluster`) and goes down at the end, unless
+The cluster comes up once per session (`devcluster`) and goes down at the end, unless
 INCUS_WEBUI_KEEP_CLUSTER=1 keeps it for the next run. Tests that change the cluster put it back.
 """
 
@@ -16,8 +16,9 @@ import httpx
 import pytest
 import yaml
 
+import devcluster
 from tests.postgres import PostgresServer
-from webui import db, devcluster
+from webui import db
 from webui.auth import store
 
 STATE_DIR = Path(os.environ.get("INCUS_WEBUI_TEST_DIR", "/var/tmp/incus-webui-test"))

@@ -9,47 +9,43 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import anyio.to_thread
 from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from webui import __version__, db, filters
+from webui import __version__, db, filters, middleware
 from webui.audit.log import AuditLog
-from webui.audit.models import AuditRecord
-from webui.auth.middleware import AuthMiddleware
 from webui.auth.roles import can
-from webui.bodylimit import BodyLimitMiddleware
-from webui.certificates import cluster_certificate
-from webui.csrf import CSRFMiddleware
-from webui.history import recorder
 from webui.incus.client import IncusClient
-from webui.incus.models import Event, Operation
 from webui.live.hub import Hub
 from webui.live.watcher import Watcher
-from webui.member_actions import available_actions
 from webui.routes import (
     admin,
-    api,
     audit,
     auth,
     cluster,
     health,
     history,
-    member_actions,
+    member_dialogs,
     members,
     noc,
     operations,
-    server_api,
     stream,
 )
+from webui.routes.api import members as api_members
+from webui.routes.api import operations as api_operations
+from webui.routes.api import server as api_server
 from webui.routes.deps import authorize
 from webui.routes.errors import install_error_handlers
-from webui.security import SecurityHeadersMiddleware
+from webui.services.certificates import cluster_certificate
+from webui.services.context import Context
+from webui.services.history import recorder
+from webui.services.member_rules import available_actions
+from webui.services.operations import outcome_recorder
+from webui.services.upgrades import upgrade_status
 from webui.settings import Settings
-from webui.upgrades import upgrade_status
 
 HERE = Path(__file__).resolve().parent
 
@@ -75,18 +71,6 @@ def make_templates(app: FastAPI) -> Jinja2Templates:
     return templates
 
 
-def audit_outcomes(audit_log: AuditLog) -> Any:
-    """A watcher event handler: the real outcome of operations the dashboard started."""
-
-    async def record(event: Event) -> None:
-        if event.type == "operation":
-            operation = Operation.model_validate(event.metadata)
-            if operation.finished:
-                await anyio.to_thread.run_sync(audit_log.operation_finished, operation)
-
-    return record
-
-
 def create_app(settings: Settings) -> FastAPI:
     connection = settings.connection()  # fails early, with a sentence, when nothing is configured
     engine = db.make_engine(settings.database_url)
@@ -100,18 +84,15 @@ def create_app(settings: Settings) -> FastAPI:
         templates = make_templates(app)
         client = IncusClient(connection)
         hub = Hub(lambda name, context: templates.get_template(name).render(context), settings.queue_size)
+        # Audit records are written in worker threads; the live audit page hears of each.
         loop = asyncio.get_running_loop()
-
-        def publish(record: AuditRecord) -> None:  # audit records are written in worker threads
-            loop.call_soon_threadsafe(hub.publish_audit, record)
-
-        audit_log = AuditLog(engine, on_append=publish)
+        audit_log = AuditLog(engine, on_append=lambda record: loop.call_soon_threadsafe(hub.publish_audit, record))
         watcher = Watcher(
             client,
             hub,
             poll_interval=settings.poll_interval,
             state_interval=settings.state_interval,
-            on_event=[recorder(engine), audit_outcomes(audit_log)],
+            on_event=[recorder(engine), outcome_recorder(audit_log)],
         )
         watcher.start()
         clock = asyncio.create_task(hub.run(settings.heartbeat))
@@ -123,11 +104,10 @@ def create_app(settings: Settings) -> FastAPI:
             yield {
                 "settings": settings,
                 "templates": templates,
-                "client": client,
                 "hub": hub,
-                "watcher": watcher,
                 "engine": engine,
                 "audit": audit_log,
+                "services": Context(hub, client, watcher, audit_log, engine),
             }
         finally:
             clock.cancel()
@@ -140,20 +120,27 @@ def create_app(settings: Settings) -> FastAPI:
         title="incus-webui",
         version=__version__,
         lifespan=lifespan,
+        # FastAPI's own /openapi.json and /docs are plain routes, where the authorization
+        # dependency below never runs: both are served as checked routes instead.
+        openapi_url=None,
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(authorize)],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    routers = (auth, members, member_actions, history, audit, admin, cluster, server_api, operations, noc, stream, api)
-    for module in (*routers, health):
+    pages = (auth, members, member_dialogs, history, audit, admin, cluster, operations, noc, stream, health)
+    for module in (*pages, api_members, api_operations, api_server):
         app.include_router(module.router)
+
+    @app.get("/openapi.json", include_in_schema=False, name="openapi")
+    async def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
 
     @app.get("/docs", include_in_schema=False, name="docs")
     async def docs() -> HTMLResponse:
         """The API docs with the vendored Swagger UI (no CDN)."""
         return get_swagger_ui_html(
-            openapi_url=app.openapi_url or "/openapi.json",
+            openapi_url=app.url_path_for("openapi"),
             title="incus-webui API",
             swagger_js_url=app.url_path_for("static", path="vendor/swagger-ui-bundle-5.35.0.js"),
             swagger_css_url=app.url_path_for("static", path="vendor/swagger-ui-5.35.0.css"),
@@ -161,10 +148,5 @@ def create_app(settings: Settings) -> FastAPI:
         )
 
     install_error_handlers(app)
-    # Outermost last: the body limit refuses before anything reads; then security headers
-    # on everything, then CSRF, then who is asking.
-    app.add_middleware(AuthMiddleware, engine=engine, settings=settings)
-    app.add_middleware(CSRFMiddleware, secure_cookie=settings.secure_cookies)
-    app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(BodyLimitMiddleware)
+    middleware.install(app, engine, settings)
     return app

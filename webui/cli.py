@@ -1,4 +1,4 @@
-"""incus-webui serve | db | user | token | display | audit | dev-cluster | demo"""
+"""incus-webui serve | db | user | token | display | audit"""
 
 import argparse
 import logging
@@ -31,27 +31,6 @@ def serve(settings: Settings) -> None:
         print("incus-webui: no accounts yet: create the first with `incus-webui user add NAME --role admin`")
     engine.dispose()
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", timeout_graceful_shutdown=5)
-
-
-def demo(members: int, host: str, port: int) -> None:
-    """A real local cluster (installed and formed if needed) and the dashboard serving it,
-    with an `admin` account whose password is kept in the demo's state folder."""
-    from webui import devcluster
-
-    cluster = devcluster.up(members)
-    database = f"sqlite:///{cluster.state_dir / 'webui.db'}"
-    db.upgrade(database)
-    engine = db.make_engine(database)
-    password_file = cluster.state_dir / "admin-password"
-    if not any(u.name == "admin" for u in store.users(engine)):
-        password_file.write_text(generate_password())
-        password_file.chmod(0o600)
-        store.add_user(engine, "admin", "admin", password_file.read_text())
-    settings = Settings.load(cluster.settings_file, host=host, port=port, database_url=database)
-    print(f"incus-webui: demo cluster of {len(cluster.members)} members at {cluster.state_dir}")
-    print(f"incus-webui: the incus CLI reaches it with INCUS_CONF={cluster.incus_conf} incus cluster list dev:")
-    print(f"incus-webui: open http://{host}:{port}/ and log in as admin, password {password_file.read_text()}")
-    serve(settings)
 
 
 def _password(from_stdin: bool) -> tuple[str, bool]:
@@ -148,14 +127,6 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("action", choices=["verify"])
     p.add_argument("--config", type=Path)
 
-    p = commands.add_parser("dev-cluster", help="a real local Incus cluster on loopback", add_help=False)
-    p.add_argument("args", nargs=argparse.REMAINDER)
-
-    p = commands.add_parser("demo", help="bring up the local cluster and serve the dashboard on it")
-    p.add_argument("members", nargs="?", type=int, default=3)
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
-
     args = parser.parse_args(argv)
     if args.command == "serve":
         serve(Settings.load(args.config, host=args.host, port=args.port, remote=args.remote))
@@ -175,12 +146,6 @@ def main(argv: list[str] | None = None) -> None:
         if problem:
             raise SystemExit(f"audit log: {problem} ({count} records read)")
         print(f"audit log: {count} records, chain intact")
-    elif args.command == "dev-cluster":
-        from webui import devcluster
-
-        sys.exit(devcluster.main(args.args))
-    elif args.command == "demo":
-        demo(args.members, args.host, args.port)
 
 
 if __name__ == "__main__":

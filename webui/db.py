@@ -1,11 +1,10 @@
-"""The database: engine, tables, and the check that it is migrated (Alembic, `migrations/`)."""
+"""The database: the engine, migrations (Alembic, `migrations/`) and the check that they ran.
+The tables are in webui/models.py."""
 
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, DateTime, Engine, Integer, String, create_engine, inspect, text
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import Engine, create_engine, inspect, text
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -15,27 +14,6 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 # database with it instead of asking Alembic, which it would then keep in memory for good
 # (10 MiB of a ~100 MiB process); Alembic is loaded only to migrate.
 HEAD = "0002"
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class ClusterEvent(Base):
-    """A cluster lifecycle event from Incus, whoever caused it (dashboard or `incus` CLI)."""
-
-    __tablename__ = "cluster_history"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    action: Mapped[str] = mapped_column(String(100), index=True)
-    source: Mapped[str] = mapped_column(String(500))
-    location: Mapped[str] = mapped_column(String(255), default="")
-    project: Mapped[str] = mapped_column(String(255), default="")
-    requestor_username: Mapped[str] = mapped_column(String(255), default="")
-    requestor_protocol: Mapped[str] = mapped_column(String(50), default="")
-    requestor_address: Mapped[str] = mapped_column(String(255), default="")
-    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 def make_engine(url: str) -> Engine:

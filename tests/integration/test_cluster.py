@@ -5,7 +5,7 @@ import html
 import pytest
 
 from tests.conftest import STATE_DIR
-from webui.certificates import describe
+from webui.services.certificates import describe
 
 pytestmark = [pytest.mark.cluster, pytest.mark.usefixtures("server_fetched")]
 

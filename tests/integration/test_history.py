@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import edit_member, wait_until
 from webui import db
+from webui.models import ClusterEvent
 
 pytestmark = pytest.mark.cluster
 
@@ -13,7 +14,7 @@ def kept(dashboard, source: str) -> int:
     """How many events from `source` the dashboard has kept (earlier tests add some too)."""
     engine = db.make_engine(dashboard.database_url)
     with engine.connect() as connection:
-        count = connection.scalar(select(func.count()).where(db.ClusterEvent.source == source))
+        count = connection.scalar(select(func.count()).where(ClusterEvent.source == source))
     engine.dispose()
     return int(count or 0)
 

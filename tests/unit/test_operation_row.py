@@ -3,12 +3,13 @@ from fastapi import FastAPI
 from webui.app import make_templates
 from webui.incus.models import Operation
 from webui.live.snapshot import ClusterSnapshot
-from webui.routes import api, operations
+from webui.routes import operations
+from webui.routes.api import operations as api_operations
 
 
 def render_row(operation: Operation) -> str:
     app = FastAPI()
-    for module in (api, operations):  # the API's DELETE comes first, as in the app
+    for module in (api_operations, operations):
         app.include_router(module.router)
     template = make_templates(app).get_template("operations/_row.html")
     return template.render(operation=operation, snapshot=ClusterSnapshot())

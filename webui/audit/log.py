@@ -18,11 +18,10 @@ import anyio.to_thread
 from sqlalchemy import Engine, String, func, select, text
 from sqlalchemy.orm import Session
 
-from webui.audit.models import AuditRecord
-from webui.auth.store import Identity
-from webui.incus.errors import IncusError
+from webui.clock import now
+from webui.identity import Actor
 from webui.incus.models import Operation
-from webui.live.snapshot import now
+from webui.models import AuditRecord
 
 GENESIS = "0" * 64
 _ADVISORY_LOCK = 0x1AC05  # any fixed number, the same in every process
@@ -50,24 +49,6 @@ def record_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who acts, from where: the identity plus what the request says of its origin."""
-
-    identity: Identity | None
-    source_address: str = ""
-    user_agent: str = ""
-
-    def fields(self) -> dict[str, str]:
-        return {
-            "actor": self.identity.name if self.identity else "",
-            "role": self.identity.role if self.identity else "",
-            "via": self.identity.via if self.identity else "",
-            "source_address": self.source_address,
-            "user_agent": self.user_agent,
-        }
-
-
 @dataclass
 class Entry:
     """An action in progress; set `operation_id` when Incus answers with an operation, and
@@ -79,7 +60,7 @@ class Entry:
 
 
 class AuditLog:
-    def __init__(self, engine: Engine, on_append: Callable[[AuditRecord], None] | None = None) -> None:
+    def __init__(self, engine: Engine, on_append: Callable[[AuditRecord], object] | None = None) -> None:
         self.engine = engine
         self.on_append = on_append
         self._lock = threading.Lock()
@@ -137,9 +118,9 @@ class AuditLog:
         try:
             yield entry
         except Exception as exc:  # recorded, then raised on: the outcome must not go missing
-            error = exc.message if isinstance(exc, IncusError) else str(exc)
+            # str() of Incus's errors and of the dashboard's refusals is their message.
             await self.append_async(
-                **base, parameters=entry.parameters, outcome="failed", error=error, request_id=requested.id
+                **base, parameters=entry.parameters, outcome="failed", error=str(exc), request_id=requested.id
             )
             raise
         outcome = "accepted" if entry.operation_id else "succeeded"
@@ -153,7 +134,7 @@ class AuditLog:
 
     def operation_finished(self, operation: Operation) -> None:
         """The real outcome of an operation the dashboard started, found by its id. Called by
-        the watcher when the operation ends, and by the route in case it ended first: the
+        the watcher when the operation ends, and by the action in case it ended first: the
         check and the append share one locked transaction, so it is written once."""
         with self._chain() as db:
             accepted = db.scalar(

@@ -1,11 +1,12 @@
 """Roles and what each may do: one table, checked on every route (default deny)."""
 
+from webui.identity import DISPLAY
+
 ROLES = {
     "admin": "Everything: also remove members, cluster configuration, certificate, users and displays.",
     "operator": "Day-to-day maintenance: evacuate, restore, roles and member edits.",
     "auditor": "Sees every page and the audit log; changes nothing.",
 }
-DISPLAY = "display"  # a NOC wall display's token: the NOC view and its stream only
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "public": frozenset({"", *ROLES, DISPLAY}),
@@ -24,7 +25,8 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "logout": "public",
     "healthz": "public",
     "metrics": "public",
-    "docs": "public",
+    "docs": "view",  # the API's docs and schema: for those who may use the API
+    "openapi": "view",
     "members": "view",
     "member": "view",
     "history": "view",

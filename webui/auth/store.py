@@ -4,18 +4,19 @@ Tokens are random, given to their holder once, and stored as SHA-256 hashes only
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as DbSession
 
-from webui.auth.models import ApiToken, DisplayToken, Session, User
 from webui.auth.passwords import hash_password, verify_password
-from webui.auth.roles import DISPLAY, ROLES
-from webui.live.snapshot import now
+from webui.auth.roles import ROLES
+from webui.clock import now
+from webui.identity import DISPLAY, Identity
+from webui.models import ApiToken, DisplayToken, Session, User
 
+SESSION_COOKIE = "incus_webui_session"
 API_TOKEN_PREFIX = "iwt_"
 DISPLAY_TOKEN_PREFIX = "iwd_"
 
@@ -27,19 +28,6 @@ def token_hash(token: str) -> str:
 def _aware(value: datetime) -> datetime:
     """SQLite hands back naive datetimes; every stored time is UTC."""
     return value if value.tzinfo else value.replace(tzinfo=now().tzinfo)
-
-
-@dataclass(frozen=True)
-class Identity:
-    """Who a request acts as; `via` says how they proved it."""
-
-    name: str
-    role: str
-    via: str  # session, token N, sso, display
-
-    @property
-    def is_display(self) -> bool:
-        return self.role == DISPLAY
 
 
 class AccountError(ValueError):

@@ -2,16 +2,13 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
+from webui.clock import now
 from webui.incus.models import Event, Instance, Member, MemberState, Operation, Server
 
 # How long a finished operation's outcome stays on screen after Incus has forgotten it.
 KEEP_FINISHED = timedelta(minutes=15)
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def merge_operations(

@@ -11,12 +11,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from webui.clock import now
 from webui.incus.client import IncusClient
 from webui.incus.errors import IncusError
 from webui.incus.models import Event, Instance, Member, MemberState, Operation, Server
 from webui.live import cluster_events
 from webui.live.hub import Hub
-from webui.live.snapshot import merge_operations, now
+from webui.live.snapshot import merge_operations
 
 log = logging.getLogger(__name__)
 

@@ -6,13 +6,13 @@ from typing import Any
 from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
-from webui.cluster_actions import ConfigRefused, replace_certificate, update_config
-from webui.cluster_config import GLOBAL, HEALING_WARNING, LOCAL, enables_healing, visible_keys
-from webui.incus.errors import IncusError
 from webui.live.hub import CLUSTER
 from webui.live.snapshot import ClusterSnapshot
-from webui.member_actions import require_member
-from webui.routes.deps import ActorDep, AuditDep, HubDep, IncusDep, WatcherDep, render_fragment, render_page
+from webui.routes.deps import ActorDep, ContextDep, HubDep, render_fragment, render_page
+from webui.services import server
+from webui.services.config_keys import GLOBAL, HEALING_WARNING, LOCAL, enables_healing, visible_keys
+from webui.services.errors import SERVICE_ERRORS
+from webui.services.members import require_member
 
 router = APIRouter(prefix="/cluster")
 
@@ -53,12 +53,10 @@ async def config_form(request: Request, hub: HubDep, target: str = "") -> HTMLRe
 
 
 @router.post("/config", response_class=HTMLResponse, name="save_cluster_config")
-async def save_config(
-    request: Request, hub: HubDep, client: IncusDep, watcher: WatcherDep, audit: AuditDep, who: ActorDep
-) -> HTMLResponse:
+async def save_config(request: Request, ctx: ContextDep, who: ActorDep) -> HTMLResponse:
     form = await request.form()
     target = str(form.get("target", ""))
-    context = _config_context(hub.snapshot, target)
+    context = _config_context(ctx.hub.snapshot, target)
     # A key the form did not send is left alone (an empty field, on the other hand, unsets).
     typed = {k.name: str(form[k.name]).strip() for k in context["keys"] if k.name in form}
     changes = {name: value for name, value in typed.items() if value != context["current"].get(name, "")}
@@ -72,12 +70,12 @@ async def save_config(
         return reply(422, problems={"cluster.healing_threshold": "Read the warning and tick the box to enable healing"},
                      error="Healing is not enabled until you confirm you understand its risk.")
     try:
-        await update_config(client, watcher, audit, who, changes, target)
-    except ConfigRefused as exc:
+        await server.update_config(ctx, who, changes, target)
+    except server.ConfigRefused as exc:
         return reply(422, problems=exc.problems, error="Nothing was sent to Incus: fix the values marked below.")
-    except IncusError as exc:  # Incus's words; 422 whatever its status, the form is shown again
+    except SERVICE_ERRORS as exc:  # Incus's words; 422 whatever its status, the form is shown again
         return reply(422, error=exc.message)
-    context = _config_context(hub.snapshot, target)  # the values now in force
+    context = _config_context(ctx.hub.snapshot, target)  # the values now in force
     return render_fragment(request, "cluster/_config.html", **{**context, "saved": sorted(changes)})
 
 
@@ -88,16 +86,14 @@ async def _text(form_value: Any) -> str:
 
 
 @router.post("/certificate", response_class=HTMLResponse, name="replace_certificate")
-async def certificate(
-    request: Request, client: IncusDep, watcher: WatcherDep, audit: AuditDep, who: ActorDep
-) -> HTMLResponse:
+async def certificate(request: Request, ctx: ContextDep, who: ActorDep) -> HTMLResponse:
     """Replace the cluster certificate with a pasted or uploaded one (a file wins over the text)."""
     form = await request.form()
     certificate = (await _text(form.get("certificate_file"))) or str(form.get("certificate", ""))
     key = (await _text(form.get("key_file"))) or str(form.get("key", ""))
     try:
-        info = await replace_certificate(client, watcher, audit, who, certificate, key)
-    except IncusError as exc:
+        info = await server.replace_certificate(ctx, who, certificate, key)
+    except SERVICE_ERRORS as exc:
         return render_fragment(
             request, "cluster/_certificate_form.html", 422, error=exc.message, certificate=certificate, key=key
         )

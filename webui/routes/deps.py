@@ -1,4 +1,5 @@
-"""Dependencies written once: the long-lived objects of lifespan state, and the page renderer."""
+"""Dependencies written once: the long-lived objects of lifespan state, who is asking and
+whether they may, and the page renderer."""
 
 from collections.abc import Callable
 from typing import Annotated, Any, cast
@@ -10,13 +11,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
-from webui.audit.log import Actor, AuditLog
+from webui.audit.log import AuditLog
 from webui.auth.roles import route_allows
-from webui.auth.store import Identity
-from webui.incus.client import IncusClient
-from webui.incus.errors import IncusError
+from webui.identity import Actor, Identity
 from webui.live.hub import Hub
-from webui.live.watcher import Watcher
+from webui.services.context import Context
+from webui.services.errors import Refused
 from webui.settings import Settings
 
 # Dependencies that only read the request are `async def`: FastAPI would run a plain `def`
@@ -31,11 +31,9 @@ def _state(name: str) -> Any:
 
 
 HubDep = Annotated[Hub, _state("hub")]
-IncusDep = Annotated[IncusClient, _state("client")]
 SettingsDep = Annotated[Settings, _state("settings")]
 EngineDep = Annotated[Engine, _state("engine")]
-WatcherDep = Annotated[Watcher, _state("watcher")]
-AuditDep = Annotated[AuditLog, _state("audit")]
+ContextDep = Annotated[Context, _state("services")]  # what a service call needs
 
 
 class NotAuthenticated(Exception):
@@ -76,7 +74,7 @@ async def authorize(request: Request) -> None:
     await anyio.to_thread.run_sync(
         audit.denied, await actor(request), f"{request.method} {request.url.path}", request.url.path, reason
     )
-    raise IncusError(403, f"Forbidden: {reason}")
+    raise Refused(403, f"Forbidden: {reason}")
 
 
 def render_page(

@@ -1,4 +1,5 @@
-"""Errors as the user should see them: Incus's own words, never a stack trace.
+"""Errors as the user should see them: Incus's own words (or the dashboard's, for its own
+refusals), never a stack trace.
 
 Under /api/ the reply is Incus's error envelope; elsewhere an HTML page."""
 
@@ -10,13 +11,15 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
+from webui.incus.envelopes import error_body
 from webui.incus.errors import IncusError
 from webui.routes.deps import NotAuthenticated
+from webui.services.errors import Refused
 
 
 def _reply(request: Request, status: int, message: str) -> Response:
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"type": "error", "error": message, "error_code": status}, status)
+        return JSONResponse(error_body(status, message), status)
     templates: Jinja2Templates | None = getattr(request.state, "templates", None)
     if templates is None:
         return HTMLResponse(f"<h1>{status}</h1>", status)
@@ -29,7 +32,7 @@ def _reply(request: Request, status: int, message: str) -> Response:
 
 def _login(request: Request) -> Response:
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"type": "error", "error": "Not authenticated", "error_code": 401}, 401)
+        return JSONResponse(error_body(401, "Not authenticated"), 401)
     if request.url.path == request.app.url_path_for("noc"):
         # A wall display has no one to type a password: say what is wrong instead.
         return _reply(request, 403, "This display's token is not valid (any more): ask an admin for a new display URL")
@@ -48,6 +51,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IncusError)
     async def incus_error(request: Request, exc: IncusError) -> Response:
+        return _reply(request, exc.status, exc.message)
+
+    @app.exception_handler(Refused)
+    async def refused(request: Request, exc: Refused) -> Response:
         return _reply(request, exc.status, exc.message)
 
     @app.exception_handler(HTTPException)

@@ -5,8 +5,8 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, PlainTextResponse
 
-from webui.live.snapshot import now
-from webui.routes.deps import HubDep, IncusDep
+from webui.clock import now
+from webui.routes.deps import ContextDep, HubDep
 
 router = APIRouter(tags=["health"])
 
@@ -28,12 +28,13 @@ async def healthz(hub: HubDep) -> JSONResponse:
 
 
 @router.get("/metrics", name="metrics", response_class=PlainTextResponse)
-async def metrics(hub: HubDep, client: IncusDep) -> str:
+async def metrics(ctx: ContextDep) -> str:
+    hub = ctx.hub
     lines = [
         "# HELP incus_webui_upstream_requests_total Requests sent to Incus.",
         "# TYPE incus_webui_upstream_requests_total counter",
     ]
-    for method, count in sorted(client.transport.requests_sent.items()):
+    for method, count in sorted(ctx.client.transport.requests_sent.items()):
         lines.append(f'incus_webui_upstream_requests_total{{method="{method}"}} {count}')
     lines += [
         "# HELP incus_webui_sse_clients Open SSE streams.",

@@ -5,8 +5,8 @@ import asyncio
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from webui.history import recent
 from webui.routes.deps import EngineDep, render_page
+from webui.services.history import recent
 
 router = APIRouter()
 

@@ -18,7 +18,7 @@ STALE_FLOOR = 15.0
 
 @router.get("/noc", response_class=HTMLResponse, name="noc")
 async def noc(request: Request, settings: SettingsDep, token: str = "") -> HTMLResponse:
-    """Open to a display token (checked before routing, webui/auth/middleware.py) and to
+    """Open to a display token (checked before routing, webui/middleware/identify.py) and to
     anyone logged in."""
     stale_after = max(STALE_FLOOR, settings.poll_interval * STALE_AFTER_RESYNCS)
     # The token goes on the stream too: a display has no session, the token is its only key.

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 
 from webui.auth.roles import can
-from webui.auth.store import Identity
+from webui.identity import Identity
 from webui.live.hub import AUDIT, CLUSTER, MEMBERS, NOC, OPERATIONS, member_topic
 from webui.live.sse import SubscriberResponse
 from webui.routes.deps import HubDep, IdentityDep, SettingsDep

@@ -3,17 +3,11 @@
 (function () {
   "use strict";
 
-  function ago(seconds) {
-    if (seconds < 60) return Math.max(0, Math.round(seconds)) + "s ago";
-    if (seconds < 3600) return Math.floor(seconds / 60) + "m " + Math.round(seconds % 60) + "s ago";
-    return Math.floor(seconds / 3600) + "h " + Math.floor((seconds % 3600) / 60) + "m ago";
-  }
-
   function tick() {
     var now = Date.now();
     document.querySelectorAll("time[data-age]").forEach(function (el) {
       var at = Date.parse(el.getAttribute("datetime"));
-      if (!isNaN(at)) el.textContent = ago((now - at) / 1000);
+      if (!isNaN(at)) el.textContent = window.incusWebui.duration((now - at) / 1000) + " ago";
     });
   }
 

@@ -9,10 +9,7 @@
 
   function age(seconds) {
     if (!isFinite(seconds) || seconds < 0) return "unknown";
-    if (seconds < 60) return Math.round(seconds) + "s old";
-    if (seconds < 3600) return Math.floor(seconds / 60) + "m " + Math.round(seconds % 60) + "s old";
-    if (seconds < 86400) return Math.floor(seconds / 3600) + "h " + Math.floor((seconds % 3600) / 60) + "m old";
-    return Math.floor(seconds / 86400) + "d " + Math.floor((seconds % 86400) / 3600) + "h old";
+    return window.incusWebui.duration(seconds) + " old";
   }
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }

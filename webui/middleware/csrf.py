@@ -8,29 +8,15 @@ Bearer) need none: a browser never adds that header by itself."""
 
 import hmac
 import secrets
-from http.cookies import SimpleCookie
 from urllib.parse import parse_qs
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from webui.refusal import refuse
+from webui.middleware._http import cookie, header, refuse
 
 COOKIE = "incus_webui_csrf"
 HEADER = b"x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-
-
-def _cookie_token(scope: Scope) -> str:
-    for name, value in scope.get("headers", []):
-        if name == b"cookie":
-            cookie = SimpleCookie(value.decode("latin-1"))
-            if COOKIE in cookie:
-                return cookie[COOKIE].value
-    return ""
-
-
-def _header(scope: Scope, wanted: bytes) -> str:
-    return next((v.decode("latin-1") for n, v in scope.get("headers", []) if n == wanted), "")
 
 
 class CSRFMiddleware:
@@ -42,10 +28,10 @@ class CSRFMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        token = _cookie_token(scope)
-        if scope["method"] not in SAFE_METHODS and not _header(scope, b"authorization").startswith("Bearer "):
-            sent = _header(scope, HEADER)
-            if not sent and _header(scope, b"content-type").startswith("application/x-www-form-urlencoded"):
+        token = cookie(scope, COOKIE)
+        if scope["method"] not in SAFE_METHODS and not header(scope, b"authorization").startswith("Bearer "):
+            sent = header(scope, HEADER)
+            if not sent and header(scope, b"content-type").startswith("application/x-www-form-urlencoded"):
                 body = await _read_body(receive)
                 sent = parse_qs(body.decode("latin-1")).get("csrf_token", [""])[0]
                 receive = _replay(body)
@@ -59,12 +45,11 @@ class CSRFMiddleware:
         async def send_with_cookie(message: Message) -> None:
             if new and message["type"] == "http.response.start":
                 secure = "; Secure" if self.secure_cookie or scope.get("scheme") == "https" else ""
-                cookie = f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
-                message["headers"] = list(message.get("headers", [])) + [(b"set-cookie", cookie.encode())]
+                set_cookie = f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
+                message["headers"] = list(message.get("headers", [])) + [(b"set-cookie", set_cookie.encode())]
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
-
 
 
 async def _read_body(receive: Receive) -> bytes:

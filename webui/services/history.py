@@ -7,9 +7,9 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from webui.db import ClusterEvent
+from webui.clock import now
 from webui.incus.models import Event
-from webui.live.snapshot import now
+from webui.models import ClusterEvent
 
 
 def is_cluster_change(event: Event) -> bool:

@@ -1,17 +1,16 @@
-"""The server's configuration in the JSON API: Incus's `/1.0` under /api/v1, and the cluster
-certificate. Reads come from the snapshot; writes go to Incus after the local checks."""
+"""/api/v1 itself (Incus's `/1.0`: the server configuration) and the cluster certificate."""
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict
 
-from webui.cluster_actions import replace_certificate, update_config
-from webui.incus.errors import IncusError
+from webui.incus.envelopes import ERRORS, Sync
 from webui.incus.models import Server
-from webui.member_actions import require_member
-from webui.routes.api import ERRORS, Sync
-from webui.routes.deps import ActorDep, AuditDep, HubDep, IncusDep, WatcherDep
+from webui.routes.deps import ActorDep, ContextDep, HubDep
+from webui.services import server
+from webui.services.errors import Refused
+from webui.services.members import require_member
 
 router = APIRouter(prefix="/api/v1", tags=["server"])
 
@@ -36,27 +35,23 @@ async def get_server(hub: HubDep, target: Target = "") -> Sync[Server]:
     """`incus query /1.0`: configuration, API extensions, environment (version, certificate)."""
     snapshot = hub.snapshot
     member = require_member(snapshot, target) if target else None
-    server = snapshot.servers.get(target) if target else snapshot.server
-    if server is None:
+    found = snapshot.servers.get(target) if target else snapshot.server
+    if found is None:
         if member is not None and member.status == "Offline":
-            raise IncusError(503, f'Cluster member "{target}" is offline')
-        raise IncusError(503, "The server configuration has not been fetched from Incus yet")
-    return Sync[Server](metadata=server)
+            raise Refused(503, f'Cluster member "{target}" is offline')
+        raise Refused(503, "The server configuration has not been fetched from Incus yet")
+    return Sync[Server](metadata=found)
 
 
 @router.patch("", response_model=Sync[dict[str, Any]], responses=ERRORS)
-async def patch_server(
-    client: IncusDep, watcher: WatcherDep, audit: AuditDep, who: ActorDep, body: ServerPatch, target: Target = ""
-) -> Sync[dict[str, Any]]:
+async def patch_server(ctx: ContextDep, who: ActorDep, body: ServerPatch, target: Target = "") -> Sync[dict[str, Any]]:
     """`incus config set KEY VALUE [--target MEMBER]`; known keys are checked before Incus sees them."""
-    await update_config(client, watcher, audit, who, body.config, target)
+    await server.update_config(ctx, who, body.config, target)
     return Sync[dict[str, Any]](metadata={})
 
 
 @router.put("/cluster/certificate", response_model=Sync[dict[str, Any]], responses=ERRORS)
-async def put_cluster_certificate(
-    client: IncusDep, watcher: WatcherDep, audit: AuditDep, who: ActorDep, body: ClusterCertificatePut
-) -> Sync[dict[str, Any]]:
+async def put_cluster_certificate(ctx: ContextDep, who: ActorDep, body: ClusterCertificatePut) -> Sync[dict[str, Any]]:
     """`incus cluster update-certificate`: checked first (PEM, matching key, valid now)."""
-    await replace_certificate(client, watcher, audit, who, body.cluster_certificate, body.cluster_certificate_key)
+    await server.replace_certificate(ctx, who, body.cluster_certificate, body.cluster_certificate_key)
     return Sync[dict[str, Any]](metadata={})

@@ -7,7 +7,7 @@ as it arrives and refused when it passes the cap."""
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from webui.refusal import refuse
+from webui.middleware._http import header, refuse
 
 MAX_BODY = 64 * 1024
 
@@ -27,7 +27,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
-        length = next((v for n, v in scope.get("headers", []) if n == b"content-length"), b"")
+        length = header(scope, b"content-length")
         if length.isdigit() and int(length) > self.max_body:
             await refuse(scope, send, 413, f"Request body too large: at most {self.max_body // 1024} KiB", close=True)
             return

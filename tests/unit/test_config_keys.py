@@ -1,6 +1,6 @@
 import pytest
 
-from webui.cluster_config import GLOBAL, LOCAL, enables_healing, invalid_config, visible_keys
+from webui.services.config_keys import GLOBAL, LOCAL, enables_healing, invalid_config, visible_keys
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 from webui.incus.models import Instance, Member, Operation
 from webui.live.snapshot import ClusterSnapshot
-from webui.member_actions import (
+from webui.services.member_rules import (
     available_actions,
     changed_fields,
     evacuation_plan,

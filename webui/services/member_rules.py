@@ -1,4 +1,5 @@
-"""What may be done to a member now, and what an evacuation will do before it starts.
+"""The rules for members: what may be done to one now, what an evacuation will do before it
+starts, and which writable fields Incus would refuse.
 
 Pure functions of the snapshot, so the buttons, the dialogs and the server-side checks agree.
 Incus's own rules (`cmd/incusd/api_cluster.go`, `api_cluster_evacuation.go`) are the source.
@@ -7,7 +8,6 @@ Incus's own rules (`cmd/incusd/api_cluster.go`, `api_cluster_evacuation.go`) are
 from dataclasses import dataclass
 from typing import Any
 
-from webui.incus.errors import IncusError
 from webui.incus.models import Instance, Member
 from webui.live.snapshot import ClusterSnapshot
 
@@ -147,30 +147,6 @@ def evacuation_warnings(snapshot: ClusterSnapshot, member: Member) -> list[str]:
             f"Only {others} other member{'s are' if others != 1 else ' is'} online to take its instances."
         )
     return warnings
-
-
-class ActionRefused(IncusError):
-    """The action makes no sense for the member as it is now, with the reason (409)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(409, reason)
-
-
-def require_member(snapshot: ClusterSnapshot, name: str) -> Member:
-    """The member, or Incus's own 404 before anything is sent."""
-    member = snapshot.member(name)
-    if member is None:
-        raise IncusError(404, "Cluster member not found")
-    return member
-
-
-def check_allowed(snapshot: ClusterSnapshot, name: str, action: str) -> Member:
-    """The member, if `action` is allowed on it now; the same rule the buttons show."""
-    member = require_member(snapshot, name)
-    reason = available_actions(snapshot, member).get(action, "")
-    if reason:
-        raise ActionRefused(reason)
-    return member
 
 
 def editable(member: Member) -> dict[str, object]:

@@ -6,7 +6,6 @@ In order: an API token (`Authorization: Bearer iwt_…`, /api/ only), a display 
 (single sign-on, off unless configured), and the session cookie."""
 
 from datetime import timedelta
-from http.cookies import SimpleCookie
 from ipaddress import ip_address, ip_network
 from urllib.parse import parse_qs
 
@@ -14,28 +13,15 @@ import anyio.to_thread
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from webui.audit.log import Actor, AuditLog
+from webui.audit.log import AuditLog
 from webui.auth import store
 from webui.auth.roles import ROLES
-from webui.auth.store import Identity
+from webui.identity import Actor, Identity
+from webui.middleware._http import cookie, header
 from webui.settings import Settings
 
-SESSION_COOKIE = "incus_webui_session"
 
-
-def header(scope: Scope, name: bytes) -> str:
-    return next((v.decode("latin-1") for n, v in scope.get("headers", []) if n == name), "")
-
-
-def cookie(scope: Scope, name: str) -> str:
-    raw = header(scope, b"cookie")
-    if not raw:
-        return ""
-    jar = SimpleCookie(raw)
-    return jar[name].value if name in jar else ""
-
-
-class AuthMiddleware:
+class IdentifyMiddleware:
     def __init__(self, app: ASGIApp, engine: Engine, settings: Settings) -> None:
         self.app = app
         self.engine = engine
@@ -64,7 +50,7 @@ class AuthMiddleware:
             return store.display_identity(self.engine, token)
         if sso := self.sso_identity(scope):
             return sso
-        session = cookie(scope, SESSION_COOKIE)
+        session = cookie(scope, store.SESSION_COOKIE)
         return store.session_identity(self.engine, session, self.idle) if session else None
 
     def sso_identity(self, scope: Scope) -> Identity | None:

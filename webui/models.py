@@ -1,0 +1,102 @@
+"""Every table the dashboard keeps, in one module so Alembic (migrations/env.py) and readers
+find them together: accounts and their credentials, the audit log, and cluster history."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+# Accounts, browser sessions, API tokens and NOC display tokens. Secrets are stored hashed.
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Session(Base):
+    """A browser session: the cookie holds a random token, the table only its SHA-256."""
+
+    __tablename__ = "sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class DisplayToken(Base):
+    """A wall display's key: opens the NOC view and its stream, nothing else."""
+
+    __tablename__ = "display_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# The audit log: append-only and hash-chained, so an altered or removed record shows.
+
+
+class AuditRecord(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    actor: Mapped[str] = mapped_column(String(100), index=True)  # user name, "display:NAME" or ""
+    role: Mapped[str] = mapped_column(String(20))
+    via: Mapped[str] = mapped_column(String(100))  # session, token NAME, sso, display, cli
+    source_address: Mapped[str] = mapped_column(String(100))
+    user_agent: Mapped[str] = mapped_column(String(500))
+    action: Mapped[str] = mapped_column(String(100), index=True)
+    target: Mapped[str] = mapped_column(String(255), index=True)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    operation_id: Mapped[str] = mapped_column(String(100), index=True)
+    outcome: Mapped[str] = mapped_column(String(20), index=True)  # requested succeeded failed denied
+    error: Mapped[str] = mapped_column(Text)
+    request_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the "requested" record
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class ClusterEvent(Base):
+    """A cluster lifecycle event from Incus, whoever caused it (dashboard or `incus` CLI)."""
+
+    __tablename__ = "cluster_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    action: Mapped[str] = mapped_column(String(100), index=True)
+    source: Mapped[str] = mapped_column(String(500))
+    location: Mapped[str] = mapped_column(String(255), default="")
+    project: Mapped[str] = mapped_column(String(255), default="")
+    requestor_username: Mapped[str] = mapped_column(String(255), default="")
+    requestor_protocol: Mapped[str] = mapped_column(String(50), default="")
+    requestor_address: Mapped[str] = mapped_column(String(255), default="")
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,115 @@
+"""/api/v1/cluster/members: `incus cluster list|show|info|evacuate|restore|edit|remove`."""
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+
+from webui.incus.envelopes import ERRORS, Async, Sync
+from webui.incus.models import Member, MemberState
+from webui.routes.deps import ActorDep, ContextDep, HubDep
+from webui.services import members
+from webui.services.errors import Refused
+
+router = APIRouter(prefix="/api/v1/cluster/members", tags=["cluster"])
+
+
+class MemberStatePost(BaseModel):
+    """`ClusterMemberStatePost`."""
+
+    model_config = ConfigDict(extra="forbid")
+    action: Literal["evacuate", "restore"]
+    mode: str = ""
+
+
+class MemberPut(BaseModel):
+    """`ClusterMemberPut`: every writable field, as Incus's PUT wants them."""
+
+    model_config = ConfigDict(extra="forbid")
+    roles: list[str] = []
+    failure_domain: str = "default"
+    description: str = ""
+    config: dict[str, str] = {}
+    groups: list[str] = ["default"]
+
+
+class MemberPatch(BaseModel):
+    """Any writable fields; the others keep their current values (unlike Incus's own PATCH,
+    which clears an omitted description and refuses omitted groups)."""
+
+    model_config = ConfigDict(extra="forbid")
+    roles: list[str] | None = None
+    failure_domain: str | None = None
+    description: str | None = None
+    config: dict[str, str] | None = None
+    groups: list[str] | None = None
+
+
+@router.get("", response_model=Sync[list[Member]] | Sync[list[str]], responses=ERRORS)
+async def list_members(
+    hub: HubDep, recursion: Annotated[int, Query(ge=0, le=2)] = 0
+) -> Sync[list[Member]] | Sync[list[str]]:
+    """`incus cluster list`: member URLs, or with `recursion=1` the members themselves."""
+    found = hub.snapshot.members
+    if recursion:
+        return Sync[list[Member]](metadata=list(found))
+    return Sync[list[str]](metadata=[router.url_path_for("get_member", name=m.server_name) for m in found])
+
+
+@router.get("/{name}", response_model=Sync[Member], responses=ERRORS)
+async def get_member(hub: HubDep, name: str) -> Sync[Member]:
+    """`incus cluster show NAME`."""
+    return Sync[Member](metadata=members.require_member(hub.snapshot, name))
+
+
+@router.get("/{name}/state", response_model=Sync[MemberState], responses=ERRORS)
+async def get_member_state(hub: HubDep, name: str) -> Sync[MemberState]:
+    """`incus cluster info NAME`: uptime, load, memory and storage pool usage."""
+    member = members.require_member(hub.snapshot, name)
+    state = hub.snapshot.states.get(name)
+    if state is None:
+        if member.status == "Offline":  # what Incus answers for a member it cannot forward to
+            raise Refused(503, f'Cluster member "{name}" is offline')
+        raise Refused(503, f'The state of cluster member "{name}" has not been fetched yet')
+    return Sync[MemberState](metadata=state)
+
+
+@router.post("/{name}/state", status_code=202, response_model=Async, responses=ERRORS)
+async def change_member_state(
+    request: Request, ctx: ContextDep, who: ActorDep, name: str, body: MemberStatePost
+) -> JSONResponse:
+    """`incus cluster evacuate|restore NAME`: answers with the operation, like Incus.
+
+    Follow it at `/api/v1/operations/{id}`; its outcome stays there after Incus forgets it."""
+    operation = await members.change_state(ctx, who, name, body.action, body.mode)
+    url = request.app.url_path_for("get_operation", operation_id=operation.id)
+    reply = Async(operation=url, metadata=operation)
+    return JSONResponse(reply.model_dump(mode="json"), 202, headers={"Location": url})
+
+
+@router.put("/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
+async def put_member(
+    ctx: ContextDep, who: ActorDep, name: str, body: MemberPut, if_match: Annotated[str | None, Header()] = None
+) -> Sync[dict[str, Any]]:
+    """`incus cluster edit NAME`: every writable field; `If-Match` guards against lost updates."""
+    await members.update(ctx, who, name, body.model_dump(), if_match or "")
+    return Sync[dict[str, Any]](metadata={})
+
+
+@router.patch("/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
+async def patch_member(
+    ctx: ContextDep, who: ActorDep, name: str, body: MemberPatch, if_match: Annotated[str | None, Header()] = None
+) -> Sync[dict[str, Any]]:
+    """Change some fields (e.g. `{"roles": [...]}`); `config` keys are merged as Incus does."""
+    await members.patch(ctx, who, name, body.model_dump(exclude_none=True), if_match or "")
+    return Sync[dict[str, Any]](metadata={})
+
+
+@router.delete("/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
+async def delete_member(
+    ctx: ContextDep, who: ActorDep, name: str, force: Annotated[int, Query(ge=0, le=1)] = 0
+) -> Sync[dict[str, Any]]:
+    """`incus cluster remove NAME [--force]`: synchronous, so success is the real outcome."""
+    await members.remove(ctx, who, name, bool(force))
+    return Sync[dict[str, Any]](metadata={})

@@ -1,0 +1,75 @@
+"""Signing in and out, API tokens and NOC display tokens: each change audited. Login failures
+are recorded and, past a few per name or per address, throttled."""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import anyio.to_thread
+from sqlalchemy import Engine
+
+from webui.auth import store
+from webui.identity import Actor, Identity
+from webui.services.context import Context
+from webui.services.errors import Refused
+from webui.settings import Settings
+
+
+async def log_in(
+    ctx: Context, settings: Settings, who: Actor, name: str, password: str, old_session: str
+) -> str:
+    """A new session token for `name` (the old session, if any, ends): Refused 429 while
+    throttled, 401 for a wrong name or password."""
+    window = timedelta(minutes=settings.login_lockout_minutes)
+    by_name, by_address = await anyio.to_thread.run_sync(ctx.audit.recent_failures, name, who.source_address, window)
+    if by_name >= settings.login_max_failures or by_address >= settings.login_max_failures_per_address:
+        await ctx.audit.append_async(**who.fields(), action="login", target=name, outcome="denied", error="throttled")
+        raise Refused(429, f"Too many failed logins. Try again in {int(settings.login_lockout_minutes)} minutes.")
+    user = await anyio.to_thread.run_sync(store.authenticate, ctx.engine, name, password)
+    if user is None:
+        await ctx.audit.append_async(
+            **who.fields(), action="login", target=name, outcome="failed", error="wrong name or password"
+        )
+        raise Refused(401, "Wrong user name or password.")
+    lifetime = timedelta(hours=settings.session_hours)
+    token = await anyio.to_thread.run_sync(store.start_session, ctx.engine, user, lifetime, old_session)
+    signed_in = Actor(Identity(user.name, user.role, "session"), who.source_address, who.user_agent)
+    await ctx.audit.append_async(**signed_in.fields(), action="login", target=user.name, outcome="succeeded")
+    return token
+
+
+async def log_out(ctx: Context, who: Actor, session: str) -> None:
+    await anyio.to_thread.run_sync(store.end_session, ctx.engine, session)
+    await ctx.audit.append_async(**who.fields(), action="logout", target=who.fields()["actor"], outcome="succeeded")
+
+
+async def create_display(ctx: Context, who: Actor, name: str) -> str:
+    """A new display's token (shown once); Refused 422 without a name, 409 for a taken one."""
+    if not name.strip():
+        raise Refused(422, "Give the display a name.")
+    try:
+        async with ctx.audit.action(who, "create-display", name):
+            return await anyio.to_thread.run_sync(store.create_display, ctx.engine, name.strip())
+    except store.AccountError as exc:
+        raise Refused(409, str(exc)) from exc
+
+
+async def create_api_token(ctx: Context, who: Actor, user: str) -> str:
+    """A new API token acting as `user` (shown once); Refused 422 for an unknown user."""
+    try:
+        async with ctx.audit.action(who, "create-token", user):
+            return await anyio.to_thread.run_sync(store.create_api_token, ctx.engine, user)
+    except store.AccountError as exc:
+        raise Refused(422, str(exc)) from exc
+
+
+async def _revoke(ctx: Context, who: Actor, action: str, revoke: Callable[[Engine, int], None], item_id: int) -> None:
+    async with ctx.audit.action(who, action, str(item_id)):
+        await anyio.to_thread.run_sync(revoke, ctx.engine, item_id)
+
+
+async def revoke_display(ctx: Context, who: Actor, display_id: int) -> None:
+    await _revoke(ctx, who, "revoke-display", store.revoke_display, display_id)
+
+
+async def revoke_api_token(ctx: Context, who: Actor, token_id: int) -> None:
+    await _revoke(ctx, who, "revoke-token", store.revoke_api_token, token_id)

@@ -1,0 +1,87 @@
+"""Changes to cluster members, checked and audited, for the dialogs and /api/v1 alike:
+evacuate and restore (long operations), remove and force-remove, and edits of the writable
+fields guarded by Incus's ETag."""
+
+from typing import Any
+
+from webui.identity import Actor
+from webui.incus.models import Member, Operation
+from webui.live.snapshot import ClusterSnapshot
+from webui.services.context import Context
+from webui.services.errors import Refused
+from webui.services.member_rules import available_actions, changed_fields, editable, invalid_member_fields
+from webui.services.operations import record_outcome
+
+
+def require_member(snapshot: ClusterSnapshot, name: str) -> Member:
+    """The member, or Incus's own 404 words before anything is sent."""
+    member = snapshot.member(name)
+    if member is None:
+        raise Refused(404, "Cluster member not found")
+    return member
+
+
+def check_allowed(snapshot: ClusterSnapshot, name: str, action: str) -> Member:
+    """The member, if `action` is allowed on it now (the rule the buttons show), else 409."""
+    member = require_member(snapshot, name)
+    if reason := available_actions(snapshot, member).get(action, ""):
+        raise Refused(409, reason)
+    return member
+
+
+async def change_state(ctx: Context, who: Actor, name: str, action: str, mode: str) -> Operation:
+    """Evacuate or restore: "requested", then "accepted" with the operation, then its real
+    outcome when the operation ends (recorded from the watcher's events)."""
+    async with ctx.audit.action(who, action, name, {"mode": mode}) as entry:
+        check_allowed(ctx.hub.snapshot, name, action)
+        operation = await ctx.client.change_member_state(name, action, mode)
+        entry.operation_id = operation.id
+    ctx.watcher.track(operation)
+    tracked = ctx.hub.snapshot.operation(operation.id)
+    if tracked is not None and tracked.finished:  # it ended before "accepted" was written
+        await record_outcome(ctx.audit, tracked)
+    return operation
+
+
+async def remove(ctx: Context, who: Actor, name: str, force: bool) -> None:
+    """Synchronous in Incus: the reply is the real outcome."""
+    action = "force-remove" if force else "remove"
+    async with ctx.audit.action(who, action, name):
+        check_allowed(ctx.hub.snapshot, name, action)
+        await ctx.client.remove_member(name, force=force)
+    ctx.watcher.wake()
+
+
+async def update(ctx: Context, who: Actor, name: str, fields: dict[str, Any], etag: str) -> None:
+    """A PUT of every writable field. Checked before it is sent (Incus answers an unknown
+    config key with a 500), then audited; a stale `etag` gets Incus's 412."""
+    require_member(ctx.hub.snapshot, name)
+    if problem := invalid_member_fields(fields):
+        raise Refused(400, problem)
+    async with ctx.audit.action(who, "edit", name, fields):
+        await ctx.client.update_member(name, fields, etag)
+    ctx.watcher.wake()
+
+
+async def patch(ctx: Context, who: Actor, name: str, changes: dict[str, Any], etag: str) -> None:
+    """Some writable fields; the others keep their current values, and `config` keys are
+    merged as Incus merges them."""
+    require_member(ctx.hub.snapshot, name)
+    member, current_etag = await ctx.client.member_with_etag(name)
+    if "config" in changes:
+        changes = {**changes, "config": {**member.config, **changes["config"]}}
+    await update(ctx, who, name, editable(member) | changes, etag or current_etag)
+
+
+async def edited_meanwhile(ctx: Context, name: str, original: dict[str, Any]) -> tuple[dict[str, Any], str, list[str]]:
+    """After a 412: the member's fields now, their new ETag, and which differ from `original`."""
+    member, etag = await ctx.client.member_with_etag(name)
+    now = editable(member)
+    return now, etag, changed_fields(original, now)
+
+
+async def editable_fields(ctx: Context, name: str) -> tuple[dict[str, Any], str]:
+    """The member's writable fields as Incus has them now, and the ETag to send them back with."""
+    require_member(ctx.hub.snapshot, name)
+    member, etag = await ctx.client.member_with_etag(name)
+    return editable(member), etag
