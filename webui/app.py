@@ -26,20 +26,24 @@ from webui.routes import (
     audit,
     auth,
     cluster,
+    groups,
     health,
     history,
+    joining,
     member_dialogs,
     members,
     noc,
     operations,
     stream,
 )
+from webui.routes.api import groups as api_groups
 from webui.routes.api import members as api_members
 from webui.routes.api import operations as api_operations
 from webui.routes.api import server as api_server
 from webui.routes.deps import authorize
 from webui.routes.errors import install_error_handlers
 from webui.services.certificates import cluster_certificate
+from webui.services.config_keys import is_secret
 from webui.services.context import Context
 from webui.services.history import recorder
 from webui.services.member_rules import available_actions
@@ -68,6 +72,7 @@ def make_templates(app: FastAPI) -> Jinja2Templates:
 
     templates.env.globals.update(url=url, available_actions=available_actions, can=can)
     templates.env.globals.update(upgrade_status=upgrade_status, cluster_certificate=cluster_certificate)
+    templates.env.filters["is_secret"] = is_secret
     return templates
 
 
@@ -128,8 +133,8 @@ def create_app(settings: Settings) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    pages = (auth, members, member_dialogs, history, audit, admin, cluster, operations, noc, stream, health)
-    for module in (*pages, api_members, api_operations, api_server):
+    pages = (auth, members, member_dialogs, history, audit, admin, cluster, groups, joining, operations, noc, stream, health)
+    for module in (*pages, api_members, api_groups, api_operations, api_server):
         app.include_router(module.router)
 
     @app.get("/openapi.json", include_in_schema=False, name="openapi")

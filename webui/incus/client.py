@@ -10,7 +10,16 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from webui.incus.errors import IncusError, IncusUnreachable
-from webui.incus.models import Event, Instance, Member, MemberState, Operation, Server
+from webui.incus.models import (
+    ClusterGroup,
+    ConfigMetadata,
+    Event,
+    Instance,
+    Member,
+    MemberState,
+    Operation,
+    Server,
+)
 from webui.incus.transport import Connection, Transport
 
 
@@ -69,6 +78,10 @@ class IncusClient:
         headers = {"If-Match": etag} if etag else None
         await self.request("PUT", "/1.0", params=params, json={"config": config}, headers=headers)
 
+    async def config_metadata(self, version: str) -> ConfigMetadata:
+        """`GET /1.0/metadata/configuration`: every key Incus knows, with scope, type and default."""
+        return ConfigMetadata.from_incus(version, await self.request("GET", "/1.0/metadata/configuration"))
+
     async def update_cluster_certificate(self, certificate: str, key: str) -> None:
         """`PUT /1.0/cluster/certificate`: Incus pushes it to every member."""
         body = {"cluster_certificate": certificate, "cluster_certificate_key": key}
@@ -91,6 +104,33 @@ class IncusClient:
         response = await self.transport.request("GET", f"/1.0/cluster/members/{name}")
         member = Member.model_validate(_raise_for_error(response).get("metadata"))
         return member, response.headers.get("ETag", "")
+
+    async def rename_member(self, name: str, new_name: str) -> None:
+        """`incus cluster rename`: forwarded by Incus to that member."""
+        await self.request("POST", f"/1.0/cluster/members/{name}", json={"server_name": new_name})
+
+    async def create_join_token(self, name: str) -> Operation:
+        """`incus cluster add NAME`: a token operation whose metadata holds the secret."""
+        data = await self.request("POST", "/1.0/cluster/members", json={"server_name": name})
+        return Operation.model_validate(data)
+
+    async def groups(self) -> list[ClusterGroup]:
+        data = await self.request("GET", "/1.0/cluster/groups", params={"recursion": "1"})
+        return [ClusterGroup.model_validate(g) for g in data or []]
+
+    async def create_group(self, body: dict[str, Any]) -> None:
+        await self.request("POST", "/1.0/cluster/groups", json=body)
+
+    async def update_group(self, name: str, body: dict[str, Any]) -> None:
+        """PUT, without If-Match: Incus 6.0.4 checks a group's ETag against another hash than
+        the one GET sends, so any If-Match gets 412."""
+        await self.request("PUT", f"/1.0/cluster/groups/{name}", json=body)
+
+    async def rename_group(self, name: str, new_name: str) -> None:
+        await self.request("POST", f"/1.0/cluster/groups/{name}", json={"name": new_name})
+
+    async def delete_group(self, name: str) -> None:
+        await self.request("DELETE", f"/1.0/cluster/groups/{name}")
 
     async def update_member(self, name: str, body: dict[str, Any], etag: str = "") -> None:
         """PUT the whole member: Incus's PATCH is a PUT in disguise (empty groups or a missing
