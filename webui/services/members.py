@@ -21,8 +21,28 @@ def require_member(snapshot: ClusterSnapshot, name: str) -> Member:
     return member
 
 
-def check_allowed(snapshot: ClusterSnapshot, name: str, action: str) -> Member:
-    """The member, if `action` is allowed on it now (the rule the buttons show), else 409."""
+async def known_member(ctx: Context, name: str) -> Member:
+    """The member from the snapshot or, when the snapshot has not seen it yet (it joined a
+    moment ago), from Incus: a write is answered 404 only when Incus says so too."""
+    member = ctx.hub.snapshot.member(name)
+    if member is not None:
+        return member
+    member = await ctx.client.member(name)  # Incus's own 404 if it does not know it either
+    ctx.watcher.wake()
+    return member
+
+
+async def fresh_member(ctx: Context, name: str) -> tuple[Member, str]:
+    """The member as Incus has it now, with its ETag (what `incus cluster show` reads)."""
+    return await ctx.client.member_with_etag(name)
+
+
+async def check_allowed(ctx: Context, name: str, action: str) -> Member:
+    """The member, if `action` is allowed on it now (the rule the buttons show), else 409.
+    A member the snapshot has not seen yet is left to Incus's own rules."""
+    snapshot = ctx.hub.snapshot
+    if snapshot.member(name) is None:
+        return await known_member(ctx, name)
     member = require_member(snapshot, name)
     if reason := available_actions(snapshot, member).get(action, ""):
         raise Refused(409, reason)
@@ -33,7 +53,7 @@ async def change_state(ctx: Context, who: Actor, name: str, action: str, mode: s
     """Evacuate or restore: "requested", then "accepted" with the operation, then its real
     outcome when the operation ends (recorded from the watcher's events)."""
     async with ctx.audit.action(who, action, name, {"mode": mode}) as entry:
-        check_allowed(ctx.hub.snapshot, name, action)
+        await check_allowed(ctx, name, action)
         operation = await ctx.client.change_member_state(name, action, mode)
         entry.operation_id = operation.id
     ctx.watcher.track(operation)
@@ -47,7 +67,7 @@ async def remove(ctx: Context, who: Actor, name: str, force: bool) -> None:
     """Synchronous in Incus: the reply is the real outcome."""
     action = "force-remove" if force else "remove"
     async with ctx.audit.action(who, action, name):
-        check_allowed(ctx.hub.snapshot, name, action)
+        await check_allowed(ctx, name, action)
         await ctx.client.remove_member(name, force=force)
     ctx.watcher.wake()
 
@@ -55,7 +75,7 @@ async def remove(ctx: Context, who: Actor, name: str, force: bool) -> None:
 async def update(ctx: Context, who: Actor, name: str, fields: dict[str, Any], etag: str) -> None:
     """A PUT of every writable field. Checked before it is sent (Incus answers an unknown
     config key with a 500), then audited; a stale `etag` gets Incus's 412."""
-    require_member(ctx.hub.snapshot, name)
+    await known_member(ctx, name)
     if problem := invalid_member_fields(fields):
         raise Refused(400, problem)
     async with ctx.audit.action(who, "edit", name, fields):
@@ -66,7 +86,6 @@ async def update(ctx: Context, who: Actor, name: str, fields: dict[str, Any], et
 async def patch(ctx: Context, who: Actor, name: str, changes: dict[str, Any], etag: str) -> None:
     """Some writable fields; the others keep their current values, and `config` keys are
     merged as Incus merges them."""
-    require_member(ctx.hub.snapshot, name)
     member, current_etag = await ctx.client.member_with_etag(name)
     if "config" in changes:
         changes = {**changes, "config": {**member.config, **changes["config"]}}
