@@ -100,6 +100,12 @@ class Operation(_Model):
         return self.status in ("Success", "Failure", "Cancelled")
 
     @property
+    def label(self) -> str:
+        """What it is, for people: Incus calls every join token "Executing operation"."""
+        server_name = (self.metadata or {}).get("serverName") if self.class_ == "token" else None
+        return f"Join token for {server_name}" if server_name else self.description
+
+    @property
     def progress(self) -> str:
         """What Incus says it is doing now (evacuation and migration progress metadata)."""
         meta = self.metadata or {}
@@ -133,7 +139,7 @@ class ClusterGroup(_Model):
     name: str
     description: str = ""
     members: list[str] = Field(default_factory=list)
-    config: dict[str, str] = Field(default_factory=dict)
+    # `config` and `used_by` come with newer API extensions: passed through when Incus sends them.
 
 
 class ConfigKey(_Model):
