@@ -91,7 +91,7 @@ class Operation(_Model):
     may_cancel: bool = False
     location: str = ""
     metadata: dict[str, Any] | None = None
-    resources: dict[str, list[str]] | None = None
+    resources: dict[str, list[str] | None] | None = None  # a join token's is {"cluster": null}
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
