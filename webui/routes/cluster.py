@@ -10,7 +10,7 @@ from webui.auth.roles import can
 from webui.live.hub import CLUSTER
 from webui.routes.deps import ActorDep, ContextDep, HubDep, render_fragment, render_page
 from webui.services import server, server_config
-from webui.services.config_keys import HEALING_WARNING, default, input_kind
+from webui.services.config_keys import HEALING_WARNING, HIDDEN, default, input_kind
 from webui.services.errors import SERVICE_ERRORS
 
 router = APIRouter(prefix="/cluster")
@@ -20,7 +20,7 @@ def _config_context(request: Request, shown: server_config.ConfigForm) -> dict[s
     """The form's context; a role that may not see secrets gets none (not even as a value)."""
     admin = can(request.state.identity.role, "admin")
     hidden = set() if admin else server_config.secret_fields(shown.groups, shown.members)
-    shown.current = {k: v for k, v in shown.current.items() if k not in hidden}
+    shown.current = {k: (HIDDEN if v else "") if k in hidden else v for k, v in shown.current.items()}
     return {
         "form": shown,
         "editable": admin,

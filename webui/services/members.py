@@ -7,10 +7,12 @@ from typing import Any
 from webui.identity import Actor
 from webui.incus.models import Member, Operation
 from webui.live.snapshot import ClusterSnapshot
+from webui.services.config_keys import HIDDEN, redact
 from webui.services.context import Context
 from webui.services.errors import Refused
 from webui.services.member_rules import available_actions, changed_fields, editable, invalid_member_fields
 from webui.services.operations import record_outcome
+from webui.services.secrets import sees_secrets
 
 
 def require_member(snapshot: ClusterSnapshot, name: str) -> Member:
@@ -72,13 +74,21 @@ async def remove(ctx: Context, who: Actor, name: str, force: bool) -> None:
     ctx.watcher.wake()
 
 
+def _shown(fields: dict[str, Any], role: str) -> dict[str, Any]:
+    """The fields as `role` may read them: a secret `user.*` value hidden from non-admins."""
+    return fields if sees_secrets(role) else {**fields, "config": redact(fields.get("config") or {})}
+
+
 async def update(ctx: Context, who: Actor, name: str, fields: dict[str, Any], etag: str) -> None:
     """A PUT of every writable field. Checked before it is sent (Incus answers an unknown
-    config key with a 500), then audited; a stale `etag` gets Incus's 412."""
-    await known_member(ctx, name)
+    config key with a 500), then audited without secret values; a stale `etag` gets Incus's
+    412. A secret sent back still hidden (a non-admin's form) keeps its value."""
+    member = await known_member(ctx, name)
+    config = {k: member.config.get(k, "") if v == HIDDEN else v for k, v in (fields.get("config") or {}).items()}
+    fields = {**fields, "config": config} if "config" in fields else fields
     if problem := invalid_member_fields(fields):
         raise Refused(400, problem)
-    async with ctx.audit.action(who, "edit", name, fields):
+    async with ctx.audit.action(who, "edit", name, _shown(fields, "")):
         await ctx.client.update_member(name, fields, etag)
     ctx.watcher.wake()
 
@@ -92,15 +102,18 @@ async def patch(ctx: Context, who: Actor, name: str, changes: dict[str, Any], et
     await update(ctx, who, name, editable(member) | changes, etag or current_etag)
 
 
-async def edited_meanwhile(ctx: Context, name: str, original: dict[str, Any]) -> tuple[dict[str, Any], str, list[str]]:
+async def edited_meanwhile(
+    ctx: Context, name: str, original: dict[str, Any], role: str
+) -> tuple[dict[str, Any], str, list[str]]:
     """After a 412: the member's fields now, their new ETag, and which differ from `original`."""
     member, etag = await ctx.client.member_with_etag(name)
-    now = editable(member)
+    now = _shown(editable(member), role)
     return now, etag, changed_fields(original, now)
 
 
-async def editable_fields(ctx: Context, name: str) -> tuple[dict[str, Any], str]:
-    """The member's writable fields as Incus has them now, and the ETag to send them back with."""
+async def editable_fields(ctx: Context, name: str, role: str) -> tuple[dict[str, Any], str]:
+    """The member's writable fields as Incus has them now (as `role` may read them), and the
+    ETag to send them back with."""
     require_member(ctx.hub.snapshot, name)
     member, etag = await ctx.client.member_with_etag(name)
-    return editable(member), etag
+    return _shown(editable(member), role), etag
