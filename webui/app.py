@@ -48,6 +48,7 @@ from webui.services.context import Context
 from webui.services.history import recorder
 from webui.services.member_rules import available_actions
 from webui.services.operations import outcome_recorder
+from webui.services.pinning import certificate_follower, pin_source
 from webui.services.upgrades import upgrade_status
 from webui.settings import Settings
 
@@ -88,6 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         templates = make_templates(app)
         client = IncusClient(connection)
+        client.transport.pin_source = pin_source(engine, connection)
         hub = Hub(lambda name, context: templates.get_template(name).render(context), settings.queue_size)
         # Audit records are written in worker threads; the live audit page hears of each.
         loop = asyncio.get_running_loop()
@@ -97,7 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
             hub,
             poll_interval=settings.poll_interval,
             state_interval=settings.state_interval,
-            on_event=[recorder(engine), outcome_recorder(audit_log)],
+            on_event=[recorder(engine), outcome_recorder(audit_log), certificate_follower(client, engine)],
         )
         watcher.start()
         clock = asyncio.create_task(hub.run(settings.heartbeat))

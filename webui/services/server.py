@@ -9,6 +9,7 @@ from webui.services.certificates import CertificateInfo, CertificateProblem, che
 from webui.services.config_keys import invalid_config, is_secret
 from webui.services.context import Context
 from webui.services.errors import Refused
+from webui.services.pinning import trust
 
 
 class ConfigRefused(Refused):
@@ -42,6 +43,6 @@ async def replace_certificate(ctx: Context, who: Actor, certificate: str, key: s
             raise Refused(400, str(exc)) from exc
         entry.parameters["fingerprint"] = info.fingerprint  # never the key
         await ctx.client.update_cluster_certificate(certificate.strip() + "\n", key.strip() + "\n")
-    ctx.client.transport.repin(certificate.strip() + "\n")
+    await trust(ctx.client, ctx.engine, certificate.strip() + "\n")  # for every process
     await ctx.watcher.refresh_servers()
     return info
