@@ -135,7 +135,9 @@ def create_app(settings: Settings) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    pages = (auth, members, member_dialogs, history, audit, admin, cluster, groups, joining, operations, noc, stream, health)
+    pages = (
+        auth, members, member_dialogs, history, audit, admin, cluster, groups, joining, operations, noc, stream, health
+    )
     for module in (*pages, api_members, api_groups, api_operations, api_server):
         app.include_router(module.router)
 

@@ -21,7 +21,9 @@ CONTROLS = """() => {
   const found = [];
   const target = el => el.getAttribute("hx-post") || el.getAttribute("hx-get") || el.getAttribute("hx-delete")
       || el.getAttribute("hx-put") || el.getAttribute("hx-patch") || el.getAttribute("action") || "";
-  for (const el of document.querySelectorAll("main button, main input, main select, main textarea, main form, main [hx-post], main [hx-get], #operations button, header form")) {
+  const selector = "main button, main input, main select, main textarea, main form, main [hx-post], main [hx-get], "
+      + "#operations button, header form";
+  for (const el of document.querySelectorAll(selector)) {
     if (el.disabled || el.type === "hidden") continue;
     const form = el.closest("form");
     const url = target(el) || (form ? target(form) || window.location.pathname : "");
@@ -29,7 +31,8 @@ CONTROLS = """() => {
     const source = target(el) ? el : form;
     const method = !source ? "GET" : source.hasAttribute("hx-post") ? "POST" : source.hasAttribute("hx-get") ? "GET"
         : (source.getAttribute("method") || "GET").toUpperCase();
-    found.push({tag: el.tagName, name: el.getAttribute("name") || el.textContent.trim().slice(0, 30), url, method, harmless});
+    const name = el.getAttribute("name") || el.textContent.trim().slice(0, 30);
+    found.push({tag: el.tagName, name, url, method, harmless});
   }
   return found;
 }"""

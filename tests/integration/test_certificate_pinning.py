@@ -17,7 +17,9 @@ pytestmark = [pytest.mark.cluster, pytest.mark.usefixtures("server_fetched")]
 
 def fingerprint(server: Dashboard) -> str:
     reply = server.get("/api/v1")
-    return describe(reply.json()["metadata"]["environment"]["certificate"]).fingerprint if reply.status_code == 200 else ""
+    if reply.status_code != 200:
+        return ""
+    return describe(reply.json()["metadata"]["environment"]["certificate"]).fingerprint
 
 
 def fresh(server: Dashboard) -> bool:
@@ -61,10 +63,13 @@ def second(cluster, dashboard, tmp_path):
     server.stop()
 
 
-def test_a_replacement_through_one_dashboard_reaches_the_others(cluster, dashboard, second, session, original, tmp_path):
+def test_a_replacement_through_one_dashboard_reaches_the_others(
+    cluster, dashboard, second, session, original, tmp_path
+):
     certificate, key = make_certificate("replaced through the first dashboard")
     new = describe(certificate).fingerprint
-    reply = session.api("PUT", "/cluster/certificate", json={"cluster_certificate": certificate, "cluster_certificate_key": key})
+    body = {"cluster_certificate": certificate, "cluster_certificate_key": key}
+    reply = session.api("PUT", "/cluster/certificate", json=body)
     assert reply.status_code == 200, reply.text
     assert stored_fingerprint(dashboard) == new  # in the shared database
     wait_until(lambda: fingerprint(second) == new, timeout=30)

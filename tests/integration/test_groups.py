@@ -29,7 +29,8 @@ def cleanup(cluster):
 
 def test_a_group_is_created_given_members_renamed_and_deleted(cluster, session, cleanup):
     cleanup += ["webui-gpu", "webui-fast"]
-    reply = session.post("/cluster/groups", data={"name": "webui-gpu", "description": "Has a GPU", "members": ["member2"]})
+    data = {"name": "webui-gpu", "description": "Has a GPU", "members": ["member2"]}
+    reply = session.post("/cluster/groups", data=data)
     assert reply.status_code == 200, reply.text
     assert incus_groups(cluster)["webui-gpu"]["members"] == ["member2"]
     assert incus_groups(cluster)["webui-gpu"]["description"] == "Has a GPU"
@@ -72,9 +73,11 @@ def test_the_api_answers_in_incus_shapes(cluster, session, cleanup):
     cleanup.append("webui-api")
     listed = session.api("GET", "/cluster/groups").json()
     assert listed["metadata"] == [f"/api/v1/cluster/groups/{name}" for name in sorted(incus_groups(cluster))]
-    reply = session.api("POST", "/cluster/groups", json={"name": "webui-api", "description": "d", "members": ["member1"]})
+    body = {"name": "webui-api", "description": "d", "members": ["member1"]}
+    reply = session.api("POST", "/cluster/groups", json=body)
     assert reply.status_code == 200, reply.text
-    assert session.api("GET", "/cluster/groups/webui-api").json()["metadata"] == cluster.query("/1.0/cluster/groups/webui-api")
+    shown = session.api("GET", "/cluster/groups/webui-api").json()["metadata"]
+    assert shown == cluster.query("/1.0/cluster/groups/webui-api")
     assert session.api("PUT", "/cluster/groups/webui-api", json={"description": "e", "members": []}).status_code == 200
     assert session.api("POST", "/cluster/groups/webui-api", json={"name": "webui-api2"}).status_code == 200
     cleanup.append("webui-api2")

@@ -19,7 +19,8 @@ SECRETS = (LOKI_PASSWORD, OPENFGA_TOKEN, MEMBER_TOKEN)
 def secrets_set(cluster, session):
     """Secrets set through the dashboard (so its audit log had the chance to see them)."""
     before = incus_member(cluster, "member2")
-    reply = session.api("PATCH", "", json={"config": {"loki.auth.password": LOKI_PASSWORD, "openfga.api.token": OPENFGA_TOKEN}})
+    config = {"loki.auth.password": LOKI_PASSWORD, "openfga.api.token": OPENFGA_TOKEN}
+    reply = session.api("PATCH", "", json={"config": config})
     assert reply.status_code == 200, reply.text
     reply = session.api("PATCH", "/cluster/members/member2", json={"config": {"user.api_token": MEMBER_TOKEN}})
     assert reply.status_code == 200, reply.text

@@ -26,7 +26,8 @@ METADATA = ConfigMetadata.from_incus("6.0.4", json.loads(RECORDED.read_text()))
 def test_every_server_key_incus_describes_is_read_with_its_scope():
     keys = server_keys(METADATA)
     assert len(keys) == 75
-    assert {g.name for g in grouped(keys)} == {"acme", "cluster", "core", "images", "loki", "miscellaneous", "oidc", "openfga"}
+    groups = {"acme", "cluster", "core", "images", "loki", "miscellaneous", "oidc", "openfga"}
+    assert {g.name for g in grouped(keys)} == groups
     local = {k.name for k in server_keys(METADATA, LOCAL)}
     # 11, not the 12 the issue counted: images.default_architecture has no scope, and Incus treats
     # it as global (set with --target member2, member1 has it too).
@@ -110,7 +111,9 @@ def test_credentials_are_secret(name):
     assert is_secret(name)
 
 
-@pytest.mark.parametrize("name", ["cluster.join_token_expiry", "core.remote_token_expiry", "loki.auth.username", "oidc.client.id"])
+@pytest.mark.parametrize(
+    "name", ["cluster.join_token_expiry", "core.remote_token_expiry", "loki.auth.username", "oidc.client.id"]
+)
 def test_other_keys_are_not(name):
     assert not is_secret(name)
 

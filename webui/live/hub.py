@@ -136,7 +136,8 @@ class Hub:
             frames.append(frame(EVERYONE, "operations", "operations/_list.html"))
             for role in ROLE_VIEWS:
                 if listening is None or operations_topic(role) in listening:
-                    frames.append(frame(operations_topic(role), "operations-table", "operations/_table.html", role=role))
+                    topic = operations_topic(role)
+                    frames.append(frame(topic, "operations-table", "operations/_table.html", role=role))
             for operation_id in sorted(changes.operations):
                 if (operation := snapshot.operation(operation_id)) is not None:
                     frames.append(

@@ -41,7 +41,8 @@ async def cluster(request: Request, hub: HubDep, q: str = "") -> HTMLResponse:
 @router.get("/config", response_class=HTMLResponse, name="cluster_config_form")
 async def config_form(request: Request, hub: HubDep, q: str = "") -> HTMLResponse:
     """The form again, with only the keys matching `q` (the search box)."""
-    return render_fragment(request, "cluster/_config.html", **_config_context(request, server_config.form(hub.snapshot, q)))
+    context = _config_context(request, server_config.form(hub.snapshot, q))
+    return render_fragment(request, "cluster/_config.html", **context)
 
 
 @router.post("/config", response_class=HTMLResponse, name="save_cluster_config")

@@ -22,7 +22,8 @@ async def create(request: Request, ctx: ContextDep, who: ActorDep) -> HTMLRespon
     try:
         _, created = await join_tokens.create(ctx, who, name)
     except SERVICE_ERRORS as exc:
-        return render_fragment(request, "joining/_tokens.html", 422, error=exc.message, created=None, typed={"name": name})
+        typed = {"name": name}
+        return render_fragment(request, "joining/_tokens.html", 422, error=exc.message, created=None, typed=typed)
     # The token is in this reply only: never stored, never streamed, never logged.
     return render_fragment(request, "joining/_tokens.html", error="", created=created, typed={})
 

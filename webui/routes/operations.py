@@ -23,5 +23,6 @@ async def cancel(request: Request, ctx: ContextDep, who: ActorDep, operation_id:
     try:
         await operations.cancel(ctx, who, operation_id)
     except SERVICE_ERRORS as exc:
-        return render_fragment(request, "operations/_row.html", 200, operation=operation, error=exc.message, role=who.role)
+        context = {"operation": operation, "error": exc.message, "role": who.role}
+        return render_fragment(request, "operations/_row.html", 200, **context)
     return render_fragment(request, "operations/_row.html", operation=operation, requested=True, role=who.role)

@@ -27,12 +27,12 @@ def _check_members(snapshot: ClusterSnapshot, members: Iterable[str]) -> list[st
 
 
 async def create(ctx: Context, who: Actor, name: str, description: str, members: Iterable[str]) -> None:
-    body = {"name": name.strip(), "description": description, "members": list(members)}
-    async with ctx.audit.action(who, "create-group", body["name"], {"description": description}):
-        if not body["name"]:
+    name = name.strip()
+    async with ctx.audit.action(who, "create-group", name, {"description": description}):
+        if not name:
             raise Refused(400, "A group needs a name")
-        body["members"] = _check_members(ctx.hub.snapshot, members)
-        await ctx.client.create_group(body)
+        wanted = _check_members(ctx.hub.snapshot, members)
+        await ctx.client.create_group({"name": name, "description": description, "members": wanted})
     await ctx.watcher.refresh_groups()
     ctx.watcher.wake()
 

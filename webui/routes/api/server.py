@@ -9,9 +9,9 @@ from webui.incus.envelopes import ERRORS, Sync
 from webui.incus.models import Server
 from webui.routes.deps import ActorDep, ContextDep, HubDep
 from webui.services import server
-from webui.services.secrets import server_for
 from webui.services.errors import Refused
 from webui.services.members import require_member
+from webui.services.secrets import server_for
 
 router = APIRouter(prefix="/api/v1", tags=["server"])
 
