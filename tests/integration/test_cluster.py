@@ -129,11 +129,7 @@ def test_a_refused_local_value_leaves_the_member_as_it_was(cluster, session):
 
 @pytest.mark.parametrize("role", ["operator", "auditor"])
 def test_only_an_admin_gets_fields_and_buttons(dashboard, role):
-    client = dashboard.login(role)
-    try:
-        page = client.get("/cluster").text
-    finally:
-        client.close()
+    page = dashboard.page_as(role, "/cluster")
     assert "cluster.max_voters" in page and "<code>cluster.max_voters</code>" in page
     assert 'name="cluster.max_voters"' not in page and ">Save</button>" not in page
     assert "certificate-form" not in page and "Replace certificate" not in page

@@ -100,10 +100,6 @@ def test_groups_filter_the_member_table_and_show_on_the_member_page(cluster, ses
 
 @pytest.mark.parametrize("role", ["operator", "auditor"])
 def test_only_admins_get_group_forms(dashboard, role):
-    client = dashboard.login(role)
-    try:
-        page = client.get("/cluster/groups").text
-    finally:
-        client.close()
+    page = dashboard.page_as(role, "/cluster/groups")
     assert 'id="group-default"' in page and "Default cluster group" in page
     assert "<form" not in page.split('<div id="groups">')[1] and "<button" not in page.split('<div id="groups">')[1]

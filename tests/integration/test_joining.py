@@ -114,9 +114,5 @@ def test_a_renamed_member_is_known_at_once_under_its_new_name(cluster, session):
 
 def test_rename_on_the_page_is_admin_only(dashboard):
     for role in ("operator", "auditor"):
-        client = dashboard.login(role)
-        try:
-            page = client.get("/cluster/joining").text
-        finally:
-            client.close()
+        page = dashboard.page_as(role, "/cluster/joining")
         assert "member-rename" not in page and "Create join token" not in page

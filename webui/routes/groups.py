@@ -28,20 +28,23 @@ async def _reply(request: Request, change: Any, typed: dict[str, Any]) -> HTMLRe
     return render_fragment(request, "groups/_list.html", error="", typed={})
 
 
+async def _group_form(request: Request) -> tuple[str, str, list[str]]:
+    """A group's name, description and ticked members, as the form sent them."""
+    form = await request.form()
+    members = [str(m) for m in form.getlist("members")]
+    return str(form.get("name", "")), str(form.get("description", "")), members
+
+
 @router.post("", response_class=HTMLResponse, name="group_create")
 async def create(request: Request, ctx: ContextDep, who: ActorDep) -> HTMLResponse:
-    form = await request.form()
-    name, description = str(form.get("name", "")), str(form.get("description", ""))
-    members = [str(m) for m in form.getlist("members")]
+    name, description, members = await _group_form(request)
     typed = {"name": name, "description": description, "members": members}
     return await _reply(request, groups.create(ctx, who, name, description, members), typed)
 
 
 @router.post("/{name}", response_class=HTMLResponse, name="group_edit")
 async def edit(request: Request, ctx: ContextDep, who: ActorDep, name: str) -> HTMLResponse:
-    form = await request.form()
-    description = str(form.get("description", ""))
-    members = [str(m) for m in form.getlist("members")]
+    _, description, members = await _group_form(request)
     typed = {"group": name, "description": description, "members": members}
     return await _reply(request, groups.update(ctx, who, name, description, members), typed)
 
