@@ -66,8 +66,9 @@ async def revoke(ctx: Context, who: Actor, operation_id: str) -> None:
     if operation.class_ != "token":
         raise Refused(400, "This operation is not a join token")
     name = str((operation.metadata or {}).get("serverName", ""))
-    async with ctx.audit.action(who, "revoke-join-token", name) as entry:
-        entry.operation_id = operation_id
+    # Cancelling is synchronous: its own outcome, and the token's operation ends "failed"
+    # (cancelled) under the create-join-token record that accepted it.
+    async with ctx.audit.action(who, "revoke-join-token", name, {"operation": operation_id}):
         await ctx.client.cancel_operation(operation_id)
     ctx.watcher.wake()
     await ctx.watcher.sync_operations()
