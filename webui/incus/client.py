@@ -1,10 +1,10 @@
 """IncusClient: one typed method per Incus endpoint the dashboard uses."""
 
 import json
-from urllib.parse import quote
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import websockets
