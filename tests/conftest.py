@@ -104,6 +104,14 @@ class Dashboard:
         client.headers["X-CSRF-Token"] = client.cookies["incus_webui_csrf"]
         return client
 
+    def page_as(self, role: str, path: str) -> str:
+        """A page as the persona of `role` sees it."""
+        client = self.login(role)
+        try:
+            return client.get(path).text
+        finally:
+            client.close()
+
     @property
     def cookies(self) -> dict[str, str]:
         return dict(self.admin.cookies)

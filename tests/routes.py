@@ -8,7 +8,8 @@ passing: so an entry this walk does not know is an error, never a skip.
 """
 
 from collections.abc import Iterator, Sequence
-from typing import Any, NamedTuple
+from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi.routing import APIRoute
 from starlette.applications import Starlette
@@ -20,11 +21,13 @@ except ImportError:  # a FastAPI that copies included routes into app.routes: no
     iter_route_contexts = None
 
 
-class FoundRoute(NamedTuple):
+@dataclass(frozen=True)
+class FoundRoute:
     name: str | None
     path: str  # the full path, prefixes of included routers and mounts added
     kind: str  # "api" (an APIRoute: runs FastAPI's dependencies), "http" (a plain Starlette Route:
     # runs none), "websocket" or "mount"
+    methods: frozenset[str] = field(default=frozenset(), compare=False)  # GET, POST... (none for a mount)
 
 
 def walk_routes(app: Starlette) -> list[FoundRoute]:
@@ -53,6 +56,7 @@ def _found(route: Any, name: str | None, path: str) -> Iterator[FoundRoute]:
     elif isinstance(route, WebSocketRoute):
         yield FoundRoute(name, path, "websocket")
     elif isinstance(route, Route):
-        yield FoundRoute(name, path, "api" if isinstance(route, APIRoute) else "http")
+        methods = frozenset(route.methods or ())
+        yield FoundRoute(name, path, "api" if isinstance(route, APIRoute) else "http", methods)
     else:
         raise TypeError(f"walk_routes does not know {type(route).__qualname__} ({route!r}): teach it")

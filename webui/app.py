@@ -26,24 +26,29 @@ from webui.routes import (
     audit,
     auth,
     cluster,
+    groups,
     health,
     history,
+    joining,
     member_dialogs,
     members,
     noc,
     operations,
     stream,
 )
+from webui.routes.api import groups as api_groups
 from webui.routes.api import members as api_members
 from webui.routes.api import operations as api_operations
 from webui.routes.api import server as api_server
 from webui.routes.deps import authorize
 from webui.routes.errors import install_error_handlers
 from webui.services.certificates import cluster_certificate
+from webui.services.config_keys import is_secret
 from webui.services.context import Context
 from webui.services.history import recorder
 from webui.services.member_rules import available_actions
 from webui.services.operations import outcome_recorder
+from webui.services.pinning import certificate_follower, pin_source
 from webui.services.upgrades import upgrade_status
 from webui.settings import Settings
 
@@ -68,6 +73,7 @@ def make_templates(app: FastAPI) -> Jinja2Templates:
 
     templates.env.globals.update(url=url, available_actions=available_actions, can=can)
     templates.env.globals.update(upgrade_status=upgrade_status, cluster_certificate=cluster_certificate)
+    templates.env.filters["is_secret"] = is_secret
     return templates
 
 
@@ -83,6 +89,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         templates = make_templates(app)
         client = IncusClient(connection)
+        client.transport.pin_source = pin_source(engine, connection)
         hub = Hub(lambda name, context: templates.get_template(name).render(context), settings.queue_size)
         # Audit records are written in worker threads; the live audit page hears of each.
         loop = asyncio.get_running_loop()
@@ -92,7 +99,7 @@ def create_app(settings: Settings) -> FastAPI:
             hub,
             poll_interval=settings.poll_interval,
             state_interval=settings.state_interval,
-            on_event=[recorder(engine), outcome_recorder(audit_log)],
+            on_event=[recorder(engine), outcome_recorder(audit_log), certificate_follower(client, engine)],
         )
         watcher.start()
         clock = asyncio.create_task(hub.run(settings.heartbeat))
@@ -128,8 +135,10 @@ def create_app(settings: Settings) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    pages = (auth, members, member_dialogs, history, audit, admin, cluster, operations, noc, stream, health)
-    for module in (*pages, api_members, api_operations, api_server):
+    pages = (
+        auth, members, member_dialogs, history, audit, admin, cluster, groups, joining, operations, noc, stream, health
+    )
+    for module in (*pages, api_members, api_groups, api_operations, api_server):
         app.include_router(module.router)
 
     @app.get("/openapi.json", include_in_schema=False, name="openapi")

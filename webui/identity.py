@@ -29,6 +29,10 @@ class Actor:
     source_address: str = ""
     user_agent: str = ""
 
+    @property
+    def role(self) -> str:
+        return self.identity.role if self.identity else ""
+
     def fields(self) -> dict[str, str]:
         return {
             "actor": self.identity.name if self.identity else "",

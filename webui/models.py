@@ -1,5 +1,5 @@
 """Every table the dashboard keeps, in one module so Alembic (migrations/env.py) and readers
-find them together: accounts and their credentials, the audit log, and cluster history."""
+find them together: accounts and their credentials, the audit log, cluster history and the pinned certificate."""
 
 from datetime import datetime
 from typing import Any
@@ -100,3 +100,15 @@ class ClusterEvent(Base):
     requestor_protocol: Mapped[str] = mapped_column(String(50), default="")
     requestor_address: Mapped[str] = mapped_column(String(255), default="")
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class PinnedCertificate(Base):
+    """The cluster certificate the dashboard trusts, once one process has seen it replaced:
+    every process re-reads it when Incus's certificate no longer matches its pin."""
+
+    __tablename__ = "pinned_certificates"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)  # "cluster"
+    certificate: Mapped[str] = mapped_column(Text)  # PEM
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,4 +1,4 @@
-"""The cluster page in a real browser: the member switch, and a refused value kept as typed."""
+"""The cluster page in a real browser: search, local keys per member, a refused value kept."""
 
 import pytest
 from playwright.sync_api import expect
@@ -6,13 +6,15 @@ from playwright.sync_api import expect
 pytestmark = [pytest.mark.cluster, pytest.mark.browser, pytest.mark.usefixtures("server_fetched")]
 
 
-def test_switching_to_a_member_shows_its_local_keys(cluster, dashboard, page):
+def test_search_narrows_to_local_keys_shown_per_member(cluster, dashboard, page):
     page.goto(dashboard.url + "/cluster")
     form = page.locator("#config-form")
     expect(form.get_by_label("cluster.max_voters")).to_be_visible()
-    form.get_by_label("Keys of").select_option("member2")
-    expect(form.get_by_label("cluster.https_address")).to_have_value(cluster.address("member2") + ":8443")
+    form.get_by_label("Search keys").fill("cluster traffic")
     expect(form.get_by_label("cluster.max_voters")).to_have_count(0)
+    for name in cluster.members:
+        field = form.get_by_label(f"cluster.https_address@{name}")
+        expect(field).to_have_value(cluster.address(name) + ":8443")
 
 
 def test_a_refused_value_is_kept_with_the_reason(cluster, dashboard, page):

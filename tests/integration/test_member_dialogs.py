@@ -17,8 +17,10 @@ def locations(cluster) -> dict[str, str]:
 
 
 def dashboard_status(dashboard, name: str) -> str:
-    reply = dashboard.get(f"/api/v1/cluster/members/{name}")
-    return reply.json()["metadata"]["status"] if reply.status_code == 200 else "gone"
+    """The status in the dashboard's snapshot (what its checks go by; a single member's GET
+    asks Incus itself, for its ETag)."""
+    members = dashboard.get("/api/v1/cluster/members", params={"recursion": 1}).json()["metadata"]
+    return next((m["status"] for m in members if m["server_name"] == name), "gone")
 
 
 def open_edit_form(session: Session, name: str) -> tuple[str, str]:
@@ -235,3 +237,14 @@ def test_the_api_refuses_bad_bodies_with_a_clear_400(session):
     assert reply.status_code == 400
     reply = session.api("POST", "/cluster/members/member2/state", json={"action": "explode"})
     assert reply.status_code == 400
+
+
+@pytest.mark.usefixtures("server_fetched")
+def test_the_edit_dialog_explains_the_member_keys_in_incus_words(cluster, session):
+    member_keys = cluster.query("/1.0/metadata/configuration")["configs"]["cluster"]["cluster"]["keys"]
+    described = {name: meta for entry in member_keys for name, meta in entry.items()}
+    dialog = session.client.get("/members/member2/edit").text
+    assert described["scheduler.instance"]["shortdesc"] in dialog and "(default all)" in dialog
+    assert described["user.*"]["shortdesc"] in dialog
+    for value in ("all", "group", "manual"):
+        assert f'<option value="{value}"' in dialog

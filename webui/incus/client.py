@@ -4,14 +4,30 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import websockets
 from websockets.asyncio.client import ClientConnection
 
 from webui.incus.errors import IncusError, IncusUnreachable
-from webui.incus.models import Event, Instance, Member, MemberState, Operation, Server
+from webui.incus.models import (
+    ClusterGroup,
+    ConfigMetadata,
+    Event,
+    Instance,
+    Member,
+    MemberState,
+    Operation,
+    Server,
+)
 from webui.incus.transport import Connection, Transport
+
+
+def _segment(name: str) -> str:
+    """A name as one path segment: a "/", "?" or control character in it must not reach
+    another endpoint (names come from URLs and forms)."""
+    return quote(name, safe="")
 
 
 def _raise_for_error(response: httpx.Response) -> dict[str, Any]:
@@ -69,6 +85,10 @@ class IncusClient:
         headers = {"If-Match": etag} if etag else None
         await self.request("PUT", "/1.0", params=params, json={"config": config}, headers=headers)
 
+    async def config_metadata(self, version: str) -> ConfigMetadata:
+        """`GET /1.0/metadata/configuration`: every key Incus knows, with scope, type and default."""
+        return ConfigMetadata.from_incus(version, await self.request("GET", "/1.0/metadata/configuration"))
+
     async def update_cluster_certificate(self, certificate: str, key: str) -> None:
         """`PUT /1.0/cluster/certificate`: Incus pushes it to every member."""
         body = {"cluster_certificate": certificate, "cluster_certificate_key": key}
@@ -84,37 +104,64 @@ class IncusClient:
         return members
 
     async def member(self, name: str) -> Member:
-        return Member.model_validate(await self.request("GET", f"/1.0/cluster/members/{name}"))
+        return Member.model_validate(await self.request("GET", f"/1.0/cluster/members/{_segment(name)}"))
 
     async def member_with_etag(self, name: str) -> tuple[Member, str]:
         """The member and its ETag, for a PUT that must not overwrite someone else's change."""
-        response = await self.transport.request("GET", f"/1.0/cluster/members/{name}")
+        response = await self.transport.request("GET", f"/1.0/cluster/members/{_segment(name)}")
         member = Member.model_validate(_raise_for_error(response).get("metadata"))
         return member, response.headers.get("ETag", "")
+
+    async def rename_member(self, name: str, new_name: str) -> None:
+        """`incus cluster rename`: forwarded by Incus to that member."""
+        await self.request("POST", f"/1.0/cluster/members/{_segment(name)}", json={"server_name": new_name})
+
+    async def create_join_token(self, name: str) -> Operation:
+        """`incus cluster add NAME`: a token operation whose metadata holds the secret."""
+        data = await self.request("POST", "/1.0/cluster/members", json={"server_name": name})
+        return Operation.model_validate(data)
+
+    async def groups(self) -> list[ClusterGroup]:
+        data = await self.request("GET", "/1.0/cluster/groups", params={"recursion": "1"})
+        return [ClusterGroup.model_validate(g) for g in data or []]
+
+    async def create_group(self, body: dict[str, Any]) -> None:
+        await self.request("POST", "/1.0/cluster/groups", json=body)
+
+    async def update_group(self, name: str, body: dict[str, Any]) -> None:
+        """PUT, without If-Match: Incus 6.0.4 checks a group's ETag against another hash than
+        the one GET sends, so any If-Match gets 412."""
+        await self.request("PUT", f"/1.0/cluster/groups/{_segment(name)}", json=body)
+
+    async def rename_group(self, name: str, new_name: str) -> None:
+        await self.request("POST", f"/1.0/cluster/groups/{_segment(name)}", json={"name": new_name})
+
+    async def delete_group(self, name: str) -> None:
+        await self.request("DELETE", f"/1.0/cluster/groups/{_segment(name)}")
 
     async def update_member(self, name: str, body: dict[str, Any], etag: str = "") -> None:
         """PUT the whole member: Incus's PATCH is a PUT in disguise (empty groups or a missing
         `database` role are refused, an omitted description is cleared)."""
         headers = {"If-Match": etag} if etag else None
-        await self.request("PUT", f"/1.0/cluster/members/{name}", json=body, headers=headers)
+        await self.request("PUT", f"/1.0/cluster/members/{_segment(name)}", json=body, headers=headers)
 
     async def change_member_state(self, name: str, action: str, mode: str = "") -> Operation:
         """Evacuate or restore: a long operation, answered at once with 202."""
         body = {"action": action, "mode": mode} if mode else {"action": action}
-        data = await self.request("POST", f"/1.0/cluster/members/{name}/state", json=body)
+        data = await self.request("POST", f"/1.0/cluster/members/{_segment(name)}/state", json=body)
         return Operation.model_validate(data)
 
     async def remove_member(self, name: str, force: bool = False) -> None:
         """Synchronous and slow on Incus's side (it is redirected to the leader)."""
         params = {"force": "1"} if force else None
-        await self.request("DELETE", f"/1.0/cluster/members/{name}", params=params, timeout=120)
+        await self.request("DELETE", f"/1.0/cluster/members/{_segment(name)}", params=params, timeout=120)
 
     async def operation(self, operation_id: str) -> Operation:
         return Operation.model_validate(await self.request("GET", f"/1.0/operations/{operation_id}"))
 
     async def member_state(self, name: str, timeout: float | None = None) -> MemberState:
         data = await self.request(
-            "GET", f"/1.0/cluster/members/{name}/state", timeout=timeout, failover=False
+            "GET", f"/1.0/cluster/members/{_segment(name)}/state", timeout=timeout, failover=False
         )
         return MemberState.model_validate(data)
 

@@ -91,13 +91,19 @@ class Operation(_Model):
     may_cancel: bool = False
     location: str = ""
     metadata: dict[str, Any] | None = None
-    resources: dict[str, list[str]] | None = None
+    resources: dict[str, list[str] | None] | None = None  # a join token's is {"cluster": null}
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
     @property
     def finished(self) -> bool:
         return self.status in ("Success", "Failure", "Cancelled")
+
+    @property
+    def label(self) -> str:
+        """What it is, for people: Incus calls every join token "Executing operation"."""
+        server_name = (self.metadata or {}).get("serverName") if self.class_ == "token" else None
+        return f"Join token for {server_name}" if server_name else self.description
 
     @property
     def progress(self) -> str:
@@ -125,6 +131,59 @@ class Server(_Model):
     @property
     def certificate(self) -> str:
         return str(self.environment.get("certificate", ""))
+
+
+class ClusterGroup(_Model):
+    """`ClusterGroup`: one row of `incus cluster group list`."""
+
+    name: str
+    description: str = ""
+    members: list[str] = Field(default_factory=list)
+    # `config` and `used_by` come with newer API extensions: passed through when Incus sends them.
+
+
+class ConfigKey(_Model):
+    """One key of `GET /1.0/metadata/configuration`, as Incus describes it."""
+
+    name: str
+    group: str = ""  # acme, cluster, core...: how Incus files it
+    scope: str = "global"  # "global" (cluster database) or "local" (one member); unset means global
+    type: str = "string"  # string, bool or integer
+    default: str = ""  # Incus's words, e.g. "`3H`", "no expiry"
+    shortdesc: str = ""
+    longdesc: str = ""
+
+
+class ConfigMetadata(_Model):
+    """The server keys and the cluster member keys Incus documents, for one server version."""
+
+    version: str = ""
+    server: tuple[ConfigKey, ...] = ()
+    member: tuple[ConfigKey, ...] = ()
+
+    @classmethod
+    def from_incus(cls, version: str, data: dict[str, Any]) -> "ConfigMetadata":
+        configs = data.get("configs") or {}
+
+        def keys(entity: str) -> tuple[ConfigKey, ...]:
+            found = []
+            for group, section in (configs.get(entity) or {}).items():
+                for entry in section.get("keys") or []:
+                    for name, meta in entry.items():
+                        found.append(
+                            ConfigKey(
+                                name=name,
+                                group=group,
+                                scope=meta.get("scope") or "global",
+                                type=meta.get("type") or "string",
+                                default=meta.get("defaultdesc") or "",
+                                shortdesc=meta.get("shortdesc") or "",
+                                longdesc=meta.get("longdesc") or "",
+                            )
+                        )
+            return tuple(found)
+
+        return cls(version=version, server=keys("server"), member=keys("cluster"))
 
 
 class Requestor(_Model):

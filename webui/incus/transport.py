@@ -8,7 +8,7 @@ answering. Every member serves the same cluster certificate, so one pin covers t
 import logging
 import ssl
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,21 @@ def _describe(error: Exception) -> str:
     return str(error) or type(error).__name__  # httpx's timeouts have no message
 
 
+def _untrusted(error: BaseException) -> bool:
+    """Whether the member's certificate failed the pin (httpx wraps ssl's error)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLCertVerificationError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+# Where to look for the certificate to trust when the pinned one fails: PEMs, in order (the
+# shared database's, then the configured file read again). Never the network's word alone.
+PinSource = Callable[[], Awaitable[list[str]]]
+
+
 class Transport:
     """One pooled HTTP client for the whole process, with failover across members."""
 
@@ -89,6 +104,8 @@ class Transport:
             self.candidates = [a.rstrip("/") for a in connection.addresses]
         self.current = self.candidates[0]
         self._retired: list[httpx.AsyncClient] = []  # clients with an old pin, closed with us
+        self.pin_source: PinSource | None = None
+        self.pinned = connection.server_cert.read_text() if connection.server_cert and not connection.socket else ""
 
     def repin(self, certificate: str) -> None:
         """Trust `certificate` (PEM) instead of the pinned one from now on: once the cluster
@@ -96,6 +113,7 @@ class Transport:
         old client is not closed now (that would break requests in flight) but with us."""
         if self.is_unix:
             return
+        self.pinned = certificate
         self._ssl = pinned_ssl_context(self.connection, certificate)
         self._retired.append(self._http)
         self._http = httpx.AsyncClient(verify=self._ssl, timeout=self._http.timeout)
@@ -120,6 +138,20 @@ class Transport:
     def _failed(self, base: str, error: Exception) -> None:
         log.warning("Incus at %s did not answer (%s); trying another member", base, _describe(error))
 
+    async def _repin_from_source(self, error: BaseException, tried: set[str]) -> bool:
+        """After a certificate the pin refused: trust the first certificate the pin source
+        knows that was not `tried` yet (another process, or the CLI, replaced it). True when
+        the pin changed; `tried` grows with the old pin, so a round never loops."""
+        if self.is_unix or self.pin_source is None or not _untrusted(error):
+            return False
+        tried.add(self.pinned.strip())
+        for certificate in await self.pin_source():
+            if certificate.strip() and certificate.strip() not in tried:
+                log.warning("the cluster certificate changed: now trusting the one in the shared database or settings")
+                self.repin(certificate)
+                return True
+        return False
+
     async def request(
         self,
         method: str,
@@ -136,17 +168,34 @@ class Transport:
         # Incus forwards to another member (`?target=`, member state) can time out because
         # that member is down while ours is fine: failover=False keeps it from moving us.
         errors: list[str] = []
+        tried: set[str] = set()
+
+        async def send(base: str) -> httpx.Response:
+            self.requests_sent[method] += 1
+            return await self._http.request(
+                method,
+                base + path,
+                params=params,
+                json=json,
+                headers=headers,
+                timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+
         for base in self._order():
             try:
-                self.requests_sent[method] += 1
-                response = await self._http.request(
-                    method,
-                    base + path,
-                    params=params,
-                    json=json,
-                    headers=headers,
-                    timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-                )
+                try:
+                    response = await send(base)
+                except httpx.ConnectError as exc:
+                    # The pin refused the certificate: nothing reached Incus, so with each
+                    # newer pin the source knows, the same member again.
+                    while await self._repin_from_source(exc, tried):
+                        try:
+                            response = await send(base)
+                            break
+                        except httpx.ConnectError as again:
+                            exc = again
+                    else:
+                        raise exc
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 errors.append(f"{base}: {_describe(exc)}")
                 self._failed(base, exc)
@@ -166,27 +215,20 @@ class Transport:
     async def websocket(self, path: str) -> ClientConnection:
         """Open a WebSocket (for /1.0/events) on the member in use, failing over like request()."""
         errors: list[str] = []
+        tried: set[str] = set()
         for base in self._order():
             try:
-                if self.is_unix:
-                    assert self.connection.socket is not None
-                    ws = await websockets.unix_connect(
-                        str(self.connection.socket),
-                        uri="ws://incus" + path,
-                        open_timeout=CONNECT_TIMEOUT,
-                        ping_interval=5,
-                        ping_timeout=5,
-                        max_size=None,
-                    )
-                else:
-                    ws = await websockets.connect(
-                        "wss://" + base.removeprefix("https://") + path,
-                        ssl=self._ssl,
-                        open_timeout=CONNECT_TIMEOUT,
-                        ping_interval=5,
-                        ping_timeout=5,
-                        max_size=None,
-                    )
+                try:
+                    ws = await self._connect_websocket(base, path)
+                except ssl.SSLCertVerificationError as exc:
+                    while await self._repin_from_source(exc, tried):  # as in request()
+                        try:
+                            ws = await self._connect_websocket(base, path)
+                            break
+                        except ssl.SSLCertVerificationError as again:
+                            exc = again
+                    else:
+                        raise exc
             except (OSError, TimeoutError, websockets.InvalidHandshake) as exc:
                 errors.append(f"{base}: {_describe(exc)}")
                 self._failed(base, exc)
@@ -194,6 +236,26 @@ class Transport:
             self.current = base
             return ws
         raise IncusUnreachable("Incus is unreachable: " + "; ".join(errors))
+
+    async def _connect_websocket(self, base: str, path: str) -> ClientConnection:
+        if self.is_unix:
+            assert self.connection.socket is not None
+            return await websockets.unix_connect(
+                str(self.connection.socket),
+                uri="ws://incus" + path,
+                open_timeout=CONNECT_TIMEOUT,
+                ping_interval=5,
+                ping_timeout=5,
+                max_size=None,
+            )
+        return await websockets.connect(
+            "wss://" + base.removeprefix("https://") + path,
+            ssl=self._ssl,
+            open_timeout=CONNECT_TIMEOUT,
+            ping_interval=5,
+            ping_timeout=5,
+            max_size=None,
+        )
 
     async def aclose(self) -> None:
         for client in self._retired:

@@ -33,6 +33,11 @@ def member_topic(name: str, role: str) -> str:
     return f"member:{name}:{role}"
 
 
+def operations_topic(role: str) -> str:
+    """The operations page, in the version for one role (Cancel only where it may cancel)."""
+    return f"{OPERATIONS}:{role}"
+
+
 EXIT_CHECK = 0.5  # seconds between looks at the exit signal
 
 # (template, context) -> html; the hub does not know where templates live.
@@ -129,8 +134,10 @@ class Hub:
             frames.append(frame(EVERYONE, "banner", "_banner.html"))
         if changes.operations or changes.membership:  # membership: a full redraw, as on refresh
             frames.append(frame(EVERYONE, "operations", "operations/_list.html"))
-            if listening is None or OPERATIONS in listening:
-                frames.append(frame(OPERATIONS, "operations-table", "operations/_table.html"))
+            for role in ROLE_VIEWS:
+                if listening is None or operations_topic(role) in listening:
+                    topic = operations_topic(role)
+                    frames.append(frame(topic, "operations-table", "operations/_table.html", role=role))
             for operation_id in sorted(changes.operations):
                 if (operation := snapshot.operation(operation_id)) is not None:
                     frames.append(

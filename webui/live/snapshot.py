@@ -5,7 +5,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from webui.clock import now
-from webui.incus.models import Event, Instance, Member, MemberState, Operation, Server
+from webui.incus.models import ClusterGroup, ConfigMetadata, Event, Instance, Member, MemberState, Operation, Server
 
 # How long a finished operation's outcome stays on screen after Incus has forgotten it.
 KEEP_FINISHED = timedelta(minutes=15)
@@ -14,13 +14,13 @@ KEEP_FINISHED = timedelta(minutes=15)
 def merge_operations(
     known: Iterable[Operation], incoming: Iterable[Operation], at: datetime | None = None
 ) -> tuple[Operation, ...]:
-    """Known operations updated with incoming ones (newer wins), without join tokens (they
-    are not work), and without outcomes older than KEEP_FINISHED; oldest first."""
+    """Known operations updated with incoming ones (newer wins), join tokens included (a
+    pending token is a member about to join), without outcomes older than KEEP_FINISHED;
+    oldest first."""
     at = at or now()
     merged = {op.id: op for op in known}
     for op in incoming:
-        if op.class_ != "token":
-            merged[op.id] = op
+        merged[op.id] = op
     kept = [
         op
         for op in merged.values()
@@ -51,6 +51,21 @@ class ClusterSnapshot:
     # itself, until restored; migrations Incus made on its own (rebalancing), newest last.
     healed: frozenset[str] = frozenset()
     rebalanced: tuple[Event, ...] = ()
+    # Incus's own description of its configuration keys, fetched once per server version.
+    metadata: ConfigMetadata | None = None
+    groups: tuple[ClusterGroup, ...] = ()  # `incus cluster group list`, from the slow round
+
+    def group(self, name: str) -> ClusterGroup | None:
+        return next((g for g in self.groups if g.name == name), None)
+
+    @property
+    def join_tokens(self) -> list[Operation]:
+        """Pending join tokens (`incus cluster list-tokens`): running token operations that
+        name a member to be."""
+        return [
+            op for op in self.operations
+            if op.class_ == "token" and op.status == "Running" and (op.metadata or {}).get("serverName")
+        ]
 
     def member(self, name: str) -> Member | None:
         return next((m for m in self.members if m.server_name == name), None)
@@ -110,8 +125,8 @@ def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
         details=frozenset(details),
         membership=old_names != new_names,
         status=(old.reachable, old.error, old.server_name) != (new.reachable, new.error, new.server_name),
-        cluster=(old.server, old.servers, old.healed, old.rebalanced)
-        != (new.server, new.servers, new.healed, new.rebalanced),
+        cluster=(old.server, old.servers, old.healed, old.rebalanced, old.groups)
+        != (new.server, new.servers, new.healed, new.rebalanced, new.groups),
         fresh=old.updated_at != new.updated_at,
         statuses=[(m.server_name, m.status) for m in old.members] != [(m.server_name, m.status) for m in new.members],
     )

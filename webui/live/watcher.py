@@ -142,7 +142,24 @@ class Watcher:
         # An offline member keeps what it last said (its version, for the upgrade panel).
         servers = {k: v for k, v in snapshot.servers.items() if snapshot.member(k) is not None}
         servers |= {name: result for name, result in zip(members, results, strict=True) if result is not None}
-        self.hub.update(snapshot.evolve(server=server, servers=servers))
+        metadata = snapshot.metadata
+        if metadata is None or metadata.version != server.version:  # an upgrade may bring new keys
+            try:
+                metadata = await self.client.config_metadata(server.version)
+            except IncusError as exc:
+                log.info("configuration metadata not fetched: %s", exc.message)
+        snapshot = self.hub.snapshot
+        self.hub.update(snapshot.evolve(server=server, servers=servers, metadata=metadata))
+        await self.refresh_groups()
+
+    async def refresh_groups(self) -> None:
+        """`incus cluster group list`: names, descriptions and members."""
+        try:
+            groups = await self.client.groups()
+        except IncusError as exc:
+            log.info("cluster groups not refreshed: %s", exc.message)
+            return
+        self.hub.update(self.hub.snapshot.evolve(groups=tuple(sorted(groups, key=lambda g: g.name))))
 
     async def _server_of(self, name: str) -> Server | None:
         try:
@@ -218,7 +235,9 @@ class Watcher:
             self.wake()
             if (updated := cluster_events.apply(self.hub.snapshot, event)) is not None:
                 self.hub.update(updated)
-            if event.action in ("config-updated", "cluster-certificate-updated"):
+            if event.action in ("config-updated", "cluster-certificate-updated") or event.action.startswith(
+                "cluster-group-"
+            ):
                 self._slow_wake.set()
         elif event.type == "operation":
             operation = Operation.model_validate(event.metadata)

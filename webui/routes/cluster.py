@@ -6,77 +6,55 @@ from typing import Any
 from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
+from webui.auth.roles import can
 from webui.live.hub import CLUSTER
-from webui.live.snapshot import ClusterSnapshot
 from webui.routes.deps import ActorDep, ContextDep, HubDep, render_fragment, render_page
-from webui.services import server
-from webui.services.config_keys import GLOBAL, HEALING_WARNING, LOCAL, enables_healing, visible_keys
+from webui.services import server, server_config
+from webui.services.config_keys import HEALING_WARNING, HIDDEN, default, input_kind
 from webui.services.errors import SERVICE_ERRORS
-from webui.services.members import require_member
 
 router = APIRouter(prefix="/cluster")
 
 
-def _current(snapshot: ClusterSnapshot, target: str) -> dict[str, str]:
-    """Values in force: the member in use's for global keys, the target's for its local ones."""
-    server = snapshot.servers.get(target) if target else snapshot.server
-    return {k: str(v) for k, v in (server.config if server else {}).items()}
-
-
-def _config_context(snapshot: ClusterSnapshot, target: str) -> dict[str, Any]:
-    extensions = snapshot.server.api_extensions if snapshot.server else None
+def _config_context(request: Request, shown: server_config.ConfigForm) -> dict[str, Any]:
+    """The form's context; a role that may not see secrets gets none (not even as a value)."""
+    admin = can(request.state.identity.role, "admin")
+    hidden = set() if admin else server_config.secret_fields(shown.groups, shown.members)
+    shown.current = {k: (HIDDEN if v else "") if k in hidden else v for k, v in shown.current.items()}
     return {
-        "target": target,
-        "keys": visible_keys(extensions, LOCAL if target else GLOBAL) if extensions is not None else [],
-        "current": _current(snapshot, target),
-        "typed": {},
-        "problems": {},
-        "error": "",
-        "saved": [],
+        "form": shown,
+        "editable": admin,
+        "hidden": hidden,
+        "field_name": server_config.field_name,
+        "input_kind": input_kind,
+        "default": default,
         "healing_warning": HEALING_WARNING,
     }
 
 
 @router.get("", response_class=HTMLResponse, name="cluster")
-async def cluster(request: Request, hub: HubDep) -> HTMLResponse:
-    return render_page(
-        request, "cluster/index.html", [CLUSTER], **_config_context(hub.snapshot, ""), certificate="", key=""
-    )
+async def cluster(request: Request, hub: HubDep, q: str = "") -> HTMLResponse:
+    context = _config_context(request, server_config.form(hub.snapshot, q))
+    return render_page(request, "cluster/index.html", [CLUSTER], **context, certificate="", key="")
 
 
 @router.get("/config", response_class=HTMLResponse, name="cluster_config_form")
-async def config_form(request: Request, hub: HubDep, target: str = "") -> HTMLResponse:
-    """The form for the global keys, or for one member's local keys (the member switch)."""
-    if target:
-        require_member(hub.snapshot, target)
-    return render_fragment(request, "cluster/_config.html", **_config_context(hub.snapshot, target))
+async def config_form(request: Request, hub: HubDep, q: str = "") -> HTMLResponse:
+    """The form again, with only the keys matching `q` (the search box)."""
+    context = _config_context(request, server_config.form(hub.snapshot, q))
+    return render_fragment(request, "cluster/_config.html", **context)
 
 
 @router.post("/config", response_class=HTMLResponse, name="save_cluster_config")
 async def save_config(request: Request, ctx: ContextDep, who: ActorDep) -> HTMLResponse:
-    form = await request.form()
-    target = str(form.get("target", ""))
-    context = _config_context(ctx.hub.snapshot, target)
-    # A key the form did not send is left alone (an empty field, on the other hand, unsets).
-    typed = {k.name: str(form[k.name]).strip() for k in context["keys"] if k.name in form}
-    changes = {name: value for name, value in typed.items() if value != context["current"].get(name, "")}
-
-    def reply(status: int, **extra: Any) -> HTMLResponse:
-        return render_fragment(request, "cluster/_config.html", status, **{**context, "typed": typed, **extra})
-
-    if not changes:
-        return reply(200, error="Nothing to save: every value is as it was.")
-    if enables_healing(context["current"], changes) and not form.get("healing_ack"):
-        return reply(422, problems={"cluster.healing_threshold": "Read the warning and tick the box to enable healing"},
-                     error="Healing is not enabled until you confirm you understand its risk.")
-    try:
-        await server.update_config(ctx, who, changes, target)
-    except server.ConfigRefused as exc:
-        return reply(422, problems=exc.problems, error="Nothing was sent to Incus: fix the values marked below.")
-    except SERVICE_ERRORS as exc:  # Incus's words; 422 whatever its status, the form is shown again
-        return reply(422, error=exc.message)
-    context = _config_context(ctx.hub.snapshot, target)  # the values now in force
-    return render_fragment(request, "cluster/_config.html", **{**context, "saved": sorted(changes)})
+    submitted = await request.form()
+    values = {k: str(v) for k, v in submitted.items() if isinstance(v, str)}
+    shown = await server_config.save(ctx, who, values, bool(submitted.get("healing_ack")))
+    # 422 when anything was refused: htmx shows the form again, with what was typed.
+    status = 422 if shown.error or shown.problems else 200
+    if shown.error.startswith("Nothing to save"):
+        status = 200
+    return render_fragment(request, "cluster/_config.html", status, **_config_context(request, shown))
 
 
 async def _text(form_value: Any) -> str:

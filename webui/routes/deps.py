@@ -114,4 +114,5 @@ def render_fragment(request: Request, template: str, status_code: int = 200, **c
     """A partial (a dialog, a form shown again with its errors) from the hub's snapshot."""
     templates: Jinja2Templates = request.state.templates
     hub: Hub = request.state.hub
-    return templates.TemplateResponse(request, template, {"snapshot": hub.snapshot, **context}, status_code=status_code)
+    base = {"snapshot": hub.snapshot, "identity": getattr(request.state, "identity", None)}
+    return templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)

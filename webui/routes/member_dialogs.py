@@ -116,7 +116,7 @@ async def remove(
 
 @router.get("/edit", response_class=HTMLResponse, name="edit_dialog")
 async def edit_dialog(request: Request, ctx: ContextDep, name: str, section: str = "member") -> HTMLResponse:
-    fields, etag = await members.editable_fields(ctx, name)
+    fields, etag = await members.editable_fields(ctx, name, request.state.identity.role)
     return _edit_form(request, name, section, fields, fields, etag)
 
 
@@ -150,7 +150,7 @@ async def edit(request: Request, ctx: ContextDep, who: ActorDep, name: str) -> H
         await members.update(ctx, who, name, typed, etag)
     except SERVICE_ERRORS as exc:
         if exc.status == 412:  # someone changed the member since the dialog opened
-            now, new_etag, changed = await members.edited_meanwhile(ctx, name, original)
+            now, new_etag, changed = await members.edited_meanwhile(ctx, name, original, who.role)
             message = "Someone else changed this member meanwhile" + (
                 f" ({', '.join(changed)})" if changed else ""
             ) + ". Your input is kept below; check it against the current values and save again."

@@ -10,8 +10,9 @@ router = APIRouter()
 
 
 @router.get("/", response_class=HTMLResponse, name="members")
-async def members(request: Request) -> HTMLResponse:
-    return render_page(request, "members/index.html", [MEMBERS])
+async def members(request: Request, group: str = "") -> HTMLResponse:
+    """`incus cluster list`; `?group=NAME` shows only the members of that cluster group."""
+    return render_page(request, "members/index.html", [MEMBERS], group=group)
 
 
 @router.get("/members/{name}", response_class=HTMLResponse, name="member")

@@ -13,7 +13,7 @@ router = APIRouter()
 
 @router.get("/operations", response_class=HTMLResponse, name="operations")
 async def operations_page(request: Request) -> HTMLResponse:
-    return render_page(request, "operations/index.html", [OPERATIONS])
+    return render_page(request, "operations/index.html", [OPERATIONS], role=request.state.identity.role)
 
 
 @router.post("/operations/{operation_id}/cancel", response_class=HTMLResponse, name="cancel_operation")
@@ -23,5 +23,6 @@ async def cancel(request: Request, ctx: ContextDep, who: ActorDep, operation_id:
     try:
         await operations.cancel(ctx, who, operation_id)
     except SERVICE_ERRORS as exc:
-        return render_fragment(request, "operations/_row.html", 200, operation=operation, error=exc.message)
-    return render_fragment(request, "operations/_row.html", operation=operation, requested=True)
+        context = {"operation": operation, "error": exc.message, "role": who.role}
+        return render_fragment(request, "operations/_row.html", 200, **context)
+    return render_fragment(request, "operations/_row.html", operation=operation, requested=True, role=who.role)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Header, Query
 
 from webui.auth.roles import can
 from webui.identity import Identity
-from webui.live.hub import AUDIT, CLUSTER, MEMBERS, NOC, OPERATIONS, member_topic
+from webui.live.hub import AUDIT, CLUSTER, MEMBERS, NOC, OPERATIONS, member_topic, operations_topic
 from webui.live.sse import SubscriberResponse
 from webui.routes.deps import HubDep, IdentityDep, SettingsDep
 
@@ -24,7 +24,9 @@ def allowed_topics(identity: Identity, requested: list[str]) -> list[str]:
     for topic in requested:
         if topic.startswith("member:"):
             topics.append(member_topic(topic.split(":")[1], identity.role))
-        elif topic in (MEMBERS, NOC, CLUSTER, OPERATIONS) or (topic == AUDIT and can(identity.role, "audit")):
+        elif topic == OPERATIONS:
+            topics.append(operations_topic(identity.role))
+        elif topic in (MEMBERS, NOC, CLUSTER) or (topic == AUDIT and can(identity.role, "audit")):
             topics.append(topic)
     return topics
 

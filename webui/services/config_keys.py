@@ -1,19 +1,40 @@
-"""Server configuration keys the dashboard edits: their defaults, scope and rules.
+"""The server configuration keys, as Incus describes them (`GET /1.0/metadata/configuration`),
+and the checks the dashboard makes before anything is sent.
 
-Checked here before anything is sent, so a typo gets an answer at once and in the form; Incus
-checks again and has the last word (its refusal is shown as it wrote it). The rules are those
-of `internal/server/cluster/config/config.go` in Incus.
+The keys, their scope, type, default and description come from Incus itself, so a new Incus
+brings its new keys with it. Checked here: each value against its type, and the rules Incus
+documents for a few keys (`internal/server/cluster/config/config.go`), so a typo gets an
+answer at once and in the form; Incus checks again and has the last word (its refusal is shown
+as it wrote it).
 """
 
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from webui.incus.models import ConfigKey, ConfigMetadata
+
 GLOBAL = "global"  # stored in the cluster database, the same on every member
 LOCAL = "local"  # set on one member (`?target=`, like `incus config set --target`)
 
 # Incus's expiry expressions: "3H", "1d 12H"; units S, M, H, d, w, m, y.
 _EXPIRY = re.compile(r"^\s*\d+[SMHdwmy](\s+\d+[SMHdwmy])*\s*$")
+# What Incus's validate.IsBool takes.
+BOOLEANS = ("true", "false", "1", "0", "yes", "no", "on", "off")
+# A key holding a credential: its last part says password, secret, token or key
+# (`loki.auth.password`, `openfga.api.token`, `network.ovn.client_key`, `user.db_secret`), but
+# not `cluster.join_token_expiry`, which only says how long tokens live.
+_SECRET = re.compile(r"(^|[._-])(password|secret|token|key)$", re.IGNORECASE)
+HIDDEN = "(hidden)"
+
+
+def is_secret(name: str) -> bool:
+    return bool(_SECRET.search(name))
+
+
+def redact(config: Mapping[str, object]) -> dict[str, object]:
+    """The configuration with every secret's value replaced (set ones only: unset stays unset)."""
+    return {k: HIDDEN if is_secret(k) and v not in ("", None) else v for k, v in config.items()}
 
 
 def _integer(value: str) -> int | None:
@@ -35,43 +56,20 @@ def _expiry(value: str) -> str:
     return "" if _EXPIRY.match(value) else "Must be like 3H or 1d 12H (units S, M, H, d, w, m, y)"
 
 
-def _address(value: str) -> str:
-    return "" if re.fullmatch(r"\S+:\d+", value.strip()) else "Must be HOST:PORT"
-
-
-@dataclass(frozen=True)
-class Key:
-    name: str
-    default: str
-    scope: str
-    help: str
-    validate: Callable[[str], str]
-    extension: str = ""  # the API extension the key needs; "" when every clustered Incus has it
-
-
-KEYS: tuple[Key, ...] = (
-    Key("cluster.max_voters", "3", GLOBAL, "Database voters (raft). Odd, at least 3.",
-        _int_rule(lambda n: n >= 3 and n % 2 == 1, "Must be an odd number, at least 3")),
-    Key("cluster.max_standby", "2", GLOBAL, "Database stand-bys, ready to become voters.",
-        _int_rule(lambda n: 0 <= n <= 5, "Must be between 0 and 5")),
-    Key("cluster.offline_threshold", "20", GLOBAL, "Seconds without a heartbeat before a member is Offline.",
-        _int_rule(lambda n: n > 10, "Must be a number of seconds above 10")),
-    Key("cluster.healing_threshold", "0", GLOBAL,
-        "Seconds offline before the leader evacuates a member by itself; 0 turns healing off.",
-        _int_rule(lambda n: n >= 0, "Must be a number of seconds, 0 to turn healing off"), "cluster_healing"),
-    Key("cluster.join_token_expiry", "3H", GLOBAL, "How long a join token stays valid.", _expiry),
-    Key("cluster.images_minimal_replica", "3", GLOBAL, "Members holding a copy of each image; -1 for all.",
-        _int_rule(lambda n: n == -1 or n >= 1, "Must be -1 (every member) or at least 1")),
-    Key("cluster.rebalance.interval", "0", GLOBAL, "Minutes between rebalancing runs; 0 turns it off.",
-        _int_rule(lambda n: n >= 0, "Must be a number of minutes, 0 to turn rebalancing off"), "cluster_rebalance"),
-    Key("cluster.rebalance.threshold", "20", GLOBAL, "Load difference (%) between members that starts a move.",
-        _int_rule(lambda n: 10 <= n <= 100, "Must be between 10 and 100"), "cluster_rebalance"),
-    Key("cluster.rebalance.batch", "1", GLOBAL, "Instances moved per run.",
-        _int_rule(lambda n: n >= 1, "Must be at least 1"), "cluster_rebalance"),
-    Key("cluster.rebalance.cooldown", "6H", GLOBAL, "How long a moved instance stays put.", _expiry,
-        "cluster_rebalance"),
-    Key("cluster.https_address", "", LOCAL, "Address this member uses for cluster traffic.", _address),
-)
+# The extra rules Incus documents for some keys, beyond their type.
+RULES: dict[str, Callable[[str], str]] = {
+    "cluster.max_voters": _int_rule(lambda n: n >= 3 and n % 2 == 1, "Must be an odd number, at least 3"),
+    "cluster.max_standby": _int_rule(lambda n: 0 <= n <= 5, "Must be between 0 and 5"),
+    "cluster.offline_threshold": _int_rule(lambda n: n > 10, "Must be a number of seconds above 10"),
+    "cluster.healing_threshold": _int_rule(lambda n: n >= 0, "Must be a number of seconds, 0 to turn healing off"),
+    "cluster.images_minimal_replica": _int_rule(lambda n: n == -1 or n >= 1, "Must be -1 (every member) or at least 1"),
+    "cluster.rebalance.interval": _int_rule(lambda n: n >= 0, "Must be a number of minutes, 0 to turn rebalancing off"),
+    "cluster.rebalance.threshold": _int_rule(lambda n: 10 <= n <= 100, "Must be between 10 and 100"),
+    "cluster.rebalance.batch": _int_rule(lambda n: n >= 1, "Must be at least 1"),
+    "cluster.join_token_expiry": _expiry,
+    "cluster.rebalance.cooldown": _expiry,
+    "core.remote_token_expiry": _expiry,
+}
 
 HEALING_WARNING = (
     "Healing is risky: under partial connectivity (a member cut off from the leader but still "
@@ -81,29 +79,70 @@ HEALING_WARNING = (
 )
 
 
-def visible_keys(extensions: Iterable[str], scope: str | None = None) -> list[Key]:
-    """The keys this cluster supports (by API extension name), of one scope or both."""
-    available = set(extensions)
-    return [
-        k for k in KEYS if (not k.extension or k.extension in available) and (scope is None or k.scope == scope)
-    ]
+def default(key: ConfigKey) -> str:
+    """Incus's default as a value where it is one ("`3H`" → "3H"), else "" ("no expiry")."""
+    text = key.default.strip()
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == "`" else ""
 
 
-def key(name: str) -> Key | None:
-    return next((k for k in KEYS if k.name == name), None)
+def input_kind(key: ConfigKey) -> str:
+    """The widget a key gets: a bool a choice, an integer a number, an expiry a duration."""
+    if key.type == "bool":
+        return "bool"
+    if key.type == "integer":
+        return "integer"
+    return "duration" if RULES.get(key.name) is _expiry else "text"
 
 
-def invalid_config(changes: Mapping[str, str], target: str = "") -> dict[str, str]:
-    """Problems by key, for the keys the dashboard knows (Incus checks the others). An empty
-    value unsets a key (back to its default) and is always fine."""
+def _type_problem(key: ConfigKey, value: str) -> str:
+    if key.type == "bool" and value.strip().lower() not in BOOLEANS:
+        return "Must be true or false"
+    if key.type == "integer" and _integer(value) is None:
+        return "Must be a whole number"
+    return ""
+
+
+def server_keys(metadata: ConfigMetadata | None, scope: str | None = None) -> list[ConfigKey]:
+    keys = metadata.server if metadata else ()
+    return [k for k in keys if scope is None or k.scope == scope]
+
+
+def find(metadata: ConfigMetadata | None, name: str) -> ConfigKey | None:
+    return next((k for k in (metadata.server if metadata else ()) if k.name == name), None)
+
+
+@dataclass(frozen=True)
+class KeyGroup:
+    name: str
+    keys: list[ConfigKey]
+
+
+def grouped(keys: Iterable[ConfigKey], query: str = "") -> list[KeyGroup]:
+    """Keys by Incus's group (acme, cluster, core...), those matching `query` (in the name or
+    the description) only."""
+    words = query.lower().split()
+    groups: dict[str, list[ConfigKey]] = {}
+    for key in keys:
+        text = f"{key.name} {key.shortdesc} {key.longdesc}".lower()
+        if all(word in text for word in words):
+            groups.setdefault(key.group, []).append(key)
+    return [KeyGroup(name, found) for name, found in groups.items()]
+
+
+def invalid_config(metadata: ConfigMetadata | None, changes: Mapping[str, str], target: str = "") -> dict[str, str]:
+    """Problems by key. An empty value unsets a key (back to its default) and is always fine.
+    A key Incus does not describe is left for Incus to refuse in its own words."""
     problems = {}
     for name, value in changes.items():
-        known = key(name)
-        if known is None:
-            continue
-        if target and known.scope == GLOBAL:
+        known = find(metadata, name)
+        scope = known.scope if known else (LOCAL if name == "cluster.https_address" else GLOBAL)
+        if target and scope == GLOBAL and (known or name in RULES):
             problems[name] = "A global key applies to every member: set it without a member"
-        elif value.strip() and (problem := known.validate(value)):
+        elif not value.strip():
+            continue
+        elif known and (problem := _type_problem(known, value)):
+            problems[name] = problem
+        elif name in RULES and (problem := RULES[name](value)):
             problems[name] = problem
     return problems
 

@@ -7,10 +7,12 @@ from typing import Any
 from webui.identity import Actor
 from webui.incus.models import Member, Operation
 from webui.live.snapshot import ClusterSnapshot
+from webui.services.config_keys import HIDDEN, redact
 from webui.services.context import Context
 from webui.services.errors import Refused
 from webui.services.member_rules import available_actions, changed_fields, editable, invalid_member_fields
 from webui.services.operations import record_outcome
+from webui.services.secrets import sees_secrets
 
 
 def require_member(snapshot: ClusterSnapshot, name: str) -> Member:
@@ -21,8 +23,28 @@ def require_member(snapshot: ClusterSnapshot, name: str) -> Member:
     return member
 
 
-def check_allowed(snapshot: ClusterSnapshot, name: str, action: str) -> Member:
-    """The member, if `action` is allowed on it now (the rule the buttons show), else 409."""
+async def known_member(ctx: Context, name: str) -> Member:
+    """The member from the snapshot or, when the snapshot has not seen it yet (it joined a
+    moment ago), from Incus: a write is answered 404 only when Incus says so too."""
+    member = ctx.hub.snapshot.member(name)
+    if member is not None:
+        return member
+    member = await ctx.client.member(name)  # Incus's own 404 if it does not know it either
+    ctx.watcher.wake()
+    return member
+
+
+async def fresh_member(ctx: Context, name: str) -> tuple[Member, str]:
+    """The member as Incus has it now, with its ETag (what `incus cluster show` reads)."""
+    return await ctx.client.member_with_etag(name)
+
+
+async def check_allowed(ctx: Context, name: str, action: str) -> Member:
+    """The member, if `action` is allowed on it now (the rule the buttons show), else 409.
+    A member the snapshot has not seen yet is left to Incus's own rules."""
+    snapshot = ctx.hub.snapshot
+    if snapshot.member(name) is None:
+        return await known_member(ctx, name)
     member = require_member(snapshot, name)
     if reason := available_actions(snapshot, member).get(action, ""):
         raise Refused(409, reason)
@@ -33,7 +55,7 @@ async def change_state(ctx: Context, who: Actor, name: str, action: str, mode: s
     """Evacuate or restore: "requested", then "accepted" with the operation, then its real
     outcome when the operation ends (recorded from the watcher's events)."""
     async with ctx.audit.action(who, action, name, {"mode": mode}) as entry:
-        check_allowed(ctx.hub.snapshot, name, action)
+        await check_allowed(ctx, name, action)
         operation = await ctx.client.change_member_state(name, action, mode)
         entry.operation_id = operation.id
     ctx.watcher.track(operation)
@@ -47,18 +69,26 @@ async def remove(ctx: Context, who: Actor, name: str, force: bool) -> None:
     """Synchronous in Incus: the reply is the real outcome."""
     action = "force-remove" if force else "remove"
     async with ctx.audit.action(who, action, name):
-        check_allowed(ctx.hub.snapshot, name, action)
+        await check_allowed(ctx, name, action)
         await ctx.client.remove_member(name, force=force)
     ctx.watcher.wake()
 
 
+def _shown(fields: dict[str, Any], role: str) -> dict[str, Any]:
+    """The fields as `role` may read them: a secret `user.*` value hidden from non-admins."""
+    return fields if sees_secrets(role) else {**fields, "config": redact(fields.get("config") or {})}
+
+
 async def update(ctx: Context, who: Actor, name: str, fields: dict[str, Any], etag: str) -> None:
     """A PUT of every writable field. Checked before it is sent (Incus answers an unknown
-    config key with a 500), then audited; a stale `etag` gets Incus's 412."""
-    require_member(ctx.hub.snapshot, name)
+    config key with a 500), then audited without secret values; a stale `etag` gets Incus's
+    412. A secret sent back still hidden (a non-admin's form) keeps its value."""
+    member = await known_member(ctx, name)
+    config = {k: member.config.get(k, "") if v == HIDDEN else v for k, v in (fields.get("config") or {}).items()}
+    fields = {**fields, "config": config} if "config" in fields else fields
     if problem := invalid_member_fields(fields):
         raise Refused(400, problem)
-    async with ctx.audit.action(who, "edit", name, fields):
+    async with ctx.audit.action(who, "edit", name, _shown(fields, "")):
         await ctx.client.update_member(name, fields, etag)
     ctx.watcher.wake()
 
@@ -66,22 +96,24 @@ async def update(ctx: Context, who: Actor, name: str, fields: dict[str, Any], et
 async def patch(ctx: Context, who: Actor, name: str, changes: dict[str, Any], etag: str) -> None:
     """Some writable fields; the others keep their current values, and `config` keys are
     merged as Incus merges them."""
-    require_member(ctx.hub.snapshot, name)
     member, current_etag = await ctx.client.member_with_etag(name)
     if "config" in changes:
         changes = {**changes, "config": {**member.config, **changes["config"]}}
     await update(ctx, who, name, editable(member) | changes, etag or current_etag)
 
 
-async def edited_meanwhile(ctx: Context, name: str, original: dict[str, Any]) -> tuple[dict[str, Any], str, list[str]]:
+async def edited_meanwhile(
+    ctx: Context, name: str, original: dict[str, Any], role: str
+) -> tuple[dict[str, Any], str, list[str]]:
     """After a 412: the member's fields now, their new ETag, and which differ from `original`."""
     member, etag = await ctx.client.member_with_etag(name)
-    now = editable(member)
+    now = _shown(editable(member), role)
     return now, etag, changed_fields(original, now)
 
 
-async def editable_fields(ctx: Context, name: str) -> tuple[dict[str, Any], str]:
-    """The member's writable fields as Incus has them now, and the ETag to send them back with."""
+async def editable_fields(ctx: Context, name: str, role: str) -> tuple[dict[str, Any], str]:
+    """The member's writable fields as Incus has them now (as `role` may read them), and the
+    ETag to send them back with."""
     require_member(ctx.hub.snapshot, name)
     member, etag = await ctx.client.member_with_etag(name)
-    return editable(member), etag
+    return _shown(editable(member), role), etag

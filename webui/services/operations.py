@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 import anyio.to_thread
 
 from webui.audit.log import AuditLog
+from webui.auth.roles import can
 from webui.identity import Actor
 from webui.incus.models import Event, Operation
 from webui.services.context import Context
@@ -39,7 +40,11 @@ def require_operation(ctx: Context, operation_id: str) -> Operation:
 
 
 async def cancel(ctx: Context, who: Actor, operation_id: str) -> None:
-    """Ask Incus to cancel; the outcome arrives as an operation event, like any other."""
+    """Ask Incus to cancel; the outcome arrives as an operation event, like any other. A join
+    token is revoked by cancelling it: admins only, like creating one."""
+    found = ctx.hub.snapshot.operation(operation_id)
+    if found is not None and found.class_ == "token" and not can(who.role, "admin"):
+        raise Refused(403, "Forbidden: only an admin may revoke a join token")
     async with ctx.audit.action(who, "cancel-operation", operation_id):
         await ctx.client.cancel_operation(operation_id)
     ctx.watcher.wake()

@@ -6,9 +6,10 @@ from typing import Any
 
 from webui.identity import Actor
 from webui.services.certificates import CertificateInfo, CertificateProblem, check_replacement
-from webui.services.config_keys import invalid_config
+from webui.services.config_keys import invalid_config, is_secret
 from webui.services.context import Context
 from webui.services.errors import Refused
+from webui.services.pinning import trust
 
 
 class ConfigRefused(Refused):
@@ -22,8 +23,10 @@ class ConfigRefused(Refused):
 async def update_config(ctx: Context, who: Actor, changes: dict[str, Any], target: str = "") -> None:
     """PATCH the configuration (one member's local keys with `target`); an empty value unsets."""
     values = {k: "" if v is None else str(v) for k, v in changes.items()}
-    async with ctx.audit.action(who, "configure", target or "cluster", values):
-        if problems := invalid_config(values, target):
+    # A secret's new value never reaches the audit log: only that it changed (or was unset).
+    recorded = {k: ("(changed)" if v else "") if is_secret(k) else v for k, v in values.items()}
+    async with ctx.audit.action(who, "configure", target or "cluster", recorded):
+        if problems := invalid_config(ctx.hub.snapshot.metadata, values, target):
             raise ConfigRefused(problems)
         await ctx.client.update_server(values, target)
     await ctx.watcher.refresh_servers()
@@ -40,6 +43,6 @@ async def replace_certificate(ctx: Context, who: Actor, certificate: str, key: s
             raise Refused(400, str(exc)) from exc
         entry.parameters["fingerprint"] = info.fingerprint  # never the key
         await ctx.client.update_cluster_certificate(certificate.strip() + "\n", key.strip() + "\n")
-    ctx.client.transport.repin(certificate.strip() + "\n")
+    await trust(ctx.client, ctx.engine, certificate.strip() + "\n")  # for every process
     await ctx.watcher.refresh_servers()
     return info

@@ -24,10 +24,30 @@
   });
   document.addEventListener("click", function (evt) {
     if (evt.target.closest("[data-close-dialog]")) document.getElementById("dialog").close();
+    // A copy button (a join token): the text of the element it names goes to the clipboard.
+    var copy = evt.target.closest("[data-copy]");
+    if (copy) {
+      var source = document.querySelector(copy.getAttribute("data-copy"));
+      source.select();
+      (navigator.clipboard ? navigator.clipboard.writeText(source.value) : Promise.reject()).then(
+        function () { copy.textContent = "Copied"; },
+        function () { document.execCommand("copy"); copy.textContent = "Copied"; });
+    }
   });
   document.addEventListener("close", function (evt) {
     if (evt.target.id === "dialog") evt.target.replaceChildren();
   }, true);
+
+  // The member table filtered by cluster group (?group=): rows the stream redraws stay filtered.
+  function filterGroups() {
+    document.querySelectorAll("table[data-group]").forEach(function (table) {
+      var group = table.getAttribute("data-group");
+      table.querySelectorAll("tr[data-groups]").forEach(function (row) {
+        row.hidden = row.getAttribute("data-groups").split(" ").indexOf(group) < 0;
+      });
+    });
+  }
+  document.addEventListener("htmx:sseMessage", filterGroups);
 
   // The stream itself is a liveness signal: when it drops, say so at once.
   document.addEventListener("htmx:sseError", function () {

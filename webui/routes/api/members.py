@@ -9,8 +9,9 @@ from pydantic import BaseModel, ConfigDict
 from webui.incus.envelopes import ERRORS, Async, Sync
 from webui.incus.models import Member, MemberState
 from webui.routes.deps import ActorDep, ContextDep, HubDep
-from webui.services import members
+from webui.services import join_tokens, members
 from webui.services.errors import Refused
+from webui.services.secrets import member_for
 
 router = APIRouter(prefix="/api/v1/cluster/members", tags=["cluster"])
 
@@ -34,6 +35,20 @@ class MemberPut(BaseModel):
     groups: list[str] = ["default"]
 
 
+class MembersPost(BaseModel):
+    """`ClusterMembersPost`: the name of a server about to join."""
+
+    model_config = ConfigDict(extra="forbid")
+    server_name: str
+
+
+class MemberRename(BaseModel):
+    """`ClusterMemberPost`."""
+
+    model_config = ConfigDict(extra="forbid")
+    server_name: str
+
+
 class MemberPatch(BaseModel):
     """Any writable fields; the others keep their current values (unlike Incus's own PATCH,
     which clears an omitted description and refuses omitted groups)."""
@@ -48,19 +63,21 @@ class MemberPatch(BaseModel):
 
 @router.get("", response_model=Sync[list[Member]] | Sync[list[str]], responses=ERRORS)
 async def list_members(
-    hub: HubDep, recursion: Annotated[int, Query(ge=0, le=2)] = 0
+    hub: HubDep, who: ActorDep, recursion: Annotated[int, Query(ge=0, le=2)] = 0
 ) -> Sync[list[Member]] | Sync[list[str]]:
     """`incus cluster list`: member URLs, or with `recursion=1` the members themselves."""
     found = hub.snapshot.members
     if recursion:
-        return Sync[list[Member]](metadata=list(found))
+        return Sync[list[Member]](metadata=[member_for(who.role, m) for m in found])
     return Sync[list[str]](metadata=[router.url_path_for("get_member", name=m.server_name) for m in found])
 
 
 @router.get("/{name}", response_model=Sync[Member], responses=ERRORS)
-async def get_member(hub: HubDep, name: str) -> Sync[Member]:
-    """`incus cluster show NAME`."""
-    return Sync[Member](metadata=members.require_member(hub.snapshot, name))
+async def get_member(ctx: ContextDep, who: ActorDep, name: str) -> JSONResponse:
+    """`incus cluster show NAME`, asked of Incus with its `ETag`, for a PUT with `If-Match`."""
+    member, etag = await members.fresh_member(ctx, name)
+    body = Sync[Member](metadata=member_for(who.role, member)).model_dump(mode="json")
+    return JSONResponse(body, headers={"ETag": etag} if etag else None)
 
 
 @router.get("/{name}/state", response_model=Sync[MemberState], responses=ERRORS)
@@ -112,4 +129,22 @@ async def delete_member(
 ) -> Sync[dict[str, Any]]:
     """`incus cluster remove NAME [--force]`: synchronous, so success is the real outcome."""
     await members.remove(ctx, who, name, bool(force))
+    return Sync[dict[str, Any]](metadata={})
+
+
+@router.post("", status_code=202, response_model=Async, responses=ERRORS)
+async def create_join_token(request: Request, ctx: ContextDep, who: ActorDep, body: MembersPost) -> JSONResponse:
+    """`incus cluster add NAME`: the token operation, whose metadata holds the secret (the
+    client builds the token from it). Pending tokens are the running operations of class
+    `token` in `/api/v1/operations`, as Incus lists them; DELETE one to revoke it."""
+    operation, _ = await join_tokens.create(ctx, who, body.server_name)
+    url = request.app.url_path_for("get_operation", operation_id=operation.id)
+    reply = Async(operation=url, metadata=operation)
+    return JSONResponse(reply.model_dump(mode="json"), 202, headers={"Location": url})
+
+
+@router.post("/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
+async def rename_member(ctx: ContextDep, who: ActorDep, name: str, body: MemberRename) -> Sync[dict[str, Any]]:
+    """`incus cluster rename NAME NEW`."""
+    await join_tokens.rename(ctx, who, name, body.server_name)
     return Sync[dict[str, Any]](metadata={})

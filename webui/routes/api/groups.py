@@ -1,0 +1,77 @@
+"""/api/v1/cluster/groups: `incus cluster group list|show|create|edit|rename|delete`, in Incus's shapes."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict
+
+from webui.incus.envelopes import ERRORS, Sync
+from webui.incus.models import ClusterGroup
+from webui.routes.deps import ActorDep, ContextDep, HubDep
+from webui.services import groups
+
+router = APIRouter(prefix="/api/v1/cluster/groups", tags=["cluster"])
+
+
+class GroupPost(BaseModel):
+    """`ClusterGroupsPost`."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    description: str = ""
+    members: list[str] = []
+
+
+class GroupPut(BaseModel):
+    """`ClusterGroupPut`."""
+
+    model_config = ConfigDict(extra="forbid")
+    description: str = ""
+    members: list[str] = []
+
+
+class GroupRename(BaseModel):
+    """`ClusterGroupPost`."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+
+
+@router.get("", response_model=Sync[list[ClusterGroup]] | Sync[list[str]], responses=ERRORS)
+async def list_groups(
+    hub: HubDep, recursion: Annotated[int, Query(ge=0, le=2)] = 0
+) -> Sync[list[ClusterGroup]] | Sync[list[str]]:
+    """Group URLs, or with `recursion=1` the groups themselves."""
+    found = hub.snapshot.groups
+    if recursion:
+        return Sync[list[ClusterGroup]](metadata=list(found))
+    return Sync[list[str]](metadata=[router.url_path_for("get_group", name=g.name) for g in found])
+
+
+@router.get("/{name}", response_model=Sync[ClusterGroup], responses=ERRORS)
+async def get_group(hub: HubDep, name: str) -> Sync[ClusterGroup]:
+    return Sync[ClusterGroup](metadata=groups.require_group(hub.snapshot, name))
+
+
+@router.post("", response_model=Sync[dict[str, Any]], responses=ERRORS)
+async def create_group(ctx: ContextDep, who: ActorDep, body: GroupPost) -> Sync[dict[str, Any]]:
+    await groups.create(ctx, who, body.name, body.description, body.members)
+    return Sync[dict[str, Any]](metadata={})
+
+
+@router.put("/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
+async def put_group(ctx: ContextDep, who: ActorDep, name: str, body: GroupPut) -> Sync[dict[str, Any]]:
+    await groups.update(ctx, who, name, body.description, body.members)
+    return Sync[dict[str, Any]](metadata={})
+
+
+@router.post("/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
+async def rename_group(ctx: ContextDep, who: ActorDep, name: str, body: GroupRename) -> Sync[dict[str, Any]]:
+    await groups.rename(ctx, who, name, body.name)
+    return Sync[dict[str, Any]](metadata={})
+
+
+@router.delete("/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
+async def delete_group(ctx: ContextDep, who: ActorDep, name: str) -> Sync[dict[str, Any]]:
+    await groups.delete(ctx, who, name)
+    return Sync[dict[str, Any]](metadata={})

@@ -1,0 +1,67 @@
+"""The cluster groups page: `incus cluster group list`, and create, edit, rename, delete and
+member changes (each form answers with the list again, with Incus's refusal if any)."""
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from webui.live.hub import CLUSTER
+from webui.routes.deps import ActorDep, ContextDep, render_fragment, render_page
+from webui.services import groups
+from webui.services.errors import SERVICE_ERRORS
+
+router = APIRouter(prefix="/cluster/groups")
+
+
+@router.get("", response_class=HTMLResponse, name="groups")
+async def groups_page(request: Request) -> HTMLResponse:
+    return render_page(request, "groups/index.html", [CLUSTER], error="", typed={})
+
+
+async def _reply(request: Request, change: Any, typed: dict[str, Any]) -> HTMLResponse:
+    """Run one change; the list again, with what was typed and Incus's words if refused."""
+    try:
+        await change
+    except SERVICE_ERRORS as exc:
+        return render_fragment(request, "groups/_list.html", 422, error=exc.message, typed=typed)
+    return render_fragment(request, "groups/_list.html", error="", typed={})
+
+
+async def _group_form(request: Request) -> tuple[str, str, list[str]]:
+    """A group's name, description and ticked members, as the form sent them."""
+    form = await request.form()
+    members = [str(m) for m in form.getlist("members")]
+    return str(form.get("name", "")), str(form.get("description", "")), members
+
+
+@router.post("", response_class=HTMLResponse, name="group_create")
+async def create(request: Request, ctx: ContextDep, who: ActorDep) -> HTMLResponse:
+    name, description, members = await _group_form(request)
+    typed = {"name": name, "description": description, "members": members}
+    return await _reply(request, groups.create(ctx, who, name, description, members), typed)
+
+
+@router.post("/{name}", response_class=HTMLResponse, name="group_edit")
+async def edit(request: Request, ctx: ContextDep, who: ActorDep, name: str) -> HTMLResponse:
+    _, description, members = await _group_form(request)
+    typed = {"group": name, "description": description, "members": members}
+    return await _reply(request, groups.update(ctx, who, name, description, members), typed)
+
+
+@router.post("/{name}/members", response_class=HTMLResponse, name="group_members")
+async def change_members(request: Request, ctx: ContextDep, who: ActorDep, name: str) -> HTMLResponse:
+    form = await request.form()
+    add, remove = str(form.get("add", "")), str(form.get("remove", ""))
+    return await _reply(request, groups.change_members(ctx, who, name, add=add, remove=remove), {})
+
+
+@router.post("/{name}/rename", response_class=HTMLResponse, name="group_rename")
+async def rename(request: Request, ctx: ContextDep, who: ActorDep, name: str) -> HTMLResponse:
+    new_name = str((await request.form()).get("new_name", ""))
+    return await _reply(request, groups.rename(ctx, who, name, new_name), {"group": name, "new_name": new_name})
+
+
+@router.post("/{name}/delete", response_class=HTMLResponse, name="group_delete")
+async def delete(request: Request, ctx: ContextDep, who: ActorDep, name: str) -> HTMLResponse:
+    return await _reply(request, groups.delete(ctx, who, name), {})

@@ -1,0 +1,78 @@
+"""Cluster groups (`incus cluster group create|edit|rename|delete|assign|add|remove`), checked
+and audited; the page and `/api/v1/cluster/groups` both call these."""
+
+from collections.abc import Iterable
+
+from webui.identity import Actor
+from webui.incus.models import ClusterGroup
+from webui.live.snapshot import ClusterSnapshot
+from webui.services.context import Context
+from webui.services.errors import Refused
+
+DEFAULT = "default"  # Incus's own group: never renamed or deleted
+
+
+def require_group(snapshot: ClusterSnapshot, name: str) -> ClusterGroup:
+    group = snapshot.group(name)
+    if group is None:
+        raise Refused(404, "Cluster group not found")
+    return group
+
+
+def _check_members(snapshot: ClusterSnapshot, members: Iterable[str]) -> list[str]:
+    wanted = sorted({m for m in members if m})
+    if unknown := [m for m in wanted if snapshot.member(m) is None]:
+        raise Refused(400, f"Not a cluster member: {', '.join(unknown)}")
+    return wanted
+
+
+async def create(ctx: Context, who: Actor, name: str, description: str, members: Iterable[str]) -> None:
+    name = name.strip()
+    async with ctx.audit.action(who, "create-group", name, {"description": description}):
+        if not name:
+            raise Refused(400, "A group needs a name")
+        wanted = _check_members(ctx.hub.snapshot, members)
+        await ctx.client.create_group({"name": name, "description": description, "members": wanted})
+    await ctx.watcher.refresh_groups()
+    ctx.watcher.wake()
+
+
+async def update(ctx: Context, who: Actor, name: str, description: str, members: Iterable[str]) -> None:
+    """`incus cluster group edit`: the description and the whole member list (a member
+    removed from its last group is refused by Incus, in its words)."""
+    async with ctx.audit.action(who, "edit-group", name, {"description": description}) as entry:
+        require_group(ctx.hub.snapshot, name)
+        wanted = _check_members(ctx.hub.snapshot, members)
+        entry.parameters["members"] = wanted
+        await ctx.client.update_group(name, {"description": description, "members": wanted})
+    await ctx.watcher.refresh_groups()
+    ctx.watcher.wake()
+
+
+async def change_members(ctx: Context, who: Actor, name: str, add: str = "", remove: str = "") -> None:
+    """`incus cluster group add|remove MEMBER GROUP`: one member in or out."""
+    group = require_group(ctx.hub.snapshot, name)
+    members = [m for m in group.members if m != remove] + ([add] if add and add not in group.members else [])
+    await update(ctx, who, name, group.description, members)
+
+
+async def rename(ctx: Context, who: Actor, name: str, new_name: str) -> None:
+    async with ctx.audit.action(who, "rename-group", name, {"new_name": new_name}):
+        require_group(ctx.hub.snapshot, name)
+        if name == DEFAULT:
+            raise Refused(403, "The default cluster group cannot be renamed")
+        if not new_name.strip():
+            raise Refused(400, "A group needs a name")
+        await ctx.client.rename_group(name, new_name.strip())
+    await ctx.watcher.refresh_groups()
+    ctx.watcher.wake()
+
+
+async def delete(ctx: Context, who: Actor, name: str) -> None:
+    async with ctx.audit.action(who, "delete-group", name):
+        require_group(ctx.hub.snapshot, name)
+        if name == DEFAULT:
+            raise Refused(403, "The default cluster group cannot be deleted")
+        await ctx.client.delete_group(name)
+    await ctx.watcher.refresh_groups()
+    ctx.watcher.wake()
