@@ -21,6 +21,7 @@ from tests.postgres import PostgresServer
 from webui import db
 from webui.auth import store
 
+ROOT = Path(__file__).resolve().parents[1]
 STATE_DIR = Path(os.environ.get("INCUS_WEBUI_TEST_DIR", "/var/tmp/incus-webui-test"))
 MEMBERS = 3
 # One account per role, as in healthchecks' alice/bob/charlie.
@@ -62,6 +63,8 @@ class Dashboard:
         database_url: str = "",
         personas: bool = True,
         port: int | None = None,
+        program: tuple[str, ...] = (sys.executable, "-m", "webui.cli"),
+        cwd: Path | None = None,
         **env: str,
     ) -> None:
         self.port = port or free_port()  # a port: the same dashboard, restarted
@@ -84,8 +87,9 @@ class Dashboard:
         self.log_file = database.with_suffix(".log")
         self.log = self.log_file.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "webui.cli", "serve", "--config", str(settings_file), "--port", str(self.port)],
+            [*program, "serve", "--config", str(settings_file), "--port", str(self.port)],
             env=environment,
+            cwd=cwd,
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
