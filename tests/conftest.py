@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 import yaml
 
 import devcluster
@@ -128,6 +129,17 @@ class Dashboard:
     def get(self, path: str, **kwargs) -> httpx.Response:
         """GET as the admin."""
         return self.admin.get(path, **kwargs)
+
+    def metric(self, name: str, **labels: str) -> float:
+        """The sum of a /metrics series' samples named `name` whose labels include `labels`."""
+        samples = [
+            sample
+            for family in text_string_to_metric_families(self.get("/metrics").text)
+            for sample in family.samples
+            if sample.name == name and labels.items() <= sample.labels.items()
+        ]
+        assert samples, f"no {name} in /metrics"
+        return sum(sample.value for sample in samples)
 
     def display_url(self, name: str) -> str:
         """A NOC display's URL with a fresh token, as `incus-webui display create` prints it."""
