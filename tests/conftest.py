@@ -6,6 +6,7 @@ INCUS_WEBUI_KEEP_CLUSTER=1 keeps it for the next run. Tests that change the clus
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -66,10 +67,13 @@ class Dashboard:
         port: int | None = None,
         program: tuple[str, ...] = (sys.executable, "-m", "webui.cli"),
         cwd: Path | None = None,
+        ca: Path | None = None,
         **env: str,
     ) -> None:
         self.port = port or free_port()  # a port: the same dashboard, restarted
-        self.url = f"http://127.0.0.1:{self.port}"
+        # ca: it serves HTTPS (INCUS_WEBUI_TLS_* in env) with a certificate signed by this one.
+        self.verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=str(ca)) if ca else True
+        self.url = f"{'https' if ca else 'http'}://127.0.0.1:{self.port}"
         self.database_url = database_url or f"sqlite:///{database}"
         db.upgrade(self.database_url)
         engine = db.make_engine(self.database_url)
@@ -95,11 +99,11 @@ class Dashboard:
             stderr=subprocess.STDOUT,
         )
         self.wait_healthy()
-        self.admin = self.login("admin") if personas else httpx.Client(base_url=self.url)
+        self.admin = self.login("admin") if personas else httpx.Client(base_url=self.url, verify=self.verify)
 
     def login(self, role: str) -> httpx.Client:
         """A browser-like client logged in with the persona of `role`; the caller closes it."""
-        client = httpx.Client(base_url=self.url, timeout=150)
+        client = httpx.Client(base_url=self.url, timeout=150, verify=self.verify)
         client.get("/login")
         reply = client.post(
             "/login",
@@ -118,7 +122,7 @@ class Dashboard:
         while time.monotonic() < deadline:
             assert self.process.poll() is None, "the dashboard exited; see its log"
             try:
-                reply = httpx.get(self.url + "/healthz", timeout=2)
+                reply = httpx.get(self.url + "/healthz", timeout=2, verify=self.verify)
                 if reply.status_code == 200:
                     return reply.json()
             except httpx.HTTPError:

@@ -19,18 +19,32 @@ from webui.settings import Settings
 def serve(settings: Settings) -> None:
     from webui.app import create_app
 
+    if problem := settings.tls_problem():
+        raise SystemExit(f"incus-webui: {problem}")
     try:
         app = create_app(settings)
     except ValueError as exc:
         raise SystemExit(f"incus-webui: {exc}") from exc
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per upstream request
-    print(f"incus-webui: serving on http://{settings.host}:{settings.port}/", flush=True)
+    scheme = "https" if settings.tls_cert else "http"
+    print(f"incus-webui: serving on {scheme}://{settings.host}:{settings.port}/", flush=True)
     engine = db.make_engine(settings.database_url)
     if not store.has_users(engine):
         print("incus-webui: no accounts yet: create the first with `incus-webui user add NAME --role admin`")
     engine.dispose()
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", timeout_graceful_shutdown=5)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        timeout_graceful_shutdown=5,
+        ssl_certfile=settings.tls_cert,
+        ssl_keyfile=settings.tls_key,
+        # The client's address and scheme from X-Forwarded-* only when a trusted proxy sends them.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )
 
 
 def _password(from_stdin: bool) -> tuple[str, bool]:
@@ -98,6 +112,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     p.add_argument("--remote", help="a remote of the incus CLI's configuration ($INCUS_CONF)")
+    p.add_argument("--tls-cert", type=Path, help="serve HTTPS with this PEM certificate (chain)")
+    p.add_argument("--tls-key", type=Path, help="and this PEM key")
     p.add_argument("--config", type=Path, help="a TOML settings file")
 
     p = commands.add_parser("db", help="database migrations")
@@ -129,7 +145,8 @@ def main(argv: list[str] | None = None) -> None:
 
     args = parser.parse_args(argv)
     if args.command == "serve":
-        serve(Settings.load(args.config, host=args.host, port=args.port, remote=args.remote))
+        flags = {"host": args.host, "port": args.port, "remote": args.remote}
+        serve(Settings.load(args.config, **flags, tls_cert=args.tls_cert, tls_key=args.tls_key))
     elif args.command == "db":
         url = Settings.load(args.config).database_url
         if args.action == "upgrade":
