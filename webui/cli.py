@@ -1,14 +1,15 @@
-"""incus-webui serve | db | user | token | display | audit"""
+"""incus-webui serve | doctor | db | user | token | display | audit | systemd-unit"""
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 import uvicorn
 from sqlalchemy import Engine
 
-from webui import db
+from webui import db, doctor
 from webui.audit.log import AuditLog
 from webui.auth import store
 from webui.auth.passwords import generate_password
@@ -108,13 +109,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="incus-webui", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    p = commands.add_parser("serve", help="serve the dashboard")
-    p.add_argument("--host")
-    p.add_argument("--port", type=int)
-    p.add_argument("--remote", help="a remote of the incus CLI's configuration ($INCUS_CONF)")
-    p.add_argument("--tls-cert", type=Path, help="serve HTTPS with this PEM certificate (chain)")
-    p.add_argument("--tls-key", type=Path, help="and this PEM key")
-    p.add_argument("--config", type=Path, help="a TOML settings file")
+    for name, about in (
+        ("serve", "serve the dashboard"),
+        ("doctor", "show the settings in effect and where each came from; check the database and Incus"),
+    ):
+        p = commands.add_parser(name, help=about)
+        p.add_argument("--host")
+        p.add_argument("--port", type=int)
+        p.add_argument("--remote", help="a remote of the incus CLI's configuration ($INCUS_CONF)")
+        p.add_argument("--tls-cert", type=Path, help="serve HTTPS with this PEM certificate (chain)")
+        p.add_argument("--tls-key", type=Path, help="and this PEM key")
+        p.add_argument("--config", type=Path, help="a TOML settings file")
 
     p = commands.add_parser("db", help="database migrations")
     p.add_argument("action", choices=["upgrade", "downgrade"])
@@ -144,9 +149,19 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--config", type=Path)
 
     args = parser.parse_args(argv)
-    if args.command == "serve":
-        flags = {"host": args.host, "port": args.port, "remote": args.remote}
-        serve(Settings.load(args.config, **flags, tls_cert=args.tls_cert, tls_key=args.tls_key))
+    if args.command in ("serve", "doctor"):
+        flags = {name: getattr(args, name) for name in ("host", "port", "remote", "tls_cert", "tls_key")}
+        settings = Settings.load(args.config, **flags)
+        if args.command == "serve":
+            serve(settings)
+            return
+        config_file = os.environ.get("INCUS_WEBUI_CONFIG")
+        problems = doctor.report(settings, flags, Path(config_file) if config_file else None)
+        for problem in problems:
+            print("PROBLEM " + problem)
+        if problems:
+            raise SystemExit(1)
+        print("no problems found")
     elif args.command == "db":
         url = Settings.load(args.config).database_url
         if args.action == "upgrade":
