@@ -48,6 +48,13 @@ def serve(settings: Settings) -> None:
     )
 
 
+def systemd_unit() -> str:
+    """The service unit shipped in the package, started by this installation's incus-webui."""
+    script = Path(sys.executable).parent / "incus-webui"
+    start = str(script) if script.exists() else f"{sys.executable} -m webui.cli"
+    return (Path(__file__).parent / "incus-webui.service").read_text().replace("@EXECSTART@", start)
+
+
 def _password(from_stdin: bool) -> tuple[str, bool]:
     """(password, generated): from standard input, or a new one to print once."""
     if from_stdin:
@@ -148,8 +155,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("action", choices=["verify"])
     p.add_argument("--config", type=Path)
 
+    commands.add_parser("systemd-unit", help="print a systemd service unit for this installation")
+
     args = parser.parse_args(argv)
-    if args.command in ("serve", "doctor"):
+    if args.command == "systemd-unit":
+        print(systemd_unit(), end="")
+    elif args.command in ("serve", "doctor"):
         flags = {name: getattr(args, name) for name in ("host", "port", "remote", "tls_cert", "tls_key")}
         settings = Settings.load(args.config, **flags)
         if args.command == "serve":

@@ -40,6 +40,9 @@ def test_the_installed_package_is_the_wheel_not_the_checkout(installed: Path, tm
     where = subprocess.run([installed / "python", "-c", "import webui; print(webui.__file__)"], cwd=tmp_path,
                            capture_output=True, text=True, check=True).stdout
     assert where.startswith(str(installed.parent)), where
+    unit = subprocess.run([installed / "incus-webui", "systemd-unit"], cwd=tmp_path, capture_output=True, text=True,
+                          check=True).stdout
+    assert f"ExecStart={installed / 'incus-webui'} serve" in unit
 
 
 def test_the_wheel_migrates_adds_a_user_and_serves_the_member_table(cluster, installed: Path, tmp_path: Path):
