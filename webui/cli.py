@@ -65,7 +65,12 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
     return generate_password(), True
 
 
-def accounts(args: argparse.Namespace, engine: Engine) -> None:
+def _dashboard_url(settings: Settings, host: str | None) -> str:
+    """Where browsers reach the dashboard: --host, else the settings' host and port."""
+    return f"{'https' if settings.tls_cert else 'http'}://{host or f'{settings.host}:{settings.port}'}"
+
+
+def accounts(args: argparse.Namespace, engine: Engine, settings: Settings) -> None:
     try:
         if args.command == "user":
             if args.action == "add":
@@ -94,7 +99,7 @@ def accounts(args: argparse.Namespace, engine: Engine) -> None:
                     print(f"{api_token.id}\t{owner}\tcreated {api_token.created_at:%Y-%m-%d}\t{state}")
         elif args.command == "display":
             if args.action == "create":
-                print(f"http://{args.host}/noc?token={store.create_display(engine, args.name)}")
+                print(f"{_dashboard_url(settings, args.host)}/noc?token={store.create_display(engine, args.name)}")
             elif args.action == "revoke":
                 store.revoke_display(engine, int(args.name))
                 print(f"display {args.name} revoked")
@@ -148,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
     p = commands.add_parser("display", help="NOC wall display tokens: create NAME prints its URL")
     p.add_argument("action", choices=["create", "list", "revoke"])
     p.add_argument("name", nargs="?", default="", help="display name (create) or id (revoke)")
-    p.add_argument("--host", default="127.0.0.1:8000", help="host:port in the printed URL")
+    p.add_argument("--host", help="host:port in the printed URL (default: the settings' host and port)")
     p.add_argument("--config", type=Path)
 
     p = commands.add_parser("audit", help="check the audit log's hash chain")
@@ -183,7 +188,8 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command in ("user", "token", "display"):
         if args.action != "list" and not args.name:
             parser.error(f"{args.command} {args.action} needs a name")
-        accounts(args, _migrated(Settings.load(args.config).database_url))
+        settings = Settings.load(args.config)
+        accounts(args, _migrated(settings.database_url), settings)
     elif args.command == "audit":
         count, problem = AuditLog(_migrated(Settings.load(args.config).database_url)).verify()
         if problem:
