@@ -3,7 +3,6 @@ client processes, and a change made with the incus CLI."""
 
 import json
 import os
-import re
 import secrets
 import subprocess
 import sys

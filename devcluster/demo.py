@@ -18,7 +18,8 @@ def prepare(members: int, host: str, port: int, state_dir: Path = DEFAULT_STATE_
     its database migrated, an `admin` account and a NOC wall display, both kept in the state
     folder. The settings to serve, and what to tell the user."""
     cluster = up(members, state_dir)
-    kept = [line for line in cluster.settings_file.read_text().splitlines() if not line.startswith(("host =", "port ="))]
+    lines = cluster.settings_file.read_text().splitlines()
+    kept = [line for line in lines if not line.startswith(("host =", "port ="))]
     cluster.settings_file.write_text("\n".join([*kept, f'host = "{host}"', f"port = {port}"]) + "\n")
     settings = Settings.load(cluster.settings_file)
     db.upgrade(settings.database_url)

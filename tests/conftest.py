@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 import devcluster
 from tests.postgres import PostgresServer

@@ -28,7 +28,8 @@ class Nginx:
         site = site.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};")
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "site.conf").write_text(site)
-        temp = "".join(f"    {kind}_temp_path {folder / kind};\n" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        temp = "".join(f"    {kind}_temp_path {folder / kind};\n" for kind in kinds)
         # The workers run as the user who starts the test (as root: root, not nobody, who
         # could not enter pytest's private temporary folders).
         user = "user root;\n" if os.geteuid() == 0 else ""

@@ -104,8 +104,9 @@ def check_incus(settings: Settings) -> tuple[list[str], list[str]]:
     else:
         trust = "certificate checked against the system's CAs (not pinned)"
     shape = f"cluster of {found['members']} members" if env.get("server_clustered") else "standalone server"
+    member, version = env.get("server_name", "?"), env.get("server_version", "?")
     findings = [
-        f"incus: reached {found['endpoint']}, member {env.get('server_name', '?')}, Incus {env.get('server_version', '?')}",
+        f"incus: reached {found['endpoint']}, member {member}, Incus {version}",
         f"incus: {trust}; {len(server.get('api_extensions', []))} API extensions; {shape}",
     ]
     if server.get("auth") != "trusted":
@@ -123,8 +124,7 @@ def report(settings: Settings, flags: dict[str, Any], config_file: Path | None) 
     problems = []
     if tls := settings.tls_problem():
         problems.append(f"tls: {tls}")
-    for check in (lambda: check_database(settings.database_url), lambda: check_incus(settings)):
-        findings, found = check()
+    for findings, found in (check_database(settings.database_url), check_incus(settings)):
         for line in findings:
             print(line)
         problems += found

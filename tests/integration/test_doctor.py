@@ -66,7 +66,9 @@ def test_an_unmigrated_database_and_an_unreachable_incus_are_each_one_line(clust
 def test_a_missing_database_file_is_not_created(cluster, tmp_path):
     missing = tmp_path / "nowhere.db"
     result = doctor(cluster.settings_file, INCUS_WEBUI_DATABASE_URL=f"sqlite:///{missing}")
-    assert problems(result)[0] == f"database: sqlite:///{missing} does not exist: run `incus-webui db upgrade` (or fix database_url)"
+    assert problems(result)[0] == (
+        f"database: sqlite:///{missing} does not exist: run `incus-webui db upgrade` (or fix database_url)"
+    )
     assert not missing.exists()
 
 

@@ -1,6 +1,5 @@
 """Members that stop answering: shown OFFLINE, and the dashboard moves to another member."""
 
-import re
 import socket
 import subprocess
 import time

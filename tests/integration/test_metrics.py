@@ -33,9 +33,8 @@ def test_request_latency_is_labelled_by_route_name_not_path(dashboard):
 
 
 def test_upstream_requests_are_timed_by_endpoint(dashboard):
-    assert dashboard.metric(
-        "incus_webui_upstream_request_duration_seconds_count", method="GET", endpoint="/1.0/cluster/members/{name}/state"
-    ) >= 1
+    state = "/1.0/cluster/members/{name}/state"
+    assert dashboard.metric("incus_webui_upstream_request_duration_seconds_count", method="GET", endpoint=state) >= 1
 
 
 def test_the_cluster_is_reported_as_the_dashboard_sees_it(cluster, dashboard):

@@ -1,6 +1,5 @@
 """Live updates: one watcher, fanned out over SSE to every page."""
 
-import re
 import time
 
 import pytest

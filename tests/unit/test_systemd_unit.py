@@ -20,7 +20,8 @@ def unit(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Path:
 
 def test_it_starts_this_installation_and_restarts_on_failure(unit: Path):
     lines = unit.read_text().splitlines()
-    assert f"ExecStart={Path(sys.executable).parent / 'incus-webui'} serve --config /etc/incus-webui/webui.toml" in lines
+    script = Path(sys.executable).parent / "incus-webui"
+    assert f"ExecStart={script} serve --config /etc/incus-webui/webui.toml" in lines
     assert "Restart=on-failure" in lines
     # Its own user, in the group that may use Incus's socket; a read-only system but its state.
     assert {"User=incus-webui", "SupplementaryGroups=incus-admin", "ProtectSystem=strict",

@@ -53,8 +53,7 @@ class SecurityHeadersMiddleware:
 
         await self.app(scope, receive, send_with_headers)
 
-    @staticmethod
-    async def _hashed(scope: Scope, receive: Receive, send: Send, headers: list[tuple[bytes, bytes]]) -> None:
+    async def _hashed(self, scope: Scope, receive: Receive, send: Send, headers: list[tuple[bytes, bytes]]) -> None:
         """Hold a small page back until its body is known, to hash its inline script."""
         start: Message = {}
         body = b""
