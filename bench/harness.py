@@ -3,7 +3,6 @@ client processes, and a change made with the incus CLI."""
 
 import json
 import os
-import re
 import secrets
 import subprocess
 import sys
@@ -85,8 +84,7 @@ class IncusRequestLog:
 
 
 def upstream_requests(server: Dashboard) -> int:
-    text = server.get("/metrics").text
-    return sum(int(n) for n in re.findall(r"^incus_webui_upstream_requests_total\{.*\} (\d+)$", text, re.M))
+    return int(server.metric("incus_webui_upstream_request_duration_seconds_count"))
 
 
 def incusd_cpu(cl: devcluster.DevCluster) -> float:

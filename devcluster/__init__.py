@@ -17,7 +17,8 @@ Files written into the state directory (default ``/var/tmp/incus-webui-dev``,
 override with ``INCUS_WEBUI_DEV_DIR``)::
 
     cluster.json             member names and addresses (DevCluster.load)
-    webui.toml               dashboard settings (addresses, client cert/key, server cert)
+    webui.toml               dashboard settings (addresses, client cert/key, server cert, database_url)
+    webui.db                 the demo dashboard's database
     cluster.crt              copy of the cluster certificate (shared by all members)
     incus-conf/              an INCUS_CONF directory for the ``incus`` CLI:
         config.yml           default-remote "dev" -> https://127.0.0.1:8443

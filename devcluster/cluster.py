@@ -30,6 +30,7 @@ SUBNET = os.environ.get("INCUS_WEBUI_DEV_SUBNET", "127.0.0")
 # subnet, s<third octet>c1… on another.
 CONTAINER_PREFIX = "c" if SUBNET == "127.0.0" else f"s{SUBNET.split('.')[2]}c"
 REMOTE_NAME = "dev"  # the remote of the CLI configuration in incus-conf/
+DATABASE = "webui.db"  # the demo dashboard's, in webui.toml (the tests give their own)
 
 
 def _member_index(name: str) -> int | None:
@@ -315,6 +316,7 @@ class DevCluster:
             f"client_cert = {_toml_str(str(self.client_cert))}\n"
             f"client_key = {_toml_str(str(self.client_key))}\n"
             f"server_cert = {_toml_str(str(self.cluster_cert))}\n"
+            f"database_url = {_toml_str(f'sqlite:///{self.state_dir / DATABASE}')}\n"
         )
         write_if_changed(self.settings_file, toml)
 

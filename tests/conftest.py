@@ -6,6 +6,7 @@ INCUS_WEBUI_KEEP_CLUSTER=1 keeps it for the next run. Tests that change the clus
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -15,12 +16,14 @@ from pathlib import Path
 import httpx
 import pytest
 import yaml
+from prometheus_client.parser import text_string_to_metric_families
 
 import devcluster
 from tests.postgres import PostgresServer
 from webui import db
 from webui.auth import store
 
+ROOT = Path(__file__).resolve().parents[1]
 STATE_DIR = Path(os.environ.get("INCUS_WEBUI_TEST_DIR", "/var/tmp/incus-webui-test"))
 MEMBERS = 3
 # One account per role, as in healthchecks' alice/bob/charlie.
@@ -62,10 +65,15 @@ class Dashboard:
         database_url: str = "",
         personas: bool = True,
         port: int | None = None,
+        program: tuple[str, ...] = (sys.executable, "-m", "webui.cli"),
+        cwd: Path | None = None,
+        ca: Path | None = None,
         **env: str,
     ) -> None:
         self.port = port or free_port()  # a port: the same dashboard, restarted
-        self.url = f"http://127.0.0.1:{self.port}"
+        # ca: it serves HTTPS (INCUS_WEBUI_TLS_* in env) with a certificate signed by this one.
+        self.verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=str(ca)) if ca else True
+        self.url = f"{'https' if ca else 'http'}://127.0.0.1:{self.port}"
         self.database_url = database_url or f"sqlite:///{database}"
         db.upgrade(self.database_url)
         engine = db.make_engine(self.database_url)
@@ -84,17 +92,18 @@ class Dashboard:
         self.log_file = database.with_suffix(".log")
         self.log = self.log_file.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "webui.cli", "serve", "--config", str(settings_file), "--port", str(self.port)],
+            [*program, "serve", "--config", str(settings_file), "--port", str(self.port)],
             env=environment,
+            cwd=cwd,
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
         self.wait_healthy()
-        self.admin = self.login("admin") if personas else httpx.Client(base_url=self.url)
+        self.admin = self.login("admin") if personas else httpx.Client(base_url=self.url, verify=self.verify)
 
     def login(self, role: str) -> httpx.Client:
         """A browser-like client logged in with the persona of `role`; the caller closes it."""
-        client = httpx.Client(base_url=self.url, timeout=150)
+        client = httpx.Client(base_url=self.url, timeout=150, verify=self.verify)
         client.get("/login")
         reply = client.post(
             "/login",
@@ -121,7 +130,7 @@ class Dashboard:
         while time.monotonic() < deadline:
             assert self.process.poll() is None, "the dashboard exited; see its log"
             try:
-                reply = httpx.get(self.url + "/healthz", timeout=2)
+                reply = httpx.get(self.url + "/healthz", timeout=2, verify=self.verify)
                 if reply.status_code == 200:
                     return reply.json()
             except httpx.HTTPError:
@@ -132,6 +141,17 @@ class Dashboard:
     def get(self, path: str, **kwargs) -> httpx.Response:
         """GET as the admin."""
         return self.admin.get(path, **kwargs)
+
+    def metric(self, name: str, **labels: str) -> float:
+        """The sum of a /metrics series' samples named `name` whose labels include `labels`."""
+        samples = [
+            sample
+            for family in text_string_to_metric_families(self.get("/metrics").text)
+            for sample in family.samples
+            if sample.name == name and labels.items() <= sample.labels.items()
+        ]
+        assert samples, f"no {name} in /metrics"
+        return sum(sample.value for sample in samples)
 
     def display_url(self, name: str) -> str:
         """A NOC display's URL with a fresh token, as `incus-webui display create` prints it."""

@@ -21,6 +21,7 @@ from webui.auth.roles import can
 from webui.incus.client import IncusClient
 from webui.live.hub import Hub
 from webui.live.watcher import Watcher
+from webui.metrics import Metrics
 from webui.routes import (
     admin,
     audit,
@@ -85,6 +86,8 @@ def create_app(settings: Settings) -> FastAPI:
             f"the database at {settings.database_url} is not migrated: run `incus-webui db upgrade`"
         )
 
+    metrics = Metrics()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         templates = make_templates(app)
@@ -101,6 +104,7 @@ def create_app(settings: Settings) -> FastAPI:
             state_interval=settings.state_interval,
             on_event=[recorder(engine), outcome_recorder(audit_log), certificate_follower(client, engine)],
         )
+        metrics.watch(hub, client.transport, audit_log)
         watcher.start()
         clock = asyncio.create_task(hub.run(settings.heartbeat))
         # Everything imported and built so far lives as long as the process: move it out of
@@ -114,6 +118,7 @@ def create_app(settings: Settings) -> FastAPI:
                 "hub": hub,
                 "engine": engine,
                 "audit": audit_log,
+                "metrics": metrics,
                 "services": Context(hub, client, watcher, audit_log, engine),
             }
         finally:
@@ -157,5 +162,5 @@ def create_app(settings: Settings) -> FastAPI:
         )
 
     install_error_handlers(app)
-    middleware.install(app, engine, settings)
+    middleware.install(app, engine, settings, metrics.request_seconds)
     return app

@@ -1,14 +1,15 @@
-"""incus-webui serve | db | user | token | display | audit"""
+"""incus-webui serve | doctor | db | user | token | display | audit | systemd-unit"""
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 import uvicorn
 from sqlalchemy import Engine
 
-from webui import db
+from webui import db, doctor
 from webui.audit.log import AuditLog
 from webui.auth import store
 from webui.auth.passwords import generate_password
@@ -19,18 +20,39 @@ from webui.settings import Settings
 def serve(settings: Settings) -> None:
     from webui.app import create_app
 
+    if problem := settings.tls_problem():
+        raise SystemExit(f"incus-webui: {problem}")
     try:
         app = create_app(settings)
     except ValueError as exc:
         raise SystemExit(f"incus-webui: {exc}") from exc
     logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per upstream request
-    print(f"incus-webui: serving on http://{settings.host}:{settings.port}/", flush=True)
+    scheme = "https" if settings.tls_cert else "http"
+    print(f"incus-webui: serving on {scheme}://{settings.host}:{settings.port}/", flush=True)
     engine = db.make_engine(settings.database_url)
     if not store.has_users(engine):
         print("incus-webui: no accounts yet: create the first with `incus-webui user add NAME --role admin`")
     engine.dispose()
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", timeout_graceful_shutdown=5)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        timeout_graceful_shutdown=5,
+        ssl_certfile=settings.tls_cert,
+        ssl_keyfile=settings.tls_key,
+        # The client's address and scheme from X-Forwarded-* only when a trusted proxy sends them.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )
+
+
+def systemd_unit() -> str:
+    """The service unit shipped in the package, started by this installation's incus-webui."""
+    script = Path(sys.executable).parent / "incus-webui"
+    start = str(script) if script.exists() else f"{sys.executable} -m webui.cli"
+    return (Path(__file__).parent / "incus-webui.service").read_text().replace("@EXECSTART@", start)
 
 
 def _password(from_stdin: bool) -> tuple[str, bool]:
@@ -43,7 +65,12 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
     return generate_password(), True
 
 
-def accounts(args: argparse.Namespace, engine: Engine) -> None:
+def _dashboard_url(settings: Settings, host: str | None) -> str:
+    """Where browsers reach the dashboard: --host, else the settings' host and port."""
+    return f"{'https' if settings.tls_cert else 'http'}://{host or f'{settings.host}:{settings.port}'}"
+
+
+def accounts(args: argparse.Namespace, engine: Engine, settings: Settings) -> None:
     try:
         if args.command == "user":
             if args.action == "add":
@@ -72,7 +99,7 @@ def accounts(args: argparse.Namespace, engine: Engine) -> None:
                     print(f"{api_token.id}\t{owner}\tcreated {api_token.created_at:%Y-%m-%d}\t{state}")
         elif args.command == "display":
             if args.action == "create":
-                print(f"http://{args.host}/noc?token={store.create_display(engine, args.name)}")
+                print(f"{_dashboard_url(settings, args.host)}/noc?token={store.create_display(engine, args.name)}")
             elif args.action == "revoke":
                 store.revoke_display(engine, int(args.name))
                 print(f"display {args.name} revoked")
@@ -94,11 +121,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="incus-webui", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    p = commands.add_parser("serve", help="serve the dashboard")
-    p.add_argument("--host")
-    p.add_argument("--port", type=int)
-    p.add_argument("--remote", help="a remote of the incus CLI's configuration ($INCUS_CONF)")
-    p.add_argument("--config", type=Path, help="a TOML settings file")
+    for name, about in (
+        ("serve", "serve the dashboard"),
+        ("doctor", "show the settings in effect and where each came from; check the database and Incus"),
+    ):
+        p = commands.add_parser(name, help=about)
+        p.add_argument("--host")
+        p.add_argument("--port", type=int)
+        p.add_argument("--remote", help="a remote of the incus CLI's configuration ($INCUS_CONF)")
+        p.add_argument("--tls-cert", type=Path, help="serve HTTPS with this PEM certificate (chain)")
+        p.add_argument("--tls-key", type=Path, help="and this PEM key")
+        p.add_argument("--config", type=Path, help="a TOML settings file")
 
     p = commands.add_parser("db", help="database migrations")
     p.add_argument("action", choices=["upgrade", "downgrade"])
@@ -120,16 +153,31 @@ def main(argv: list[str] | None = None) -> None:
     p = commands.add_parser("display", help="NOC wall display tokens: create NAME prints its URL")
     p.add_argument("action", choices=["create", "list", "revoke"])
     p.add_argument("name", nargs="?", default="", help="display name (create) or id (revoke)")
-    p.add_argument("--host", default="127.0.0.1:8000", help="host:port in the printed URL")
+    p.add_argument("--host", help="host:port in the printed URL (default: the settings' host and port)")
     p.add_argument("--config", type=Path)
 
     p = commands.add_parser("audit", help="check the audit log's hash chain")
     p.add_argument("action", choices=["verify"])
     p.add_argument("--config", type=Path)
 
+    commands.add_parser("systemd-unit", help="print a systemd service unit for this installation")
+
     args = parser.parse_args(argv)
-    if args.command == "serve":
-        serve(Settings.load(args.config, host=args.host, port=args.port, remote=args.remote))
+    if args.command == "systemd-unit":
+        print(systemd_unit(), end="")
+    elif args.command in ("serve", "doctor"):
+        flags = {name: getattr(args, name) for name in ("host", "port", "remote", "tls_cert", "tls_key")}
+        settings = Settings.load(args.config, **flags)
+        if args.command == "serve":
+            serve(settings)
+            return
+        config_file = os.environ.get("INCUS_WEBUI_CONFIG")
+        problems = doctor.report(settings, flags, Path(config_file) if config_file else None)
+        for problem in problems:
+            print("PROBLEM " + problem)
+        if problems:
+            raise SystemExit(1)
+        print("no problems found")
     elif args.command == "db":
         url = Settings.load(args.config).database_url
         if args.action == "upgrade":
@@ -140,7 +188,8 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command in ("user", "token", "display"):
         if args.action != "list" and not args.name:
             parser.error(f"{args.command} {args.action} needs a name")
-        accounts(args, _migrated(Settings.load(args.config).database_url))
+        settings = Settings.load(args.config)
+        accounts(args, _migrated(settings.database_url), settings)
     elif args.command == "audit":
         count, problem = AuditLog(_migrated(Settings.load(args.config).database_url)).verify()
         if problem:

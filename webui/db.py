@@ -9,7 +9,10 @@ from sqlalchemy import Engine, create_engine, inspect, text
 if TYPE_CHECKING:
     from alembic.config import Config
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+_HERE = Path(__file__).resolve().parent
+# migrations/ sits beside webui/ in a checkout; the wheel ships it inside, as webui/migrations
+# (pyproject's package-dir), so an installed dashboard migrates without the repository.
+MIGRATIONS = next(path for path in (_HERE / "migrations", _HERE.parent / "migrations") if path.is_dir())
 # The newest revision in migrations/ (a test holds them equal). The server compares the
 # database with it instead of asking Alembic, which it would then keep in memory for good
 # (10 MiB of a ~100 MiB process); Alembic is loaded only to migrate.

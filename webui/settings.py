@@ -2,6 +2,7 @@
 and an optional TOML file (`--config`, or `INCUS_WEBUI_CONFIG`)."""
 
 import os
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,13 @@ class Settings(BaseSettings):
     login_max_failures_per_address: int = 20
     login_lockout_minutes: float = 15.0
     secure_cookies: bool = False  # also set by itself when a request comes over HTTPS
+    # HTTPS without a proxy: a PEM certificate (chain) and its key. Cookies are then Secure
+    # and replies carry HSTS.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    # The reverse proxies whose X-Forwarded-For/-Proto are believed (uvicorn's setting);
+    # empty: the client address is the TCP peer's, whatever headers say.
+    forwarded_allow_ips: list[str] = []
     # Single sign-on through a trusted reverse proxy: off unless sso_user_header is set.
     sso_user_header: str | None = None  # e.g. X-Remote-User
     sso_groups_header: str = "X-Remote-Groups"  # comma-separated groups
@@ -70,6 +78,23 @@ class Settings(BaseSettings):
         if config_file is not None:
             os.environ["INCUS_WEBUI_CONFIG"] = str(config_file)
         return cls(**{k: v for k, v in overrides.items() if v is not None})
+
+    def tls_problem(self) -> str | None:
+        """Why tls_cert and tls_key cannot serve HTTPS, in a sentence; None when they can
+        (or when both are unset: plain HTTP)."""
+        if not self.tls_cert and not self.tls_key:
+            return None
+        if not (self.tls_cert and self.tls_key):
+            return "tls_cert and tls_key go together: give both (--tls-cert FILE --tls-key FILE)"
+        try:
+            ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(self.tls_cert, self.tls_key)
+        except ssl.SSLError as exc:  # before OSError, its base class
+            if exc.reason == "KEY_VALUES_MISMATCH":
+                return f"the key {self.tls_key} does not belong to the certificate {self.tls_cert}"
+            return f"{self.tls_cert} and {self.tls_key} are not a PEM certificate and key ({exc.reason})"
+        except OSError as exc:
+            return f"cannot read {exc.filename or self.tls_cert}: {exc.strerror}"
+        return None
 
     def connection(self) -> Connection:
         """Where Incus is; ValueError with a sentence an admin can act on when nowhere."""

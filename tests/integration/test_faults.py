@@ -1,6 +1,5 @@
 """Members that stop answering: shown OFFLINE, and the dashboard moves to another member."""
 
-import re
 import socket
 import subprocess
 import time
@@ -111,8 +110,8 @@ def test_with_every_member_stopped_pages_answer_at_once_and_recover(cluster, das
         stream.wait_for(lambda f: "after the outage" in f.data, timeout=30)
 
 
-def dropped_streams(server) -> int:
-    return int(re.search(r"^incus_webui_sse_dropped_total (\d+)$", server.get("/metrics").text, re.M).group(1))
+def dropped_streams(server) -> float:
+    return server.metric("incus_webui_sse_streams_dropped_total")
 
 
 def test_a_client_that_stops_reading_is_dropped_without_slowing_the_others(cluster, tmp_path, restore_description):
@@ -135,7 +134,7 @@ def test_a_client_that_stops_reading_is_dropped_without_slowing_the_others(clust
                 if dropped_streams(server) >= 1:
                     break
             assert dropped_streams(server) == 1
-            assert "incus_webui_sse_clients 1" in server.get("/metrics").text  # the fast one
+            assert server.metric("incus_webui_sse_streams_open") == 1  # the fast one
         # Its connection ends too, when the send it is stuck in times out (send_timeout).
         slow.settimeout(60)
         while slow.recv(65536):

@@ -4,7 +4,6 @@ is neither imported by it nor shipped in its wheel."""
 import subprocess
 import sys
 import tomllib
-from fnmatch import fnmatchcase
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,10 +22,9 @@ def test_the_dashboard_imports_no_devcluster_module():
     assert devcluster_modules_loaded_by("webui.app") == []
 
 
-def test_the_wheel_leaves_devcluster_out():
-    # setuptools matches these patterns with fnmatchcase against each package's dotted name.
-    include = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
-    assert any(fnmatchcase("webui", pattern) for pattern in include)
-    assert not any(
-        fnmatchcase(package, pattern) for package in ("devcluster", "devcluster.demo") for pattern in include
-    )
+def test_the_wheel_ships_every_package_of_webui_its_migrations_and_no_devcluster():
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    found = {".".join(init.relative_to(ROOT).parent.parts) for init in (ROOT / "webui").rglob("__init__.py")}
+    assert {"webui", "webui.routes.api"} <= found
+    assert set(packages) == found | {"webui.migrations", "webui.migrations.versions"}
+    assert not [package for package in packages if package.split(".")[0] == "devcluster"]

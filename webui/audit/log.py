@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import anyio.to_thread
+from prometheus_client import Counter
 from sqlalchemy import Engine, String, func, select, text
 from sqlalchemy.orm import Session
 
@@ -64,10 +65,15 @@ class AuditLog:
         self.engine = engine
         self.on_append = on_append
         self._lock = threading.Lock()
+        self.appends = Counter("incus_webui_audit_appends", "Audit records written.", registry=None)
+        self.failures = Counter(
+            "incus_webui_audit_append_failures", "Audit records that could not be written.", registry=None
+        )
 
     def append(self, **fields: Any) -> AuditRecord:
-        with self._chain() as db:
+        with self.failures.count_exceptions(), self._chain() as db:
             record = self._add(db, fields)
+        self.appends.inc()
         self._appended(record)
         return record
 

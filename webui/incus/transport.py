@@ -7,7 +7,7 @@ answering. Every member serves the same cluster certificate, so one pin covers t
 
 import logging
 import ssl
-from collections import Counter
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import websockets
+from prometheus_client import Counter, Histogram
 from websockets.asyncio.client import ClientConnection
 
 from webui.incus.errors import IncusUnreachable
@@ -62,6 +63,19 @@ def pinned_ssl_context(connection: Connection, pinned: str | None = None) -> ssl
     return context
 
 
+# Segments after these name one thing (a member, an operation): /metrics labels by endpoint,
+# so each becomes {name} and the label stays one per kind of request.
+_COLLECTIONS = frozenset({"members", "operations", "instances", "certificates", "storage-pools", "networks"})
+
+
+def endpoint(path: str) -> str:
+    """/1.0/cluster/members/m1/state?x=y -> /1.0/cluster/members/{name}/state"""
+    segments = path.split("?", 1)[0].split("/")
+    return "/".join(
+        "{name}" if i > 0 and segments[i - 1] in _COLLECTIONS else segment for i, segment in enumerate(segments)
+    )
+
+
 def _describe(error: Exception) -> str:
     return str(error) or type(error).__name__  # httpx's timeouts have no message
 
@@ -87,7 +101,19 @@ class Transport:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         timeout = httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)
-        self.requests_sent: Counter[str] = Counter()  # by HTTP method, for /metrics
+        # For /metrics: every attempt (one per member tried), and those that failed.
+        self.latency = Histogram(
+            "incus_webui_upstream_request_duration_seconds",
+            "Requests sent to Incus and their time, by method and endpoint.",
+            ["method", "endpoint"],
+            registry=None,
+        )
+        self.errors = Counter(
+            "incus_webui_upstream_errors",
+            "Requests to Incus that failed: unreachable, or Incus's HTTP status.",
+            ["method", "endpoint", "reason"],
+            registry=None,
+        )
         if connection.socket:
             self._ssl = None
             self._http = httpx.AsyncClient(
@@ -168,10 +194,10 @@ class Transport:
         # Incus forwards to another member (`?target=`, member state) can time out because
         # that member is down while ours is fine: failover=False keeps it from moving us.
         errors: list[str] = []
+        labels = (method, endpoint(path))
         tried: set[str] = set()
 
         async def send(base: str) -> httpx.Response:
-            self.requests_sent[method] += 1
             return await self._http.request(
                 method,
                 base + path,
@@ -182,6 +208,7 @@ class Transport:
             )
 
         for base in self._order():
+            started = time.perf_counter()
             try:
                 try:
                     response = await send(base)
@@ -197,15 +224,21 @@ class Transport:
                     else:
                         raise exc
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                self.errors.labels(*labels, "unreachable").inc()
                 errors.append(f"{base}: {_describe(exc)}")
                 self._failed(base, exc)
                 continue
             except httpx.TransportError as exc:
+                self.errors.labels(*labels, "unreachable").inc()
                 if method != "GET" or not failover:
                     raise IncusUnreachable(f"{base} stopped answering: {_describe(exc)}") from exc
                 errors.append(f"{base}: {_describe(exc)}")
                 self._failed(base, exc)
                 continue
+            finally:
+                self.latency.labels(*labels).observe(time.perf_counter() - started)
+            if response.is_error:
+                self.errors.labels(*labels, str(response.status_code)).inc()
             if base != self.current:
                 log.warning("now talking to Incus at %s", base)
                 self.current = base

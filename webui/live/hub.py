@@ -8,9 +8,11 @@ and gets a full refresh.
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from prometheus_client import Histogram
 from sse_starlette import ServerSentEvent
 from sse_starlette.sse import AppStatus
 
@@ -68,6 +70,13 @@ class Hub:
         self.subscribers: set[Subscriber] = set()
         self.dropped = 0
         self.frames_published = 0
+        # Once per change, however many streams: what /metrics reports of rendering.
+        self.render_seconds = Histogram(
+            "incus_webui_render_duration_seconds",
+            "Time to render the fragments of one change, once for every stream.",
+            buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+            registry=None,
+        )
         self._refreshed: tuple[int, dict[frozenset[str], list[bytes]]] = (-1, {})
         # Snapshot versions count from 0 in every process: the event ids a browser sees carry
         # this process's own prefix too, so a stream that reconnects to another dashboard
@@ -96,7 +105,10 @@ class Hub:
         self.snapshot = snapshot
         if changes:
             listening = frozenset(t for s in self.subscribers for t in s.topics)
-            self.publish(self.frames(snapshot, changes, listening))
+            started = time.perf_counter()
+            frames = self.frames(snapshot, changes, listening)
+            self.render_seconds.observe(time.perf_counter() - started)
+            self.publish(frames)
 
     def refresh(self, topics: Iterable[str]) -> list[bytes]:
         """Everything a page shows, for a stream that may have missed updates. Rendered once

@@ -1,5 +1,6 @@
 """Security headers on every reply: a Content-Security-Policy that allows only the
-dashboard's own scripts and styles (no inline script, no CDN), and the usual companions."""
+dashboard's own scripts and styles (no inline script, no CDN), and the usual companions;
+over HTTPS (served with --tls-cert, or a trusted proxy's X-Forwarded-Proto) also HSTS."""
 
 import base64
 import hashlib
@@ -16,6 +17,7 @@ HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
+HSTS = (b"strict-transport-security", b"max-age=31536000")
 INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 
 
@@ -38,19 +40,20 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        headers = [*HEADERS, HSTS] if scope.get("scheme") == "https" else HEADERS
         if scope["path"] in self.hashed_paths:
-            await self._hashed(scope, receive, send)
+            await self._hashed(scope, receive, send, headers)
             return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 policy = (b"content-security-policy", POLICY.encode())
-                message["headers"] = [*message.get("headers", []), *HEADERS, policy]
+                message["headers"] = [*message.get("headers", []), *headers, policy]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
-    async def _hashed(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _hashed(self, scope: Scope, receive: Receive, send: Send, headers: list[tuple[bytes, bytes]]) -> None:
         """Hold a small page back until its body is known, to hash its inline script."""
         start: Message = {}
         body = b""
@@ -62,8 +65,8 @@ class SecurityHeadersMiddleware:
                 return
             body += message.get("body", b"")
             if not message.get("more_body"):
-                headers = [*start.get("headers", []), *HEADERS, (b"content-security-policy", policy_for(body).encode())]
-                await send({**start, "headers": headers})
+                policy = (b"content-security-policy", policy_for(body).encode())
+                await send({**start, "headers": [*start.get("headers", []), *headers, policy]})
                 await send({"type": "http.response.body", "body": body})
 
         await self.app(scope, receive, buffer)

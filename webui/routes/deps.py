@@ -15,6 +15,7 @@ from webui.audit.log import AuditLog
 from webui.auth.roles import route_allows
 from webui.identity import Actor, Identity
 from webui.live.hub import Hub
+from webui.metrics import Metrics
 from webui.services.context import Context
 from webui.services.errors import Refused
 from webui.settings import Settings
@@ -34,6 +35,7 @@ HubDep = Annotated[Hub, _state("hub")]
 SettingsDep = Annotated[Settings, _state("settings")]
 EngineDep = Annotated[Engine, _state("engine")]
 ContextDep = Annotated[Context, _state("services")]  # what a service call needs
+MetricsDep = Annotated[Metrics, _state("metrics")]
 
 
 class NotAuthenticated(Exception):

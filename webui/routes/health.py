@@ -1,12 +1,13 @@
-"""/healthz for load balancers and /metrics (Prometheus text) for the benchmarks."""
+"""/healthz for alerting and /metrics for Prometheus (and the benchmarks)."""
 
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from webui.clock import now
-from webui.routes.deps import ContextDep, HubDep
+from webui.routes.deps import HubDep, MetricsDep
 
 router = APIRouter(tags=["health"])
 
@@ -27,27 +28,7 @@ async def healthz(hub: HubDep) -> JSONResponse:
     return JSONResponse(body, status_code=200 if snapshot.reachable else 503)
 
 
-@router.get("/metrics", name="metrics", response_class=PlainTextResponse)
-async def metrics(ctx: ContextDep) -> str:
-    hub = ctx.hub
-    lines = [
-        "# HELP incus_webui_upstream_requests_total Requests sent to Incus.",
-        "# TYPE incus_webui_upstream_requests_total counter",
-    ]
-    for method, count in sorted(ctx.client.transport.requests_sent.items()):
-        lines.append(f'incus_webui_upstream_requests_total{{method="{method}"}} {count}')
-    lines += [
-        "# HELP incus_webui_sse_clients Open SSE streams.",
-        "# TYPE incus_webui_sse_clients gauge",
-        f"incus_webui_sse_clients {len(hub.subscribers)}",
-        "# HELP incus_webui_sse_dropped_total SSE clients dropped for not reading.",
-        "# TYPE incus_webui_sse_dropped_total counter",
-        f"incus_webui_sse_dropped_total {hub.dropped}",
-        "# HELP incus_webui_frames_published_total Fragments rendered and published.",
-        "# TYPE incus_webui_frames_published_total counter",
-        f"incus_webui_frames_published_total {hub.frames_published}",
-        "# HELP incus_webui_incus_reachable Whether the last resync reached Incus.",
-        "# TYPE incus_webui_incus_reachable gauge",
-        f"incus_webui_incus_reachable {int(hub.snapshot.reachable)}",
-    ]
-    return "\n".join(lines) + "\n"
+@router.get("/metrics", name="metrics")
+async def metrics(metrics: MetricsDep) -> Response:
+    """Prometheus's text format (see webui/metrics.py for what is measured)."""
+    return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
