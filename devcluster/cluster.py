@@ -232,7 +232,9 @@ class DevCluster:
     def _launch(self, name: str) -> None:
         """Start the member's daemon on its line: the host's incusd, or the sid root's for 7.0."""
         if not daemons.port_closed(self.address(name)):
-            raise DevClusterError(f"{self.address(name)}:{PORT} is already in use by another process; cannot start {name}")
+            raise DevClusterError(
+                f"{self.address(name)}:{PORT} is already in use by another process; cannot start {name}"
+            )
         root = None
         if self.line(name) == lines.CHROOT_LINE:
             root = lines.ensure_root(self.state_dir)

@@ -44,7 +44,7 @@ from webui.services.context import Context
 from webui.services.history import recorder
 from webui.services.member_rules import available_actions
 from webui.services.operations import outcome_recorder
-from webui.services.upgrades import upgrade_status
+from webui.services.upgrades import member_version, upgrade_status
 from webui.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -67,7 +67,9 @@ def make_templates(app: FastAPI) -> Jinja2Templates:
         return path(route, tuple(sorted(params.items())))
 
     templates.env.globals.update(url=url, available_actions=available_actions, can=can)
-    templates.env.globals.update(upgrade_status=upgrade_status, cluster_certificate=cluster_certificate)
+    templates.env.globals.update(
+        upgrade_status=upgrade_status, member_version=member_version, cluster_certificate=cluster_certificate
+    )
     return templates
 
 
