@@ -14,6 +14,7 @@ import pytest
 from tests.conftest import edit_member, incus_member, wait_until
 from tests.integration.test_auth import REQUESTS
 from webui.auth.roles import ROUTE_PERMISSIONS
+from webui.services.config_keys import KEYS
 
 pytestmark = [pytest.mark.cluster, pytest.mark.lts7]
 
@@ -103,3 +104,14 @@ def test_a_harmless_write_reaches_incus_7_and_comes_back_live(cluster7, dashboar
             assert frame.event == f"member-{name}" and time.monotonic() - started < 5
     finally:
         edit_member(cluster7, name, description=before)
+
+
+def test_the_configuration_keys_the_dashboard_edits_are_incus_7s_with_its_defaults(cluster7):
+    documented = {}
+    for section in cluster7.query("/1.0/metadata/configuration")["configs"]["server"].values():
+        for entry in section["keys"]:
+            documented.update(entry)
+    for key in KEYS:
+        assert key.name in documented, key.name
+        if key.default:
+            assert documented[key.name].get("defaultdesc") == f"`{key.default}`", key.name
