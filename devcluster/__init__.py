@@ -43,6 +43,7 @@ from devcluster.formation import up
 from devcluster.incus_cli import INCUS, IncusCommandError
 from devcluster.messages import DevClusterError
 from devcluster.teardown import down
+from devcluster.upgrade import upgrade_member
 
 __all__ = [
     "CONTAINER_PREFIX",
@@ -56,4 +57,5 @@ __all__ = [
     "IncusCommandError",
     "down",
     "up",
+    "upgrade_member",
 ]

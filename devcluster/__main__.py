@@ -16,6 +16,7 @@ from devcluster.lines import DEFAULT_LINE, LINES
 from devcluster.messages import DevClusterError
 from devcluster.processes import is_stopped
 from devcluster.teardown import down
+from devcluster.upgrade import upgrade_member
 
 
 def summary(cl: DevCluster) -> str:
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"up took {time.monotonic() - t0:.1f}s")
         elif args.cmd == "upgrade":
             cl = DevCluster.load(state_dir)
-            outcome = cl.upgrade_member(args.member, args.to)
+            outcome = upgrade_member(cl, args.member, args.to)
             if outcome == "waiting":
                 print(f"{args.member} runs Incus {args.to} and waits for the other members to be upgraded")
             print(summary(cl))

@@ -222,14 +222,14 @@ class DevCluster:
             if pid is not None:
                 processes.continue_if_stopped(pid)
                 continue
-            self._launch(n)
+            self.launch_daemon(n)
             started.append(n)
         # All daemons must be launched before waiting: a clustered member only
         # becomes ready once the database has quorum.
         processes.parallel(lambda n: daemons.wait_ready(n, self.incus_dir(n), self.cli_env(n), 60), names)
         return started
 
-    def _launch(self, name: str) -> None:
+    def launch_daemon(self, name: str) -> None:
         """Start the member's daemon on its line: the host's incusd, or the sid root's for 7.0."""
         if not daemons.port_closed(self.address(name)):
             raise DevClusterError(
@@ -241,48 +241,6 @@ class DevCluster:
             self.incus_dir(name).mkdir(parents=True, exist_ok=True)
             lines.bind_member(root, self.incus_dir(name))
         daemons.launch(self.incus_dir(name), root)
-
-    def upgrade_member(self, name: str, to: str, timeout: float = 120) -> str:
-        """Restart the member's daemon on the Incus line `to`, in place, as a package upgrade does
-        (SIGTERM: its instances keep running). Returns "ready" when the member serves the API again,
-        or "waiting" when it waits for the other members to be upgraded too (Incus's rule: every
-        member runs the same version; the others show Blocked meanwhile)."""
-        lines.check_line(to)
-        if name not in self.members:
-            raise DevClusterError(f"unknown member {name!r}")
-        current = self.line(name)
-        if current == to:
-            log(f"{name} already runs Incus {to}")
-            return "ready" if daemons.is_ready(name, self.cli_env(name)) else "waiting"
-        if lines.LINES.index(to) < lines.LINES.index(current):
-            raise DevClusterError(f"Incus cannot go back from {current} to {to}: its database only moves forward")
-        if to == lines.CHROOT_LINE:
-            lines.ensure_cache(lines.cache_dir(self.state_dir))  # before the member goes down: it takes a minute
-        log(f"upgrading {name}: Incus {current} -> {to}")
-        pid = self.daemon_pid(name)
-        if pid is not None:
-            processes.continue_if_stopped(pid)
-            os.kill(pid, signal.SIGTERM)
-            if processes.wait_dead([pid], 30):
-                os.kill(pid, signal.SIGKILL)
-                processes.wait_dead([pid], 15)
-        offset = daemons.log_size(self.incus_dir(name))
-        self.incus_lines[name] = to
-        self.save()
-        self._launch(name)
-        return self._wait_upgraded(name, offset, timeout)
-
-    def _wait_upgraded(self, name: str, log_offset: int, timeout: float) -> str:
-        incus_dir = self.incus_dir(name)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if daemons.is_ready(name, self.cli_env(name)):
-                return "ready"
-            if daemons.UPGRADE_WAIT in daemons.log_since(incus_dir, log_offset):
-                return "waiting"
-            if self.daemon_pid(name) is None:
-                raise DevClusterError(f"{name}'s Incus {self.line(name)} exited:\n{daemons.log_tail(incus_dir)}")
-        raise DevClusterError(f"{name} neither ready nor waiting after {timeout}s:\n{daemons.log_tail(incus_dir)}")
 
     def freeze(self, name: str) -> None:
         """SIGSTOP the member's incusd (it stops answering heartbeats; its containers keep running)."""

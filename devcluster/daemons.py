@@ -20,8 +20,6 @@ PORT = 8443
 # In the member's INCUS_DIR, beside Incus's own files.
 PID_FILE = "incusd.pid"
 LOG_FILE = "incusd.log"  # the daemon's stdout and stderr (warnings and errors)
-# What a member upgraded before the others logs, then serves no API until they are upgraded too.
-UPGRADE_WAIT = "Wait for other cluster nodes to upgrade their versions"
 
 
 def _raise_nofile() -> None:

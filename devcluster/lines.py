@@ -130,8 +130,9 @@ def ensure_root(state_dir: Path) -> Path:
         _mount(["-t", "overlay", "overlay", "-o", options], root)
     # rslave: an unmount inside the root never travels back to the host's own /sys or /dev.
     for host in ("/proc", "/sys", "/dev"):
-        _mount(["--rbind", host], root / host.lstrip("/"))
-        _run(["mount", "--make-rslave", str(root / host.lstrip("/"))], f"mount --make-rslave {host}")
+        if not _mounted(inside := root / host.lstrip("/")):
+            _mount(["--rbind", host], inside)
+            _run(["mount", "--make-rslave", str(inside)], f"mount --make-rslave {host}")
     return root
 
 

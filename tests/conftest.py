@@ -204,7 +204,7 @@ class UpgradeRig:
 
     def upgrade(self, member: str) -> str:
         """Restart `member` on Incus 7.0: "waiting" (others still to upgrade) or "ready"."""
-        return self.cluster.upgrade_member(member, "7.0")
+        return devcluster.upgrade_member(self.cluster, member, "7.0")
 
     def incus_rows(self, via: str) -> dict[str, tuple[str, str]] | None:
         """Each member's STATUS and message as `incus cluster list` on `via` shows them; None
