@@ -115,3 +115,39 @@ def test_the_configuration_keys_the_dashboard_edits_are_incus_7s_with_its_defaul
         assert key.name in documented, key.name
         if key.default:
             assert documented[key.name].get("defaultdesc") == f"`{key.default}`", key.name
+
+
+def change_state(cluster7, dashboard7, name: str, body: dict, status: str) -> str:
+    """POST the member's state through the API; the audit log's real outcome, once Incus shows
+    `status` and the dashboard's operation list no longer holds the operation as running."""
+    reply = dashboard7.admin.post(f"/api/v1/cluster/members/{name}/state", json=body)
+    assert reply.status_code == 202, reply.text
+    operation_id = reply.json()["metadata"]["id"]
+
+    def outcome() -> str | None:
+        trail = dashboard7.get("/audit.json", params={"target": name}).json()
+        return next((r["outcome"] for r in trail if r["operation_id"] == operation_id
+                     and r["outcome"] in ("succeeded", "failed")), None)
+
+    result = wait_until(outcome, timeout=60)
+    wait_until(lambda: cluster7.member_status(name) == status, timeout=60)
+
+    def still_running() -> list[str]:
+        listed = dashboard7.get("/api/v1/operations", params={"recursion": 1}).json()["metadata"]
+        return [op["id"] for op in listed.get("running", [])]
+
+    assert wait_until(lambda: operation_id not in still_running(), timeout=10)
+    return str(result)
+
+
+def test_an_evacuation_on_incus_7_reaches_its_real_outcome_through_7s_operation_events(cluster7, dashboard7):
+    """mode=stop: nothing needs to start elsewhere (containers may not run on 7.0 here). Incus 7.0
+    ends such an evacuation before the POST returns: the dashboard must not think it still runs."""
+    name = "member3"
+    try:
+        evacuated = change_state(cluster7, dashboard7, name, {"action": "evacuate", "mode": "stop"}, "Evacuated")
+        restored = change_state(cluster7, dashboard7, name, {"action": "restore"}, "Online")
+    finally:
+        if cluster7.member_status(name) != "Online":
+            cluster7.incus("cluster", "restore", name, "--force")
+    assert (evacuated, restored) == ("succeeded", "succeeded")

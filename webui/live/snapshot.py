@@ -19,7 +19,7 @@ def merge_operations(
     at = at or now()
     merged = {op.id: op for op in known}
     for op in incoming:
-        if op.class_ != "token":
+        if op.class_ != "token" and not _older(op, merged.get(op.id)):
             merged[op.id] = op
     kept = [
         op
@@ -27,6 +27,17 @@ def merge_operations(
         if not (op.finished and op.updated_at and at - op.updated_at > KEEP_FINISHED)
     ]
     return tuple(sorted(kept, key=lambda op: (op.created_at or at, op.id)))
+
+
+def _older(incoming: Operation, known: Operation | None) -> bool:
+    """Whether `incoming` is an earlier state of `known`. An operation that ended stays ended: a
+    quick one (an evacuation with nothing to move, on Incus 7.0) sends its Success event before
+    the POST that started it returns with "Running", and that reply must not bring it back."""
+    if known is None:
+        return False
+    if known.finished and not incoming.finished:
+        return True
+    return bool(known.updated_at and incoming.updated_at and incoming.updated_at < known.updated_at)
 
 
 @dataclass(frozen=True)
