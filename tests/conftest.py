@@ -224,6 +224,14 @@ class UpgradeRig:
 
         return wait_until(blocked, timeout=timeout)
 
+    def wait_online(self, via: str, timeout: float = 120) -> dict[str, tuple[str, str]]:
+        """Incus's rows once every member is ONLINE again (after the last upgrade, the members
+        that waited take a few seconds more to come back)."""
+        return wait_until(
+            lambda: (rows := self.incus_rows(via)) and all(status == "ONLINE" for status, _ in rows.values()) and rows,
+            timeout=timeout,
+        )
+
 
 @pytest.fixture(scope="module")
 def upgrade_rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpgradeRig]:

@@ -68,6 +68,10 @@ def test_members_upgraded_one_by_one_are_shown_as_incus_reports_them(upgrade_rig
     expect(page.locator("#upgrade-banner")).to_have_count(0)
     page.evaluate("window.loadedOnce = true")  # gone if the page reloads
     banner = page.locator("#upgrade-banner")
+    panel = page.context.new_page()  # a second tab, on the cluster page's upgrade panel
+    panel.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 500 else None)
+    panel.goto(dashboard.url + "/cluster")
+    expect(panel.locator("#upgrades")).to_contain_text("Every member runs Incus 6.0.")
 
     for step, name in enumerate(members):
         upgraded, left = members[: step + 1], members[step + 1 :]
@@ -79,20 +83,29 @@ def test_members_upgraded_one_by_one_are_shown_as_incus_reports_them(upgrade_rig
             expect(banner).to_contain_text("Needs updating to newer version")
             expect(banner).to_contain_text(f"Next: upgrade {', '.join(left)} to the new version", timeout=30000)
             expect(banner).to_contain_text(f"answering nothing until then: {', '.join(upgraded)}", timeout=30000)
+            expect(panel.locator("#upgrades")).to_contain_text(f"Next: upgrade {', '.join(left)}.")
+            for member in left:
+                expect(panel.locator(f"#upgrade-{member}")).to_contain_text("BLOCKED")
+                expect(panel.locator(f"#upgrade-{member}")).to_contain_text("Needs updating to newer version")
+            for member in upgraded:
+                expect(panel.locator(f"#upgrade-{member}")).to_contain_text("not answering")
             # The dashboard talks to a member that still answers, and marks it.
             in_use = wait_talking_to_one_of(dashboard, left)
             expect(page.locator(f"#member-{in_use} .mark-connected")).to_have_count(1, timeout=15000)
         else:
             assert outcome == "ready"
+            rig.wait_online(name)
             wait_shown_as_incus_reports(page, rig, name)
-            expect(banner).to_have_count(0, timeout=60000)
+            try:
+                expect(banner).to_have_count(0, timeout=60000)
+            except AssertionError:
+                raise AssertionError(f"the banner stayed: {banner.inner_text()}") from None
             for member in members:
                 expect(page.locator(f"#member-{member} td.version")).to_have_text(
                     re.compile(r"^7\.0\.\d+$"), timeout=30000
                 )
             assert set(shown_rows(page).values()) == {("ONLINE", "Fully operational")}
     assert page.evaluate("window.loadedOnce") is True, "the page reloaded"
-    page.goto(dashboard.url + "/cluster")
-    expect(page.locator("#upgrades")).to_contain_text("Every member runs Incus 7.0.")
+    expect(panel.locator("#upgrades")).to_contain_text("Every member runs Incus 7.0.", timeout=30000)
     assert not problems, problems
     assert "Traceback" not in dashboard.log_file.read_text()

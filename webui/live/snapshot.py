@@ -58,8 +58,8 @@ class ClusterSnapshot:
     # cluster certificate) and of each member (its version, extension count, local keys).
     server: Server | None = None
     servers: dict[str, Server] = field(default_factory=dict)
-    # Members not offline whose `/1.0` did not answer in the last slow round: a member upgraded
-    # before the others waits, serving nothing, until the last one is upgraded.
+    # Members whose `/1.0` did not answer in the last slow round (offline ones are not asked): a
+    # member upgraded before the others waits, serving nothing, until the last one is upgraded.
     silent: frozenset[str] = frozenset()
     # Seen in events only (Incus keeps no record of them): members the leader evacuated by
     # itself, until restored; migrations Incus made on its own (rebalancing), newest last.
