@@ -43,17 +43,29 @@ def upgrade_member(cl: DevCluster, name: str, to: str, timeout: float = 120) -> 
     cl.incus_lines[name] = to
     cl.save()
     cl.launch_daemon(name)
-    return _ready_or_waiting(cl, name, offset, timeout)
+    outcome = _ready_or_waiting(cl, name, offset, timeout)
+    if outcome == "ready":
+        # The last member is upgraded: the members that waited apply their own database patches
+        # now, and one may exit on "database is locked"; systemd would start it again, so do we.
+        cl.ensure_daemons(cl.members)
+    return outcome
 
 
 def _ready_or_waiting(cl: DevCluster, name: str, log_offset: int, timeout: float) -> str:
     incus_dir = cl.incus_dir(name)
     deadline = time.monotonic() + timeout
+    restarts = 0
     while time.monotonic() < deadline:
         if daemons.is_ready(name, cl.cli_env(name)):
             return "ready"
         if UPGRADE_WAIT in daemons.log_since(incus_dir, log_offset):
             return "waiting"
         if cl.daemon_pid(name) is None:
-            raise DevClusterError(f"{name}'s Incus {cl.line(name)} exited:\n{daemons.log_tail(incus_dir)}")
+            # Seen on 7.0.2 as the last member comes up: "Failed applying patch ...: database is
+            # locked". incus.service restarts the daemon on failure; so do we, a few times.
+            if restarts == 3:
+                raise DevClusterError(f"{name}'s Incus {cl.line(name)} exited:\n{daemons.log_tail(incus_dir)}")
+            restarts += 1
+            log(f"{name}'s Incus {cl.line(name)} exited while starting; starting it again ({restarts}/3)")
+            cl.launch_daemon(name)
     raise DevClusterError(f"{name} neither ready nor waiting after {timeout}s:\n{daemons.log_tail(incus_dir)}")
