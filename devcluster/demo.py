@@ -12,12 +12,14 @@ from webui.cli import serve
 from webui.settings import Settings
 
 
-def prepare(members: int, host: str, port: int, state_dir: Path = DEFAULT_STATE_DIR) -> tuple[Settings, list[str]]:
+def prepare(
+    members: int, host: str, port: int, state_dir: Path = DEFAULT_STATE_DIR, incus: str | None = None
+) -> tuple[Settings, list[str]]:
     """A real local cluster (installed and formed if needed), its webui.toml completed with where
     the demo serves (so `incus-webui … --config webui.toml` is the demo's, for every subcommand),
     its database migrated, an `admin` account and a NOC wall display, both kept in the state
     folder. The settings to serve, and what to tell the user."""
-    cluster = up(members, state_dir)
+    cluster = up(members, state_dir, incus)
     lines = cluster.settings_file.read_text().splitlines()
     kept = [line for line in lines if not line.startswith(("host =", "port ="))]
     cluster.settings_file.write_text("\n".join([*kept, f'host = "{host}"', f"port = {port}"]) + "\n")
@@ -42,9 +44,9 @@ def prepare(members: int, host: str, port: int, state_dir: Path = DEFAULT_STATE_
     ]
 
 
-def demo(members: int, host: str, port: int, state_dir: Path = DEFAULT_STATE_DIR) -> None:
+def demo(members: int, host: str, port: int, state_dir: Path = DEFAULT_STATE_DIR, incus: str | None = None) -> None:
     """The demo cluster and the dashboard serving it, until interrupted."""
-    settings, lines = prepare(members, host, port, state_dir)
+    settings, lines = prepare(members, host, port, state_dir, incus)
     for line in lines:
         print("incus-webui: " + line)
     serve(settings)

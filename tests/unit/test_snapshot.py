@@ -1,5 +1,7 @@
-from webui.incus.models import Instance, Member, MemberState, SysInfo
-from webui.live.snapshot import ClusterSnapshot, diff
+from datetime import UTC, datetime, timedelta
+
+from webui.incus.models import Instance, Member, MemberState, Operation, SysInfo
+from webui.live.snapshot import ClusterSnapshot, diff, merge_operations
 
 
 def member(name: str, **fields: object) -> Member:
@@ -66,3 +68,22 @@ def test_leader_and_instances_on():
     )
     assert s.leader == "m2"
     assert [i.name for i in s.instances_on("m1")] == ["a"]
+
+
+def test_an_operation_that_ended_is_not_brought_back_by_a_late_running_reply():
+    # Incus 7.0: an evacuation with nothing to move ends (its Success event) before the POST
+    # that started it has returned its "Running" operation.
+    start = datetime(2026, 12, 1, 17, 47, 35, tzinfo=UTC)
+    running = Operation(id="op", description="Evacuating cluster member", status="Running",
+                        created_at=start, updated_at=start)
+    ended = running.model_copy(update={"status": "Success", "updated_at": start + timedelta(seconds=1)})
+    merged = merge_operations(merge_operations((), [ended], at=start), [running], at=start)
+    assert [op.status for op in merged] == ["Success"]
+
+
+def test_a_newer_state_of_an_operation_replaces_an_older_one():
+    start = datetime(2026, 12, 1, 17, 47, 35, tzinfo=UTC)
+    running = Operation(id="op", status="Running", created_at=start, updated_at=start)
+    later = running.model_copy(update={"metadata": {"progress": "1/2"}, "updated_at": start + timedelta(seconds=1)})
+    assert merge_operations([running], [later], at=start)[0].metadata == {"progress": "1/2"}
+    assert merge_operations([later], [running], at=start)[0].metadata == {"progress": "1/2"}

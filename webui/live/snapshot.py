@@ -20,13 +20,25 @@ def merge_operations(
     at = at or now()
     merged = {op.id: op for op in known}
     for op in incoming:
-        merged[op.id] = op
+        if not _older(op, merged.get(op.id)):
+            merged[op.id] = op
     kept = [
         op
         for op in merged.values()
         if not (op.finished and op.updated_at and at - op.updated_at > KEEP_FINISHED)
     ]
     return tuple(sorted(kept, key=lambda op: (op.created_at or at, op.id)))
+
+
+def _older(incoming: Operation, known: Operation | None) -> bool:
+    """Whether `incoming` is an earlier state of `known`. An operation that ended stays ended: a
+    quick one (an evacuation with nothing to move, on Incus 7.0) sends its Success event before
+    the POST that started it returns with "Running", and that reply must not bring it back."""
+    if known is None:
+        return False
+    if known.finished and not incoming.finished:
+        return True
+    return bool(known.updated_at and incoming.updated_at and incoming.updated_at < known.updated_at)
 
 
 @dataclass(frozen=True)
@@ -47,6 +59,9 @@ class ClusterSnapshot:
     # cluster certificate) and of each member (its version, extension count, local keys).
     server: Server | None = None
     servers: dict[str, Server] = field(default_factory=dict)
+    # Members whose `/1.0` did not answer in the last slow round (offline ones are not asked): a
+    # member upgraded before the others waits, serving nothing, until the last one is upgraded.
+    silent: frozenset[str] = frozenset()
     # Seen in events only (Incus keeps no record of them): members the leader evacuated by
     # itself, until restored; migrations Incus made on its own (rebalancing), newest last.
     healed: frozenset[str] = frozenset()
@@ -107,7 +122,8 @@ class Changes:
 def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
     def row(s: ClusterSnapshot, name: str) -> tuple[object, ...]:
         running = tuple(op.description for op in s.operations_on(name) if not op.finished)
-        return (s.member(name), s.server_name == name, running)
+        server = s.servers.get(name)
+        return (s.member(name), s.server_name == name, running, server.version if server else "", name in s.silent)
 
     def detail(s: ClusterSnapshot, name: str) -> tuple[object, ...]:
         return (s.states.get(name), s.cpus.get(name), tuple(s.instances_on(name)), tuple(s.operations_on(name)))
@@ -125,8 +141,8 @@ def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
         details=frozenset(details),
         membership=old_names != new_names,
         status=(old.reachable, old.error, old.server_name) != (new.reachable, new.error, new.server_name),
-        cluster=(old.server, old.servers, old.healed, old.rebalanced, old.groups)
-        != (new.server, new.servers, new.healed, new.rebalanced, new.groups),
+        cluster=(old.server, old.servers, old.silent, old.healed, old.rebalanced, old.groups)
+        != (new.server, new.servers, new.silent, new.healed, new.rebalanced, new.groups),
         fresh=old.updated_at != new.updated_at,
         statuses=[(m.server_name, m.status) for m in old.members] != [(m.server_name, m.status) for m in new.members],
     )

@@ -142,6 +142,8 @@ class Watcher:
         # An offline member keeps what it last said (its version, for the upgrade panel).
         servers = {k: v for k, v in snapshot.servers.items() if snapshot.member(k) is not None}
         servers |= {name: result for name, result in zip(members, results, strict=True) if result is not None}
+        answered = {name for name, result in zip(members, results, strict=True) if result is not None}
+        silent = frozenset(m.server_name for m in snapshot.members) - answered  # offline ones too
         metadata = snapshot.metadata
         if metadata is None or metadata.version != server.version:  # an upgrade may bring new keys
             try:
@@ -149,7 +151,7 @@ class Watcher:
             except IncusError as exc:
                 log.info("configuration metadata not fetched: %s", exc.message)
         snapshot = self.hub.snapshot
-        self.hub.update(snapshot.evolve(server=server, servers=servers, metadata=metadata))
+        self.hub.update(snapshot.evolve(server=server, servers=servers, silent=silent, metadata=metadata))
         await self.refresh_groups()
 
     async def refresh_groups(self) -> None:
