@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from webui import __version__, db, filters, middleware
-from webui.audit.log import AuditLog
+from webui.audit.keys import KeyMissing
 from webui.auth.roles import can
 from webui.incus.client import IncusClient
 from webui.live.hub import Hub
@@ -43,7 +43,7 @@ from webui.services.certificates import cluster_certificate
 from webui.services.context import Context
 from webui.services.history import recorder
 from webui.services.member_rules import available_actions
-from webui.services.operations import outcome_recorder
+from webui.services.operations import outcome_recorder, reconcile_logged
 from webui.services.upgrades import upgrade_status
 from webui.settings import Settings
 
@@ -78,6 +78,10 @@ def create_app(settings: Settings) -> FastAPI:
         raise SystemExit(
             f"the database at {settings.database_url} is not migrated: run `incus-webui db upgrade`"
         )
+    try:
+        audit_log = settings.audit_log(engine)
+    except KeyMissing as exc:
+        raise SystemExit(str(exc)) from exc
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
@@ -86,7 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
         hub = Hub(lambda name, context: templates.get_template(name).render(context), settings.queue_size)
         # Audit records are written in worker threads; the live audit page hears of each.
         loop = asyncio.get_running_loop()
-        audit_log = AuditLog(engine, on_append=lambda record: loop.call_soon_threadsafe(hub.publish_audit, record))
+        audit_log.on_append.append(lambda record: loop.call_soon_threadsafe(hub.publish_audit, record))
         watcher = Watcher(
             client,
             hub,
@@ -95,6 +99,8 @@ def create_app(settings: Settings) -> FastAPI:
             on_event=[recorder(engine), outcome_recorder(audit_log)],
         )
         watcher.start()
+        # Operations that ended while no dashboard ran: their outcome, from Incus, once.
+        reconciling = asyncio.create_task(reconcile_logged(audit_log, client))
         clock = asyncio.create_task(hub.run(settings.heartbeat))
         # Everything imported and built so far lives as long as the process: move it out of
         # the garbage collector's sight. Otherwise each full collection walks it all again
@@ -111,6 +117,7 @@ def create_app(settings: Settings) -> FastAPI:
             }
         finally:
             clock.cancel()
+            reconciling.cancel()
             hub.close()
             await watcher.stop()
             await client.aclose()

@@ -1,13 +1,15 @@
 """The ASGI middleware, in one place and one order: pure ASGI (no BaseHTTPMiddleware), so an
 SSE stream's frames pass through untouched.
 
-From the outside in: the body limit refuses before anything reads; security headers go on
+From the outside in: the client's address (the socket's peer, and whom a trusted proxy
+forwards), the body limit refuses before anything reads; security headers go on
 every reply; CSRF checks every unsafe method; then who is asking is resolved for the routes."""
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
 from webui.middleware.body_limit import BodyLimitMiddleware
+from webui.middleware.client_address import ClientAddressMiddleware
 from webui.middleware.csrf import CSRFMiddleware
 from webui.middleware.identify import IdentifyMiddleware
 from webui.middleware.security_headers import SecurityHeadersMiddleware
@@ -20,3 +22,4 @@ def install(app: Starlette, engine: Engine, settings: Settings) -> None:
     app.add_middleware(CSRFMiddleware, secure_cookie=settings.secure_cookies)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(ClientAddressMiddleware, forwarded_allow_ips=settings.forwarded_allow_ips)

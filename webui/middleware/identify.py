@@ -6,18 +6,19 @@ In order: an API token (`Authorization: Bearer iwt_…`, /api/ only), a display 
 (single sign-on, off unless configured), and the session cookie."""
 
 from datetime import timedelta
-from ipaddress import ip_address, ip_network
+from ipaddress import ip_network
 from urllib.parse import parse_qs
 
 import anyio.to_thread
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from webui.audit.log import AuditLog
+from webui.audit.log import AuditLog, AuditUnavailable
 from webui.auth import store
 from webui.auth.roles import ROLES
-from webui.identity import Actor, Identity
+from webui.identity import Identity, request_actor
 from webui.middleware._http import cookie, header
+from webui.middleware.client_address import Networks, within
 from webui.settings import Settings
 
 
@@ -27,7 +28,7 @@ class IdentifyMiddleware:
         self.engine = engine
         self.settings = settings
         self.idle = timedelta(minutes=settings.session_idle_minutes)
-        self.proxies = [ip_network(p, strict=False) for p in settings.sso_trusted_proxies]
+        self.proxies: Networks = [ip_network(p, strict=False) for p in settings.sso_trusted_proxies]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith("/static/"):
@@ -41,9 +42,11 @@ class IdentifyMiddleware:
             identity, new_spell = store.api_token_identity(self.engine, authorization.removeprefix("Bearer ").strip())
             if identity and new_spell:
                 audit: AuditLog = scope["state"]["audit"]
-                client = scope.get("client") or ("", 0)
-                actor = Actor(identity, client[0], header(scope, b"user-agent"))
-                audit.append(**actor.fields(), action="token-use", target=scope["path"], outcome="succeeded")
+                actor = request_actor({**scope["state"], "identity": identity}, scope.get("client"), header(scope, b"user-agent"))
+                try:
+                    audit.append(**actor.fields(), action="token-use", target=scope["path"], outcome="succeeded")
+                except AuditUnavailable:
+                    pass  # a read goes on; any change this request makes is refused by its own record
             return identity
         token = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[0]
         if token.startswith(store.DISPLAY_TOKEN_PREFIX):
@@ -54,11 +57,10 @@ class IdentifyMiddleware:
         return store.session_identity(self.engine, session, self.idle) if session else None
 
     def sso_identity(self, scope: Scope) -> Identity | None:
-        """The proxy's word on who this is, only from a configured proxy address."""
+        """The proxy's word on who this is, only when the socket's peer (never an address a
+        header claims) is a configured proxy."""
         settings = self.settings
-        if not settings.sso_user_header or not scope.get("client"):
-            return None
-        if not any(ip_address(scope["client"][0]) in net for net in self.proxies):
+        if not settings.sso_user_header or not within(scope["state"].get("peer", ""), self.proxies):
             return None
         user = header(scope, settings.sso_user_header.lower().encode())
         if not user:

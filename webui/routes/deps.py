@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from webui.audit.log import AuditLog
 from webui.auth.roles import route_allows
-from webui.identity import Actor, Identity
+from webui.identity import Actor, Identity, request_actor
 from webui.live.hub import Hub
 from webui.services.context import Context
 from webui.services.errors import Refused
@@ -41,11 +41,8 @@ class NotAuthenticated(Exception):
 
 
 async def actor(request: Request) -> Actor:
-    return Actor(
-        request.state.identity,
-        request.client.host if request.client else "",
-        request.headers.get("user-agent", ""),
-    )
+    client = (request.client.host, request.client.port) if request.client else None
+    return request_actor(request.scope.get("state", {}), client, request.headers.get("user-agent", ""))
 
 
 ActorDep = Annotated[Actor, Depends(actor)]
