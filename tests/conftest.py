@@ -20,6 +20,7 @@ import devcluster
 from tests.postgres import PostgresServer
 from webui import db
 from webui.auth import store
+from webui.settings import Settings
 
 STATE_DIR = Path(os.environ.get("INCUS_WEBUI_TEST_DIR", "/var/tmp/incus-webui-test"))
 MEMBERS = 3
@@ -67,7 +68,9 @@ class Dashboard:
         self.port = port or free_port()  # a port: the same dashboard, restarted
         self.url = f"http://127.0.0.1:{self.port}"
         self.database_url = database_url or f"sqlite:///{database}"
-        db.upgrade(self.database_url)
+        # Dashboards given the same folder share the key (as several processes on one database must).
+        self.key_file = Path(env.get("INCUS_WEBUI_AUDIT_KEY_FILE", database.parent / "audit.key"))
+        db.upgrade(self.database_url, key_file=self.key_file)
         engine = db.make_engine(self.database_url)
         for role, name in PERSONAS.items() if personas else ():
             if not any(u.name == name for u in store.users(engine)):
@@ -79,8 +82,10 @@ class Dashboard:
             "INCUS_WEBUI_POLL_INTERVAL": "1",
             "INCUS_WEBUI_STATE_INTERVAL": "2",
             "INCUS_WEBUI_HEARTBEAT": "1",
+            "INCUS_WEBUI_AUDIT_KEY_FILE": str(self.key_file),
             **env,
         }
+        self.environment = environment
         self.log_file = database.with_suffix(".log")
         self.log = self.log_file.open("w")
         self.process = subprocess.Popen(
@@ -132,6 +137,17 @@ class Dashboard:
             return f"{self.url}/noc?token={store.create_display(engine, name)}"
         finally:
             engine.dispose()
+
+    def settings(self) -> Settings:
+        """The settings this dashboard runs with, for the tests' own look at its database."""
+        return Settings(database_url=self.database_url, audit_key_file=self.key_file)
+
+    def cli(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`incus-webui ARGS` against this dashboard's database and audit key."""
+        env = {k: v for k, v in self.environment.items() if k.startswith("INCUS_WEBUI_") or k == "PATH"}
+        return subprocess.run(
+            [sys.executable, "-m", "webui.cli", *args], env=env, capture_output=True, text=True, input=input, timeout=60
+        )
 
     def stream(self, path: str, **headers: str):
         from tests.sse import Stream

@@ -5,6 +5,7 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from webui import __version__, db, filters, middleware
 from webui.audit.keys import KeyMissing
+from webui.auth import store
 from webui.auth.roles import can
 from webui.incus.client import IncusClient
 from webui.live.hub import Hub
@@ -87,7 +89,13 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         templates = make_templates(app)
         client = IncusClient(connection)
-        hub = Hub(lambda name, context: templates.get_template(name).render(context), settings.queue_size)
+        idle = timedelta(minutes=settings.session_idle_minutes)
+        hub = Hub(
+            lambda name, context: templates.get_template(name).render(context),
+            settings.queue_size,
+            settings.max_streams_per_identity,
+            check=lambda credentials: store.ended(engine, credentials, idle),
+        )
         # Audit records are written in worker threads; the live audit page hears of each.
         loop = asyncio.get_running_loop()
         audit_log.on_append.append(lambda record: loop.call_soon_threadsafe(hub.publish_audit, record))

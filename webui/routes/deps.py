@@ -79,7 +79,7 @@ def render_page(
     template: str,
     topics: list[str],
     status_code: int = 200,
-    stream_params: dict[str, str] | None = None,
+    stream_route: str = "stream",
     **context: Any,
 ) -> HTMLResponse:
     """A full page from the hub's snapshot, with its one SSE stream for `topics`.
@@ -88,11 +88,11 @@ def render_page(
     whether the page missed an update before it connected."""
     hub: Hub = request.state.hub
     snapshot = hub.snapshot
-    # stream_params: what else the stream needs (a wall display's token, which opens it too).
-    query = urlencode({"topic": topics, "v": hub.event_id(snapshot.version), **(stream_params or {})}, doseq=True)
+    query = urlencode({"topic": topics, "v": hub.event_id(snapshot.version)}, doseq=True)
     templates: Jinja2Templates = request.state.templates
     url = cast(Callable[..., str], templates.env.globals["url"])  # the cached route lookup (app.py)
-    stream_url = url("stream") + "?" + query
+    # stream_route: the NOC view's stream sits under /noc, where a display's cookie is sent.
+    stream_url = url(stream_route) + "?" + query
     return templates.TemplateResponse(
         request,
         template,
@@ -101,6 +101,7 @@ def render_page(
             "stream_url": stream_url,
             "csrf_token": request.state.csrf_token,
             "identity": request.state.identity,
+            "audit_problem": request.state.audit.problem,
             **context,
         },
         status_code=status_code,
