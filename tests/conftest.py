@@ -20,6 +20,7 @@ import devcluster
 from tests.postgres import PostgresServer
 from webui import db
 from webui.auth import store
+from webui.middleware.csrf import session_token
 from webui.settings import Settings
 
 STATE_DIR = Path(os.environ.get("INCUS_WEBUI_TEST_DIR", "/var/tmp/incus-webui-test"))
@@ -35,6 +36,12 @@ def cluster() -> Iterator[devcluster.DevCluster]:
     yield dev
     if os.environ.get("INCUS_WEBUI_KEEP_CLUSTER") != "1":
         devcluster.down(STATE_DIR)
+
+
+def csrf_token(client: httpx.Client) -> str:
+    """The token a page would give this browser: bound to its session once logged in."""
+    session = client.cookies.get("incus_webui_session")
+    return session_token(session) if session else client.cookies["incus_webui_csrf"]
 
 
 def wait_until(check, timeout: float = 60, interval: float = 0.5):
@@ -106,7 +113,7 @@ class Dashboard:
             data={"name": PERSONAS[role], "password": PASSWORD, "csrf_token": client.cookies["incus_webui_csrf"]},
         )
         assert reply.status_code == 303, reply.text
-        client.headers["X-CSRF-Token"] = client.cookies["incus_webui_csrf"]
+        client.headers["X-CSRF-Token"] = csrf_token(client)
         return client
 
     @property

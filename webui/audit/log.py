@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from sqlalchemy import Engine, String, func, select, text
@@ -29,6 +29,9 @@ from webui.audit.keys import Checkpoint, Checkpoints, key_id, sign
 from webui.clock import now
 from webui.identity import Actor
 from webui.models import AuditRecord
+
+if TYPE_CHECKING:
+    from webui.audit.verify import Verdict
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +105,7 @@ class AuditLog:
         self.checkpoint_every = max(1, checkpoint_every)
         self.on_append: list[Callable[[AuditRecord], object]] = [on_append] if on_append else []
         self.problem = ""  # why the last append failed, until one succeeds (the banner shows it)
+        self.verdict: Verdict | None = None  # the latest full check, shown on the audit page
         self._lock = threading.Lock()
         self._since_checkpoint = 0
 

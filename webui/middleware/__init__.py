@@ -3,7 +3,8 @@ SSE stream's frames pass through untouched.
 
 From the outside in: the client's address (the socket's peer, and whom a trusted proxy
 forwards), the body limit refuses before anything reads; security headers go on
-every reply; CSRF checks every unsafe method; then who is asking is resolved for the routes."""
+every reply; who is asking is resolved; CSRF checks every unsafe method (and records a
+refusal with who it was)."""
 
 from sqlalchemy import Engine
 from starlette.applications import Starlette
@@ -18,8 +19,8 @@ from webui.settings import Settings
 
 def install(app: Starlette, engine: Engine, settings: Settings) -> None:
     # Starlette wraps in reverse: the last added is the outermost.
-    app.add_middleware(IdentifyMiddleware, engine=engine, settings=settings)
     app.add_middleware(CSRFMiddleware, secure_cookie=settings.secure_cookies)
+    app.add_middleware(IdentifyMiddleware, engine=engine, settings=settings)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(ClientAddressMiddleware, forwarded_allow_ips=settings.forwarded_allow_ips)
