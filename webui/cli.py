@@ -203,6 +203,9 @@ def main(argv: list[str] | None = None) -> None:
         url = settings.database_url
         if args.action == "upgrade":
             key = db.upgrade(url, args.revision or "head", settings.audit_key_path())
+            if (args.revision or "head") == "head":
+                # A log from before the key: its head checkpointed now, so it cannot be swapped later.
+                _migrated(settings)[1].checkpoint()
             print(f"incus-webui: the audit log's key is {key}: keep it, and a copy, away from the database")
         else:
             if not args.revision:

@@ -154,17 +154,30 @@ class AuditLog:
         """After the commit: the checkpoint (a failure here refuses the action too: the log
         could be cut unseen) and whoever listens (the live page, syslog)."""
         self._since_checkpoint += 1
-        if self.checkpoints and self._since_checkpoint >= self.checkpoint_every:
-            try:
-                self.checkpoints.write(Checkpoint(record.id, record.hash, _utc(record.at) + "Z"))
-            except OSError as exc:
-                self.problem = f"the audit checkpoint cannot be written ({exc})"
-                log.error("%s", self.problem)
-                raise AuditUnavailable(self.problem) from exc
-            self._since_checkpoint = 0
+        # The first record always: a log with records and no checkpoint at all was cut.
+        if self._since_checkpoint >= self.checkpoint_every or record.prev_hash == GENESIS:
+            self.checkpoint(record)
         self.problem = ""
         for listener in self.on_append:
             listener(record)
+
+    def checkpoint(self, record: AuditRecord | None = None) -> None:
+        """Write the chain's head (`record`, else the newest) to the checkpoints outside the
+        database; `db upgrade` does it once for a log that existed before the key did."""
+        if self.checkpoints is None:
+            return
+        if record is None:
+            with Session(self.engine) as db:
+                record = db.scalar(select(AuditRecord).order_by(AuditRecord.id.desc()).limit(1))
+            if record is None:
+                return
+        try:
+            self.checkpoints.write(Checkpoint(record.id, record.hash, _utc(record.at) + "Z"))
+        except OSError as exc:
+            self.problem = f"the audit checkpoint cannot be written ({exc})"
+            log.error("%s", self.problem)
+            raise AuditUnavailable(self.problem) from exc
+        self._since_checkpoint = 0
 
     async def append_async(self, **fields: Any) -> AuditRecord:
         return await anyio.to_thread.run_sync(lambda: self.append(**fields))

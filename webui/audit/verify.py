@@ -59,6 +59,8 @@ def verify(engine: Engine, key: bytes, checkpoints: Checkpoints | None) -> Verdi
     found, problem = checkpoints.read()
     if problem:
         return verdict(problem)
+    if count and not found:
+        return verdict(f"the log has {count} records and no checkpoint: {checkpoints.path} was removed")
     for checkpoint in found:
         if checkpoint.id not in hashes:
             return verdict(
