@@ -11,25 +11,8 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
-
-KEY_BYTES = 32
-
-
-def create_key(path: Path) -> bool:
-    """A new random key, readable by its owner only; False when one is there already (never
-    replaced: records signed with it would no longer verify)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "w") as f:
-        f.write(secrets.token_hex(KEY_BYTES) + "\n")
-    return True
-
 
 class KeyMissing(RuntimeError):
     pass

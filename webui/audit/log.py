@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from webui.audit.keys import Checkpoint, Checkpoints, key_id, sign
 from webui.clock import now
+from webui.db import IMMEDIATE
 from webui.identity import Actor
 from webui.models import AuditRecord
 
@@ -37,7 +38,6 @@ log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 _ADVISORY_LOCK = 0x1AC05  # any fixed number, the same in every process
-IMMEDIATE = {"sqlite_begin": "BEGIN IMMEDIATE"}  # SQLite's write lock at BEGIN (webui/db.py)
 # The fields a record's hash covers. Records written before the key existed (key_id "") were
 # hashed over LEGACY_HASHED with plain SHA-256; see migrations/versions/0004.
 LEGACY_HASHED = (

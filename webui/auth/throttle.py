@@ -13,6 +13,7 @@ from sqlalchemy import Engine, case, delete, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webui.clock import now
+from webui.db import IMMEDIATE
 from webui.models import LoginThrottle
 
 
@@ -49,7 +50,7 @@ def _count(engine: Engine, key: str, at: datetime, window: timedelta) -> tuple[i
         )
         .returning(LoginThrottle.failures)
     )
-    with engine.begin() as connection:
+    with engine.execution_options(**IMMEDIATE).begin() as connection:
         before = connection.execute(
             select(LoginThrottle.refused, LoginThrottle.window_start).where(LoginThrottle.key == key)
         ).first()
