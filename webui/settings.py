@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
-
 from sqlalchemy import Engine
 
 from webui.audit.keys import Checkpoints, load_key
@@ -96,7 +95,8 @@ class Settings(BaseSettings):
         return self.audit_key_file or default_key_path(self.database_url)
 
     def audit_checkpoint_path(self) -> Path:
-        return self.audit_checkpoint_file or self.audit_key_path().with_name(self.audit_key_path().name + ".checkpoints")
+        key = self.audit_key_path()
+        return self.audit_checkpoint_file or key.with_name(key.name + ".checkpoints")
 
     def audit_log(self, engine: Engine) -> AuditLog:
         """The audit log these settings describe; KeyMissing when its key was never created."""

@@ -1,8 +1,6 @@
 """The audit log: what is recorded, its hash chain, the page, its exports and live arrival."""
 
 import json
-import subprocess
-import sys
 
 import httpx
 import pytest

@@ -38,7 +38,9 @@ def open_stream(url: str, cookies: dict[str, str]) -> Stream:
 def test_a_revoked_display_loses_its_open_stream(dashboard):
     token = dashboard.display_url("revoked-wall").split("token=")[1]
     with open_stream(dashboard.url + "/noc/stream?topic=noc&v=0", {store.DISPLAY_COOKIE: token}) as stream:
-        display_id = next(d.id for d in store.displays(db.make_engine(dashboard.database_url)) if d.name == "revoked-wall")
+        engine = db.make_engine(dashboard.database_url)
+        display_id = next(d.id for d in store.displays(engine) if d.name == "revoked-wall")
+        engine.dispose()
         assert dashboard.cli("display", "revoke", str(display_id), "--yes").returncode == 0
         assert seconds_until_it_ends(stream) < 2 * HEARTBEAT + 1
 

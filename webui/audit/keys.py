@@ -14,6 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+
 class KeyMissing(RuntimeError):
     pass
 
@@ -64,15 +65,16 @@ class Checkpoints:
         """(checkpoints, "" or why the file cannot be trusted)."""
         if not self.path.exists():
             return [], ""
-        found = []
+        found: list[Checkpoint] = []
         for number, line in enumerate(self.path.read_text().splitlines(), 1):
             try:
                 entry = json.loads(line)
-                body = {"id": int(entry["id"]), "hash": str(entry["hash"]), "at": str(entry["at"])}
+                checkpoint = Checkpoint(int(entry["id"]), str(entry["hash"]), str(entry["at"]))
                 mac = str(entry["mac"])
             except (ValueError, KeyError, TypeError):
                 return found, f"checkpoint line {number} of {self.path} is not a checkpoint"
+            body = {"id": checkpoint.id, "hash": checkpoint.hash, "at": checkpoint.at}
             if not hmac.compare_digest(mac, sign(self.key, json.dumps(body, sort_keys=True))):
                 return found, f"checkpoint line {number} of {self.path} is not signed with the audit key"
-            found.append(Checkpoint(body["id"], body["hash"], body["at"]))
+            found.append(checkpoint)
         return found, ""

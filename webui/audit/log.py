@@ -125,7 +125,8 @@ class AuditLog:
                     db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
                 yield db
         except SQLAlchemyError as exc:
-            self.problem = f"the audit log cannot be written ({type(exc.orig or exc).__name__}: {exc.orig or exc})"
+            cause = getattr(exc, "orig", None) or exc  # the database's own words, without SQLAlchemy's wrapping
+            self.problem = f"the audit log cannot be written ({type(exc).__name__}: {cause})"
             log.error("%s", self.problem)
             raise AuditUnavailable(self.problem) from exc
 

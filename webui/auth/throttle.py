@@ -64,7 +64,9 @@ def attempt(
 ) -> Verdict:
     """Count an attempt; refused when either counter is past its limit in the window."""
     at = now()
-    (by_address, ended_address), (by_name, ended_name) = (_count(engine, key, at, window) for key in _keys(name, address))
+    (by_address, ended_address), (by_name, ended_name) = (
+        _count(engine, key, at, window) for key in _keys(name, address)
+    )
     if by_address <= max_per_address and by_name <= max_per_name:
         return Verdict(True, burst_ended=ended_address + ended_name)
     key = _keys(name, address)[1] if by_name > max_per_name else _keys(name, address)[0]

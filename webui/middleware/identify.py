@@ -45,7 +45,8 @@ class IdentifyMiddleware:
             identity, new_spell = store.api_token_identity(self.engine, authorization.removeprefix("Bearer ").strip())
             if identity and new_spell:
                 audit: AuditLog = scope["state"]["audit"]
-                actor = request_actor({**scope["state"], "identity": identity}, scope.get("client"), header(scope, b"user-agent"))
+                state = {**scope["state"], "identity": identity}
+                actor = request_actor(state, scope.get("client"), header(scope, b"user-agent"))
                 try:
                     audit.append(**actor.fields(), action="token-use", target=scope["path"], outcome="succeeded")
                 except AuditUnavailable:
