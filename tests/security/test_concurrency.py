@@ -80,21 +80,14 @@ def assert_one_chain_one_outcome_each(server: Dashboard) -> None:
     assert prev_hashes.most_common(1)[0][1] == 1  # no fork
 
 
-def test_two_processes_on_one_sqlite_file(cluster, tmp_path, restore_description):
-    first = Dashboard(cluster.settings_file, tmp_path / "shared.db")
-    second = Dashboard(cluster.settings_file, tmp_path / "shared.db")
-    try:
-        run_at_once(first, second, cluster)
-        assert_one_chain_one_outcome_each(first)
-    finally:
-        first.stop()
-        second.stop()
-
-
-def test_two_processes_on_one_postgresql_database(cluster, postgres, tmp_path, restore_description):
-    url = postgres.create_database("concurrency")
-    first = Dashboard(cluster.settings_file, tmp_path / "first.db", database_url=url)
-    second = Dashboard(cluster.settings_file, tmp_path / "second.db", database_url=url)
+@pytest.mark.parametrize("database", ["one SQLite file", "one PostgreSQL database"])
+def test_two_processes_acting_at_once_keep_one_chain(cluster, request, tmp_path, restore_description, database):
+    if database == "one SQLite file":
+        files, url = ("shared.db", "shared.db"), ""
+    else:
+        files, url = ("first.db", "second.db"), request.getfixturevalue("postgres").create_database("concurrency")
+    first = Dashboard(cluster.settings_file, tmp_path / files[0], database_url=url)
+    second = Dashboard(cluster.settings_file, tmp_path / files[1], database_url=url)
     try:
         run_at_once(first, second, cluster)
         assert_one_chain_one_outcome_each(first)
