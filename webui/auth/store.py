@@ -221,21 +221,23 @@ def _alive(
 ) -> set[tuple[str, str]]:
     alive: set[tuple[str, str]] = set()
     with engine.connect() as connection:
-        if sessions:
-            rows = connection.execute(
-                select(Session.token_hash, Session.expires_at, Session.last_seen_at, User.disabled)
+        if sessions:  # filtered by the database: only the live ones' hashes come back (1,000 streams)
+            hashes = connection.scalars(
+                select(Session.token_hash)
                 .join(User, User.id == Session.user_id)
-                .where(Session.token_hash.in_(sessions))
+                .where(
+                    Session.token_hash.in_(sessions),
+                    User.disabled.is_(False),
+                    Session.expires_at >= at,
+                    Session.last_seen_at >= at - idle,
+                )
             )
-            alive |= {
-                ("session", row.token_hash) for row in rows
-                if not row.disabled and _aware(row.expires_at) >= at and _aware(row.last_seen_at) + idle >= at
-            }
+            alive |= {("session", token) for token in hashes}
         if displays:
-            rows = connection.execute(
+            hashes = connection.scalars(
                 select(DisplayToken.token_hash).where(
                     DisplayToken.token_hash.in_(displays), DisplayToken.revoked_at.is_(None)
                 )
             )
-            alive |= {("display", row.token_hash) for row in rows}
+            alive |= {("display", token) for token in hashes}
     return alive
