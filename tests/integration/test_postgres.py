@@ -23,10 +23,10 @@ for n in range(int(sys.argv[3])):
 """
 
 
-def test_migrations_go_up_and_down_on_postgresql(postgres):
+def test_migrations_go_up_and_down_on_postgresql(postgres, tmp_path):
     url = postgres.create_database("migrations")
     engine = db.make_engine(url)
-    db.upgrade(url)
+    db.upgrade(url, key_file=tmp_path / "audit.key")
     assert not db.pending_migrations(engine)
     db.downgrade(url)
     assert db.pending_migrations(engine)
