@@ -22,6 +22,8 @@ import devcluster
 from tests.postgres import PostgresServer
 from webui import db
 from webui.auth import store
+from webui.middleware.csrf import session_token
+from webui.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE_DIR = Path(os.environ.get("INCUS_WEBUI_TEST_DIR", "/var/tmp/incus-webui-test"))
@@ -62,6 +64,12 @@ def cluster7() -> Iterator[devcluster.DevCluster]:
         devcluster.down(STATE_DIR_7)
 
 
+def csrf_token(client: httpx.Client) -> str:
+    """The token a page would give this browser: bound to its session once logged in."""
+    session = client.cookies.get("incus_webui_session")
+    return session_token(session) if session else client.cookies["incus_webui_csrf"]
+
+
 def wait_until(check, timeout: float = 60, interval: float = 0.5):
     """The first truthy result of check(), polled until timeout (then TimeoutError)."""
     deadline = time.monotonic() + timeout
@@ -98,7 +106,9 @@ class Dashboard:
         self.verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=str(ca)) if ca else True
         self.url = f"{'https' if ca else 'http'}://127.0.0.1:{self.port}"
         self.database_url = database_url or f"sqlite:///{database}"
-        db.upgrade(self.database_url)
+        # Dashboards given the same folder share the key (as several processes on one database must).
+        self.key_file = Path(env.get("INCUS_WEBUI_AUDIT_KEY_FILE", database.parent / "audit.key"))
+        db.upgrade(self.database_url, key_file=self.key_file)
         engine = db.make_engine(self.database_url)
         for role, name in PERSONAS.items() if personas else ():
             if not any(u.name == name for u in store.users(engine)):
@@ -110,8 +120,10 @@ class Dashboard:
             "INCUS_WEBUI_POLL_INTERVAL": "1",
             "INCUS_WEBUI_STATE_INTERVAL": "2",
             "INCUS_WEBUI_HEARTBEAT": "1",
+            "INCUS_WEBUI_AUDIT_KEY_FILE": str(self.key_file),
             **env,
         }
+        self.environment = environment
         self.log_file = database.with_suffix(".log")
         self.log = self.log_file.open("w")
         self.process = subprocess.Popen(
@@ -133,7 +145,7 @@ class Dashboard:
             data={"name": PERSONAS[role], "password": PASSWORD, "csrf_token": client.cookies["incus_webui_csrf"]},
         )
         assert reply.status_code == 303, reply.text
-        client.headers["X-CSRF-Token"] = client.cookies["incus_webui_csrf"]
+        client.headers["X-CSRF-Token"] = csrf_token(client)
         return client
 
     def page_as(self, role: str, path: str) -> str:
@@ -183,6 +195,17 @@ class Dashboard:
             return f"{self.url}/noc?token={store.create_display(engine, name)}"
         finally:
             engine.dispose()
+
+    def settings(self) -> Settings:
+        """The settings this dashboard runs with, for the tests' own look at its database."""
+        return Settings(database_url=self.database_url, audit_key_file=self.key_file)
+
+    def cli(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        """`incus-webui ARGS` against this dashboard's database and audit key."""
+        env = {k: v for k, v in self.environment.items() if k.startswith("INCUS_WEBUI_") or k == "PATH"}
+        return subprocess.run(
+            [sys.executable, "-m", "webui.cli", *args], env=env, capture_output=True, text=True, input=input, timeout=60
+        )
 
     def stream(self, path: str, **headers: str):
         from tests.sse import Stream

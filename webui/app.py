@@ -5,6 +5,7 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from webui import __version__, db, filters, middleware
-from webui.audit.log import AuditLog
+from webui.audit.keys import KeyMissing
+from webui.auth import store
 from webui.auth.roles import can
 from webui.incus.client import IncusClient
 from webui.live.hub import Hub
@@ -48,7 +50,7 @@ from webui.services.config_keys import is_secret
 from webui.services.context import Context
 from webui.services.history import recorder
 from webui.services.member_rules import available_actions
-from webui.services.operations import outcome_recorder
+from webui.services.operations import outcome_recorder, reconcile_logged
 from webui.services.pinning import certificate_follower, pin_source
 from webui.services.upgrades import member_version, upgrade_status
 from webui.settings import Settings
@@ -87,6 +89,10 @@ def create_app(settings: Settings) -> FastAPI:
         raise SystemExit(
             f"the database at {settings.database_url} is not migrated: run `incus-webui db upgrade`"
         )
+    try:
+        audit_log = settings.audit_log(engine)
+    except KeyMissing as exc:
+        raise SystemExit(str(exc)) from exc
 
     metrics = Metrics()
 
@@ -95,10 +101,16 @@ def create_app(settings: Settings) -> FastAPI:
         templates = make_templates(app)
         client = IncusClient(connection)
         client.transport.pin_source = pin_source(engine, connection)
-        hub = Hub(lambda name, context: templates.get_template(name).render(context), settings.queue_size)
+        idle = timedelta(minutes=settings.session_idle_minutes)
+        hub = Hub(
+            lambda name, context: templates.get_template(name).render(context),
+            settings.queue_size,
+            settings.max_streams_per_identity,
+            check=lambda credentials: store.ended(engine, credentials, idle),
+        )
         # Audit records are written in worker threads; the live audit page hears of each.
         loop = asyncio.get_running_loop()
-        audit_log = AuditLog(engine, on_append=lambda record: loop.call_soon_threadsafe(hub.publish_audit, record))
+        audit_log.on_append.append(lambda record: loop.call_soon_threadsafe(hub.publish_audit, record))
         watcher = Watcher(
             client,
             hub,
@@ -108,6 +120,8 @@ def create_app(settings: Settings) -> FastAPI:
         )
         metrics.watch(hub, client.transport, audit_log)
         watcher.start()
+        # Operations that ended while no dashboard ran: their outcome, from Incus, once.
+        reconciling = asyncio.create_task(reconcile_logged(audit_log, client))
         clock = asyncio.create_task(hub.run(settings.heartbeat))
         # Everything imported and built so far lives as long as the process: move it out of
         # the garbage collector's sight. Otherwise each full collection walks it all again
@@ -125,6 +139,7 @@ def create_app(settings: Settings) -> FastAPI:
             }
         finally:
             clock.cancel()
+            reconciling.cancel()
             hub.close()
             await watcher.stop()
             await client.aclose()

@@ -1,20 +1,40 @@
 """incus-webui serve | doctor | db | user | token | display | audit | systemd-unit"""
 
 import argparse
+import asyncio
+import getpass
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import uvicorn
 from sqlalchemy import Engine
 
 from webui import db, doctor
-from webui.audit.log import AuditLog
+from webui.audit.keys import KeyMissing
+from webui.audit.log import AuditLog, AuditUnavailable
+from webui.audit.verify import verify
 from webui.auth import store
 from webui.auth.passwords import generate_password
 from webui.auth.roles import ROLES
+from webui.identity import Actor, Identity
 from webui.settings import Settings
+
+T = TypeVar("T")
+
+
+class QueryFree(logging.Filter):
+    """uvicorn's access log prints each request's path with its query string, where a wall
+    display's first request carries its token: the path alone is logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 5:
+            client, method, path, version, status = record.args
+            record.args = (client, method, str(path).split("?", 1)[0], version, status)
+        return True
 
 
 def serve(settings: Settings) -> None:
@@ -34,6 +54,10 @@ def serve(settings: Settings) -> None:
     if not store.has_users(engine):
         print("incus-webui: no accounts yet: create the first with `incus-webui user add NAME --role admin`")
     engine.dispose()
+    logging.getLogger("uvicorn.access").addFilter(QueryFree())
+    # proxy_headers off, explicitly: uvicorn's would trust 127.0.0.1's X-Forwarded-For by default
+    # and replace the socket's peer, which the audit log and single sign-on must keep. The
+    # dashboard applies `forwarded_allow_ips` itself (webui/middleware/client_address.py).
     uvicorn.run(
         app,
         host=settings.host,
@@ -42,9 +66,8 @@ def serve(settings: Settings) -> None:
         timeout_graceful_shutdown=5,
         ssl_certfile=settings.tls_cert,
         ssl_keyfile=settings.tls_key,
-        # The client's address and scheme from X-Forwarded-* only when a trusted proxy sends them.
-        proxy_headers=bool(settings.forwarded_allow_ips),
-        forwarded_allow_ips=settings.forwarded_allow_ips,
+        proxy_headers=False,
+        forwarded_allow_ips=[],
     )
 
 
@@ -53,6 +76,32 @@ def systemd_unit() -> str:
     script = Path(sys.executable).parent / "incus-webui"
     start = str(script) if script.exists() else f"{sys.executable} -m webui.cli"
     return (Path(__file__).parent / "incus-webui.service").read_text().replace("@EXECSTART@", start)
+
+
+def confirm(question: str, yes: bool) -> None:
+    """Destructive commands: `--yes`, or "yes" typed at a terminal; refused otherwise."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise SystemExit(f"incus-webui: {question}: refused without --yes (standard input is not a terminal)")
+    if input(f"{question} Type yes to go on: ").strip().lower() != "yes":
+        raise SystemExit("incus-webui: nothing done")
+
+
+def recorded(audit: AuditLog, action: str, target: str, change: Callable[[], T]) -> T:
+    """A change made with this command, recorded in the audit log as any other: "requested",
+    then its outcome, by the system user who ran it, via "cli". Refused when the record
+    cannot be written, like the dashboard's own changes."""
+    who = Actor(Identity(getpass.getuser(), "", "cli"), "local")
+
+    async def run() -> T:
+        async with audit.action(who, action, target):
+            return change()
+
+    try:
+        return asyncio.run(run())
+    except AuditUnavailable as exc:
+        raise SystemExit(f"incus-webui: {exc.message}") from exc
 
 
 def _password(from_stdin: bool) -> tuple[str, bool]:
@@ -70,28 +119,33 @@ def _dashboard_url(settings: Settings, host: str | None) -> str:
     return f"{'https' if settings.tls_cert else 'http'}://{host or f'{settings.host}:{settings.port}'}"
 
 
-def accounts(args: argparse.Namespace, engine: Engine, settings: Settings) -> None:
+def accounts(args: argparse.Namespace, settings: Settings, engine: Engine, audit: AuditLog) -> None:
+    def change(action: str, target: str, do: Callable[[], T]) -> T:
+        return recorded(audit, action, target, do)
+
     try:
         if args.command == "user":
             if args.action == "add":
                 password, generated = _password(args.password_stdin)
-                store.add_user(engine, args.name, args.role, password)
+                change("add-user", args.name, lambda: store.add_user(engine, args.name, args.role, password))
                 print(f"user {args.name} ({args.role}) created" + (f"; password: {password}" if generated else ""))
             elif args.action == "passwd":
                 password, generated = _password(args.password_stdin)
-                store.set_password(engine, args.name, password)
+                change("set-password", args.name, lambda: store.set_password(engine, args.name, password))
                 print(f"password of {args.name} changed" + (f": {password}" if generated else ""))
             elif args.action == "disable":
-                store.disable_user(engine, args.name)
+                confirm(f"Disable {args.name}, ending their sessions and revoking their API tokens?", args.yes)
+                change("disable-user", args.name, lambda: store.disable_user(engine, args.name))
                 print(f"user {args.name} disabled; their sessions and API tokens no longer work")
             else:
                 for user in store.users(engine):
                     print(f"{user.name}\t{user.role}\t{'disabled' if user.disabled else 'active'}")
         elif args.command == "token":
             if args.action == "create":
-                print(store.create_api_token(engine, args.name))
+                print(change("create-token", args.name, lambda: store.create_api_token(engine, args.name)))
             elif args.action == "revoke":
-                store.revoke_api_token(engine, int(args.name))
+                confirm(f"Revoke API token {args.name}?", args.yes)
+                change("revoke-token", args.name, lambda: store.revoke_api_token(engine, int(args.name)))
                 print(f"token {args.name} revoked")
             else:
                 for api_token, owner in store.api_tokens(engine):
@@ -99,9 +153,11 @@ def accounts(args: argparse.Namespace, engine: Engine, settings: Settings) -> No
                     print(f"{api_token.id}\t{owner}\tcreated {api_token.created_at:%Y-%m-%d}\t{state}")
         elif args.command == "display":
             if args.action == "create":
-                print(f"{_dashboard_url(settings, args.host)}/noc?token={store.create_display(engine, args.name)}")
+                token = change("create-display", args.name, lambda: store.create_display(engine, args.name))
+                print(f"{_dashboard_url(settings, args.host)}/noc?token={token}")
             elif args.action == "revoke":
-                store.revoke_display(engine, int(args.name))
+                confirm(f"Revoke display {args.name}? Its wall goes dark.", args.yes)
+                change("revoke-display", args.name, lambda: store.revoke_display(engine, int(args.name)))
                 print(f"display {args.name} revoked")
             else:
                 for display in store.displays(engine):
@@ -110,11 +166,15 @@ def accounts(args: argparse.Namespace, engine: Engine, settings: Settings) -> No
         raise SystemExit(f"incus-webui: {exc}") from exc
 
 
-def _migrated(url: str) -> Engine:
+def _migrated(settings: Settings) -> tuple[Engine, AuditLog]:
+    url = settings.database_url
     engine = db.make_engine(url)
     if db.pending_migrations(engine):
         raise SystemExit(f"incus-webui: the database at {url} is not migrated: run `incus-webui db upgrade`")
-    return engine
+    try:
+        return engine, settings.audit_log(engine)
+    except KeyMissing as exc:
+        raise SystemExit(f"incus-webui: {exc}") from exc
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -135,7 +195,8 @@ def main(argv: list[str] | None = None) -> None:
 
     p = commands.add_parser("db", help="database migrations")
     p.add_argument("action", choices=["upgrade", "downgrade"])
-    p.add_argument("revision", nargs="?")
+    p.add_argument("revision", nargs="?", help="downgrade: to this revision (without: drop everything)")
+    p.add_argument("--yes", action="store_true", help="downgrade without asking")
     p.add_argument("--config", type=Path)
 
     p = commands.add_parser("user", help="local accounts")
@@ -143,20 +204,23 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("name", nargs="?", default="")
     p.add_argument("--role", choices=list(ROLES), default="auditor")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    p.add_argument("--yes", action="store_true", help="disable without asking")
     p.add_argument("--config", type=Path)
 
     p = commands.add_parser("token", help="API tokens: create USER prints a bearer token")
     p.add_argument("action", choices=["create", "list", "revoke"])
     p.add_argument("name", nargs="?", default="", help="user (create) or token id (revoke)")
+    p.add_argument("--yes", action="store_true", help="revoke without asking")
     p.add_argument("--config", type=Path)
 
     p = commands.add_parser("display", help="NOC wall display tokens: create NAME prints its URL")
     p.add_argument("action", choices=["create", "list", "revoke"])
     p.add_argument("name", nargs="?", default="", help="display name (create) or id (revoke)")
     p.add_argument("--host", help="host:port in the printed URL (default: the settings' host and port)")
+    p.add_argument("--yes", action="store_true", help="revoke without asking")
     p.add_argument("--config", type=Path)
 
-    p = commands.add_parser("audit", help="check the audit log's hash chain")
+    p = commands.add_parser("audit", help="check the audit log's chain, its key and its checkpoints")
     p.add_argument("action", choices=["verify"])
     p.add_argument("--config", type=Path)
 
@@ -179,22 +243,31 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(1)
         print("no problems found")
     elif args.command == "db":
-        url = Settings.load(args.config).database_url
+        settings = Settings.load(args.config)
+        url = settings.database_url
         if args.action == "upgrade":
-            db.upgrade(url, args.revision or "head")
+            key = db.upgrade(url, args.revision or "head", settings.audit_key_path())
+            if (args.revision or "head") == "head":
+                # A log from before the key: its head checkpointed now, so it cannot be swapped later.
+                _migrated(settings)[1].checkpoint()
+            print(f"incus-webui: the audit log's key is {key}: keep it, and a copy, away from the database")
         else:
+            if not args.revision:
+                confirm(f"Drop every table of {url}, the audit log and the accounts included?", args.yes)
             db.downgrade(url, args.revision or "base")
         print(f"incus-webui: database {args.action} done ({url})")
     elif args.command in ("user", "token", "display"):
         if args.action != "list" and not args.name:
             parser.error(f"{args.command} {args.action} needs a name")
         settings = Settings.load(args.config)
-        accounts(args, _migrated(settings.database_url), settings)
+        accounts(args, settings, *_migrated(settings))
     elif args.command == "audit":
-        count, problem = AuditLog(_migrated(Settings.load(args.config).database_url)).verify()
-        if problem:
-            raise SystemExit(f"audit log: {problem} ({count} records read)")
-        print(f"audit log: {count} records, chain intact")
+        settings = Settings.load(args.config)
+        engine, audit = _migrated(settings)
+        verdict = verify(engine, audit.key, audit.checkpoints)
+        if verdict.problem:
+            raise SystemExit(f"audit log: {verdict.problem} ({verdict.records} records read)")
+        print(f"audit log: {verdict.records} records, chain intact and signed, checkpoints matched")
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
 """The database: the engine, migrations (Alembic, `migrations/`) and the check that they ran.
 The tables are in webui/models.py."""
 
+import os
+import secrets
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
 
-from sqlalchemy import Engine, create_engine, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -19,8 +22,57 @@ MIGRATIONS = next(path for path in (_HERE / "migrations", _HERE.parent / "migrat
 HEAD = "0005"
 
 
+# engine.execution_options(**IMMEDIATE): a transaction that reads, then writes what it read
+# (the audit chain's head, a login counter), and must not interleave with another process's.
+IMMEDIATE = {"sqlite_begin": "BEGIN IMMEDIATE"}
+BUSY_TIMEOUT_MS = 30_000
+
+
 def make_engine(url: str) -> Engine:
-    return create_engine(url)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        _immediate_sqlite_transactions(engine)
+    return engine
+
+
+def _immediate_sqlite_transactions(engine: Engine) -> None:
+    """Python's sqlite3 begins a transaction only at the first write, so two processes sharing
+    one file can both read the audit chain's head before either writes, and fork it. A
+    transaction with IMMEDIATE begins with `BEGIN IMMEDIATE` instead: it takes the file's
+    write lock before it reads, so the others wait (up to the busy timeout) and then read
+    what it wrote. Other transactions keep sqlite3's own behaviour."""
+
+    @event.listens_for(engine, "connect")
+    def connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+
+    @event.listens_for(engine, "begin")
+    def begin(connection: Connection) -> None:
+        if statement := connection.get_execution_options().get("sqlite_begin"):
+            connection.exec_driver_sql(statement)
+
+
+def default_key_path(database_url: str) -> Path:
+    """Where the audit key goes unless told: beside an SQLite file (not inside it), else in
+    the working folder."""
+    url = urlparse(database_url)
+    if url.scheme.startswith("sqlite") and url.path not in ("", "/", "/:memory:"):
+        return Path(url.path[1:] + ".audit-key")
+    return Path("incus-webui-audit.key")
+
+
+def create_key(path: Path) -> bool:
+    """A new random audit key (webui/audit/keys.py), readable by its owner only; False when one is there already (never
+    replaced: records signed with it would no longer verify)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32) + "\n")
+    return True
+
 
 
 def alembic_config(url: str) -> "Config":
@@ -32,10 +84,14 @@ def alembic_config(url: str) -> "Config":
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "head", key_file: Path | None = None) -> Path:
+    """Migrate, and create the audit key if there is none yet (its path is returned)."""
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)
+    key = key_file or default_key_path(url)
+    create_key(key)
+    return key
 
 
 def downgrade(url: str, revision: str = "base") -> None:

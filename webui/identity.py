@@ -26,8 +26,14 @@ class Actor:
     """Who acts, from where: the identity plus what the request says of its origin."""
 
     identity: Identity | None
-    source_address: str = ""
+    source_address: str = ""  # the socket's peer: the only address nobody can claim
     user_agent: str = ""
+    forwarded_for: str = ""  # the client a trusted proxy named (forwarded_allow_ips), if any
+
+    @property
+    def client_address(self) -> str:
+        """The client as best known: the forwarded address behind a trusted proxy, else the peer."""
+        return self.forwarded_for or self.source_address
 
     @property
     def role(self) -> str:
@@ -39,5 +45,19 @@ class Actor:
             "role": self.identity.role if self.identity else "",
             "via": self.identity.via if self.identity else "",
             "source_address": self.source_address,
+            "forwarded_for": self.forwarded_for,
             "user_agent": self.user_agent,
         }
+
+
+def request_actor(state: dict[str, object], client: tuple[str, int] | None, user_agent: str) -> Actor:
+    """The Actor of a request, from its ASGI state (webui/middleware/client_address.py keeps
+    the socket's peer there) and client."""
+    identity = state.get("identity")
+    peer = state.get("peer", client[0] if client else "")
+    return Actor(
+        identity if isinstance(identity, Identity) else None,
+        str(peer),
+        user_agent,
+        str(state.get("forwarded_for", "")),
+    )

@@ -4,7 +4,7 @@ find them together: accounts and their credentials, the audit log, cluster histo
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -66,23 +66,41 @@ class DisplayToken(Base):
 
 class AuditRecord(Base):
     __tablename__ = "audit_log"
+    # One record per predecessor: two writers that raced would fork the chain; the database refuses.
+    __table_args__ = (UniqueConstraint("prev_hash", name="uq_audit_log_prev_hash"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     actor: Mapped[str] = mapped_column(String(100), index=True)  # user name, "display:NAME" or ""
     role: Mapped[str] = mapped_column(String(20))
     via: Mapped[str] = mapped_column(String(100))  # session, token NAME, sso, display, cli
-    source_address: Mapped[str] = mapped_column(String(100))
+    source_address: Mapped[str] = mapped_column(String(100))  # the socket's peer
+    # What X-Forwarded-For said, when the peer is a configured proxy (forwarded_allow_ips).
+    forwarded_for: Mapped[str] = mapped_column(String(100), default="")
     user_agent: Mapped[str] = mapped_column(String(500))
     action: Mapped[str] = mapped_column(String(100), index=True)
     target: Mapped[str] = mapped_column(String(255), index=True)
     parameters: Mapped[dict[str, Any]] = mapped_column(JSON)
     operation_id: Mapped[str] = mapped_column(String(100), index=True)
-    outcome: Mapped[str] = mapped_column(String(20), index=True)  # requested succeeded failed denied
+    # requested accepted succeeded failed denied unknown
+    outcome: Mapped[str] = mapped_column(String(20), index=True)
     error: Mapped[str] = mapped_column(Text)
     request_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the "requested" record
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))  # HMAC with the audit key ("" key_id: plain SHA-256)
+    key_id: Mapped[str] = mapped_column(String(16), default="")
+
+
+class LoginThrottle(Base):
+    """Failed logins lately, per address and per account-from-an-address, counted by one
+    atomic statement so parallel attempts cannot all pass on a stale count."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    refused: Mapped[int] = mapped_column(Integer, default=0)  # attempts refused, not yet recorded
 
 
 class ClusterEvent(Base):

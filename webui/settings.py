@@ -7,7 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from sqlalchemy import Engine
 
+from webui.audit.keys import Checkpoints, load_key
+from webui.audit.log import AuditLog, as_dict
+from webui.audit.syslog import SyslogForwarder
+from webui.db import default_key_path
 from webui.incus.remotes import config_dir, default_socket, load_remote
 from webui.incus.transport import Connection
 
@@ -35,11 +40,14 @@ class Settings(BaseSettings):
     queue_size: int = 64
     heartbeat: float = 15.0
     send_timeout: float = 30.0
+    # Open streams one identity (a user, a token, a display) may hold at once, over all tabs.
+    max_streams_per_identity: int = 50
     # Sessions end after session_hours, or after session_idle_minutes without a request.
     session_hours: float = 12.0
     session_idle_minutes: float = 120.0
-    # Logins refused for login_lockout_minutes after this many failures for one user name,
-    # or from one address (higher: many people may share a proxy's address).
+    # Logins refused for login_lockout_minutes after this many failures for one user name
+    # from one address, or from one address for any names (higher: many people may share a
+    # proxy's address). Failures from elsewhere never lock a name out.
     login_max_failures: int = 5
     login_max_failures_per_address: int = 20
     login_lockout_minutes: float = 15.0
@@ -48,9 +56,18 @@ class Settings(BaseSettings):
     # and replies carry HSTS.
     tls_cert: Path | None = None
     tls_key: Path | None = None
-    # The reverse proxies whose X-Forwarded-For/-Proto are believed (uvicorn's setting);
-    # empty: the client address is the TCP peer's, whatever headers say.
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (addresses or
+    # networks); from anywhere else those headers are ignored. Empty: none, the socket's peer
+    # is the client. The audit log keeps both the peer and the forwarded address.
     forwarded_allow_ips: list[str] = []
+    # The audit log's HMAC key (created by `incus-webui db upgrade`; default: beside an SQLite
+    # file, else ./incus-webui-audit.key), its checkpoints of the chain's head (default: the key's
+    # path + ".checkpoints"), written every audit_checkpoint_every records, and an optional
+    # syslog copy of every record (RFC 5424): "udp://host:514", "tcp://host:601" or "/dev/log".
+    audit_key_file: Path | None = None
+    audit_checkpoint_file: Path | None = None
+    audit_checkpoint_every: int = 1
+    audit_syslog: str = ""
     # Single sign-on through a trusted reverse proxy: off unless sso_user_header is set.
     sso_user_header: str | None = None  # e.g. X-Remote-User
     sso_groups_header: str = "X-Remote-Groups"  # comma-separated groups
@@ -95,6 +112,22 @@ class Settings(BaseSettings):
         except OSError as exc:
             return f"cannot read {exc.filename or self.tls_cert}: {exc.strerror}"
         return None
+
+    def audit_key_path(self) -> Path:
+        return self.audit_key_file or default_key_path(self.database_url)
+
+    def audit_checkpoint_path(self) -> Path:
+        key = self.audit_key_path()
+        return self.audit_checkpoint_file or key.with_name(key.name + ".checkpoints")
+
+    def audit_log(self, engine: Engine) -> AuditLog:
+        """The audit log these settings describe; KeyMissing when its key was never created."""
+        key = load_key(self.audit_key_path())
+        audit = AuditLog(engine, key, Checkpoints(self.audit_checkpoint_path(), key), self.audit_checkpoint_every)
+        if self.audit_syslog:
+            forwarder = SyslogForwarder(self.audit_syslog)
+            audit.on_append.append(lambda record: forwarder.send(record, as_dict(record)))
+        return audit
 
     def connection(self) -> Connection:
         """Where Incus is; ValueError with a sentence an admin can act on when nowhere."""

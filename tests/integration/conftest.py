@@ -3,13 +3,15 @@
 import httpx
 import pytest
 
+from tests.conftest import csrf_token
+
 
 class Session:
     """A logged-in browser's view: htmx posts carry the CSRF header."""
 
     def __init__(self, dashboard, role: str = "admin") -> None:
         self.client = dashboard.login(role)
-        self.token = self.client.cookies["incus_webui_csrf"]
+        self.token = csrf_token(self.client)
 
     def post(self, path: str, **kwargs) -> httpx.Response:
         return self.client.post(path, headers={"HX-Request": "true"}, **kwargs)

@@ -13,24 +13,32 @@ from webui.auth import store
 pytestmark = [pytest.mark.cluster, pytest.mark.usefixtures("server_fetched")]
 
 
+def display_cookie(dashboard, name: str) -> dict[str, str]:
+    return {store.DISPLAY_COOKIE: dashboard.display_url(name).split("token=")[1]}
+
+
 def test_the_display_opens_with_a_token_and_has_no_controls(cluster, dashboard):
     url = dashboard.display_url("wall-1")
     token = url.split("token=")[1]
-    reply = httpx.get(url)  # no session: the token is the display's only key
+    with httpx.Client() as wall:  # no session: the token is the display's only key
+        reply = wall.get(url, follow_redirects=True)
     assert reply.status_code == 200
+    # The token left the URL for a cookie that only the NOC view and its stream receive.
+    assert str(reply.url) == dashboard.url + "/noc" and reply.history[0].status_code == 303
+    cookie = reply.history[0].headers["set-cookie"].lower()
+    assert "path=/noc" in cookie and "httponly" in cookie and "samesite=strict" in cookie
     page = reply.text
     for name in cluster.members:
         assert f'id="noc-member-{name}"' in page
     assert "<form" not in page and "<button" not in page and "<a " not in page and "<nav" not in page
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)  # no inline script: the CSP forbids it
     assert 'id="noc-total-online"' in page and "member1" in page  # totals and leader
-    assert 'sse-connect="/stream?topic=noc&amp;v=' in page and f"&amp;token={token}" in page  # the stream's key too
+    assert 'sse-connect="/noc/stream?topic=noc&amp;v=' in page and token not in page
 
 
 def test_the_stream_sends_freshness_and_changed_tiles(cluster, dashboard, restore_description):
     name = restore_description
-    token = dashboard.display_url("wall-2").split("token=")[1]
-    with Stream(dashboard.url + f"/stream?topic=noc&v=0&token={token}") as stream:
+    with Stream(dashboard.url + "/noc/stream?topic=noc&v=0", cookies=display_cookie(dashboard, "wall-2")) as stream:
         stream.wait_for(lambda f: f.event == "noc-tiles", timeout=10)  # the refresh
         stream.wait_for(lambda f: f.event == "noc-freshness", timeout=10)  # then on every resync
         edit_member(cluster, name, description="seen on the wall")
@@ -40,15 +48,22 @@ def test_the_stream_sends_freshness_and_changed_tiles(cluster, dashboard, restor
 
 
 def test_a_display_token_opens_nothing_else(dashboard):
-    token = dashboard.display_url("wall-3").split("token=")[1]
-    assert httpx.get(dashboard.url + "/", params={"token": token}).status_code == 403
-    assert httpx.get(dashboard.url + "/audit", params={"token": token}).status_code == 403
-    assert httpx.get(dashboard.url + "/api/v1/cluster/members", params={"token": token}).status_code in (401, 403)
-    with Stream(dashboard.url + f"/stream?topic=members&topic=audit&topic=noc&token={token}") as stream:
+    cookies = display_cookie(dashboard, "wall-3")
+    token = cookies[store.DISPLAY_COOKIE]
+    for path in ("/", "/audit", "/stream?topic=noc"):
+        for how in ({"params": {"token": token}}, {"cookies": cookies}):
+            assert httpx.get(dashboard.url + path, **how).status_code == 303, (path, how)  # to the login form
+    assert httpx.get(dashboard.url + "/api/v1/cluster/members", params={"token": token}).status_code == 401
+    url = dashboard.url + "/noc/stream?topic=members&topic=audit&topic=noc&topic=operations&topic=cluster"
+    with Stream(url, cookies=cookies) as stream:
         stream.wait_for(lambda f: f.event == "noc-tiles", timeout=10)
         dashboard.login("operator").close()  # an audit record, published to whoever may see it
         stream.wait_for(lambda f: f.event == "noc-freshness", timeout=10)  # the next resync, after it
-    assert not {f.event for f in stream.seen} & {"members", "audit"}
+    # Only the wall's own frames: not the banner (Incus's endpoint, its errors) nor any
+    # project's operations, which every dashboard page receives.
+    assert {f.event for f in stream.seen} <= {"noc-tiles", "noc-summary", "noc-freshness"} | {
+        f"noc-member-{m}" for m in ("member1", "member2", "member3")
+    }, {f.event for f in stream.seen}
 
 
 def test_a_revoked_display_says_so_instead_of_asking_for_a_password(dashboard):

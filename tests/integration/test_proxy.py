@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import PASSWORD, PERSONAS, Dashboard, edit_member
+from tests.conftest import PASSWORD, PERSONAS, Dashboard, csrf_token, edit_member
 from tests.nginx import Nginx
 from tests.sse import Stream
 from webui import db
@@ -45,12 +45,14 @@ def login(client: httpx.Client, **headers: str) -> httpx.Response:
     )
 
 
-def last_login_address(server: Dashboard) -> str:
+def last_login_addresses(server: Dashboard) -> tuple[str, str]:
+    """The last login's socket peer and the address a trusted proxy forwarded ("" if none)."""
     engine = db.make_engine(server.database_url)
     try:
         with Session(engine) as session:
-            query = select(AuditRecord.source_address).where(AuditRecord.action == "login")
-            return session.scalars(query.order_by(AuditRecord.id.desc()).limit(1)).one()
+            query = select(AuditRecord.source_address, AuditRecord.forwarded_for).where(AuditRecord.action == "login")
+            peer, forwarded = session.execute(query.order_by(AuditRecord.id.desc()).limit(1)).one()
+            return peer, forwarded
     finally:
         engine.dispose()
 
@@ -62,7 +64,7 @@ def test_login_pages_and_a_csrf_post_work_through_the_proxy(cluster, proxied):
         page = client.get("/")
         assert re.findall(r'<tr id="member-([^"]+)"', page.text) == sorted(cluster.members)
         assert client.post("/settings/displays", data={"name": "through nginx"}).status_code == 403  # no token
-        client.headers["X-CSRF-Token"] = client.cookies["incus_webui_csrf"]
+        client.headers["X-CSRF-Token"] = csrf_token(client)
         created = client.post("/settings/displays", data={"name": "through nginx"})
         assert created.status_code == 200
         # The display's URL names the proxy, as the browser reached it (Host passed on).
@@ -73,10 +75,10 @@ def test_the_client_address_comes_from_the_proxy_not_from_the_client(proxied):
     server, proxy = proxied
     with browser(proxy.url) as client:
         assert login(client, **{"X-Forwarded-For": "203.0.113.9"}).status_code == 303
-    assert last_login_address(server) == BROWSER  # nginx replaced what the client claimed
+    assert last_login_addresses(server) == ("127.0.0.1", BROWSER)  # nginx replaced what the client claimed
     with browser(server.url) as client:  # straight to the dashboard, from an untrusted address
         assert login(client, **{"X-Forwarded-For": "203.0.113.9"}).status_code == 303
-    assert last_login_address(server) == BROWSER
+    assert last_login_addresses(server) == (BROWSER, "")
 
 
 def test_a_change_reaches_a_stream_through_the_proxy(cluster, proxied, restore_description):

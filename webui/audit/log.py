@@ -1,35 +1,52 @@
-"""Writing, reading and verifying the audit log.
+"""Writing and reading the audit log.
 
-Each record carries the hash of the one before it (SHA-256 over its fields and that hash),
-so altering or deleting a record breaks the chain from there on. Appends are serialized:
-a lock in the process, and on PostgreSQL a transaction-level advisory lock, so two
-dashboard processes sharing one database still write one unbroken chain."""
+Each record carries the hash of the one before it, signed with the audit key (an HMAC whose
+key lives outside the database, webui/audit/keys.py), so altering, inserting or deleting a
+record breaks the chain, and nobody without the key can forge a new one; checkpoints of the
+head, also outside the database, show when the newest records were cut off (verify.py).
+Appends are serialized across processes: `BEGIN IMMEDIATE` on SQLite, a transaction-level
+advisory lock on PostgreSQL, and the database refuses two records with one predecessor.
+
+When a record cannot be written the action it records is refused (AuditUnavailable, answered
+503 with a banner): nothing changes without its record. Reads go on."""
 
 import hashlib
 import json
+import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from prometheus_client import Counter
 from sqlalchemy import Engine, String, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from webui.audit.keys import Checkpoint, Checkpoints, key_id, sign
 from webui.clock import now
+from webui.db import IMMEDIATE
 from webui.identity import Actor
-from webui.incus.models import Operation
 from webui.models import AuditRecord
+
+if TYPE_CHECKING:
+    from webui.audit.verify import Verdict
+
+log = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 _ADVISORY_LOCK = 0x1AC05  # any fixed number, the same in every process
-HASHED = (
+# The fields a record's hash covers. Records written before the key existed (key_id "") were
+# hashed over LEGACY_HASHED with plain SHA-256; see migrations/versions/0004.
+LEGACY_HASHED = (
     "at", "actor", "role", "via", "source_address", "user_agent", "action", "target",
     "parameters", "operation_id", "outcome", "error", "request_id",
 )
+HASHED = (*LEGACY_HASHED, "forwarded_for", "key_id")
+UNKNOWN = "outcome unknown: dashboard was down"
 
 
 def _utc(value: datetime) -> str:
@@ -44,10 +61,23 @@ _LENGTHS = {
 }
 
 
-def record_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    content = {k: (_utc(v) if isinstance(v, datetime) else v) for k, v in fields.items() if k in HASHED}
+def record_hash(prev_hash: str, fields: dict[str, Any], key: bytes | None) -> str:
+    """HMAC-SHA256 with the audit key; plain SHA-256 (key None) for records from before it."""
+    names = HASHED if key is not None else LEGACY_HASHED
+    content = {k: (_utc(v) if isinstance(v, datetime) else v) for k, v in fields.items() if k in names}
     payload = prev_hash + json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
+    return sign(key, payload) if key is not None else hashlib.sha256(payload.encode()).hexdigest()
+
+
+class AuditUnavailable(RuntimeError):
+    """The record could not be written, so the action it was for must not happen: answered
+    503 with the reason (routes treat it as one of the services' refusals)."""
+
+    status = 503
+
+    def __init__(self, problem: str) -> None:
+        self.message = f"Refused: {problem}. Nothing is changed until it can be written; pages still show the cluster."
+        super().__init__(self.message)
 
 
 @dataclass
@@ -61,52 +91,101 @@ class Entry:
 
 
 class AuditLog:
-    def __init__(self, engine: Engine, on_append: Callable[[AuditRecord], object] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        key: bytes,
+        checkpoints: Checkpoints | None = None,
+        checkpoint_every: int = 1,
+        on_append: Callable[[AuditRecord], object] | None = None,
+    ) -> None:
         self.engine = engine
-        self.on_append = on_append
+        self.key = key
+        self.key_id = key_id(key)
+        self.checkpoints = checkpoints
+        self.checkpoint_every = max(1, checkpoint_every)
+        self.on_append: list[Callable[[AuditRecord], object]] = [on_append] if on_append else []
+        self.problem = ""  # why the last append failed, until one succeeds (the banner shows it)
+        self.verdict: Verdict | None = None  # the latest full check, shown on the audit page
         self._lock = threading.Lock()
+        self._since_checkpoint = 0
         self.appends = Counter("incus_webui_audit_appends", "Audit records written.", registry=None)
         self.failures = Counter(
             "incus_webui_audit_append_failures", "Audit records that could not be written.", registry=None
         )
 
     def append(self, **fields: Any) -> AuditRecord:
-        with self.failures.count_exceptions(), self._chain() as db:
+        """Write one record; AuditUnavailable when it cannot be written."""
+        with self._chain() as db:
             record = self._add(db, fields)
-        self.appends.inc()
         self._appended(record)
         return record
 
     @contextmanager
     def _chain(self) -> Iterator[Session]:
         """A transaction that alone may extend the chain (see the module docstring)."""
-        with self._lock, Session(self.engine) as db, db.begin():
-            if self.engine.dialect.name == "postgresql":
-                db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
-            yield db
+        try:
+            with self._lock, Session(self.engine.execution_options(**IMMEDIATE)) as db, db.begin():
+                if self.engine.dialect.name == "postgresql":
+                    db.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK})
+                yield db
+        except SQLAlchemyError as exc:
+            cause = getattr(exc, "orig", None) or exc  # the database's own words, without SQLAlchemy's wrapping
+            self.failures.inc()
+            self.problem = f"the audit log cannot be written ({type(exc).__name__}: {cause})"
+            log.error("%s", self.problem)
+            raise AuditUnavailable(self.problem) from exc
 
-    @staticmethod
-    def _add(db: Session, fields: dict[str, Any]) -> AuditRecord:
+    def _add(self, db: Session, fields: dict[str, Any]) -> AuditRecord:
         fields.setdefault("at", now())
-        for name in ("actor", "role", "via", "source_address", "user_agent", "target", "operation_id", "error"):
+        for name in (
+            "actor", "role", "via", "source_address", "forwarded_for", "user_agent", "target", "operation_id", "error",
+        ):
             fields.setdefault(name, "")
         fields.setdefault("parameters", {})
         fields.setdefault("request_id", None)
+        fields["key_id"] = self.key_id
         # What requests bring (user agent, path, Incus's words) can outgrow a column: cut it to
         # fit before it is hashed, rather than fail the write (PostgreSQL enforces lengths).
         for name, length in _LENGTHS.items():
             if isinstance(fields.get(name), str):
                 fields[name] = fields[name][:length]
         prev = db.scalar(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)) or GENESIS
-        record = AuditRecord(**fields, prev_hash=prev, hash=record_hash(prev, fields))
+        record = AuditRecord(**fields, prev_hash=prev, hash=record_hash(prev, fields, self.key))
         db.add(record)
         db.flush()
         db.expunge(record)
         return record
 
     def _appended(self, record: AuditRecord) -> None:
-        if self.on_append:
-            self.on_append(record)
+        """After the commit: the checkpoint (a failure here refuses the action too: the log
+        could be cut unseen) and whoever listens (the live page, syslog)."""
+        self.appends.inc()
+        self._since_checkpoint += 1
+        # The first record always: a log with records and no checkpoint at all was cut.
+        if self._since_checkpoint >= self.checkpoint_every or record.prev_hash == GENESIS:
+            self.checkpoint(record)
+        self.problem = ""
+        for listener in self.on_append:
+            listener(record)
+
+    def checkpoint(self, record: AuditRecord | None = None) -> None:
+        """Write the chain's head (`record`, else the newest) to the checkpoints outside the
+        database; `db upgrade` does it once for a log that existed before the key did."""
+        if self.checkpoints is None:
+            return
+        if record is None:
+            with Session(self.engine) as db:
+                record = db.scalar(select(AuditRecord).order_by(AuditRecord.id.desc()).limit(1))
+            if record is None:
+                return
+        try:
+            self.checkpoints.write(Checkpoint(record.id, record.hash, _utc(record.at) + "Z"))
+        except OSError as exc:
+            self.problem = f"the audit checkpoint cannot be written ({exc})"
+            log.error("%s", self.problem)
+            raise AuditUnavailable(self.problem) from exc
+        self._since_checkpoint = 0
 
     async def append_async(self, **fields: Any) -> AuditRecord:
         return await anyio.to_thread.run_sync(lambda: self.append(**fields))
@@ -138,63 +217,49 @@ class AuditLog:
             request_id=requested.id,
         )
 
-    def operation_finished(self, operation: Operation) -> None:
+    def operation_finished(self, operation_id: str, succeeded: bool, error: str) -> None:
         """The real outcome of an operation the dashboard started, found by its id. Called by
-        the watcher when the operation ends, and by the action in case it ended first: the
-        check and the append share one locked transaction, so it is written once."""
+        the watcher when the operation ends, by the action in case it ended first, and at
+        startup for those that ended while no dashboard ran: the check and the append share
+        one transaction that holds the chain, so it is written once whatever the processes."""
         with self._chain() as db:
             accepted = db.scalar(
-                select(AuditRecord).where(AuditRecord.operation_id == operation.id, AuditRecord.outcome == "accepted")
+                select(AuditRecord).where(AuditRecord.operation_id == operation_id, AuditRecord.outcome == "accepted")
             )
             done = db.scalar(
                 select(func.count()).where(
-                    AuditRecord.operation_id == operation.id, AuditRecord.outcome.in_(("succeeded", "failed"))
+                    AuditRecord.operation_id == operation_id,
+                    AuditRecord.outcome.in_(("succeeded", "failed", "unknown")),
                 )
             )
             if accepted is None or done:
                 return
-            copied = ("actor", "role", "via", "source_address", "user_agent", "action", "target", "parameters")
+            copied = ("actor", "role", "via", "source_address", "forwarded_for", "user_agent", "action", "target")
             fields = {k: getattr(accepted, k) for k in copied}
             record = self._add(
                 db,
                 {
                     **fields,
-                    "operation_id": operation.id,
-                    "outcome": "succeeded" if operation.status == "Success" else "failed",
-                    "error": operation.err,
+                    "parameters": accepted.parameters,
+                    "operation_id": operation_id,
+                    "outcome": "succeeded" if succeeded else ("unknown" if error == UNKNOWN else "failed"),
+                    "error": error,
                     "request_id": accepted.request_id,
                 },
             )
         self._appended(record)
 
+    def unsettled(self) -> list[str]:
+        """Operations recorded "accepted" with no outcome yet (startup reconciles them)."""
+        done = select(AuditRecord.operation_id).where(AuditRecord.outcome.in_(("succeeded", "failed", "unknown")))
+        with Session(self.engine) as db:
+            query = select(AuditRecord.operation_id).where(
+                AuditRecord.outcome == "accepted", AuditRecord.operation_id.not_in(done)
+            )
+            return list(db.scalars(query))
+
     def denied(self, actor: Actor, action: str, target: str, reason: str) -> None:
         self.append(**actor.fields(), action=action, target=target, outcome="denied", error=reason)
-
-    def recent_failures(self, name: str, address: str, window: timedelta) -> tuple[int, int]:
-        """Failed logins lately (for login throttling): for this name, and from this address."""
-        since = now() - window
-        failed = (
-            (AuditRecord.action == "login") & AuditRecord.outcome.in_(("failed", "denied")) & (AuditRecord.at > since)
-        )
-        with Session(self.engine) as db:
-            by_name = db.scalar(select(func.count()).where(failed, AuditRecord.target == name)) or 0
-            by_address = db.scalar(select(func.count()).where(failed, AuditRecord.source_address == address)) or 0
-        return int(by_name), int(by_address)
-
-    def verify(self) -> tuple[int, str]:
-        """(records checked, "" or why the first bad one is bad)."""
-        # Ids may have gaps (a PostgreSQL sequence skips on rollback); the hashes may not.
-        prev, prev_id, count = GENESIS, None, 0
-        with Session(self.engine) as db:
-            for record in db.scalars(select(AuditRecord).order_by(AuditRecord.id)).yield_per(1000):
-                count += 1
-                if record.prev_hash != prev:
-                    after = f"record {prev_id}" if prev_id is not None else "the start of the log"
-                    return count, f"record {record.id} does not follow {after}: a record was removed or altered"
-                if record_hash(prev, {k: getattr(record, k) for k in HASHED}) != record.hash:
-                    return count, f"record {record.id} was altered"
-                prev, prev_id = record.hash, record.id
-        return count, ""
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "member": "view",
     "history": "view",
     "stream": "noc",  # every page's stream; the topics a display may read are checked there
+    "noc_stream": "noc",  # the same, for the NOC view: under /noc, where a display's cookie goes
     "evacuate_dialog": "operate",
     "evacuate": "operate",
     "restore_dialog": "operate",

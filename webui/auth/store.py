@@ -3,11 +3,12 @@
 Tokens are random, given to their holder once, and stored as SHA-256 hashes only."""
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session as DbSession
 
 from webui.auth.passwords import hash_password, verify_password
@@ -16,7 +17,10 @@ from webui.clock import now
 from webui.identity import DISPLAY, Identity
 from webui.models import ApiToken, DisplayToken, Session, User
 
+log = logging.getLogger(__name__)
+
 SESSION_COOKIE = "incus_webui_session"
+DISPLAY_COOKIE = "incus_webui_display"  # a wall display's token, once it has left the URL
 API_TOKEN_PREFIX = "iwt_"
 DISPLAY_TOKEN_PREFIX = "iwd_"
 
@@ -194,3 +198,46 @@ def display_identity(engine: Engine, token: str) -> Identity | None:
         if display is None or display.revoked_at is not None:
             return None
         return Identity(f"display:{display.name}", DISPLAY, "display")
+
+
+def ended(engine: Engine, credentials: frozenset[tuple[str, str]], idle: timedelta) -> set[tuple[str, str]]:
+    """Of the credentials behind open streams, ("session" | "display", token hash), those that
+    no longer open anything: logged out, expired, idle too long, disabled, revoked. One query
+    per kind for all streams, whatever their number."""
+    at = now()
+    sessions = {h for kind, h in credentials if kind == "session"}
+    displays = {h for kind, h in credentials if kind == "display"}
+    alive: set[tuple[str, str]] = set()
+    try:
+        alive = _alive(engine, sessions, displays, idle, at)
+    except SQLAlchemyError as exc:  # the streams go on; the next heartbeat asks again
+        log.warning("could not check the credentials of open streams: %s", exc)
+        return set()
+    return set(credentials) - alive
+
+
+def _alive(
+    engine: Engine, sessions: set[str], displays: set[str], idle: timedelta, at: datetime
+) -> set[tuple[str, str]]:
+    alive: set[tuple[str, str]] = set()
+    with engine.connect() as connection:
+        if sessions:  # filtered by the database: only the live ones' hashes come back (1,000 streams)
+            hashes = connection.scalars(
+                select(Session.token_hash)
+                .join(User, User.id == Session.user_id)
+                .where(
+                    Session.token_hash.in_(sessions),
+                    User.disabled.is_(False),
+                    Session.expires_at >= at,
+                    Session.last_seen_at >= at - idle,
+                )
+            )
+            alive |= {("session", token) for token in hashes}
+        if displays:
+            hashes = connection.scalars(
+                select(DisplayToken.token_hash).where(
+                    DisplayToken.token_hash.in_(displays), DisplayToken.revoked_at.is_(None)
+                )
+            )
+            alive |= {("display", token) for token in hashes}
+    return alive

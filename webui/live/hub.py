@@ -9,6 +9,7 @@ import asyncio
 import logging
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -20,7 +21,8 @@ from webui.live.snapshot import Changes, ClusterSnapshot, diff
 
 log = logging.getLogger(__name__)
 
-EVERYONE = "*"
+EVERYONE = "*"  # what every page shows: the banner, the operations chips, the cluster alerts
+PING = "ping"  # the heartbeat, to every stream (a wall display's too)
 MEMBERS = "members"
 AUDIT = "audit"
 # A member's page shows the buttons its viewer's role may use, so it is rendered once per
@@ -44,6 +46,10 @@ EXIT_CHECK = 0.5  # seconds between looks at the exit signal
 
 # (template, context) -> html; the hub does not know where templates live.
 Render = Callable[[str, dict[str, object]], str]
+# What a stream was opened with, e.g. ("session", token hash): checked every heartbeat.
+Credential = tuple[str, str]
+# Given the credentials of open streams, those no longer valid (revoked, disabled, expired).
+CheckCredentials = Callable[[frozenset[Credential]], set[Credential]]
 
 
 @dataclass(frozen=True)
@@ -52,22 +58,42 @@ class Message:
     data: bytes  # one encoded SSE frame, identical for every subscriber
 
 
-HEARTBEAT = Message(EVERYONE, b": ping\n\n")
+HEARTBEAT = Message(PING, b": ping\n\n")
+
+
+def with_common(topics: Iterable[str], pages: bool) -> frozenset[str]:
+    """A stream's topics: its own, the heartbeat, and for a dashboard page (not a wall
+    display, which shows none of them) what every page shows."""
+    return frozenset(topics) | {PING} | ({EVERYONE} if pages else set())
 
 
 class Subscriber:
-    def __init__(self, topics: Iterable[str], size: int) -> None:
-        self.topics = frozenset(topics) | {EVERYONE}
+    def __init__(
+        self, topics: Iterable[str], size: int, owner: str = "", credential: Credential | None = None,
+        pages: bool = True,
+    ) -> None:
+        self.topics = with_common(topics, pages)
+        self.owner = owner  # who holds it (a user, a display), for the per-identity limit
+        self.credential = credential
         # None in the queue ends the stream (dropped, or the server is shutting down).
         self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(size)
 
 
+class TooManyStreams(Exception):
+    pass
+
+
 class Hub:
-    def __init__(self, render: Render, queue_size: int = 64) -> None:
+    def __init__(
+        self, render: Render, queue_size: int = 64, max_per_owner: int = 0, check: CheckCredentials | None = None
+    ) -> None:
         self.render = render
         self.queue_size = queue_size
+        self.max_per_owner = max_per_owner  # 0: no limit
+        self.check = check
         self.snapshot = ClusterSnapshot()
         self.subscribers: set[Subscriber] = set()
+        self.per_owner: Counter[str] = Counter()
         self.dropped = 0
         self.frames_published = 0
         # Once per change, however many streams: what /metrics reports of rendering.
@@ -91,13 +117,23 @@ class Hub:
         """Whether a browser that last saw `seen` (an event id) is up to date."""
         return seen == self.event_id(self.snapshot.version)
 
-    def subscribe(self, topics: Iterable[str]) -> Subscriber:
-        subscriber = Subscriber(topics, self.queue_size)
+    def subscribe(
+        self, topics: Iterable[str], owner: str = "", credential: Credential | None = None, pages: bool = True
+    ) -> Subscriber:
+        """A new stream; TooManyStreams when `owner` holds max_per_owner already."""
+        if owner and self.max_per_owner and self.per_owner[owner] >= self.max_per_owner:
+            raise TooManyStreams(owner)
+        subscriber = Subscriber(topics, self.queue_size, owner, credential, pages)
         self.subscribers.add(subscriber)
+        self.per_owner[subscriber.owner] += 1
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
-        self.subscribers.discard(subscriber)
+        if subscriber in self.subscribers:
+            self.subscribers.discard(subscriber)
+            self.per_owner[subscriber.owner] -= 1
+            if not self.per_owner[subscriber.owner]:
+                del self.per_owner[subscriber.owner]
 
     def update(self, snapshot: ClusterSnapshot) -> None:
         """Take a new snapshot and publish what it changed."""
@@ -110,12 +146,12 @@ class Hub:
             self.render_seconds.observe(time.perf_counter() - started)
             self.publish(frames)
 
-    def refresh(self, topics: Iterable[str]) -> list[bytes]:
+    def refresh(self, topics: Iterable[str], pages: bool = True) -> list[bytes]:
         """Everything a page shows, for a stream that may have missed updates. Rendered once
         per snapshot version and set of topics, however many browsers reconnect, and only for
         those topics (not every member page in every role's version)."""
         snapshot = self.snapshot
-        wanted = frozenset(topics) | {EVERYONE}
+        wanted = with_common(topics, pages)
         if self._refreshed[0] != snapshot.version:
             self._refreshed = (snapshot.version, {})
         cache = self._refreshed[1]
@@ -240,5 +276,17 @@ class Hub:
             await asyncio.sleep(EXIT_CHECK)
             if loop.time() >= next_beat:
                 self.publish([HEARTBEAT])
+                await self.end_revoked()
                 next_beat = loop.time() + heartbeat
         self.close()
+
+    async def end_revoked(self) -> None:
+        """End the streams whose credential ended (a revoked display or token, a disabled
+        user, a logout, an expired session): one check for all open streams, in a thread."""
+        held = frozenset(s.credential for s in self.subscribers if s.credential is not None)
+        if self.check is None or not held:
+            return
+        gone = await asyncio.to_thread(self.check, held)
+        for subscriber in list(self.subscribers):
+            if subscriber.credential in gone:
+                self.end(subscriber)

@@ -1,14 +1,17 @@
 """The ASGI middleware, in one place and one order: pure ASGI (no BaseHTTPMiddleware), so an
 SSE stream's frames pass through untouched.
 
-From the outside in: the timing for /metrics; the body limit refuses before anything reads; security headers go on
-every reply; CSRF checks every unsafe method; then who is asking is resolved for the routes."""
+From the outside in: the client's address (the socket's peer, and whom a trusted proxy
+forwards); the timing for /metrics; the body limit refuses before anything reads; security
+headers go on every reply; who is asking is resolved; CSRF checks every unsafe method (and
+records a refusal with who it was)."""
 
 from prometheus_client import Histogram
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 
 from webui.middleware.body_limit import BodyLimitMiddleware
+from webui.middleware.client_address import ClientAddressMiddleware
 from webui.middleware.csrf import CSRFMiddleware
 from webui.middleware.identify import IdentifyMiddleware
 from webui.middleware.security_headers import SecurityHeadersMiddleware
@@ -18,8 +21,9 @@ from webui.settings import Settings
 
 def install(app: Starlette, engine: Engine, settings: Settings, request_seconds: Histogram) -> None:
     # Starlette wraps in reverse: the last added is the outermost.
-    app.add_middleware(IdentifyMiddleware, engine=engine, settings=settings)
     app.add_middleware(CSRFMiddleware, secure_cookie=settings.secure_cookies)
+    app.add_middleware(IdentifyMiddleware, engine=engine, settings=settings)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(TimingMiddleware, histogram=request_seconds)
+    app.add_middleware(ClientAddressMiddleware, forwarded_allow_ips=settings.forwarded_allow_ips)

@@ -1,22 +1,59 @@
 """CSRF protection for every mutating request (pure ASGI, so SSE streams pass untouched).
 
-Each browser gets a random token in a SameSite=Strict cookie; pages put it in htmx's
-`hx-headers` on <body>, and every POST, PUT, PATCH or DELETE must send it back in the
-X-CSRF-Token header (or, for a plain HTML form such as the login, a `csrf_token` field).
-A forged cross-site request can send neither. Requests with an API token (Authorization:
-Bearer) need none: a browser never adds that header by itself."""
+Two checks on every POST, PUT, PATCH or DELETE, both refusals recorded in the audit log:
 
+- The browser's own word on where the request comes from: `Sec-Fetch-Site` must be
+  same-origin (or "none": typed by the user), and `Origin`, when sent, must be this site.
+  Every current browser sends one of them; a client that sends neither is not a browser
+  that a forged page could drive, and still needs the token.
+- A token, sent back in the X-CSRF-Token header (htmx's `hx-headers` on <body>) or a
+  `csrf_token` form field. Logged in, it is derived from the session (a hash of its
+  HttpOnly cookie): bound to it, and new at every login since the session is. Before
+  login (the login form), it is a random cookie echoed back; over HTTPS that cookie is
+  `__Host-` prefixed, so no sibling subdomain can plant one.
+
+Requests with an API token (Authorization: Bearer) need neither: a browser never adds that
+header by itself."""
+
+import hashlib
 import hmac
 import secrets
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
+import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from webui.audit.log import AuditLog, AuditUnavailable
+from webui.auth.store import SESSION_COOKIE
+from webui.identity import request_actor
 from webui.middleware._http import cookie, header, refuse
 
 COOKIE = "incus_webui_csrf"
+SECURE_COOKIE = "__Host-" + COOKIE  # HTTPS only: Secure, Path=/, no Domain, by the browser's rules
 HEADER = b"x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+SAME_SITE = {"same-origin", "none"}
+
+
+def session_token(session: str) -> str:
+    """The CSRF token of a session: only a holder of the HttpOnly cookie can compute it."""
+    return hashlib.sha256(b"incus-webui csrf " + session.encode()).hexdigest()
+
+
+def own_origin(scope: Scope) -> str:
+    return f"{scope.get('scheme', 'http')}://{header(scope, b'host')}"
+
+
+def cross_site(scope: Scope) -> str:
+    """Why the browser's headers say this request comes from another site ("" if they don't)."""
+    fetch_site = header(scope, b"sec-fetch-site")
+    if fetch_site and fetch_site not in SAME_SITE:
+        return f"Sec-Fetch-Site: {fetch_site}"
+    origin = header(scope, b"origin")
+    if origin and origin != own_origin(scope):
+        parts = urlsplit(origin)
+        return f"Origin: {parts.scheme}://{parts.netloc}" if parts.netloc else f"Origin: {origin[:100]}"
+    return ""
 
 
 class CSRFMiddleware:
@@ -28,28 +65,54 @@ class CSRFMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        token = cookie(scope, COOKIE)
+        secure = self.secure_cookie or scope.get("scheme") == "https"
+        name = SECURE_COOKIE if secure else COOKIE
+        anonymous = cookie(scope, name)
+        session = cookie(scope, SESSION_COOKIE)
+        expected = session_token(session) if session else anonymous
         if scope["method"] not in SAFE_METHODS and not header(scope, b"authorization").startswith("Bearer "):
             sent = header(scope, HEADER)
             if not sent and header(scope, b"content-type").startswith("application/x-www-form-urlencoded"):
                 body = await _read_body(receive)
                 sent = parse_qs(body.decode("latin-1")).get("csrf_token", [""])[0]
                 receive = _replay(body)
-            if not token or not sent or not hmac.compare_digest(token, sent):
-                await refuse(scope, send, 403, "CSRF token missing or wrong: reload the page and try again")
+            reason = cross_site(scope)
+            if not reason and (not expected or not sent or not hmac.compare_digest(expected, sent)):
+                reason = "CSRF token missing or wrong"
+            if reason:
+                await _record(scope, reason)
+                message = "Refused: this request did not come from the dashboard's own pages"
+                await refuse(scope, send, 403, f"{message} ({reason}): reload the page and try again")
                 return
-        new = not token
-        token = token or secrets.token_urlsafe(32)
-        scope.setdefault("state", {})["csrf_token"] = token
+        new = not anonymous
+        anonymous = anonymous or secrets.token_urlsafe(32)
+        scope.setdefault("state", {})["csrf_token"] = session_token(session) if session else anonymous
 
         async def send_with_cookie(message: Message) -> None:
             if new and message["type"] == "http.response.start":
-                secure = "; Secure" if self.secure_cookie or scope.get("scheme") == "https" else ""
-                set_cookie = f"{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict{secure}"
+                flags = "; Secure" if secure else ""
+                set_cookie = f"{name}={anonymous}; Path=/; HttpOnly; SameSite=Strict{flags}"
                 message["headers"] = list(message.get("headers", [])) + [(b"set-cookie", set_cookie.encode())]
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+
+async def _record(scope: Scope, reason: str) -> None:
+    state = scope.get("state", {})
+    audit: AuditLog | None = state.get("audit")
+    if audit is None:
+        return
+    actor = request_actor(state, scope.get("client"), header(scope, b"user-agent"))
+    path = scope["path"]
+    try:
+        await anyio.to_thread.run_sync(
+            lambda: audit.append(
+                **actor.fields(), action=f"{scope['method']} {path}", target=path, outcome="denied", error=reason
+            )
+        )
+    except AuditUnavailable:
+        pass  # refused either way
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -2,22 +2,23 @@
 untouched). Routes then check what that identity may do (webui/routes/deps.py: authorize).
 
 In order: an API token (`Authorization: Bearer iwt_…`, /api/ only), a display token
-(`?token=iwd_…`, the NOC view and its stream), a user name from a trusted reverse proxy
+(`/noc?token=iwd_…` once, then its cookie: the NOC view and its stream only), a user name from a trusted reverse proxy
 (single sign-on, off unless configured), and the session cookie."""
 
 from datetime import timedelta
-from ipaddress import ip_address, ip_network
+from ipaddress import ip_network
 from urllib.parse import parse_qs
 
 import anyio.to_thread
 from sqlalchemy import Engine
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from webui.audit.log import AuditLog
+from webui.audit.log import AuditLog, AuditUnavailable
 from webui.auth import store
 from webui.auth.roles import ROLES
-from webui.identity import Actor, Identity
+from webui.identity import Identity, request_actor
 from webui.middleware._http import cookie, header
+from webui.middleware.client_address import Networks, within
 from webui.settings import Settings
 
 
@@ -27,38 +28,56 @@ class IdentifyMiddleware:
         self.engine = engine
         self.settings = settings
         self.idle = timedelta(minutes=settings.session_idle_minutes)
-        self.proxies = [ip_network(p, strict=False) for p in settings.sso_trusted_proxies]
+        self.proxies: Networks = [ip_network(p, strict=False) for p in settings.sso_trusted_proxies]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith("/static/"):
-            identity = await anyio.to_thread.run_sync(self.identify, scope)
-            scope.setdefault("state", {})["identity"] = identity
+            state = scope.setdefault("state", {})
+            state["credential"] = None
+            state["identity"] = await anyio.to_thread.run_sync(self.identify, scope)
         await self.app(scope, receive, send)
 
     def identify(self, scope: Scope) -> Identity | None:
+        """Who is asking; what they proved it with goes to state["credential"] (a stream
+        checks it on every heartbeat, webui/live/hub.py)."""
         authorization = header(scope, b"authorization")
         if authorization.startswith("Bearer ") and scope["path"].startswith("/api/"):
             identity, new_spell = store.api_token_identity(self.engine, authorization.removeprefix("Bearer ").strip())
             if identity and new_spell:
                 audit: AuditLog = scope["state"]["audit"]
-                client = scope.get("client") or ("", 0)
-                actor = Actor(identity, client[0], header(scope, b"user-agent"))
-                audit.append(**actor.fields(), action="token-use", target=scope["path"], outcome="succeeded")
+                state = {**scope["state"], "identity": identity}
+                actor = request_actor(state, scope.get("client"), header(scope, b"user-agent"))
+                try:
+                    audit.append(**actor.fields(), action="token-use", target=scope["path"], outcome="succeeded")
+                except AuditUnavailable:
+                    pass  # a read goes on; any change this request makes is refused by its own record
             return identity
-        token = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[0]
-        if token.startswith(store.DISPLAY_TOKEN_PREFIX):
-            return store.display_identity(self.engine, token)
+        display = self.display_token(scope)
+        if display.startswith(store.DISPLAY_TOKEN_PREFIX):
+            scope["state"]["credential"] = ("display", store.token_hash(display))
+            return store.display_identity(self.engine, display)
         if sso := self.sso_identity(scope):
             return sso
         session = cookie(scope, store.SESSION_COOKIE)
-        return store.session_identity(self.engine, session, self.idle) if session else None
+        if not session:
+            return None
+        scope["state"]["credential"] = ("session", store.token_hash(session))
+        return store.session_identity(self.engine, session, self.idle)
+
+    @staticmethod
+    def display_token(scope: Scope) -> str:
+        """A wall display's token: in the NOC view's URL the first time (webui/routes/noc.py
+        then moves it into a cookie scoped to /noc), in that cookie afterwards."""
+        if not scope["path"].startswith("/noc"):
+            return ""
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token", [""])[0]
+        return query or cookie(scope, store.DISPLAY_COOKIE)
 
     def sso_identity(self, scope: Scope) -> Identity | None:
-        """The proxy's word on who this is, only from a configured proxy address."""
+        """The proxy's word on who this is, only when the socket's peer (never an address a
+        header claims) is a configured proxy."""
         settings = self.settings
-        if not settings.sso_user_header or not scope.get("client"):
-            return None
-        if not any(ip_address(scope["client"][0]) in net for net in self.proxies):
+        if not settings.sso_user_header or not within(scope["state"].get("peer", ""), self.proxies):
             return None
         user = header(scope, settings.sso_user_header.lower().encode())
         if not user:

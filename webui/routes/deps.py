@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 
 from webui.audit.log import AuditLog
 from webui.auth.roles import route_allows
-from webui.identity import Actor, Identity
+from webui.identity import Actor, Identity, request_actor
 from webui.live.hub import Hub
 from webui.metrics import Metrics
 from webui.services.context import Context
@@ -43,11 +43,8 @@ class NotAuthenticated(Exception):
 
 
 async def actor(request: Request) -> Actor:
-    return Actor(
-        request.state.identity,
-        request.client.host if request.client else "",
-        request.headers.get("user-agent", ""),
-    )
+    client = (request.client.host, request.client.port) if request.client else None
+    return request_actor(request.scope.get("state", {}), client, request.headers.get("user-agent", ""))
 
 
 ActorDep = Annotated[Actor, Depends(actor)]
@@ -84,7 +81,7 @@ def render_page(
     template: str,
     topics: list[str],
     status_code: int = 200,
-    stream_params: dict[str, str] | None = None,
+    stream_route: str = "stream",
     **context: Any,
 ) -> HTMLResponse:
     """A full page from the hub's snapshot, with its one SSE stream for `topics`.
@@ -93,11 +90,11 @@ def render_page(
     whether the page missed an update before it connected."""
     hub: Hub = request.state.hub
     snapshot = hub.snapshot
-    # stream_params: what else the stream needs (a wall display's token, which opens it too).
-    query = urlencode({"topic": topics, "v": hub.event_id(snapshot.version), **(stream_params or {})}, doseq=True)
+    query = urlencode({"topic": topics, "v": hub.event_id(snapshot.version)}, doseq=True)
     templates: Jinja2Templates = request.state.templates
     url = cast(Callable[..., str], templates.env.globals["url"])  # the cached route lookup (app.py)
-    stream_url = url("stream") + "?" + query
+    # stream_route: the NOC view's stream sits under /noc, where a display's cookie is sent.
+    stream_url = url(stream_route) + "?" + query
     return templates.TemplateResponse(
         request,
         template,
@@ -106,6 +103,7 @@ def render_page(
             "stream_url": stream_url,
             "csrf_token": request.state.csrf_token,
             "identity": request.state.identity,
+            "audit_problem": request.state.audit.problem,
             **context,
         },
         status_code=status_code,

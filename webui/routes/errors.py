@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
+from webui.audit.log import AuditUnavailable
 from webui.incus.envelopes import error_body
 from webui.incus.errors import IncusError
 from webui.routes.deps import NotAuthenticated
@@ -54,7 +55,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return _reply(request, exc.status, exc.message)
 
     @app.exception_handler(Refused)
-    async def refused(request: Request, exc: Refused) -> Response:
+    @app.exception_handler(AuditUnavailable)
+    async def refused(request: Request, exc: Refused | AuditUnavailable) -> Response:
         return _reply(request, exc.status, exc.message)
 
     @app.exception_handler(HTTPException)

@@ -3,8 +3,9 @@
 It has no controls, no navigation and no login form: it opens with a display token."""
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from webui.auth.store import DISPLAY_COOKIE
 from webui.live.hub import NOC
 from webui.routes.deps import SettingsDep, render_page
 
@@ -17,11 +18,18 @@ STALE_FLOOR = 15.0
 
 
 @router.get("/noc", response_class=HTMLResponse, name="noc")
-async def noc(request: Request, settings: SettingsDep, token: str = "") -> HTMLResponse:
+async def noc(request: Request, settings: SettingsDep, token: str = "") -> Response:
     """Open to a display token (checked before routing, webui/middleware/identify.py) and to
-    anyone logged in."""
+    anyone logged in. The token leaves the URL at once: it is moved into an HttpOnly cookie
+    that only the NOC view and its stream receive, and the display is sent to the bare URL,
+    so no later request, Referer or history entry carries it."""
+    if token:
+        response = RedirectResponse(request.app.url_path_for("noc"), status_code=303)
+        secure = settings.secure_cookies or request.url.scheme == "https"
+        response.set_cookie(
+            DISPLAY_COOKIE, token, max_age=10 * 365 * 86400, path="/noc", httponly=True, samesite="strict",
+            secure=secure,
+        )
+        return response
     stale_after = max(STALE_FLOOR, settings.poll_interval * STALE_AFTER_RESYNCS)
-    # The token goes on the stream too: a display has no session, the token is its only key.
-    return render_page(
-        request, "noc/index.html", [NOC], stream_params={"token": token} if token else None, stale_after=stale_after
-    )
+    return render_page(request, "noc/index.html", [NOC], stream_route="noc_stream", stale_after=stale_after)

@@ -2,13 +2,14 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 
 from webui.auth.roles import can
 from webui.identity import Identity
-from webui.live.hub import AUDIT, CLUSTER, MEMBERS, NOC, OPERATIONS, member_topic, operations_topic
+from webui.live.hub import AUDIT, CLUSTER, MEMBERS, NOC, OPERATIONS, TooManyStreams, member_topic, operations_topic
 from webui.live.sse import SubscriberResponse
 from webui.routes.deps import HubDep, IdentityDep, SettingsDep
+from webui.services.errors import Refused
 
 router = APIRouter()
 
@@ -32,7 +33,9 @@ def allowed_topics(identity: Identity, requested: list[str]) -> list[str]:
 
 
 @router.get("/stream", name="stream", include_in_schema=False)
+@router.get("/noc/stream", name="noc_stream", include_in_schema=False)  # under the display cookie's path
 async def stream(
+    request: Request,
     hub: HubDep,
     settings: SettingsDep,
     identity: IdentityDep,
@@ -42,6 +45,14 @@ async def stream(
 ) -> SubscriberResponse:
     # The version the page shows: its URL's on first connect, Last-Event-ID on a resume.
     topics = allowed_topics(identity, topic or [])
-    subscriber = hub.subscribe(topics)
-    missed = [] if hub.current(last_event_id or v) else hub.refresh(topics)
+    # The wall shows none of what every page shows (banner, operations, alerts): not sent there.
+    pages = NOC not in topics
+    try:
+        # The credential behind the stream is checked every heartbeat: it ends when that does.
+        subscriber = hub.subscribe(topics, identity.name, request.state.credential, pages)
+    except TooManyStreams:
+        raise Refused(
+            429, f"Too many open live views for {identity.name} ({settings.max_streams_per_identity}): close some tabs"
+        ) from None
+    missed = [] if hub.current(last_event_id or v) else hub.refresh(topics, pages)
     return SubscriberResponse(hub, subscriber, missed, settings.send_timeout)

@@ -2,12 +2,13 @@
 are recorded and, past a few per name or per address, throttled."""
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 
 import anyio.to_thread
 from sqlalchemy import Engine
 
-from webui.auth import store
+from webui.auth import store, throttle
 from webui.identity import Actor, Identity
 from webui.services.context import Context
 from webui.services.errors import Refused
@@ -20,9 +21,22 @@ async def log_in(
     """A new session token for `name` (the old session, if any, ends): Refused 429 while
     throttled, 401 for a wrong name or password."""
     window = timedelta(minutes=settings.login_lockout_minutes)
-    by_name, by_address = await anyio.to_thread.run_sync(ctx.audit.recent_failures, name, who.source_address, window)
-    if by_name >= settings.login_max_failures or by_address >= settings.login_max_failures_per_address:
-        await ctx.audit.append_async(**who.fields(), action="login", target=name, outcome="denied", error="throttled")
+    verdict = await anyio.to_thread.run_sync(
+        lambda: throttle.attempt(
+            ctx.engine, name, who.client_address, settings.login_max_failures,
+            settings.login_max_failures_per_address, window,
+        )
+    )
+    if verdict.burst_ended:
+        await ctx.audit.append_async(
+            **who.fields(), action="login", target=name, outcome="denied", error="throttled",
+            parameters={"refused": verdict.burst_ended},
+        )
+    if not verdict.allowed:
+        if verdict.first_refusal:  # the rest of the burst is counted, and recorded when it ends
+            await ctx.audit.append_async(
+                **who.fields(), action="login", target=name, outcome="denied", error="throttled"
+            )
         raise Refused(429, f"Too many failed logins. Try again in {int(settings.login_lockout_minutes)} minutes.")
     user = await anyio.to_thread.run_sync(store.authenticate, ctx.engine, name, password)
     if user is None:
@@ -30,9 +44,10 @@ async def log_in(
             **who.fields(), action="login", target=name, outcome="failed", error="wrong name or password"
         )
         raise Refused(401, "Wrong user name or password.")
+    await anyio.to_thread.run_sync(throttle.succeeded, ctx.engine, name, who.client_address)
     lifetime = timedelta(hours=settings.session_hours)
     token = await anyio.to_thread.run_sync(store.start_session, ctx.engine, user, lifetime, old_session)
-    signed_in = Actor(Identity(user.name, user.role, "session"), who.source_address, who.user_agent)
+    signed_in = replace(who, identity=Identity(user.name, user.role, "session"))
     await ctx.audit.append_async(**signed_in.fields(), action="login", target=user.name, outcome="succeeded")
     return token
 

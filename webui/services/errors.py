@@ -1,6 +1,7 @@
 """The dashboard's own refusals, kept apart from Incus's errors (webui/incus/errors.py), so
 it is always clear whose words a user reads."""
 
+from webui.audit.log import AuditUnavailable
 from webui.incus.errors import IncusError
 
 
@@ -13,5 +14,6 @@ class Refused(Exception):
         self.message = message
 
 
-# What a service call fails with: our refusal, or Incus's own error in its own words.
-SERVICE_ERRORS = (Refused, IncusError)
+# What a service call fails with: our refusal, Incus's own error in its own words, or the
+# audit log's refusal to let a change happen unrecorded (503).
+SERVICE_ERRORS = (Refused, IncusError, AuditUnavailable)

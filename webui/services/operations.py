@@ -1,14 +1,17 @@
 """Incus operations the dashboard acts on: cancelling one, and recording the real outcome of
 those it started (the audit log says "accepted" when Incus takes an operation, and the
-outcome only when the operation ends)."""
+outcome only when the operation ends, even if no dashboard was running then)."""
 
+import logging
 from collections.abc import Awaitable, Callable
 
 import anyio.to_thread
 
-from webui.audit.log import AuditLog
+from webui.audit.log import UNKNOWN, AuditLog, AuditUnavailable
 from webui.auth.roles import can
 from webui.identity import Actor
+from webui.incus.client import IncusClient
+from webui.incus.errors import IncusError, IncusUnreachable
 from webui.incus.models import Event, Operation
 from webui.services.context import Context
 from webui.services.errors import Refused
@@ -17,7 +20,39 @@ from webui.services.errors import Refused
 async def record_outcome(audit: AuditLog, operation: Operation) -> None:
     """Written once however often it is called: by the watcher's event, or by the action
     itself when the operation ended before "accepted" was written."""
-    await anyio.to_thread.run_sync(audit.operation_finished, operation)
+    await anyio.to_thread.run_sync(audit.operation_finished, operation.id, operation.status == "Success", operation.err)
+
+
+async def reconcile(audit: AuditLog, client: IncusClient) -> int:
+    """At startup: the outcome of every operation left "accepted" (one that ended while no
+    dashboard was running). Incus is asked about each; one it no longer knows (it forgets
+    finished operations after a while) is recorded as "unknown". Running ones are left to
+    the watcher. Returns how many were settled."""
+    settled = 0
+    for operation_id in await anyio.to_thread.run_sync(audit.unsettled):
+        try:
+            operation = await client.operation(operation_id)
+        except IncusUnreachable:
+            return settled  # try again at the next start, rather than guess
+        except IncusError as exc:
+            if exc.status != 404:
+                raise
+            await anyio.to_thread.run_sync(audit.operation_finished, operation_id, False, UNKNOWN)
+        else:
+            if not operation.finished:
+                continue
+            await record_outcome(audit, operation)
+        settled += 1
+    return settled
+
+
+async def reconcile_logged(audit: AuditLog, client: IncusClient) -> None:
+    """reconcile() as a background task of the server: says what it did, and why not."""
+    try:
+        if settled := await reconcile(audit, client):
+            logging.getLogger(__name__).info("settled %d operations left \"accepted\"", settled)
+    except (IncusError, AuditUnavailable) as exc:
+        logging.getLogger(__name__).warning("could not settle operations left \"accepted\": %s", exc)
 
 
 def outcome_recorder(audit: AuditLog) -> Callable[[Event], Awaitable[None]]:

@@ -1,0 +1,52 @@
+"""Cross-site request forgery: a token bound to the session and new at each login, a
+`__Host-` cookie over HTTPS, the browser's Origin and Sec-Fetch-Site checked on every
+unsafe method, and every refusal recorded."""
+
+import httpx
+import pytest
+
+from tests.conftest import PASSWORD, PERSONAS, csrf_token
+from tests.security.conftest import audit_rows
+
+pytestmark = pytest.mark.cluster
+
+EDIT = "/members/nosuch/edit"  # refused before Incus hears of it, whoever asks
+
+
+def test_a_page_on_another_site_cannot_post_even_with_the_right_token(dashboard):
+    client = dashboard.login("operator")
+    try:
+        for forged in ({"Origin": "https://evil.example"}, {"Sec-Fetch-Site": "cross-site"}, {"Origin": "null"}):
+            reply = client.post(EDIT, data={}, headers=forged)
+            assert reply.status_code == 403 and "did not come from the dashboard" in reply.text, forged
+        same = client.post(EDIT, data={}, headers={"Origin": dashboard.url, "Sec-Fetch-Site": "same-origin"})
+        assert same.status_code not in (401, 403)  # the member does not exist: refused further in
+    finally:
+        client.close()
+    refusals = audit_rows(dashboard, outcome="denied", target=EDIT, actor=PERSONAS["operator"])
+    assert {r.error for r in refusals[-3:]} == {
+        "Origin: https://evil.example", "Sec-Fetch-Site: cross-site", "Origin: null"
+    }
+
+
+def test_the_token_is_bound_to_its_session_and_changes_at_login(dashboard):
+    operator, auditor = dashboard.login("operator"), dashboard.login("auditor")
+    try:
+        # The auditor's own token, planted in the operator's browser, does not work there.
+        planted = operator.post(EDIT, data={}, headers={"X-CSRF-Token": csrf_token(auditor)})
+        assert planted.status_code == 403
+        before = csrf_token(operator)
+        operator.post("/login", data={"name": PERSONAS["operator"], "password": PASSWORD, "csrf_token": before})
+        assert csrf_token(operator) != before
+        assert operator.post(EDIT, data={}, headers={"X-CSRF-Token": before}).status_code == 403
+    finally:
+        operator.close()
+        auditor.close()
+
+
+def test_over_https_the_cookie_is_host_prefixed_and_secure(own_dashboard):
+    server = own_dashboard(INCUS_WEBUI_FORWARDED_ALLOW_IPS='["127.0.0.1"]')  # a TLS proxy in front
+    reply = httpx.get(server.url + "/login", headers={"X-Forwarded-Proto": "https"})
+    cookie = reply.headers["set-cookie"]
+    assert cookie.startswith("__Host-incus_webui_csrf=") and "; Path=/;" in cookie and "Secure" in cookie
+    assert "domain" not in cookie.lower()

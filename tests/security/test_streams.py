@@ -1,0 +1,80 @@
+"""Streams that outlive their credential: each ends within one heartbeat (1 s in the tests'
+dashboards) of its display being revoked, its user disabled or logged out, or its session
+expiring; and one identity cannot open streams without limit."""
+
+import time
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from tests.conftest import PERSONAS
+from tests.sse import Stream
+from webui import db
+from webui.auth import store
+
+pytestmark = pytest.mark.cluster
+
+HEARTBEAT = 1.0  # INCUS_WEBUI_HEARTBEAT in tests/conftest.py's Dashboard
+
+
+def seconds_until_it_ends(stream: Stream, limit: float = 10) -> float:
+    """Read until the server ends the stream; how long that took."""
+    started = time.monotonic()
+    try:
+        for _ in stream.frames:
+            assert time.monotonic() - started < limit, "the stream is still open"
+    except httpx.ReadTimeout:
+        pytest.fail("the stream is still open")
+    return time.monotonic() - started
+
+
+def open_stream(url: str, cookies: dict[str, str]) -> Stream:
+    stream = Stream(url, cookies=cookies)
+    stream.wait_for(lambda f: f.event.startswith(("noc", "banner", "members")), timeout=10)  # it is live
+    return stream
+
+
+def test_a_revoked_display_loses_its_open_stream(dashboard):
+    token = dashboard.display_url("revoked-wall").split("token=")[1]
+    with open_stream(dashboard.url + "/noc/stream?topic=noc&v=0", {store.DISPLAY_COOKIE: token}) as stream:
+        engine = db.make_engine(dashboard.database_url)
+        display_id = next(d.id for d in store.displays(engine) if d.name == "revoked-wall")
+        engine.dispose()
+        assert dashboard.cli("display", "revoke", str(display_id), "--yes").returncode == 0
+        assert seconds_until_it_ends(stream) < 2 * HEARTBEAT + 1
+
+
+@pytest.mark.parametrize("how", ["disabled", "logged out", "expired"])
+def test_a_users_stream_ends_with_their_session(own_dashboard, how):
+    server = own_dashboard(how.replace(" ", "-"))
+    client = server.login("operator")
+    try:
+        with open_stream(server.url + "/stream?topic=members&v=0", dict(client.cookies)) as stream:
+            if how == "disabled":
+                assert server.cli("user", "disable", PERSONAS["operator"], "--yes").returncode == 0
+            elif how == "logged out":
+                assert client.post("/logout").status_code == 303
+            else:
+                engine = db.make_engine(server.database_url)
+                with engine.begin() as connection:
+                    connection.execute(text("UPDATE sessions SET expires_at = '2000-01-01 00:00:00'"))
+                engine.dispose()
+            assert seconds_until_it_ends(stream) < 2 * HEARTBEAT + 1
+    finally:
+        client.close()
+
+
+def test_one_identity_may_hold_only_so_many_streams(own_dashboard):
+    server = own_dashboard(INCUS_WEBUI_MAX_STREAMS_PER_IDENTITY="2")
+    cookies = server.cookies
+    with open_stream(server.url + "/stream?topic=members", cookies), open_stream(server.url + "/stream", cookies):
+        refused = httpx.get(server.url + "/stream?topic=members", cookies=cookies)
+        assert refused.status_code == 429
+        assert "Too many open live views for alice (2): close some tabs" in refused.text
+        other = server.login("auditor")  # someone else is not affected
+        try:
+            with open_stream(server.url + "/stream?topic=members", dict(other.cookies)):
+                pass
+        finally:
+            other.close()
