@@ -45,10 +45,22 @@ def upgrade_member(cl: DevCluster, name: str, to: str, timeout: float = 120) -> 
     cl.launch_daemon(name)
     outcome = _ready_or_waiting(cl, name, offset, timeout)
     if outcome == "ready":
-        # The last member is upgraded: the members that waited apply their own database patches
-        # now, and one may exit on "database is locked"; systemd would start it again, so do we.
-        cl.ensure_daemons(cl.members)
+        _restart_exited(cl)
     return outcome
+
+
+def _restart_exited(cl: DevCluster, attempts: int = 3) -> None:
+    """The last member is upgraded: the members that waited apply their own database patches
+    now, and one may exit on "database is locked", even again once started. incus.service
+    (Restart=on-failure) would start it again: so do we, a few times."""
+    for attempt in range(1, attempts + 1):
+        try:
+            cl.ensure_daemons(cl.members)
+            return
+        except DevClusterError as exc:
+            if attempt == attempts:
+                raise
+            log(f"a member exited after the upgrade; starting it again ({attempt}/{attempts - 1}): {str(exc).splitlines()[0]}")
 
 
 def _ready_or_waiting(cl: DevCluster, name: str, log_offset: int, timeout: float) -> str:
