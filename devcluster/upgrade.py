@@ -60,7 +60,8 @@ def _restart_exited(cl: DevCluster, attempts: int = 3) -> None:
         except DevClusterError as exc:
             if attempt == attempts:
                 raise
-            log(f"a member exited after the upgrade; starting it again ({attempt}/{attempts - 1}): {str(exc).splitlines()[0]}")
+            first_line = str(exc).splitlines()[0]
+            log(f"a member exited after the upgrade; starting it again ({attempt}/{attempts - 1}): {first_line}")
 
 
 def _ready_or_waiting(cl: DevCluster, name: str, log_offset: int, timeout: float) -> str:
