@@ -65,9 +65,12 @@ def cluster7() -> Iterator[devcluster.DevCluster]:
 
 
 def csrf_token(client: httpx.Client) -> str:
-    """The token a page would give this browser: bound to its session once logged in."""
+    """The token a page would give this browser: bound to its session once logged in, else the
+    CSRF cookie (`__Host-` prefixed over HTTPS)."""
     session = client.cookies.get("incus_webui_session")
-    return session_token(session) if session else client.cookies["incus_webui_csrf"]
+    if session:
+        return session_token(session)
+    return client.cookies.get("__Host-incus_webui_csrf") or client.cookies["incus_webui_csrf"]
 
 
 def wait_until(check, timeout: float = 60, interval: float = 0.5):
@@ -142,7 +145,7 @@ class Dashboard:
         client.get("/login")
         reply = client.post(
             "/login",
-            data={"name": PERSONAS[role], "password": PASSWORD, "csrf_token": client.cookies["incus_webui_csrf"]},
+            data={"name": PERSONAS[role], "password": PASSWORD, "csrf_token": csrf_token(client)},
         )
         assert reply.status_code == 303, reply.text
         client.headers["X-CSRF-Token"] = csrf_token(client)

@@ -90,9 +90,15 @@ def test_groups_filter_the_member_table_and_show_on_the_member_page(cluster, ses
     cleanup.append("webui-filter")
     cluster.incus("cluster", "group", "create", "webui-filter")
     cluster.incus("cluster", "group", "assign", "member2", "default,webui-filter")
+    # The member list and the group list are refreshed on their own rounds: wait for both.
     wait_until(lambda: "webui-filter" in dashboard.get("/api/v1/cluster/groups").text, timeout=20)
-    page = dashboard.get("/", params={"group": "webui-filter"}).text
-    assert '<tr id="member-member2" data-groups="default webui-filter" sse-swap' in page
+    shown = '<tr id="member-member2" data-groups="default webui-filter" sse-swap'
+
+    def filtered() -> str:
+        page = dashboard.get("/", params={"group": "webui-filter"}).text
+        return page if shown in page else ""
+
+    page = wait_until(filtered, timeout=20)
     assert '<tr id="member-member1" data-groups="default" hidden' in page
     member_page = wait_until(lambda: "?group=webui-filter" in dashboard.get("/members/member2").text, timeout=20)
     assert member_page
