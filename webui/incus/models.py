@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Model(BaseModel):
@@ -94,6 +94,14 @@ class Operation(_Model):
     resources: dict[str, list[str]] | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    @field_validator("resources", mode="before")
+    @classmethod
+    def _null_resource_lists(cls, value: Any) -> Any:
+        """Incus sends `"resources": {"cluster": null}` for some operations: no resources."""
+        if isinstance(value, dict):
+            return {k: v for k, v in value.items() if v is not None}
+        return value
 
     @property
     def finished(self) -> bool:

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from webui.clock import now
-from webui.incus.client import IncusClient
+from webui.incus.client import IncusClient, parse_each
 from webui.incus.errors import IncusError
 from webui.incus.models import Event, Instance, Member, MemberState, Operation, Server
 from webui.live import cluster_events
@@ -221,9 +221,9 @@ class Watcher:
             if event.action in ("config-updated", "cluster-certificate-updated"):
                 self._slow_wake.set()
         elif event.type == "operation":
-            operation = Operation.model_validate(event.metadata)
-            self.track(operation)
-            if operation.finished:
-                self.wake()  # an evacuation or migration moved instances
+            for operation in parse_each(Operation, [event.metadata]):
+                self.track(operation)
+                if operation.finished:
+                    self.wake()  # an evacuation or migration moved instances
         for handler in self.on_event:
             await handler(event)
