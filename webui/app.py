@@ -42,6 +42,8 @@ from webui.routes.errors import install_error_handlers
 from webui.services.certificates import cluster_certificate
 from webui.services.context import Context
 from webui.services.history import recorder
+from webui.services.maintenance import strip
+from webui.services.maintenance_tracker import MaintenanceTracker
 from webui.services.member_rules import available_actions
 from webui.services.operations import outcome_recorder
 from webui.services.upgrades import upgrade_status
@@ -68,6 +70,7 @@ def make_templates(app: FastAPI) -> Jinja2Templates:
 
     templates.env.globals.update(url=url, available_actions=available_actions, can=can)
     templates.env.globals.update(upgrade_status=upgrade_status, cluster_certificate=cluster_certificate)
+    templates.env.globals.update(operations_strip=strip)
     return templates
 
 
@@ -87,12 +90,15 @@ def create_app(settings: Settings) -> FastAPI:
         # Audit records are written in worker threads; the live audit page hears of each.
         loop = asyncio.get_running_loop()
         audit_log = AuditLog(engine, on_append=lambda record: loop.call_soon_threadsafe(hub.publish_audit, record))
+        tracker = MaintenanceTracker(hub, client, engine)
         watcher = Watcher(
             client,
             hub,
             poll_interval=settings.poll_interval,
             state_interval=settings.state_interval,
-            on_event=[recorder(engine), outcome_recorder(audit_log)],
+            on_event=[recorder(engine), tracker.on_event],
+            on_operation=[outcome_recorder(audit_log), tracker.on_operation],
+            on_sync=[tracker.on_sync],
         )
         watcher.start()
         clock = asyncio.create_task(hub.run(settings.heartbeat))

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from webui.clock import now
 from webui.incus.models import Event, Instance, Member, MemberState, Operation, Server
@@ -29,6 +30,20 @@ def merge_operations(
     return tuple(sorted(kept, key=lambda op: (op.created_at or at, op.id)))
 
 
+class Maintenance(Protocol):
+    """An evacuation or restore in progress or just ended (services/maintenance.py derives
+    them; the snapshot only carries them to the pages)."""
+
+    @property
+    def operation_id(self) -> str: ...
+
+    @property
+    def member(self) -> str: ...
+
+    @property
+    def running(self) -> bool: ...
+
+
 @dataclass(frozen=True)
 class ClusterSnapshot:
     version: int = 0
@@ -51,6 +66,8 @@ class ClusterSnapshot:
     # itself, until restored; migrations Incus made on its own (rebalancing), newest last.
     healed: frozenset[str] = frozenset()
     rebalanced: tuple[Event, ...] = ()
+    # Evacuations and restores, running or ended within KEEP_FINISHED, oldest first.
+    maintenance: tuple[Maintenance, ...] = ()
 
     def member(self, name: str) -> Member | None:
         return next((m for m in self.members if m.server_name == name), None)
@@ -64,6 +81,10 @@ class ClusterSnapshot:
 
     def operations_on(self, name: str) -> list[Operation]:
         return [op for op in self.operations if op.location == name]
+
+    def maintenance_of(self, name: str) -> Maintenance | None:
+        """The member's latest evacuation or restore, while it runs or shortly after."""
+        return next((run for run in reversed(self.maintenance) if run.member == name), None)
 
     def operation(self, operation_id: str) -> Operation | None:
         return next((op for op in self.operations if op.id == operation_id), None)
@@ -92,7 +113,7 @@ class Changes:
 def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
     def row(s: ClusterSnapshot, name: str) -> tuple[object, ...]:
         running = tuple(op.description for op in s.operations_on(name) if not op.finished)
-        return (s.member(name), s.server_name == name, running)
+        return (s.member(name), s.server_name == name, running, s.maintenance_of(name))
 
     def detail(s: ClusterSnapshot, name: str) -> tuple[object, ...]:
         return (s.states.get(name), s.cpus.get(name), tuple(s.instances_on(name)), tuple(s.operations_on(name)))
@@ -104,6 +125,8 @@ def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
     old_ops = {op.id: op for op in old.operations}
     new_ops = {op.id: op for op in new.operations}
     operations = {i for i in old_ops.keys() | new_ops.keys() if old_ops.get(i) != new_ops.get(i)}
+    if old.maintenance != new.maintenance:  # the strip groups operations under their run
+        operations |= {run.operation_id for run in new.maintenance} & new_ops.keys()
     return Changes(
         operations=frozenset(operations),
         rows=frozenset(rows),

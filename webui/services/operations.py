@@ -8,7 +8,7 @@ import anyio.to_thread
 
 from webui.audit.log import AuditLog
 from webui.identity import Actor
-from webui.incus.models import Event, Operation
+from webui.incus.models import Operation
 from webui.services.context import Context
 from webui.services.errors import Refused
 
@@ -19,14 +19,12 @@ async def record_outcome(audit: AuditLog, operation: Operation) -> None:
     await anyio.to_thread.run_sync(audit.operation_finished, operation)
 
 
-def outcome_recorder(audit: AuditLog) -> Callable[[Event], Awaitable[None]]:
-    """A watcher event handler: the real outcome of each operation that ends."""
+def outcome_recorder(audit: AuditLog) -> Callable[[Operation], Awaitable[None]]:
+    """A watcher operation handler: the real outcome of each operation that ends."""
 
-    async def record(event: Event) -> None:
-        if event.type == "operation":
-            operation = Operation.model_validate(event.metadata)
-            if operation.finished:
-                await record_outcome(audit, operation)
+    async def record(operation: Operation) -> None:
+        if operation.finished:
+            await record_outcome(audit, operation)
 
     return record
 
