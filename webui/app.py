@@ -28,12 +28,14 @@ from webui.routes import (
     cluster,
     health,
     history,
+    maintenance,
     member_dialogs,
     members,
     noc,
     operations,
     stream,
 )
+from webui.routes.api import maintenance as api_maintenance
 from webui.routes.api import members as api_members
 from webui.routes.api import operations as api_operations
 from webui.routes.api import server as api_server
@@ -42,7 +44,7 @@ from webui.routes.errors import install_error_handlers
 from webui.services.certificates import cluster_certificate
 from webui.services.context import Context
 from webui.services.history import recorder
-from webui.services.maintenance import strip
+from webui.services.maintenance import step_words, strip
 from webui.services.maintenance_tracker import MaintenanceTracker
 from webui.services.member_rules import available_actions
 from webui.services.operations import outcome_recorder
@@ -70,7 +72,7 @@ def make_templates(app: FastAPI) -> Jinja2Templates:
 
     templates.env.globals.update(url=url, available_actions=available_actions, can=can)
     templates.env.globals.update(upgrade_status=upgrade_status, cluster_certificate=cluster_certificate)
-    templates.env.globals.update(operations_strip=strip)
+    templates.env.globals.update(operations_strip=strip, step_words=step_words)
     return templates
 
 
@@ -134,8 +136,8 @@ def create_app(settings: Settings) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    pages = (auth, members, member_dialogs, history, audit, admin, cluster, operations, noc, stream, health)
-    for module in (*pages, api_members, api_operations, api_server):
+    pages = (auth, members, member_dialogs, history, maintenance, audit, admin, cluster, operations, noc, stream, health)
+    for module in (*pages, api_members, api_operations, api_server, api_maintenance):
         app.include_router(module.router)
 
     @app.get("/openapi.json", include_in_schema=False, name="openapi")

@@ -30,6 +30,10 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "members": "view",
     "member": "view",
     "history": "view",
+    "maintenance": "view",
+    "maintenance_run": "view",
+    "list_maintenance": "view",
+    "get_maintenance": "view",
     "stream": "noc",  # every page's stream; the topics a display may read are checked there
     "evacuate_dialog": "operate",
     "evacuate": "operate",

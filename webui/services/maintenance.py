@@ -95,6 +95,15 @@ class MaintenanceRun:
         return next((s for s in self.instances if (s.project, s.name) == (project, name)), None)
 
 
+def step_words(step: InstanceStep, kind: str) -> str:
+    """Where an instance is in a run, as a sentence: "migrating to member3", "started on member1"."""
+    if step.state == MIGRATING and step.member:
+        return f"migrating {'to' if kind == EVACUATE else 'from'} {step.member}"
+    if step.state in (STARTED, STOPPED) and step.member:
+        return f"{step.state} on {step.member}"
+    return step.state
+
+
 def kind_of(operation: Operation) -> str:
     """evacuate or restore for a member's maintenance operation, "" for anything else."""
     return KINDS.get(operation.description, "")
