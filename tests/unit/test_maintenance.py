@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from webui.incus.models import Event, Instance, Operation
-from webui.live.snapshot import ClusterSnapshot, merge_operations
+from webui.live.snapshot import ClusterSnapshot
 from webui.services import maintenance as m
 
 RECORDED = Path(__file__).parent / "recorded"
@@ -101,7 +101,8 @@ def test_the_strip_groups_the_instance_operations_under_their_run():
     others = [Operation.model_validate(e.metadata) for e in events if e.type == "operation" and e.metadata["description"] != "Evacuating cluster member"]
     run = m.begin(updates[0], before())
     unrelated = Operation(id="x", description="Creating instance", resources={"instances": ["/1.0/instances/other"]})
-    snapshot = ClusterSnapshot(operations=merge_operations((), (updates[3], *others, unrelated)), maintenance=(run,))
+    latest = {op.id: op for op in (updates[3], *others, unrelated)}  # as the watcher keeps them
+    snapshot = ClusterSnapshot(operations=tuple(latest.values()), maintenance=(run,))
     lines = m.strip(snapshot)
     assert [(op.id, r is not None) for op, r, _ in lines] == [(updates[3].id, True), ("x", False)]
     assert {op.description for op in lines[0][2]} == {"Migrating instance", "Starting instance"}

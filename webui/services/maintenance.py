@@ -186,7 +186,9 @@ def finish(run: MaintenanceRun, operation: Operation, instances: tuple[Instance,
     where = {(i.project, i.name): i for i in instances}
     steps = []
     for step in run.instances:
-        if step.done:
+        # Where an instance is now beats what the events said: a dashboard that restarted
+        # mid-run missed some of them.
+        if step.state == FAILED:
             steps.append(step)
             continue
         if step.active and outcome != SUCCEEDED:

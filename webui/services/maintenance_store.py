@@ -113,7 +113,11 @@ def asked_from_dashboard(engine: Engine, run: MaintenanceRun) -> MaintenanceRun:
 
 
 def audit_records(engine: Engine, operation_id: str) -> list[AuditRecord]:
-    """The audit records of a run (asked, accepted, its outcome), oldest first."""
+    """The audit records of a run, oldest first: "requested" (written before Incus answered,
+    so found through the records that name the operation), "accepted", and its outcome."""
     with Session(engine) as session:
-        query = select(AuditRecord).where(AuditRecord.operation_id == operation_id).order_by(AuditRecord.id)
-        return list(session.scalars(query))
+        named = list(session.scalars(select(AuditRecord).where(AuditRecord.operation_id == operation_id)))
+        asked = {r.request_id for r in named if r.request_id} - {r.id for r in named}
+        if asked:
+            named += session.scalars(select(AuditRecord).where(AuditRecord.id.in_(asked)))
+        return sorted(named, key=lambda r: r.id)

@@ -1,0 +1,155 @@
+"""Evacuations and restores followed instance by instance, on the real cluster: started from
+the incus CLI or the dashboard, across a dashboard restart, and with several dashboards on one
+database (one row per run and per instance)."""
+
+import re
+import threading
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from devcluster import CONTAINER_PREFIX, DevCluster
+from tests.conftest import Dashboard, wait_until
+from webui import db
+from webui.models import MaintenanceRun, MaintenanceStep
+
+pytestmark = pytest.mark.cluster
+
+MEMBER = "member2"
+EXTRA = 5  # beside the member's own container: six or more to move
+RAW = ("{'", '"percent"', "'percent'")
+
+
+@pytest.fixture(scope="module")
+def crowded(cluster: DevCluster) -> Iterator[list[str]]:
+    """member2 with five more running containers; removed afterwards."""
+    names = [f"{CONTAINER_PREFIX}mt{n}" for n in range(1, EXTRA + 1)]
+    threads = [
+        threading.Thread(target=cluster.incus, args=("launch", "busybox", name, "--target", MEMBER, "--quiet"))
+        for name in names
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    yield [i["name"] for i in cluster.instances() if i["location"] == MEMBER]
+    if cluster.member_status(MEMBER) == "Evacuated":
+        cluster.incus("cluster", "restore", MEMBER, "--force", timeout=300)
+    cluster.incus("delete", "--force", *names)
+
+
+class Background(threading.Thread):
+    """`incus cluster evacuate|restore` from the CLI, running while the test watches."""
+
+    def __init__(self, cluster: DevCluster, *args: str) -> None:
+        super().__init__()
+        self.cluster, self.args = cluster, args
+
+    def run(self) -> None:
+        self.cluster.incus("cluster", *self.args, MEMBER, "--force", timeout=300)
+
+
+def runs(dashboard: Dashboard, **filters: str) -> list[dict]:
+    reply = dashboard.get("/api/v1/maintenance", params=filters)
+    assert reply.status_code == 200, reply.text
+    return reply.json()["metadata"]
+
+
+def ended(dashboard: Dashboard, kind: str, since: int = 0) -> dict:
+    """The newest run of `kind` on member2, once it ended (and not one of the first `since`)."""
+
+    def check() -> dict | None:
+        found = runs(dashboard, member=MEMBER, kind=kind)
+        return found[0] if len(found) > since and found[0]["outcome"] != "running" else None
+
+    return wait_until(check, timeout=300)
+
+
+def test_a_cli_evacuation_is_followed_instance_by_instance_then_a_dashboard_restore(cluster, dashboard, crowded):
+    total = len(crowded)
+    assert total >= 6
+    noc = dashboard.display_url("maintenance-wall")
+    before = len(runs(dashboard, kind="evacuate"))
+    evacuation = Background(cluster, "evacuate", "--action", "migrate")
+    evacuation.start()
+    counts: list[int] = []
+    pages = ["/", f"/members/{MEMBER}", "/operations", "/maintenance", "/cluster"]
+    while evacuation.is_alive():
+        for path in pages:
+            html = dashboard.get(path).text
+            assert not [raw for raw in RAW if raw in html], path
+            counts += [int(k) for k, n in re.findall(r"EVACUATING (\d+)/(\d+)", html) if int(n) == total]
+        assert not [raw for raw in RAW if raw in dashboard.admin.get(noc).text]
+    evacuation.join()
+    assert counts, "the member row never read EVACUATING k/N"
+    assert max(counts) >= 1 and len(set(counts)) > 1  # the count rose while we watched
+
+    run = ended(dashboard, "evacuate", before)
+    where = {i["name"]: i["location"] for i in cluster.instances()}
+    assert (run["outcome"], run["done"], run["total"]) == ("succeeded", total, total)
+    assert {s["name"]: (s["state"], s["member"]) for s in run["instances"]} == {
+        name: ("started", where[name]) for name in crowded
+    }
+    assert MEMBER not in {where[name] for name in crowded}
+
+    reply = dashboard.admin.post(f"/api/v1/cluster/members/{MEMBER}/state", json={"action": "restore"})
+    assert reply.status_code == 202, reply.text
+    restore = ended(dashboard, "restore")
+    assert restore["operation_id"] == reply.json()["metadata"]["id"]
+    assert (restore["outcome"], restore["done"], restore["requestor"]) == ("succeeded", total, "alice")
+    assert {s["state"] for s in restore["instances"]} == {"started"}
+    assert {i["location"] for i in cluster.instances() if i["name"] in crowded} == {MEMBER}
+    detail = dashboard.get(f"/api/v1/maintenance/{restore['operation_id']}").json()["metadata"]
+    assert [(a["action"], a["outcome"], a["actor"]) for a in detail["audit"]] == [
+        ("restore", "requested", "alice"), ("restore", "accepted", "alice"), ("restore", "succeeded", "alice")
+    ]
+    page = dashboard.get(f"/maintenance/{restore['operation_id']}").text
+    assert "started on member2" in page and "accepted" in page
+    assert [r["kind"] for r in runs(dashboard, member=MEMBER, outcome="succeeded")][:2] == ["restore", "evacuate"]
+    assert runs(dashboard, member="member3") == []
+
+
+def test_a_dashboard_restarted_mid_evacuation_ends_the_run_with_its_outcome(cluster, crowded, tmp_path):
+    own = Dashboard(cluster.settings_file, tmp_path / "webui.db")
+    evacuation = Background(cluster, "evacuate", "--action", "migrate")
+    try:
+        evacuation.start()
+        wait_until(lambda: [r for r in runs(own, kind="evacuate") if r["done"] >= 1], timeout=120)
+    finally:
+        own.stop()
+    back = Dashboard(cluster.settings_file, tmp_path / "webui.db", port=own.port)
+    try:
+        run = ended(back, "evacuate")
+        evacuation.join()
+        assert (run["outcome"], run["done"], run["total"]) == ("succeeded", len(crowded), len(crowded))
+        assert {s["state"] for s in run["instances"]} == {"started"}
+        assert len(runs(back, kind="evacuate")) == 1
+    finally:
+        cluster.incus("cluster", "restore", MEMBER, "--force", timeout=300)
+        back.stop()
+
+
+def test_two_dashboards_on_one_database_write_one_row_per_run_and_instance(cluster, crowded, postgres, tmp_path):
+    url = postgres.create_database("maintenance")
+    first = Dashboard(cluster.settings_file, tmp_path / "a.db", database_url=url)
+    second = Dashboard(cluster.settings_file, tmp_path / "b.db", database_url=url, personas=False)
+    try:
+        for dash in (first, second):
+            dash.wait_healthy()
+        for args in (("evacuate", "--action", "stop"), ("restore",)):
+            Background(cluster, *args).run()
+        run = ended(first, "restore")
+        assert run["done"] == len(crowded)
+        stopped = runs(first, kind="evacuate")[0]
+        assert {s["state"] for s in stopped["instances"]} == {"stopped"}
+        engine = db.make_engine(url)
+        with Session(engine) as session:
+            assert session.scalar(select(func.count()).select_from(MaintenanceRun)) == 2
+            steps = session.scalar(select(func.count()).select_from(MaintenanceStep))
+            assert steps == 2 * len(crowded)
+        engine.dispose()
+    finally:
+        first.stop()
+        second.stop()
