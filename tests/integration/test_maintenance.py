@@ -3,53 +3,17 @@ the incus CLI or the dashboard, across a dashboard restart, and with several das
 database (one row per run and per instance)."""
 
 import re
-import threading
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from devcluster import CONTAINER_PREFIX, DevCluster
-from tests.conftest import Dashboard, wait_until
+from tests.conftest import MAINTAINED as MEMBER
+from tests.conftest import RAW, Background, Dashboard, wait_until
 from webui import db
 from webui.models import MaintenanceRun, MaintenanceStep
 
 pytestmark = pytest.mark.cluster
-
-MEMBER = "member2"
-EXTRA = 5  # beside the member's own container: six or more to move
-RAW = ("{'", '"percent"', "'percent'")
-
-
-@pytest.fixture(scope="module")
-def crowded(cluster: DevCluster) -> Iterator[list[str]]:
-    """member2 with five more running containers; removed afterwards."""
-    names = [f"{CONTAINER_PREFIX}mt{n}" for n in range(1, EXTRA + 1)]
-    threads = [
-        threading.Thread(target=cluster.incus, args=("launch", "busybox", name, "--target", MEMBER, "--quiet"))
-        for name in names
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    yield [i["name"] for i in cluster.instances() if i["location"] == MEMBER]
-    if cluster.member_status(MEMBER) == "Evacuated":
-        cluster.incus("cluster", "restore", MEMBER, "--force", timeout=300)
-    cluster.incus("delete", "--force", *names)
-
-
-class Background(threading.Thread):
-    """`incus cluster evacuate|restore` from the CLI, running while the test watches."""
-
-    def __init__(self, cluster: DevCluster, *args: str) -> None:
-        super().__init__()
-        self.cluster, self.args = cluster, args
-
-    def run(self) -> None:
-        self.cluster.incus("cluster", *self.args, MEMBER, "--force", timeout=300)
-
 
 def runs(dashboard: Dashboard, **filters: str) -> list[dict]:
     reply = dashboard.get("/api/v1/maintenance", params=filters)
