@@ -156,6 +156,11 @@ class IncusClient:
         )
         return parse_each(Instance, data or [])
 
+    async def instance_memory(self, name: str, project: str = "default") -> int:
+        """Bytes of memory the instance uses now (its state's `memory.usage`)."""
+        data = await self.request("GET", f"/1.0/instances/{name}/state", params={"project": project})
+        return int(((data or {}).get("memory") or {}).get("usage", 0))
+
     async def operations(self) -> list[Operation]:
         data = await self.request(
             "GET", "/1.0/operations", params={"recursion": "1", "all-projects": "true"}
