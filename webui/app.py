@@ -43,6 +43,8 @@ from webui.routes.deps import authorize
 from webui.routes.errors import install_error_handlers
 from webui.services.certificates import cluster_certificate
 from webui.services.context import Context
+from webui.services.config_keys import HEALING_WARNING
+from webui.services.healing import Fencing, Healing
 from webui.services.history import recorder
 from webui.services.maintenance import step_words, strip
 from webui.services.maintenance_tracker import MaintenanceTracker
@@ -72,7 +74,7 @@ def make_templates(app: FastAPI) -> Jinja2Templates:
 
     templates.env.globals.update(url=url, available_actions=available_actions, can=can)
     templates.env.globals.update(upgrade_status=upgrade_status, cluster_certificate=cluster_certificate)
-    templates.env.globals.update(operations_strip=strip, step_words=step_words)
+    templates.env.globals.update(operations_strip=strip, step_words=step_words, healing_warning=HEALING_WARNING)
     return templates
 
 
@@ -93,14 +95,16 @@ def create_app(settings: Settings) -> FastAPI:
         loop = asyncio.get_running_loop()
         audit_log = AuditLog(engine, on_append=lambda record: loop.call_soon_threadsafe(hub.publish_audit, record))
         tracker = MaintenanceTracker(hub, client, engine)
+        fencing = Fencing(settings.healed_hook, settings.healed_hook_timeout, settings.healed_webhook)
+        healing = Healing(hub, engine, audit_log, fencing)
         watcher = Watcher(
             client,
             hub,
             poll_interval=settings.poll_interval,
             state_interval=settings.state_interval,
-            on_event=[recorder(engine), tracker.on_event],
+            on_event=[recorder(engine), tracker.on_event, healing.on_event],
             on_operation=[outcome_recorder(audit_log), tracker.on_operation],
-            on_sync=[tracker.on_sync],
+            on_sync=[tracker.on_sync, healing.on_sync],
         )
         watcher.start()
         clock = asyncio.create_task(hub.run(settings.heartbeat))

@@ -1,10 +1,13 @@
 """The Maintenance page: evacuations and restores on record, and one run instance by instance."""
 
+import asyncio
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from webui.auth.roles import can
 from webui.routes.deps import EngineDep, HubDep, IdentityDep, MaintenanceFiltersDep, render_page
+from webui.services import healing
 from webui.services import maintenance_views as views
 
 router = APIRouter()
@@ -14,7 +17,8 @@ router = APIRouter()
 @router.get("/maintenance", response_class=HTMLResponse, name="maintenance")
 async def maintenance(request: Request, engine: EngineDep, hub: HubDep, filters: MaintenanceFiltersDep) -> HTMLResponse:
     found = await views.runs(engine, hub.snapshot, filters)
-    return render_page(request, "maintenance/index.html", [], runs=found, filters=filters)
+    healed, moves = await asyncio.to_thread(healing.history, engine)
+    return render_page(request, "maintenance/index.html", [], runs=found, filters=filters, healed=healed, moves=moves)
 
 
 @router.get("/maintenance/{operation_id}", response_class=HTMLResponse, name="maintenance_run")
