@@ -7,7 +7,8 @@ addresses: ``memberN`` listens on ``127.0.0.N:8443``.
 
 Usage::
 
-    python -m devcluster up [N] [--state-dir D]
+    python -m devcluster up [N] [--incus 6.0|7.0] [--state-dir D]
+    python -m devcluster upgrade MEMBER --to 7.0 [--state-dir D]
     python -m devcluster status [--state-dir D]
     python -m devcluster down [--purge] [--state-dir D]
     python -m devcluster add-member [NAME] [--state-dir D]
@@ -16,7 +17,7 @@ Usage::
 Files written into the state directory (default ``/var/tmp/incus-webui-dev``,
 override with ``INCUS_WEBUI_DEV_DIR``)::
 
-    cluster.json             member names and addresses (DevCluster.load)
+    cluster.json             member names, addresses and Incus lines (DevCluster.load)
     webui.toml               dashboard settings (addresses, client cert/key, server cert)
     cluster.crt              copy of the cluster certificate (shared by all members)
     incus-conf/              an INCUS_CONF directory for the ``incus`` CLI:
@@ -27,6 +28,11 @@ override with ``INCUS_WEBUI_DEV_DIR``)::
         incusd.pid           pid of the daemon
         incusd.log           daemon stdout/stderr (warnings and errors)
     busybox.tar.gz           the tiny test image (alias "busybox")
+    incus-7.0/root           the overlay of the cached sid root the 7.0 members run in (lines.py),
+                             with /proc, /sys, /dev and their INCUS_DIRs bind-mounted inside
+
+Incus 7.0 comes from a Debian sid root built once into ``../incus-webui-incus-7.0`` beside the
+state directory (``INCUS_WEBUI_INCUS7_CACHE`` overrides), shared by the state directories there.
 
 Standard library only, except ``demo`` (it runs the dashboard).
 """

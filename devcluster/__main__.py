@@ -12,6 +12,7 @@ from pathlib import Path
 from devcluster.cluster import DEFAULT_STATE_DIR, REMOTE_NAME, DevCluster
 from devcluster.formation import up
 from devcluster.incus_cli import IncusCommandError
+from devcluster.lines import DEFAULT_LINE, LINES
 from devcluster.messages import DevClusterError
 from devcluster.processes import is_stopped
 from devcluster.teardown import down
@@ -33,7 +34,7 @@ def summary(cl: DevCluster) -> str:
         pid = cl.daemon_pid(m)
         proc = "down" if pid is None else ("FROZEN" if is_stopped(pid) else "running")
         lines.append(
-            f"  {m:<9} {cl.url(m):<24} pid {pid or '-':<7} daemon {proc:<7} "
+            f"  {m:<9} {cl.url(m):<24} incus {cl.line(m):<4} pid {pid or '-':<7} daemon {proc:<7} "
             f"cluster {status.get(m, '?'):<9} {' '.join(sorted(insts.get(m, [])))}"
         )
     lines.append(f"settings:  {cl.settings_file}")
@@ -54,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     p_up.add_argument(
         "n", nargs="?", type=int, default=None, help="number of members (default: 3, or the existing cluster's size)"
     )
+    p_up.add_argument(
+        "--incus", choices=LINES, default=None, help=f"Incus line of new members (default {DEFAULT_LINE})"
+    )
+    p_upgrade = sub.add_parser("upgrade", help="restart one member's daemon on a newer Incus line, in place")
+    p_upgrade.add_argument("member")
+    p_upgrade.add_argument("--to", choices=LINES, required=True)
     p_down = sub.add_parser("down", help="stop everything (keeps state unless --purge)")
     p_down.add_argument("--purge", action="store_true", help="also delete the state directory")
     p_st = sub.add_parser("status", help="show members, daemons and containers")
@@ -63,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     p_demo.add_argument("members", nargs="?", type=int, default=3)
     p_demo.add_argument("--host", default="127.0.0.1")
     p_demo.add_argument("--port", type=int, default=8000)
-    for p in (p_up, p_down, p_st, p_add, p_demo):
+    p_demo.add_argument("--incus", choices=LINES, default=None)
+    for p in (p_up, p_upgrade, p_down, p_st, p_add, p_demo):
         p.add_argument("--state-dir", type=Path, dest="state_dir_sub", default=None)
     args = ap.parse_args(argv)
     state_dir = args.state_dir_sub or args.state_dir
@@ -76,9 +84,15 @@ def main(argv: list[str] | None = None) -> int:
                     n = max(1, len(DevCluster.load(state_dir).members))
                 except (OSError, ValueError, KeyError):
                     n = 3
-            cl = up(n, state_dir)
+            cl = up(n, state_dir, args.incus)
             print(summary(cl))
             print(f"up took {time.monotonic() - t0:.1f}s")
+        elif args.cmd == "upgrade":
+            cl = DevCluster.load(state_dir)
+            outcome = cl.upgrade_member(args.member, args.to)
+            if outcome == "waiting":
+                print(f"{args.member} runs Incus {args.to} and waits for the other members to be upgraded")
+            print(summary(cl))
         elif args.cmd == "down":
             t0 = time.monotonic()
             down(state_dir, purge=args.purge)
@@ -98,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             # Imported here: the demo runs the dashboard, whose packages the other commands do without.
             from devcluster.demo import demo
 
-            demo(args.members, args.host, args.port, state_dir)
+            demo(args.members, args.host, args.port, state_dir, args.incus)
     except (DevClusterError, subprocess.CalledProcessError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

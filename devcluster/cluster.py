@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devcluster import daemons, processes
+from devcluster import daemons, lines, processes
 from devcluster.daemons import PORT
 from devcluster.incus_cli import IncusCommandError, local_env, remote_env, run_incus
 from devcluster.messages import DevClusterError, log
@@ -26,9 +26,15 @@ DEFAULT_STATE_DIR = Path(os.environ.get("INCUS_WEBUI_DEV_DIR", "/var/tmp/incus-w
 # memberN listens on SUBNET.N: two clusters (tests and a benchmark, say) can run at once
 # on different loopback subnets, e.g. INCUS_WEBUI_DEV_SUBNET=127.0.1.
 SUBNET = os.environ.get("INCUS_WEBUI_DEV_SUBNET", "127.0.0")
-# Container names share the host's cgroup namespace across clusters: c1, c2… on the default
-# subnet, s<third octet>c1… on another.
-CONTAINER_PREFIX = "c" if SUBNET == "127.0.0" else f"s{SUBNET.split('.')[2]}c"
+
+
+def container_prefix(subnet: str) -> str:
+    """Container names share the host's cgroup namespace across clusters: c1, c2… on the
+    default subnet, s<third octet>c1… on another."""
+    return "c" if subnet == "127.0.0" else f"s{subnet.split('.')[2]}c"
+
+
+CONTAINER_PREFIX = container_prefix(SUBNET)
 REMOTE_NAME = "dev"  # the remote of the CLI configuration in incus-conf/
 
 
@@ -42,6 +48,7 @@ class DevCluster:
     state_dir: Path
     members: list[str] = field(default_factory=list)
     addresses: dict[str, str] = field(default_factory=dict)
+    incus_lines: dict[str, str] = field(default_factory=dict)  # member -> the Incus line it runs ("6.0", "7.0")
     settings_file: Path = field(init=False)
     incus_conf: Path = field(init=False)
 
@@ -77,13 +84,19 @@ class DevCluster:
     def load(cls, state_dir: Path = DEFAULT_STATE_DIR) -> DevCluster:
         state_dir = Path(state_dir).absolute()
         data = json.loads((state_dir / "cluster.json").read_text())
-        return cls(state_dir=state_dir, members=list(data["members"]), addresses=dict(data.get("addresses", {})))
+        return cls(
+            state_dir=state_dir,
+            members=list(data["members"]),
+            addresses=dict(data.get("addresses", {})),
+            incus_lines=dict(data.get("incus", {})),
+        )
 
     def save(self) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         data = {
             "members": self.members,
             "addresses": {m: self.address(m) for m in self.members},
+            "incus": {m: self.line(m) for m in self.members},
             "urls": {m: self.url(m) for m in self.members},
             "incus_dirs": {m: str(self.incus_dir(m)) for m in self.members},
         }
@@ -93,19 +106,29 @@ class DevCluster:
 
     # ---- naming ----------------------------------------------------------
 
+    @property
+    def subnet(self) -> str:
+        """The loopback subnet of the members: the first member's, else INCUS_WEBUI_DEV_SUBNET."""
+        first = next(iter(self.addresses.values()), "")
+        return first.rsplit(".", 1)[0] if first else SUBNET
+
     def address(self, name: str) -> str:
         if name in self.addresses:
             return self.addresses[name]
         idx = _member_index(name)
         if idx is None:
             raise KeyError(f"unknown member {name!r}")
-        return f"{SUBNET}.{idx}"
+        return f"{self.subnet}.{idx}"
 
     def url(self, name: str) -> str:
         return f"https://{self.address(name)}:{PORT}"
 
     def incus_dir(self, name: str) -> Path:
         return self.state_dir / name
+
+    def line(self, name: str) -> str:
+        """The Incus line the member runs: "6.0" (the host's packages) or "7.0" (the sid root)."""
+        return self.incus_lines.get(name, lines.DEFAULT_LINE)
 
     def pid(self, name: str) -> int:
         return daemons.recorded_pid(self.incus_dir(name))
@@ -199,16 +222,67 @@ class DevCluster:
             if pid is not None:
                 processes.continue_if_stopped(pid)
                 continue
-            if not daemons.port_closed(self.address(n)):
-                raise DevClusterError(
-                    f"{self.address(n)}:{PORT} is already in use by another process; cannot start {n}"
-                )
-            daemons.launch(self.incus_dir(n))
+            self._launch(n)
             started.append(n)
         # All daemons must be launched before waiting: a clustered member only
         # becomes ready once the database has quorum.
         processes.parallel(lambda n: daemons.wait_ready(n, self.incus_dir(n), self.cli_env(n), 60), names)
         return started
+
+    def _launch(self, name: str) -> None:
+        """Start the member's daemon on its line: the host's incusd, or the sid root's for 7.0."""
+        if not daemons.port_closed(self.address(name)):
+            raise DevClusterError(
+                f"{self.address(name)}:{PORT} is already in use by another process; cannot start {name}"
+            )
+        root = None
+        if self.line(name) == lines.CHROOT_LINE:
+            root = lines.ensure_root(self.state_dir)
+            self.incus_dir(name).mkdir(parents=True, exist_ok=True)
+            lines.bind_member(root, self.incus_dir(name))
+        daemons.launch(self.incus_dir(name), root)
+
+    def upgrade_member(self, name: str, to: str, timeout: float = 120) -> str:
+        """Restart the member's daemon on the Incus line `to`, in place, as a package upgrade does
+        (SIGTERM: its instances keep running). Returns "ready" when the member serves the API again,
+        or "waiting" when it waits for the other members to be upgraded too (Incus's rule: every
+        member runs the same version; the others show Blocked meanwhile)."""
+        lines.check_line(to)
+        if name not in self.members:
+            raise DevClusterError(f"unknown member {name!r}")
+        current = self.line(name)
+        if current == to:
+            log(f"{name} already runs Incus {to}")
+            return "ready" if daemons.is_ready(name, self.cli_env(name)) else "waiting"
+        if lines.LINES.index(to) < lines.LINES.index(current):
+            raise DevClusterError(f"Incus cannot go back from {current} to {to}: its database only moves forward")
+        if to == lines.CHROOT_LINE:
+            lines.ensure_cache(lines.cache_dir(self.state_dir))  # before the member goes down: it takes a minute
+        log(f"upgrading {name}: Incus {current} -> {to}")
+        pid = self.daemon_pid(name)
+        if pid is not None:
+            processes.continue_if_stopped(pid)
+            os.kill(pid, signal.SIGTERM)
+            if processes.wait_dead([pid], 30):
+                os.kill(pid, signal.SIGKILL)
+                processes.wait_dead([pid], 15)
+        offset = daemons.log_size(self.incus_dir(name))
+        self.incus_lines[name] = to
+        self.save()
+        self._launch(name)
+        return self._wait_upgraded(name, offset, timeout)
+
+    def _wait_upgraded(self, name: str, log_offset: int, timeout: float) -> str:
+        incus_dir = self.incus_dir(name)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if daemons.is_ready(name, self.cli_env(name)):
+                return "ready"
+            if daemons.UPGRADE_WAIT in daemons.log_since(incus_dir, log_offset):
+                return "waiting"
+            if self.daemon_pid(name) is None:
+                raise DevClusterError(f"{name}'s Incus {self.line(name)} exited:\n{daemons.log_tail(incus_dir)}")
+        raise DevClusterError(f"{name} neither ready nor waiting after {timeout}s:\n{daemons.log_tail(incus_dir)}")
 
     def freeze(self, name: str) -> None:
         """SIGSTOP the member's incusd (it stops answering heartbeats; its containers keep running)."""
@@ -260,6 +334,7 @@ class DevCluster:
             os.kill(pid, signal.SIGKILL)
             processes.wait_dead([pid], 15)
         processes.kill_processes(processes.own_processes(self.incus_dir(name)))
+        lines.unbind_member(self.state_dir, self.incus_dir(name))
         processes.unmount_all(self.incus_dir(name))
         shutil.rmtree(self.incus_dir(name), ignore_errors=True)
 
@@ -327,10 +402,10 @@ class DevCluster:
             if i is not None and d.name not in self.members:
                 used.add(i)  # leftover directory: do not reuse blindly
         i = 1
-        while i in used or daemons.listening(f"{SUBNET}.{i}"):
+        while i in used or daemons.listening(f"{self.subnet}.{i}"):
             i += 1
         if i > 254:
-            raise DevClusterError(f"no free {SUBNET}.N address left")
+            raise DevClusterError(f"no free {self.subnet}.N address left")
         return i
 
     def add_member(self, name: str | None = None) -> str:
@@ -344,7 +419,9 @@ class DevCluster:
             idx = _member_index(name) or self._next_index()
         if self.incus_dir(name).exists():
             self.reset_member_dir(name)
-        self.addresses[name] = f"{SUBNET}.{idx}"
+        self.addresses[name] = f"{self.subnet}.{idx}"
+        if self.members:
+            self.incus_lines[name] = self.line(self.members[0])  # a member joins on the cluster's line
         self.members.append(name)
         self.save()
         self.ensure_daemons([name])
@@ -374,6 +451,7 @@ class DevCluster:
         if name in self.members:
             self.members.remove(name)
         self.addresses.pop(name, None)
+        self.incus_lines.pop(name, None)
         self.save()
         if self.members:
             self.write_client_files()

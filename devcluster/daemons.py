@@ -20,6 +20,8 @@ PORT = 8443
 # In the member's INCUS_DIR, beside Incus's own files.
 PID_FILE = "incusd.pid"
 LOG_FILE = "incusd.log"  # the daemon's stdout and stderr (warnings and errors)
+# What a member upgraded before the others logs, then serves no API until they are upgraded too.
+UPGRADE_WAIT = "Wait for other cluster nodes to upgrade their versions"
 
 
 def _raise_nofile() -> None:
@@ -32,8 +34,11 @@ def _raise_nofile() -> None:
         pass
 
 
-def launch(incus_dir: Path) -> int:
-    """Start the incusd of incus_dir in a session of its own; record and return its pid."""
+def launch(incus_dir: Path, root: Path | None = None) -> int:
+    """Start the incusd of incus_dir in a session of its own; record and return its pid.
+
+    root: run the incusd of that root (`chroot`; Incus 7.0 from the sid root, see lines.py),
+    which must show incus_dir at the same path. Its PATH is then the root's own."""
     incus_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(incus_dir, 0o711)
     env = dict(os.environ)
@@ -43,7 +48,7 @@ def launch(incus_dir: Path) -> int:
     env["PATH"] = "/usr/libexec/incus:/usr/sbin:/usr/bin:/sbin:/bin"
     with open(incus_dir / LOG_FILE, "ab") as log:
         p = subprocess.Popen(
-            [INCUSD, "--group", "root", "--verbose"],
+            [*(["chroot", str(root)] if root else []), INCUSD, "--group", "root", "--verbose"],
             env=env,
             cwd="/",
             stdin=subprocess.DEVNULL,
@@ -79,6 +84,29 @@ def running_pid(incus_dir: Path) -> int | None:
     return pid
 
 
+def log_tail(incus_dir: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join((incus_dir / LOG_FILE).read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def log_size(incus_dir: Path) -> int:
+    try:
+        return (incus_dir / LOG_FILE).stat().st_size
+    except OSError:
+        return 0
+
+
+def log_since(incus_dir: Path, offset: int) -> str:
+    try:
+        with open(incus_dir / LOG_FILE, "rb") as f:
+            f.seek(offset)
+            return f.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
 def wait_ready(name: str, incus_dir: Path, cli_env: dict[str, str], timeout: int) -> None:
     """Wait until the daemon answers (``incus admin waitready``); if it does not, say whether it
     still runs and show the end of its log."""
@@ -87,13 +115,13 @@ def wait_ready(name: str, incus_dir: Path, cli_env: dict[str, str], timeout: int
         args = ["admin", "waitready", "--timeout", str(timeout)]
         run_incus(args, cli_env, f"member {name}", check=True, input=None, timeout=timeout + 10)
     except IncusCommandError as e:
-        tail = ""
-        try:
-            tail = "\n".join((incus_dir / LOG_FILE).read_text(errors="replace").splitlines()[-15:])
-        except OSError:
-            pass
         alive = pid is not None and pid_alive(pid)
-        raise DevClusterError(f"{name} (pid {pid}, alive={alive}) not ready: {e}\n{tail}") from None
+        raise DevClusterError(f"{name} (pid {pid}, alive={alive}) not ready: {e}\n{log_tail(incus_dir)}") from None
+
+
+def is_ready(name: str, cli_env: dict[str, str], timeout: int = 2) -> bool:
+    args = ["admin", "waitready", "--timeout", str(timeout)]
+    return run_incus(args, cli_env, f"member {name}", check=False, input=None, timeout=timeout + 10).returncode == 0
 
 
 def listening(address: str) -> bool:

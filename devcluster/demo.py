@@ -12,10 +12,10 @@ from webui.cli import serve
 from webui.settings import Settings
 
 
-def demo(members: int, host: str, port: int, state_dir: Path = DEFAULT_STATE_DIR) -> None:
+def demo(members: int, host: str, port: int, state_dir: Path = DEFAULT_STATE_DIR, incus: str | None = None) -> None:
     """A real local cluster (installed and formed if needed) and the dashboard serving it,
     with an `admin` account whose password is kept in the demo's state folder."""
-    cluster = up(members, state_dir)
+    cluster = up(members, state_dir, incus)
     database = f"sqlite:///{cluster.state_dir / 'webui.db'}"
     db.upgrade(database)
     engine = db.make_engine(database)

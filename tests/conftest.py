@@ -24,10 +24,23 @@ from webui import db
 from webui.auth import store
 
 STATE_DIR = Path(os.environ.get("INCUS_WEBUI_TEST_DIR", "/var/tmp/incus-webui-test"))
+# The Incus 7.0 cluster of the `lts7` tests, and the throwaway 6.0 cluster the upgrade test
+# upgrades to 7.0: state folders beside STATE_DIR, subnets beside INCUS_WEBUI_DEV_SUBNET's.
+STATE_DIR_7 = STATE_DIR.with_name(STATE_DIR.name + "-7.0")
+UPGRADE_DIR = STATE_DIR.with_name(STATE_DIR.name + "-upgrade")
 MEMBERS = 3
 # One account per role, as in healthchecks' alice/bob/charlie.
 PERSONAS = {"admin": "alice", "operator": "bob", "auditor": "carol"}
 PASSWORD = "correct horse battery staple"
+
+
+def sibling_subnet(variable: str, offset: int) -> str:
+    """A loopback subnet of its own for another cluster: `variable` if set, else the third octet
+    of INCUS_WEBUI_DEV_SUBNET moved by offset (127.0.12 -> 127.0.112 for offset 100)."""
+    if subnet := os.environ.get(variable):
+        return subnet
+    first, second, third = devcluster.SUBNET.split(".")
+    return f"{first}.{second}.{(int(third) + offset) % 256}"
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +49,16 @@ def cluster() -> Iterator[devcluster.DevCluster]:
     yield dev
     if os.environ.get("INCUS_WEBUI_KEEP_CLUSTER") != "1":
         devcluster.down(STATE_DIR)
+
+
+@pytest.fixture(scope="session")
+def cluster7() -> Iterator[devcluster.DevCluster]:
+    """A 3-member cluster formed on Incus 7.0 (the sid root; built once, cached). Its containers
+    exist but may not run: see devcluster.formation.tolerate_start_failure."""
+    dev = devcluster.up(MEMBERS, STATE_DIR_7, incus="7.0", subnet=sibling_subnet("INCUS_WEBUI_TEST_SUBNET_7", 100))
+    yield dev
+    if os.environ.get("INCUS_WEBUI_KEEP_CLUSTER") != "1":
+        devcluster.down(STATE_DIR_7)
 
 
 def wait_until(check, timeout: float = 60, interval: float = 0.5):
@@ -163,6 +186,63 @@ def dashboard(cluster: devcluster.DevCluster, tmp_path_factory: pytest.TempPathF
     server = Dashboard(cluster.settings_file, tmp_path_factory.mktemp("dashboard") / "webui.db")
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def dashboard7(cluster7: devcluster.DevCluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
+    server = Dashboard(cluster7.settings_file, tmp_path_factory.mktemp("dashboard7") / "webui.db")
+    yield server
+    server.stop()
+
+
+class UpgradeRig:
+    """A throwaway Incus 6.0 cluster, a dashboard on it, and the upgrade of its members to 7.0,
+    one by one, as the documentation's "Upgrade cluster members" has it. The cluster is purged
+    at the end, so a test may leave it in any state."""
+
+    def __init__(self, cluster: devcluster.DevCluster, dashboard: Dashboard) -> None:
+        self.cluster = cluster
+        self.dashboard = dashboard
+
+    def upgrade(self, member: str) -> str:
+        """Restart `member` on Incus 7.0: "waiting" (others still to upgrade) or "ready"."""
+        return self.cluster.upgrade_member(member, "7.0")
+
+    def incus_rows(self, via: str) -> dict[str, tuple[str, str]] | None:
+        """Each member's STATUS and message as `incus cluster list` on `via` shows them; None
+        while it cannot say (right after a restart the old members elect a leader)."""
+        try:
+            members = self.cluster.cluster_members(via=via)
+        except devcluster.IncusCommandError:
+            return None
+        return {m["server_name"]: (m["status"].upper(), m["message"]) for m in members}
+
+    def wait_blocked(self, left: list[str], timeout: float = 120) -> dict[str, tuple[str, str]]:
+        """Incus's rows, once the members `left` (not upgraded yet) all show BLOCKED to themselves."""
+
+        def blocked() -> dict[str, tuple[str, str]] | None:
+            rows = self.incus_rows(left[0])
+            return rows if rows and all(rows[m][0] == "BLOCKED" for m in left) else None
+
+        return wait_until(blocked, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def upgrade_rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpgradeRig]:
+    """Per test module: a fresh 6.0 cluster (never the shared test cluster: it gets upgraded
+    and destroyed) on a subnet and state folder of its own, and a dashboard on it."""
+    devcluster.down(UPGRADE_DIR, purge=True)
+    dev = devcluster.up(
+        MEMBERS, UPGRADE_DIR, incus="6.0", subnet=sibling_subnet("INCUS_WEBUI_TEST_SUBNET_UPGRADE", 200)
+    )
+    try:
+        server = Dashboard(dev.settings_file, tmp_path_factory.mktemp("upgrade") / "webui.db")
+        try:
+            yield UpgradeRig(dev, server)
+        finally:
+            server.stop()
+    finally:
+        devcluster.down(UPGRADE_DIR, purge=True)
 
 
 def incus_member(cluster: devcluster.DevCluster, name: str, via: str = "member1") -> dict:

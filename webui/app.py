@@ -50,7 +50,7 @@ from webui.services.maintenance import step_words, strip
 from webui.services.maintenance_tracker import MaintenanceTracker
 from webui.services.member_rules import available_actions
 from webui.services.operations import outcome_recorder
-from webui.services.upgrades import upgrade_status
+from webui.services.upgrades import member_version, upgrade_status
 from webui.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -73,7 +73,9 @@ def make_templates(app: FastAPI) -> Jinja2Templates:
         return path(route, tuple(sorted(params.items())))
 
     templates.env.globals.update(url=url, available_actions=available_actions, can=can)
-    templates.env.globals.update(upgrade_status=upgrade_status, cluster_certificate=cluster_certificate)
+    templates.env.globals.update(
+        upgrade_status=upgrade_status, member_version=member_version, cluster_certificate=cluster_certificate
+    )
     templates.env.globals.update(operations_strip=strip, step_words=step_words, healing_warning=HEALING_WARNING)
     return templates
 

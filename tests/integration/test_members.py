@@ -20,12 +20,23 @@ def test_the_table_lists_exactly_the_members_incus_lists(cluster, dashboard):
     assert shown == sorted(m["server_name"] for m in cli_members(cluster))
 
 
-def test_the_table_has_the_columns_of_incus_cluster_list(dashboard):
+def test_the_table_has_the_columns_of_incus_cluster_list_and_each_members_version(dashboard):
     page = dashboard.get("/").text
     headers = re.findall(r"<th>([A-Z ]+)</th>", page)
     assert headers == [
-        "NAME", "URL", "ROLES", "ARCHITECTURE", "FAILURE DOMAIN", "DESCRIPTION", "STATUS", "MESSAGE"
+        "NAME", "URL", "ROLES", "ARCHITECTURE", "FAILURE DOMAIN", "DESCRIPTION", "STATUS", "MESSAGE", "INCUS"
     ]
+
+
+def test_each_row_says_which_incus_version_the_member_runs(cluster, dashboard, server_fetched):
+    versions = {m: cluster.query("/1.0", member=m)["environment"]["server_version"] for m in cluster.members}
+
+    def shown():
+        page = dashboard.get("/").text
+        found = dict(re.findall(r'<tr id="member-([^"]+)".*?<td class="version">([^<]*)</td>', page, re.S))
+        return found if found == versions else None
+
+    assert wait_until(shown, timeout=30)
 
 
 def test_the_leader_and_the_member_in_use_are_marked(cluster, dashboard):

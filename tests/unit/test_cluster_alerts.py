@@ -29,14 +29,21 @@ def test_a_quiet_cluster_shows_no_banner():
     assert "banner" not in render(snapshot)
 
 
-def test_mixed_versions_and_blocked_members_show_the_upgrade_banner():
+def test_mixed_versions_and_blocked_members_show_the_upgrade_banner_and_the_next_step():
     snapshot = ClusterSnapshot(
-        members=(Member(server_name="m1", status="Online"), Member(server_name="m2", status="Blocked")),
+        members=(
+            Member(server_name="m1", status="Online"),
+            Member(server_name="m2", status="Blocked", message="Needs updating to newer version"),
+        ),
         servers={"m1": server("6.0.5"), "m2": server("6.0.4")},
+        silent=frozenset({"m1"}),
     )
-    html = render(snapshot)
+    html = " ".join(render(snapshot).split())
     assert "Cluster upgrade in progress" in html
-    assert "6.0.4, 6.0.5" in html and "Blocked (waiting for the upgrade): m2" in html
+    assert "6.0.4, 6.0.5" in html
+    assert "Incus reports m2 <strong>BLOCKED</strong>: “Needs updating to newer version”" in html
+    assert "answering nothing until then: m1." in html
+    assert "<strong>Next:</strong> upgrade m2 to the new version" in html
 
 
 def test_a_healed_member_is_flagged():

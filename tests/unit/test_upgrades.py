@@ -30,3 +30,34 @@ def test_different_versions_or_a_blocked_member_mean_mid_upgrade():
 def test_offline_members_are_listed():
     status = upgrade_status(snapshot(("m1", "Online"), ("m2", "Offline"), servers={}))
     assert status.offline == ("m2",) and not status.mid_upgrade
+
+
+def test_mid_upgrade_the_blocked_members_are_next_and_the_silent_upgraded_one_waits():
+    # As Incus 6.0.4 members report it once member1 runs 7.0.2: member1 answers nothing.
+    blocked = "Needs updating to newer version"
+    state = ClusterSnapshot(
+        members=(
+            Member(server_name="m1", status="Online", message="Fully operational"),
+            Member(server_name="m2", status="Blocked", message=blocked),
+            Member(server_name="m3", status="Blocked", message=blocked),
+        ),
+        servers={name: server("6.0.4", 450) for name in ("m1", "m2", "m3")},
+        silent=frozenset({"m1"}),
+    )
+    status = upgrade_status(state)
+    assert status.mid_upgrade and status.to_upgrade == ("m2", "m3") and status.waiting == ("m1",)
+    assert status.blocked_messages == [blocked]
+    assert [m.answering for m in status.members] == [False, True, True]
+
+
+def test_with_no_member_blocked_the_ones_behind_the_newest_version_are_next():
+    status = upgrade_status(snapshot(("m1", "Online"), ("m2", "Online"), ("m3", "Online"),
+                                     servers={"m1": server("7.0.2", 562), "m2": server("6.0.4", 450),
+                                              "m3": server("6.0.10", 452)}))
+    assert status.to_upgrade == ("m2", "m3") and status.waiting == ()
+
+
+def test_once_all_run_one_version_nothing_is_left_to_do():
+    status = upgrade_status(snapshot(("m1", "Online"), ("m2", "Online"),
+                                     servers={"m1": server("7.0.2", 562), "m2": server("7.0.2", 562)}))
+    assert not status.mid_upgrade and status.to_upgrade == () and status.members[0].line == "7.0"

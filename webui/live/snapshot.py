@@ -62,6 +62,9 @@ class ClusterSnapshot:
     # cluster certificate) and of each member (its version, extension count, local keys).
     server: Server | None = None
     servers: dict[str, Server] = field(default_factory=dict)
+    # Members not offline whose `/1.0` did not answer in the last slow round: a member upgraded
+    # before the others waits, serving nothing, until the last one is upgraded.
+    silent: frozenset[str] = frozenset()
     # Seen in events only (Incus keeps no record of them): members the leader evacuated by
     # itself, until restored; migrations Incus made on its own (rebalancing), newest last.
     healed: frozenset[str] = frozenset()
@@ -113,7 +116,8 @@ class Changes:
 def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
     def row(s: ClusterSnapshot, name: str) -> tuple[object, ...]:
         running = tuple(op.description for op in s.operations_on(name) if not op.finished)
-        return (s.member(name), s.server_name == name, running, s.maintenance_of(name))
+        server = s.servers.get(name)
+        return (s.member(name), s.server_name == name, running, server.version if server else "", name in s.silent, s.maintenance_of(name))
 
     def detail(s: ClusterSnapshot, name: str) -> tuple[object, ...]:
         return (s.states.get(name), s.cpus.get(name), tuple(s.instances_on(name)), tuple(s.operations_on(name)))
@@ -133,8 +137,8 @@ def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
         details=frozenset(details),
         membership=old_names != new_names,
         status=(old.reachable, old.error, old.server_name) != (new.reachable, new.error, new.server_name),
-        cluster=(old.server, old.servers, old.healed, old.rebalanced)
-        != (new.server, new.servers, new.healed, new.rebalanced),
+        cluster=(old.server, old.servers, old.silent, old.healed, old.rebalanced)
+        != (new.server, new.servers, new.silent, new.healed, new.rebalanced),
         fresh=old.updated_at != new.updated_at,
         statuses=[(m.server_name, m.status) for m in old.members] != [(m.server_name, m.status) for m in new.members],
     )

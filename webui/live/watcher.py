@@ -152,7 +152,8 @@ class Watcher:
         # An offline member keeps what it last said (its version, for the upgrade panel).
         servers = {k: v for k, v in snapshot.servers.items() if snapshot.member(k) is not None}
         servers |= {name: result for name, result in zip(members, results, strict=True) if result is not None}
-        self.hub.update(snapshot.evolve(server=server, servers=servers))
+        silent = frozenset(name for name, result in zip(members, results, strict=True) if result is None)
+        self.hub.update(snapshot.evolve(server=server, servers=servers, silent=silent))
 
     async def _server_of(self, name: str) -> Server | None:
         try:

@@ -1,8 +1,10 @@
-"""Whether the cluster is mid-upgrade, from each member's version and API extension count.
+"""Whether the cluster is mid-upgrade, from each member's version and API extension count, and
+what the admin must do next.
 
-Incus's rule: every member must run the same version. A member behind the others shows
-`Blocked` (it keeps its instances running); one already upgraded waits, answering 503 "Daemon
-is starting up", until the last member is upgraded, then all carry on."""
+Incus's rule: every member must run the same version. Upgraded one by one, the members behind
+show `Blocked`, "Needs updating to newer version" (they keep their instances running); one already
+upgraded waits, serving no API at all, until the last member is upgraded, then all carry on. So
+mid-upgrade the dashboard hears only from the members not upgraded yet."""
 
 from dataclasses import dataclass
 
@@ -13,8 +15,15 @@ from webui.live.snapshot import ClusterSnapshot
 class MemberVersion:
     name: str
     status: str
-    version: str  # "" when the member never answered `/1.0`
+    message: str  # Incus's own words for the status ("Needs updating to newer version")
+    version: str  # what the member last said in `/1.0`; "" when it never answered
     extensions: int | None
+    answering: bool  # did its `/1.0` answer in the last round?
+
+    @property
+    def line(self) -> str:
+        """The LTS line, "6.0" of "6.0.4": what the member table shows beside the version."""
+        return ".".join(self.version.split(".")[:2])
 
 
 @dataclass(frozen=True)
@@ -35,21 +44,50 @@ class UpgradeStatus:
     def mid_upgrade(self) -> bool:
         return len(self.versions) > 1 or len(self.extension_counts) > 1 or bool(self.blocked)
 
+    @property
+    def blocked_messages(self) -> list[str]:
+        """What Incus says of the blocked members, each wording once."""
+        return sorted({m.message for m in self.members if m.status == "Blocked" and m.message})
+
+    @property
+    def waiting(self) -> tuple[str, ...]:
+        """Members upgraded already: while others are Blocked, those neither blocked nor offline
+        that stopped answering, as Incus has them wait for the rest."""
+        if not self.blocked:
+            return ()
+        return tuple(m.name for m in self.members if m.status not in ("Blocked", "Offline") and not m.answering)
+
+    @property
+    def to_upgrade(self) -> tuple[str, ...]:
+        """The admin's next step: the members Incus says need updating (the Blocked ones), or,
+        with no member blocked yet, those behind the newest version seen."""
+        if self.blocked:
+            return self.blocked
+        newest = max(self.versions, key=_version_key, default="")
+        return tuple(m.name for m in self.members if m.version and m.version != newest)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+
+
+def member_version(snapshot: ClusterSnapshot, name: str) -> MemberVersion:
+    member = snapshot.member(name)
+    server = snapshot.servers.get(name)
+    return MemberVersion(
+        name=name,
+        status=member.status if member else "",
+        message=member.message if member else "",
+        version=server.version if server else "",
+        extensions=len(server.api_extensions) if server else None,
+        answering=server is not None and name not in snapshot.silent,
+    )
+
 
 def upgrade_status(snapshot: ClusterSnapshot) -> UpgradeStatus:
-    members = []
-    for member in snapshot.members:
-        server = snapshot.servers.get(member.server_name)
-        members.append(
-            MemberVersion(
-                name=member.server_name,
-                status=member.status,
-                version=server.version if server else "",
-                extensions=len(server.api_extensions) if server else None,
-            )
-        )
+    members = tuple(member_version(snapshot, m.server_name) for m in snapshot.members)
     return UpgradeStatus(
-        members=tuple(members),
+        members=members,
         blocked=tuple(m.name for m in members if m.status == "Blocked"),
         offline=tuple(m.name for m in members if m.status == "Offline"),
     )

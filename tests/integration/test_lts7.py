@@ -1,0 +1,117 @@
+"""Every page and every route against a cluster formed on Incus 7.0, the newer LTS line: a
+difference between 6.0 and 7.0 (member statuses, configuration keys, API extensions, event
+shapes) fails here instead of for a user. The rest of the suite runs on 6.0.
+
+Containers: the 7.0 members run the sid root's liblxc, which often cannot start containers on a
+cgroup v1 (hybrid) host ("Failed to enter monitor cgroup"). Nothing here needs one running."""
+
+import json
+import re
+import time
+
+import pytest
+
+from tests.conftest import edit_member, incus_member, wait_until
+from tests.integration.test_auth import REQUESTS
+from webui.auth.roles import ROUTE_PERMISSIONS
+from webui.services.config_keys import KEYS
+
+pytestmark = [pytest.mark.cluster, pytest.mark.lts7]
+
+# Pages and reads asked with a member that exists (REQUESTS asks about "nosuch" for writes).
+REAL = {
+    "member": "/members/member2",
+    "evacuate_dialog": "/members/member2/evacuate",
+    "restore_dialog": "/members/member2/restore",
+    "edit_dialog": "/members/member2/edit",
+    "remove_dialog": "/members/member2/remove",
+    "get_member": "/api/v1/cluster/members/member2",
+    "get_member_state": "/api/v1/cluster/members/member2/state",
+    "cluster_config_form": "/cluster/config?target=member2",
+}
+
+
+def test_the_cluster_runs_incus_7(cluster7):
+    versions = {cluster7.query("/1.0", member=m)["environment"]["server_version"] for m in cluster7.members}
+    assert len(versions) == 1 and versions.pop().startswith("7.0.")
+
+
+def test_every_route_answers_without_a_server_error(cluster7, dashboard7):
+    wait_until(lambda: dashboard7.get("/api/v1/cluster/members/member2/state").status_code == 200, timeout=30)
+    wait_until(lambda: dashboard7.get("/api/v1").status_code == 200, timeout=30)
+    asked = set()
+    for route, (method, path, kwargs) in REQUESTS.items():
+        path = REAL.get(route, path)
+        if route == "noc":
+            path = dashboard7.display_url("lts7").removeprefix(dashboard7.url)
+        reply = dashboard7.admin.request(method, path, headers={"HX-Request": "true"}, **(kwargs or {}))
+        assert reply.status_code < 500 and "Traceback" not in reply.text, (route, reply.status_code, reply.text[:300])
+        if method == "GET" and route != "get_operation":
+            assert reply.status_code == 200, (route, reply.status_code, reply.text[:300])
+        asked.add(route)
+    # Every route but the public ones (login, health) and the stream (the last test reads it).
+    assert {route for route, permission in ROUTE_PERMISSIONS.items() if permission != "public"} - asked == {"stream"}
+
+
+def test_pages_show_incus_7_members_as_incus_lists_them(cluster7, dashboard7):
+    theirs = json.loads(cluster7.incus("cluster", "list", "--format", "json").stdout)
+    version = cluster7.query("/1.0")["environment"]["server_version"]
+
+    def table_matches():
+        page = dashboard7.get("/").text
+        rows = dict(re.findall(r'<tr id="member-([^"]+)".*?<td class="version">([^<]*)</td>', page, re.S))
+        return rows == {m["server_name"]: version for m in theirs} and all(
+            m["message"] in page and m["status"].upper() in page for m in theirs
+        )
+
+    assert wait_until(table_matches, timeout=30)
+    cluster_page = dashboard7.get("/cluster").text
+    assert f"Every member runs Incus {version}" in cluster_page
+    assert "Cluster upgrade in progress" not in cluster_page
+    for name in cluster7.members:
+        assert version in dashboard7.get(f"/members/{name}").text
+
+
+def test_api_reads_give_incus_7s_own_shapes(cluster7, dashboard7):
+    ours = dashboard7.get("/api/v1/cluster/members", params={"recursion": 1}).json()["metadata"]
+    theirs = cluster7.query("/1.0/cluster/members?recursion=1")
+    assert {m["server_name"]: set(m) for m in ours} == {m["server_name"]: set(m) for m in theirs}
+    server = wait_until(lambda: (r := dashboard7.get("/api/v1")).status_code == 200 and r.json()["metadata"])
+    assert server["environment"]["server_version"].startswith("7.0.")
+    assert set(server["api_extensions"]) == set(cluster7.query("/1.0")["api_extensions"])
+    state = dashboard7.get("/api/v1/cluster/members/member2/state").json()["metadata"]
+    assert state["sysinfo"]["uptime"] > 0 and "local" in state["storage_pools"]
+    missing = dashboard7.get("/api/v1/cluster/members/nosuch")
+    assert missing.status_code == 404 and missing.json()["type"] == "error"
+
+
+def test_a_harmless_write_reaches_incus_7_and_comes_back_live(cluster7, dashboard7):
+    name = "member3"
+    before = incus_member(cluster7, name)["description"]
+    try:
+        with dashboard7.stream("/stream?topic=members") as stream:
+            stream.wait_for(lambda f: f.event == "members", timeout=5)
+            member = dashboard7.get(f"/api/v1/cluster/members/{name}").json()["metadata"]
+            editable = {k: member[k] for k in ("description", "failure_domain", "roles", "config", "groups")}
+            reply = dashboard7.admin.put(
+                f"/api/v1/cluster/members/{name}", json={**editable, "description": "set on Incus 7.0"}
+            )
+            assert reply.status_code == 200, reply.text
+            assert incus_member(cluster7, name)["description"] == "set on Incus 7.0"
+            started = time.monotonic()
+            edit_member(cluster7, name, description="changed with the 7.0 CLI")  # a 7.0 lifecycle event
+            frame = stream.wait_for(lambda f: "changed with the 7.0 CLI" in f.data, timeout=10)
+            assert frame.event == f"member-{name}" and time.monotonic() - started < 5
+    finally:
+        edit_member(cluster7, name, description=before)
+
+
+def test_the_configuration_keys_the_dashboard_edits_are_incus_7s_with_its_defaults(cluster7):
+    documented = {}
+    for section in cluster7.query("/1.0/metadata/configuration")["configs"]["server"].values():
+        for entry in section["keys"]:
+            documented.update(entry)
+    for key in KEYS:
+        assert key.name in documented, key.name
+        if key.default:
+            assert documented[key.name].get("defaultdesc") == f"`{key.default}`", key.name
