@@ -30,6 +30,7 @@ from webui.routes import (
     history,
     maintenance,
     member_dialogs,
+    rolling_upgrade,
     members,
     noc,
     operations,
@@ -50,6 +51,7 @@ from webui.services.maintenance import step_words, strip
 from webui.services.maintenance_tracker import MaintenanceTracker
 from webui.services.member_rules import available_actions
 from webui.services.operations import outcome_recorder
+from webui.services.rolling_driver import Driver
 from webui.services.upgrades import member_version, upgrade_status
 from webui.settings import Settings
 
@@ -110,6 +112,8 @@ def create_app(settings: Settings) -> FastAPI:
         )
         watcher.start()
         clock = asyncio.create_task(hub.run(settings.heartbeat))
+        services = Context(hub, client, watcher, audit_log, engine)
+        guide = asyncio.create_task(Driver(services, settings.poll_interval).run())
         # Everything imported and built so far lives as long as the process: move it out of
         # the garbage collector's sight. Otherwise each full collection walks it all again
         # (140-250 ms pauses with 1,000 streams open, each one a late frame for everyone).
@@ -121,9 +125,10 @@ def create_app(settings: Settings) -> FastAPI:
                 "hub": hub,
                 "engine": engine,
                 "audit": audit_log,
-                "services": Context(hub, client, watcher, audit_log, engine),
+                "services": services,
             }
         finally:
+            guide.cancel()
             clock.cancel()
             hub.close()
             await watcher.stop()
@@ -142,7 +147,10 @@ def create_app(settings: Settings) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    pages = (auth, members, member_dialogs, history, maintenance, audit, admin, cluster, operations, noc, stream, health)
+    pages = (
+        auth, members, member_dialogs, history, maintenance, rolling_upgrade, audit, admin, cluster, operations, noc,
+        stream, health,
+    )
     for module in (*pages, api_members, api_operations, api_server, api_maintenance):
         app.include_router(module.router)
 

@@ -165,3 +165,20 @@ class RebalanceMove(Base):
     instance: Mapped[str] = mapped_column(String(255))
     from_member: Mapped[str] = mapped_column(String(255), default="")
     to_member: Mapped[str] = mapped_column(String(255), default="")
+
+
+class RollingUpgrade(Base):
+    """The guided rolling upgrade: its plan (each member's step) as JSON, and the dashboard
+    process driving it now (a lease, renewed while it lives, so one process acts at a time)."""
+
+    __tablename__ = "rolling_upgrades"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_by: Mapped[str] = mapped_column(String(100))
+    mode: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(20), index=True)  # running cancelled finished
+    plan: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    driver: Mapped[str] = mapped_column(String(100), default="")
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,5 +1,5 @@
 """Maintenance on record: evacuation and restore runs with their instances, healing events
-(with the process that claimed their hooks), rebalancing moves.
+(with the process that claimed their hooks), rebalancing moves, the guided rolling upgrade.
 
 Revision ID: 0003
 Revises: 0002
@@ -65,8 +65,20 @@ def upgrade() -> None:
         sa.Column("to_member", sa.String(255), nullable=False),
         sa.UniqueConstraint("project", "instance", "occurred_at"),
     )
+    op.create_table(
+        "rolling_upgrades",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("started_at", TZ, nullable=False),
+        sa.Column("started_by", sa.String(100), nullable=False),
+        sa.Column("mode", sa.String(20), nullable=False),
+        sa.Column("outcome", sa.String(20), nullable=False, index=True),
+        sa.Column("plan", sa.JSON, nullable=False),
+        sa.Column("driver", sa.String(100), nullable=False),
+        sa.Column("lease_until", TZ, nullable=True),
+        sa.Column("updated_at", TZ, nullable=False),
+    )
 
 
 def downgrade() -> None:
-    for table in ("rebalance_moves", "healing_events", "maintenance_instances", "maintenance_runs"):
+    for table in ("rolling_upgrades", "rebalance_moves", "healing_events", "maintenance_instances", "maintenance_runs"):
         op.drop_table(table)

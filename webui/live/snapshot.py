@@ -43,6 +43,12 @@ class Maintenance(Protocol):
     @property
     def running(self) -> bool: ...
 
+    @property
+    def outcome(self) -> str: ...
+
+    @property
+    def error(self) -> str: ...
+
 
 @dataclass(frozen=True)
 class ClusterSnapshot:
