@@ -30,10 +30,10 @@ from webui.routes import (
     history,
     maintenance,
     member_dialogs,
-    rolling_upgrade,
     members,
     noc,
     operations,
+    rolling_upgrade,
     stream,
 )
 from webui.routes.api import maintenance as api_maintenance
@@ -43,8 +43,8 @@ from webui.routes.api import server as api_server
 from webui.routes.deps import authorize
 from webui.routes.errors import install_error_handlers
 from webui.services.certificates import cluster_certificate
-from webui.services.context import Context
 from webui.services.config_keys import HEALING_WARNING
+from webui.services.context import Context
 from webui.services.healing import Fencing, Healing
 from webui.services.history import recorder
 from webui.services.maintenance import step_words, strip

@@ -51,7 +51,7 @@ def status_class(status: str) -> str:
 
 
 # A member status by icon as well as colour and word (a wall display is read from afar).
-STATUS_ICONS = {"online": "✔", "offline": "✖", "blocked": "⛔", "evacuated": "⇥", "evacuating": "⇥", "restoring": "↺", "healed": "⚕"}
+STATUS_ICONS = {"online": "✔", "offline": "✖", "blocked": "⛔", "evacuated": "⇥", "evacuating": "⇥", "restoring": "↺"}
 
 
 def status_icon(status: str) -> str:

@@ -15,6 +15,7 @@ from webui.models import MaintenanceRun, MaintenanceStep
 
 pytestmark = pytest.mark.cluster
 
+
 def runs(dashboard: Dashboard, **filters: str) -> list[dict]:
     reply = dashboard.get("/api/v1/maintenance", params=filters)
     assert reply.status_code == 200, reply.text
@@ -67,7 +68,9 @@ def test_a_cli_evacuation_is_followed_instance_by_instance_then_a_dashboard_rest
     assert {i["location"] for i in cluster.instances() if i["name"] in crowded} == {MEMBER}
     detail = dashboard.get(f"/api/v1/maintenance/{restore['operation_id']}").json()["metadata"]
     assert [(a["action"], a["outcome"], a["actor"]) for a in detail["audit"]] == [
-        ("restore", "requested", "alice"), ("restore", "accepted", "alice"), ("restore", "succeeded", "alice")
+        ("restore", "requested", "alice"),
+        ("restore", "accepted", "alice"),
+        ("restore", "succeeded", "alice"),
     ]
     page = dashboard.get(f"/maintenance/{restore['operation_id']}").text
     assert "started on member2" in page and "accepted" in page

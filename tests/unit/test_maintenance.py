@@ -10,11 +10,22 @@ from webui.services import maintenance as m
 
 RECORDED = Path(__file__).parent / "recorded"
 NAMES = ["s13c2", "s13c4", "s13c5", "s13c6", "s13c7", "s13c8", "s13c9"]
-WENT_TO = {"s13c2": "member1", "s13c4": "member3", "s13c5": "member1", "s13c6": "member3", "s13c7": "member1", "s13c8": "member3", "s13c9": "member1"}
+WENT_TO = {
+    "s13c2": "member1",
+    "s13c4": "member3",
+    "s13c5": "member1",
+    "s13c6": "member3",
+    "s13c7": "member1",
+    "s13c8": "member3",
+    "s13c9": "member1",
+}
 
 
 def evacuation_updates() -> list[Operation]:
-    events = [Event.model_validate(json.loads(line)) for line in (RECORDED / "evacuation_events.jsonl").read_text().splitlines()]
+    events = [
+        Event.model_validate(json.loads(line))
+        for line in (RECORDED / "evacuation_events.jsonl").read_text().splitlines()
+    ]
     return [
         Operation.model_validate(e.metadata)
         for e in events
@@ -53,7 +64,10 @@ def test_copy_progress_attaches_to_the_instance_being_migrated():
             moving = [s for s in run.instances if s.percent is not None and s.state == m.MIGRATING]
             with_progress.append((moving[0].percent, moving[0].speed, moving[0].stage))
     assert with_progress, "the recording holds copy progress"
-    assert all(isinstance(p, int) and isinstance(b, int) and st == "create_instance_from_image_unpack" for p, b, st in with_progress)
+    assert all(
+        isinstance(p, int) and isinstance(b, int) and st == "create_instance_from_image_unpack"
+        for p, b, st in with_progress
+    )
 
 
 def test_the_end_settles_every_instance_where_incus_put_it():
@@ -78,7 +92,9 @@ def test_a_failed_run_pins_incus_error_on_the_instance_it_was_moving():
     failed = updates[5].model_copy(update={"status": "Failure", "err": "Failed to migrate: no space left"})
     run = m.finish(run, failed, before().instances)
     assert run.outcome == "failed" and run.error == "Failed to migrate: no space left"
-    assert [(s.name, s.error) for s in run.instances if s.state == m.FAILED] == [(busy[0], "Failed to migrate: no space left")]
+    assert [(s.name, s.error) for s in run.instances if s.state == m.FAILED] == [
+        (busy[0], "Failed to migrate: no space left")
+    ]
     assert {s.state for s in run.instances if s.name not in busy and not s.done} <= {m.LEFT}
 
 
@@ -88,17 +104,30 @@ def test_a_restore_reads_from_and_starts_on_the_member_itself():
     stayed = Instance(name="c2", location="member1", status="Running")
     run = m.begin(restore, ClusterSnapshot(instances=(moved, stayed)))
     assert [s.name for s in run.instances] == ["c1"]
-    for text in ('Migrating "c1" in project "default" from "member1"', 'Stopping "c1" in project "default"', 'Starting "c1" in project "default"'):
+    for text in (
+        'Migrating "c1" in project "default" from "member1"',
+        'Stopping "c1" in project "default"',
+        'Starting "c1" in project "default"',
+    ):
         run = m.advance(run, restore.model_copy(update={"metadata": {"evacuation_progress": text}}))
     assert run.step("default", "c1").state == m.STARTING
-    done = m.finish(run, restore.model_copy(update={"status": "Success"}), (moved.model_copy(update={"location": "member2"}),))
+    done = m.finish(
+        run, restore.model_copy(update={"status": "Success"}), (moved.model_copy(update={"location": "member2"}),)
+    )
     assert (done.step("default", "c1").state, done.step("default", "c1").member) == (m.STARTED, "member2")
 
 
 def test_the_strip_groups_the_instance_operations_under_their_run():
     updates = evacuation_updates()
-    events = [Event.model_validate(json.loads(line)) for line in (RECORDED / "evacuation_events.jsonl").read_text().splitlines()]
-    others = [Operation.model_validate(e.metadata) for e in events if e.type == "operation" and e.metadata["description"] != "Evacuating cluster member"]
+    events = [
+        Event.model_validate(json.loads(line))
+        for line in (RECORDED / "evacuation_events.jsonl").read_text().splitlines()
+    ]
+    others = [
+        Operation.model_validate(e.metadata)
+        for e in events
+        if e.type == "operation" and e.metadata["description"] != "Evacuating cluster member"
+    ]
     run = m.begin(updates[0], before())
     unrelated = Operation(id="x", description="Creating instance", resources={"instances": ["/1.0/instances/other"]})
     latest = {op.id: op for op in (updates[3], *others, unrelated)}  # as the watcher keeps them

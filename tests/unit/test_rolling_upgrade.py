@@ -9,10 +9,14 @@ NAMES = ("m1", "m2", "m3")
 BLOCKED = "Needs updating to newer version"
 
 
-def cluster(statuses: dict[str, str], versions: dict[str, str], silent: frozenset[str] = frozenset()) -> ClusterSnapshot:
+def cluster(
+    statuses: dict[str, str], versions: dict[str, str], silent: frozenset[str] = frozenset()
+) -> ClusterSnapshot:
     return ClusterSnapshot(
         members=tuple(
-            Member(server_name=n, status=statuses.get(n, "Online"), message=BLOCKED if statuses.get(n) == "Blocked" else "")
+            Member(
+                server_name=n, status=statuses.get(n, "Online"), message=BLOCKED if statuses.get(n) == "Blocked" else ""
+            )
             for n in NAMES
         ),
         servers={n: Server(environment={"server_version": versions.get(n, "6.0.4")}) for n in NAMES},

@@ -123,7 +123,8 @@ def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
     def row(s: ClusterSnapshot, name: str) -> tuple[object, ...]:
         running = tuple(op.description for op in s.operations_on(name) if not op.finished)
         server = s.servers.get(name)
-        return (s.member(name), s.server_name == name, running, server.version if server else "", name in s.silent, s.maintenance_of(name))
+        version = server.version if server else ""
+        return (s.member(name), s.server_name == name, running, version, name in s.silent, s.maintenance_of(name))
 
     def detail(s: ClusterSnapshot, name: str) -> tuple[object, ...]:
         return (s.states.get(name), s.cpus.get(name), tuple(s.instances_on(name)), tuple(s.operations_on(name)))

@@ -13,7 +13,6 @@ from webui.services import maintenance_views as views
 router = APIRouter()
 
 
-
 @router.get("/maintenance", response_class=HTMLResponse, name="maintenance")
 async def maintenance(request: Request, engine: EngineDep, hub: HubDep, filters: MaintenanceFiltersDep) -> HTMLResponse:
     found = await views.runs(engine, hub.snapshot, filters)

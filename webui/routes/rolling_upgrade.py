@@ -19,14 +19,19 @@ async def page(request: Request, engine: EngineDep) -> HTMLResponse:
     found = await asyncio.to_thread(rolling_driver.active, engine)
     partial = request.headers.get("HX-Target") == "upgrade-status"
     template = "upgrade/_status.html" if partial else "upgrade/index.html"
-    context = rolling_driver.view(found) | {"modes": rolling_driver.MODES, "refusal": refusal(request.state.hub.snapshot)}
+    context = rolling_driver.view(found) | {
+        "modes": rolling_driver.MODES,
+        "refusal": refusal(request.state.hub.snapshot),
+    }
     if partial:
-        return render_fragment(request, template, **context)
+        return render_fragment(request, template, identity=request.state.identity, **context)
     return render_page(request, template, [], **context)
 
 
 @router.post("/upgrade/start", response_class=HTMLResponse, name="rolling_upgrade_start")
-async def start(request: Request, ctx: ContextDep, who: ActorDep, mode: Annotated[str, Form()] = "auto") -> HTMLResponse:
+async def start(
+    request: Request, ctx: ContextDep, who: ActorDep, mode: Annotated[str, Form()] = "auto"
+) -> HTMLResponse:
     return await _act(request, ctx, rolling_driver.start(ctx, who, mode))
 
 
@@ -43,4 +48,6 @@ async def _act(request: Request, ctx: ContextDep, call: object) -> HTMLResponse:
         error = exc.message
     found = await asyncio.to_thread(rolling_driver.active, ctx.engine)
     context = rolling_driver.view(found) | {"modes": rolling_driver.MODES, "refusal": refusal(ctx.hub.snapshot)}
-    return render_fragment(request, "upgrade/_status.html", 409 if error else 200, error=error, **context)
+    return render_fragment(
+        request, "upgrade/_status.html", 409 if error else 200, error=error, identity=request.state.identity, **context
+    )

@@ -53,9 +53,7 @@ async def preflight(client: IncusClient, snapshot: ClusterSnapshot, name: str, m
         for item in evacuation_plan(snapshot, name, mode)
         if item.instance.status == "Running" and any(word in item.outcome for word in MOVES)
     ]
-    results = await asyncio.gather(
-        *(client.instance_memory(i.name, i.project) for i in moving), return_exceptions=True
-    )
+    results = await asyncio.gather(*(client.instance_memory(i.name, i.project) for i in moving), return_exceptions=True)
     used, unknown = [], []
     for instance, result in zip(moving, results, strict=True):
         if isinstance(result, IncusError):

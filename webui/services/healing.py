@@ -90,8 +90,11 @@ async def run_hook(command: str, member: str, payload: bytes, timeout: float) ->
     """Run the hook; "" when it exited 0, else what went wrong."""
     try:
         process = await asyncio.create_subprocess_exec(
-            *shlex.split(command), member,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            *shlex.split(command),
+            member,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
         )
     except OSError as exc:
         return f"could not run it: {exc}"
@@ -162,8 +165,14 @@ class Healing:
         """Both fencing actions at once, each audited with its outcome."""
         jobs = []
         if self.fencing.hook:
-            jobs.append(self._audited("healed-hook", member, {"command": self.fencing.hook},
-                                      run_hook(self.fencing.hook, member, payload, self.fencing.hook_timeout)))
+            jobs.append(
+                self._audited(
+                    "healed-hook",
+                    member,
+                    {"command": self.fencing.hook},
+                    run_hook(self.fencing.hook, member, payload, self.fencing.hook_timeout),
+                )
+            )
         if self.fencing.webhook:
             jobs.append(self._audited_webhook(member, payload))
         await asyncio.gather(*jobs)
@@ -179,8 +188,13 @@ class Healing:
         if error:
             log.warning("%s for healed member %s failed: %s", action, member, error)
         await self.audit.append_async(
-            actor="incus-webui", via="healing", action=action, target=member, parameters=parameters,
-            outcome="failed" if error else "succeeded", error=error,
+            actor="incus-webui",
+            via="healing",
+            action=action,
+            target=member,
+            parameters=parameters,
+            outcome="failed" if error else "succeeded",
+            error=error,
         )
 
     def _record_move(self, event: Event) -> None:
@@ -188,7 +202,10 @@ class Healing:
         insert_if_absent(
             self.engine,
             RebalanceMove(
-                occurred_at=event.timestamp or now(), project=event.project or "default",
-                instance=str(event.metadata.get("name", "")), from_member=event.location, to_member="",
+                occurred_at=event.timestamp or now(),
+                project=event.project or "default",
+                instance=str(event.metadata.get("name", "")),
+                from_member=event.location,
+                to_member="",
             ),
         )

@@ -120,7 +120,11 @@ def planned(kind: str, member: str, instances: tuple[Instance, ...]) -> tuple[In
             i
             for i in instances
             if i.config.get("volatile.evacuate.origin") == member
-            or (i.location == member and i.status == "Stopped" and i.config.get("volatile.last_state.power") == "RUNNING")
+            or (
+                i.location == member
+                and i.status == "Stopped"
+                and i.config.get("volatile.last_state.power") == "RUNNING"
+            )
         ]
     return tuple(InstanceStep(i.project, i.name) for i in sorted(chosen, key=lambda i: (i.project, i.name)))
 
@@ -195,9 +199,7 @@ def finish(run: MaintenanceRun, operation: Operation, instances: tuple[Instance,
             steps.append(replace(step, state=FAILED, error=operation.err or outcome, percent=None, speed=None))
             continue
         steps.append(_where_it_is(run, step, where.get((step.project, step.name))))
-    return replace(
-        run, instances=tuple(steps), outcome=outcome, error=operation.err, ended_at=operation.updated_at
-    )
+    return replace(run, instances=tuple(steps), outcome=outcome, error=operation.err, ended_at=operation.updated_at)
 
 
 def _where_it_is(run: MaintenanceRun, step: InstanceStep, instance: Instance | None) -> InstanceStep:
@@ -233,9 +235,9 @@ def children(snapshot: ClusterSnapshot, run: MaintenanceRun) -> list[Operation]:
 def strip(snapshot: ClusterSnapshot) -> list[tuple[Operation, MaintenanceRun | None, list[Operation]]]:
     """The operations strip, newest first: one line per maintenance run with its instances'
     operations under it, then every other operation on its own."""
-    runs = {run.operation_id: run for run in snapshot.maintenance}
+    runs = {run.operation_id: run for run in snapshot.maintenance if isinstance(run, MaintenanceRun)}
     grouped: set[str] = set()
-    lines = []
+    lines: list[tuple[Operation, MaintenanceRun | None, list[Operation]]] = []
     for operation in reversed(snapshot.operations):
         run = runs.get(operation.id)
         if run is not None:

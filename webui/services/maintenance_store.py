@@ -30,24 +30,45 @@ def save(engine: Engine, run: MaintenanceRun) -> None:
     insert_if_absent(
         engine,
         RunRow(
-            operation_id=run.operation_id, member=run.member, kind=run.kind, mode=run.mode,
-            requestor=run.requestor, started_at=run.started_at or now(), outcome=run.outcome, error="",
+            operation_id=run.operation_id,
+            member=run.member,
+            kind=run.kind,
+            mode=run.mode,
+            requestor=run.requestor,
+            started_at=run.started_at or now(),
+            outcome=run.outcome,
+            error="",
         ),
     )
     with Session(engine) as session:
         run_id = session.scalars(select(RunRow.id).where(RunRow.operation_id == run.operation_id)).one()
-        known = set(session.execute(select(MaintenanceStep.project, MaintenanceStep.name).where(MaintenanceStep.run_id == run_id)))
+        known = set(
+            session.execute(
+                select(MaintenanceStep.project, MaintenanceStep.name).where(MaintenanceStep.run_id == run_id)
+            )
+        )
     for position, step in enumerate(run.instances):
         if (step.project, step.name) not in known:
             insert_if_absent(
                 engine,
-                MaintenanceStep(run_id=run_id, position=position, project=step.project, name=step.name, state=step.state, member=step.member, error=step.error),
+                MaintenanceStep(
+                    run_id=run_id,
+                    position=position,
+                    project=step.project,
+                    name=step.name,
+                    state=step.state,
+                    member=step.member,
+                    error=step.error,
+                ),
             )
     with Session(engine) as session, session.begin():
         row = session.get_one(RunRow, run_id)
         row.outcome, row.ended_at, row.error = run.outcome, run.ended_at, run.error
         row.mode, row.requestor = run.mode or row.mode, run.requestor or row.requestor
-        steps = {(s.project, s.name): s for s in session.scalars(select(MaintenanceStep).where(MaintenanceStep.run_id == run_id))}
+        steps = {
+            (s.project, s.name): s
+            for s in session.scalars(select(MaintenanceStep).where(MaintenanceStep.run_id == run_id))
+        }
         for step in run.instances:
             stored = steps[(step.project, step.name)]
             stored.state, stored.member, stored.error = step.state, step.member, step.error
@@ -58,9 +79,16 @@ def _run(session: Session, row: RunRow) -> MaintenanceRun:
         select(MaintenanceStep).where(MaintenanceStep.run_id == row.id).order_by(MaintenanceStep.position)
     )
     return MaintenanceRun(
-        operation_id=row.operation_id, member=row.member, kind=row.kind, started_at=row.started_at,
+        operation_id=row.operation_id,
+        member=row.member,
+        kind=row.kind,
+        started_at=row.started_at,
         instances=tuple(InstanceStep(s.project, s.name, s.state, s.member, error=s.error) for s in steps),
-        outcome=row.outcome, error=row.error, ended_at=row.ended_at, mode=row.mode, requestor=row.requestor,
+        outcome=row.outcome,
+        error=row.error,
+        ended_at=row.ended_at,
+        mode=row.mode,
+        requestor=row.requestor,
     )
 
 

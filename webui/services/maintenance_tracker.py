@@ -72,7 +72,9 @@ class MaintenanceTracker:
             return
         member = str(event.metadata.get("source", "")).rsplit("/", 1)[-1]
         requestor = event.metadata.get("requestor") or {}
-        who = " ".join(filter(None, (str(requestor.get("username", ""))[:12], requestor.get("protocol"), requestor.get("address"))))
+        who = " ".join(
+            filter(None, (str(requestor.get("username", ""))[:12], requestor.get("protocol"), requestor.get("address")))
+        )
         async with self._lock:
             for run in reversed(list(self.runs.values())):
                 if run.member == member and run.kind == kind and not run.requestor and who:
@@ -86,8 +88,10 @@ class MaintenanceTracker:
             member = self.hub.snapshot.member(run.member)
             settled = member is not None and member.status == SETTLED[run.kind]
             operation = Operation(
-                id=run.operation_id, status="Success" if settled else "Failure",
-                err="" if settled else "ended while no dashboard was listening", updated_at=now(),
+                id=run.operation_id,
+                status="Success" if settled else "Failure",
+                err="" if settled else "ended while no dashboard was listening",
+                updated_at=now(),
             )
         async with self._lock:
             await self._keep(finish(run, operation, await self._instances()))
@@ -120,4 +124,3 @@ class MaintenanceTracker:
         snapshot = self.hub.snapshot
         if shown != snapshot.maintenance:
             self.hub.update(snapshot.evolve(maintenance=shown))
-

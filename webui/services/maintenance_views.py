@@ -23,7 +23,9 @@ async def runs(engine: Engine, snapshot: ClusterSnapshot, filters: store.Filters
     return [_live(snapshot, run) for run in await asyncio.to_thread(store.search, engine, filters)]
 
 
-async def run_with_audit(engine: Engine, snapshot: ClusterSnapshot, operation_id: str) -> tuple[MaintenanceRun, list[Any]]:
+async def run_with_audit(
+    engine: Engine, snapshot: ClusterSnapshot, operation_id: str
+) -> tuple[MaintenanceRun, list[Any]]:
     run = await asyncio.to_thread(store.load, engine, operation_id)
     if run is None:
         raise Refused(404, "Maintenance run not found")

@@ -73,8 +73,13 @@ async def start(ctx: Context, who: Actor, mode: str) -> None:
         fresh = plan(ctx.hub.snapshot, mode)
         name = who.identity.name if who.identity else ""
         row = RollingUpgrade(
-            started_at=now(), started_by=name, mode=mode, outcome=RUNNING,
-            plan=[asdict(m) for m in fresh.members], driver="", updated_at=now(),
+            started_at=now(),
+            started_by=name,
+            mode=mode,
+            outcome=RUNNING,
+            plan=[asdict(m) for m in fresh.members],
+            driver="",
+            updated_at=now(),
         )
         await asyncio.to_thread(_insert, ctx.engine, row)
 

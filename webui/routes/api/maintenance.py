@@ -4,8 +4,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from webui.incus.envelopes import ERRORS, Sync
 from webui.auth.roles import can
+from webui.incus.envelopes import ERRORS, Sync
 from webui.routes.deps import ActorDep, EngineDep, HubDep, MaintenanceFiltersDep
 from webui.services import maintenance_views as views
 
@@ -13,7 +13,9 @@ router = APIRouter(prefix="/api/v1/maintenance", tags=["maintenance"])
 
 
 @router.get("", response_model=Sync[list[dict[str, Any]]])
-async def list_maintenance(engine: EngineDep, hub: HubDep, filters: MaintenanceFiltersDep) -> Sync[list[dict[str, Any]]]:
+async def list_maintenance(
+    engine: EngineDep, hub: HubDep, filters: MaintenanceFiltersDep
+) -> Sync[list[dict[str, Any]]]:
     """Runs newest first; `member`, `kind` (evacuate, restore), `outcome` (running, succeeded,
     failed, cancelled), `since` and `until` (ISO 8601 start times) narrow them."""
     found = await views.runs(engine, hub.snapshot, filters)
