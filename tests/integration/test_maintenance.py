@@ -2,12 +2,14 @@
 the incus CLI or the dashboard, across a dashboard restart, and with several dashboards on one
 database (one row per run and per instance)."""
 
+import html
 import re
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from devcluster import CONTAINER_PREFIX
 from tests.conftest import MAINTAINED as MEMBER
 from tests.conftest import RAW, Background, Dashboard, wait_until
 from webui import db
@@ -120,3 +122,31 @@ def test_two_dashboards_on_one_database_write_one_row_per_run_and_instance(clust
     finally:
         first.stop()
         second.stop()
+
+
+def test_a_restore_incus_refuses_shows_incus_reason_on_the_instance_and_the_run(cluster, dashboard, tmp_path):
+    """An instance whose disk's source vanished while its member was evacuated cannot start again."""
+    source = tmp_path / "volume"
+    source.mkdir()
+    name = f"{CONTAINER_PREFIX}rf"
+    cluster.incus("launch", "busybox", name, "--target", MEMBER, "--quiet")
+    try:
+        cluster.incus("config", "device", "add", name, "data", "disk", f"source={source}", "path=/mnt")
+        Background(cluster, "evacuate", "--action", "stop").run()
+        source.rmdir()
+        before = len(runs(dashboard, kind="restore", member=MEMBER))
+        reply = dashboard.admin.post(f"/api/v1/cluster/members/{MEMBER}/state", json={"action": "restore"})
+        assert reply.status_code == 202, reply.text
+        run = ended(dashboard, "restore", before)
+        assert run["outcome"] == "failed" and run["error"], run
+        failed = [s for s in run["instances"] if s["state"] == "failed"]
+        assert [s["name"] for s in failed] == [name] and failed[0]["error"] == run["error"]
+        page = dashboard.get(f"/members/{MEMBER}").text
+        assert "RESTORE FAILED" in page and html.escape(run["error"], quote=False) in page
+        audit = dashboard.get("/api/v1/maintenance/" + run["operation_id"]).json()["metadata"]["audit"]
+        assert [(a["outcome"], a["error"]) for a in audit][-1] == ("failed", run["error"])
+    finally:
+        source.mkdir(exist_ok=True)
+        if cluster.member_status(MEMBER) == "Evacuated":
+            cluster.incus("cluster", "restore", MEMBER, "--force", timeout=300)
+        cluster.incus("delete", "--force", name)

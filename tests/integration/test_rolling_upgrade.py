@@ -41,10 +41,14 @@ def test_a_guided_upgrade_from_6_0_to_7_0_member_by_member(upgrade_rig: UpgradeR
         assert rig.upgrade("member1") == "waiting"
         rig.wait_blocked(names[1:])
         text = wait_shown(
-            dashboard, "Now: member2", "The cluster is in Incus's blocked state", "Needs updating to newer version"
+            dashboard,
+            "Member 2 of 3",
+            "Now: member2 · upgrade it now",
+            "not evacuated: the cluster is blocked mid-upgrade",
+            "The cluster is in Incus's blocked state",
+            "Needs updating to newer version",
         )
         assert "upgraded; blocked until every member runs the new version" in text
-        assert "not evacuated: the cluster is blocked mid-upgrade" in text
         assert rig.upgrade("member2") == "waiting"
         wait_shown(dashboard, "Now: member3 · upgrade it now")
         assert rig.upgrade("member3") == "ready"

@@ -3,7 +3,7 @@ and writes the same values: rows are keyed on Incus's operation id (and the inst
 if absent, so there is one row per run and per instance however many processes write."""
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -74,6 +74,11 @@ def save(engine: Engine, run: MaintenanceRun) -> None:
             stored.state, stored.member, stored.error = step.state, step.member, step.error
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite hands times back without their zone: they were stored in UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 def _run(session: Session, row: RunRow) -> MaintenanceRun:
     steps = session.scalars(
         select(MaintenanceStep).where(MaintenanceStep.run_id == row.id).order_by(MaintenanceStep.position)
@@ -82,11 +87,11 @@ def _run(session: Session, row: RunRow) -> MaintenanceRun:
         operation_id=row.operation_id,
         member=row.member,
         kind=row.kind,
-        started_at=row.started_at,
+        started_at=_utc(row.started_at),
         instances=tuple(InstanceStep(s.project, s.name, s.state, s.member, error=s.error) for s in steps),
         outcome=row.outcome,
         error=row.error,
-        ended_at=row.ended_at,
+        ended_at=_utc(row.ended_at),
         mode=row.mode,
         requestor=row.requestor,
     )

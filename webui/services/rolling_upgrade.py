@@ -65,6 +65,12 @@ class Plan:
         return sum(m.state == DONE for m in self.members)
 
     @property
+    def position(self) -> int:
+        """The current member's place in the order, from 1; 0 once none is left."""
+        current = self.current
+        return self.members.index(current) + 1 if current else 0
+
+    @property
     def current(self) -> MemberStep | None:
         """The member the admin is working on: the first neither done nor waiting."""
         return next((m for m in self.members if m.state not in (DONE, WAITING)), None)
@@ -116,9 +122,9 @@ def advance(current: Plan, snapshot: ClusterSnapshot) -> tuple[Plan, Action | No
         return current, None
     status = upgrade_status(snapshot)
     members = list(current.members)
-    # Members that waited come back together once the last one is upgraded.
+    # Members upgraded: those that waited come back together once the last one is upgraded.
     for n, step in enumerate(members):
-        if step.state == WAITING and _back_upgraded(snapshot, step):
+        if step.state in (WAITING, UPGRADE) and _back_upgraded(snapshot, step):
             members[n] = replace(step, state=RESTORE if step.evacuated else DONE)
     result = replace(current, members=tuple(members))
     for n, step in enumerate(members):
@@ -145,8 +151,6 @@ def advance(current: Plan, snapshot: ClusterSnapshot) -> tuple[Plan, Action | No
                 return _set(result, n, state=UPGRADE, evacuated=True), None
             return _failed_run(result, n, snapshot) or (result, None)
         if step.state == UPGRADE:
-            if _back_upgraded(snapshot, step):
-                return _set(result, n, state=RESTORE if step.evacuated else DONE), None
             if step.name in status.waiting:
                 return _set(result, n, state=WAITING), None
         return result, None  # the admin's turn (upgrade) or a failed step: nothing to do
