@@ -9,6 +9,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 import devcluster
+from devcluster import CONTAINER_PREFIX
 from tests.postgres import PostgresServer
 from webui import db
 from webui.auth import store
@@ -333,3 +335,38 @@ def server_fetched(dashboard: Dashboard) -> None:
     while dashboard.get("/api/v1").status_code != 200:
         assert time.monotonic() < deadline, "the dashboard never fetched /1.0"
         time.sleep(0.3)
+
+
+# Maintenance tests evacuate this member, crowded with containers, and restore it.
+MAINTAINED = "member2"
+EXTRA = 5  # beside the member's own container: six or more to move
+RAW = ("{'", '"percent"', "'percent'")  # progress as a raw dict or JSON, on a page
+
+
+@pytest.fixture(scope="module")
+def crowded(cluster: devcluster.DevCluster) -> Iterator[list[str]]:
+    """member2 with five more running containers; removed afterwards."""
+    names = [f"{CONTAINER_PREFIX}mt{n}" for n in range(1, EXTRA + 1)]
+    threads = [
+        threading.Thread(target=cluster.incus, args=("launch", "busybox", name, "--target", MAINTAINED, "--quiet"))
+        for name in names
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    yield [i["name"] for i in cluster.instances() if i["location"] == MAINTAINED]
+    if cluster.member_status(MAINTAINED) == "Evacuated":
+        cluster.incus("cluster", "restore", MAINTAINED, "--force", timeout=300)
+    cluster.incus("delete", "--force", *names)
+
+
+class Background(threading.Thread):
+    """`incus cluster evacuate|restore` from the CLI, running while the test watches."""
+
+    def __init__(self, cluster: devcluster.DevCluster, *args: str) -> None:
+        super().__init__()
+        self.cluster, self.args = cluster, args
+
+    def run(self) -> None:
+        self.cluster.incus("cluster", *self.args, MAINTAINED, "--force", timeout=300)

@@ -33,25 +33,32 @@ from webui.routes import (
     health,
     history,
     joining,
+    maintenance,
     member_dialogs,
     members,
     noc,
     operations,
+    rolling_upgrade,
     stream,
 )
 from webui.routes.api import groups as api_groups
+from webui.routes.api import maintenance as api_maintenance
 from webui.routes.api import members as api_members
 from webui.routes.api import operations as api_operations
 from webui.routes.api import server as api_server
 from webui.routes.deps import authorize
 from webui.routes.errors import install_error_handlers
 from webui.services.certificates import cluster_certificate
-from webui.services.config_keys import is_secret
+from webui.services.config_keys import HEALING_WARNING, is_secret
 from webui.services.context import Context
+from webui.services.healing import Fencing, Healing
 from webui.services.history import recorder
+from webui.services.maintenance import step_words, strip
+from webui.services.maintenance_tracker import MaintenanceTracker
 from webui.services.member_rules import available_actions
 from webui.services.operations import outcome_recorder, reconcile_logged
 from webui.services.pinning import certificate_follower, pin_source
+from webui.services.rolling_driver import Driver
 from webui.services.upgrades import member_version, upgrade_status
 from webui.settings import Settings
 
@@ -79,6 +86,7 @@ def make_templates(app: FastAPI) -> Jinja2Templates:
         upgrade_status=upgrade_status, member_version=member_version, cluster_certificate=cluster_certificate
     )
     templates.env.filters["is_secret"] = is_secret
+    templates.env.globals.update(operations_strip=strip, step_words=step_words, healing_warning=HEALING_WARNING)
     return templates
 
 
@@ -111,18 +119,25 @@ def create_app(settings: Settings) -> FastAPI:
         # Audit records are written in worker threads; the live audit page hears of each.
         loop = asyncio.get_running_loop()
         audit_log.on_append.append(lambda record: loop.call_soon_threadsafe(hub.publish_audit, record))
+        tracker = MaintenanceTracker(hub, client, engine)
+        fencing = Fencing(settings.healed_hook, settings.healed_hook_timeout, settings.healed_webhook)
+        healing = Healing(hub, engine, audit_log, fencing)
         watcher = Watcher(
             client,
             hub,
             poll_interval=settings.poll_interval,
             state_interval=settings.state_interval,
-            on_event=[recorder(engine), outcome_recorder(audit_log), certificate_follower(client, engine)],
+            on_event=[recorder(engine), tracker.on_event, healing.on_event, certificate_follower(client, engine)],
+            on_operation=[outcome_recorder(audit_log), tracker.on_operation],
+            on_sync=[tracker.on_sync, healing.on_sync],
         )
         metrics.watch(hub, client.transport, audit_log)
         watcher.start()
         # Operations that ended while no dashboard ran: their outcome, from Incus, once.
         reconciling = asyncio.create_task(reconcile_logged(audit_log, client))
         clock = asyncio.create_task(hub.run(settings.heartbeat))
+        services = Context(hub, client, watcher, audit_log, engine)
+        guide = asyncio.create_task(Driver(services, settings.poll_interval).run())
         # Everything imported and built so far lives as long as the process: move it out of
         # the garbage collector's sight. Otherwise each full collection walks it all again
         # (140-250 ms pauses with 1,000 streams open, each one a late frame for everyone).
@@ -135,9 +150,10 @@ def create_app(settings: Settings) -> FastAPI:
                 "engine": engine,
                 "audit": audit_log,
                 "metrics": metrics,
-                "services": Context(hub, client, watcher, audit_log, engine),
+                "services": services,
             }
         finally:
+            guide.cancel()
             clock.cancel()
             reconciling.cancel()
             hub.close()
@@ -158,9 +174,10 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     pages = (
-        auth, members, member_dialogs, history, audit, admin, cluster, groups, joining, operations, noc, stream, health
+        auth, members, member_dialogs, history, maintenance, rolling_upgrade, audit, admin, cluster, groups, joining,
+        operations, noc, stream, health,
     )
-    for module in (*pages, api_members, api_groups, api_operations, api_server):
+    for module in (*pages, api_members, api_groups, api_operations, api_server, api_maintenance):
         app.include_router(module.router)
 
     @app.get("/openapi.json", include_in_schema=False, name="openapi")

@@ -63,7 +63,39 @@ def age_seconds(value: datetime | None) -> int:
     return int((datetime.now(UTC) - value).total_seconds()) if value else -1
 
 
+# Incus's progress stages (`progress.stage`), as the incus CLI words them.
+STAGES = {
+    "create_instance_from_image_unpack": "Unpacking image",
+    "fs_progress": "Transferring files",
+    "migrate_instance": "Migrating instance",
+    "image_download": "Downloading image",
+    "create_image_from_container_pack": "Packing image",
+}
+
+
+def stage(value: str | None) -> str:
+    """A progress stage in words: `create_instance_from_image_unpack` -> Unpacking image."""
+    if not value:
+        return ""
+    return STAGES.get(value, value.replace("_", " ").capitalize())
+
+
+def rate(value: int | str | None) -> str:
+    """Bytes per second as people read a transfer rate: 29.55 MB/s (decimal, like the CLI)."""
+    try:
+        number = float(value) if value is not None and value != "" else None
+    except ValueError:
+        return ""
+    if number is None:
+        return ""
+    for unit in ("B/s", "kB/s", "MB/s", "GB/s"):
+        if number < 1000 or unit == "GB/s":
+            return f"{number:.0f} {unit}" if unit == "B/s" else f"{number:.2f} {unit}"
+        number /= 1000
+    return ""  # unreachable
+
+
 def register(env: Environment) -> None:
     env.filters.update(iso=iso, datetime=datetime_, size=size, duration=duration, status_class=status_class)
-    env.filters.update(status_icon=status_icon, age_seconds=age_seconds)
+    env.filters.update(status_icon=status_icon, age_seconds=age_seconds, stage=stage, rate=rate)
     env.globals.update(percent=percent)

@@ -130,3 +130,85 @@ class PinnedCertificate(Base):
     certificate: Mapped[str] = mapped_column(Text)  # PEM
     fingerprint: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# Maintenance on record: evacuations and restores instance by instance, healing and
+# rebalancing. Several dashboard processes hear the same Incus events: each row has a unique
+# key from Incus (operation id; event time, member and instance) and is inserted if absent.
+
+
+class MaintenanceRun(Base):
+    __tablename__ = "maintenance_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    operation_id: Mapped[str] = mapped_column(String(100), unique=True)  # Incus's operation
+    member: Mapped[str] = mapped_column(String(255), index=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)  # evacuate, restore
+    mode: Mapped[str] = mapped_column(String(20), default="")
+    requestor: Mapped[str] = mapped_column(String(255), default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    outcome: Mapped[str] = mapped_column(String(20), index=True)  # running succeeded failed cancelled
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class MaintenanceStep(Base):
+    """One instance of a run: its state, the member it went to (or came from), Incus's error."""
+
+    __tablename__ = "maintenance_instances"
+    __table_args__ = (UniqueConstraint("run_id", "project", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("maintenance_runs.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    project: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(20))
+    member: Mapped[str] = mapped_column(String(255), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class HealingEvent(Base):
+    """`cluster-member-healed`: Incus evacuated an offline member by itself. `claimed_by` is
+    the one dashboard process that runs the fencing hook and webhook for it."""
+
+    __tablename__ = "healing_events"
+    __table_args__ = (UniqueConstraint("member", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member: Mapped[str] = mapped_column(String(255), index=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    event: Mapped[dict[str, Any]] = mapped_column(JSON)
+    restored_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    claimed_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class RebalanceMove(Base):
+    """An instance Incus moved by itself (`instance-migrated` with no requestor)."""
+
+    __tablename__ = "rebalance_moves"
+    __table_args__ = (UniqueConstraint("project", "instance", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    project: Mapped[str] = mapped_column(String(255))
+    instance: Mapped[str] = mapped_column(String(255))
+    from_member: Mapped[str] = mapped_column(String(255), default="")
+    to_member: Mapped[str] = mapped_column(String(255), default="")
+
+
+class RollingUpgrade(Base):
+    """The guided rolling upgrade: its plan (each member's step) as JSON, and the dashboard
+    process driving it now (a lease, renewed while it lives, so one process acts at a time)."""
+
+    __tablename__ = "rolling_upgrades"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_by: Mapped[str] = mapped_column(String(100))
+    mode: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(20), index=True)  # running cancelled finished
+    plan: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    driver: Mapped[str] = mapped_column(String(100), default="")
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     sso_groups_header: str = "X-Remote-Groups"  # comma-separated groups
     sso_roles: dict[str, str] = {}  # group -> admin | operator | auditor
     sso_trusted_proxies: list[str] = []  # addresses or networks allowed to send those headers
+    # Fencing a healed member (Incus's docs: cut its power through its BMC or PDU): a command
+    # run as `healed_hook MEMBER` with the event JSON on stdin, and a URL the event JSON is
+    # POSTed to, retried with backoff. One dashboard process fires them per event.
+    healed_hook: str = ""
+    healed_hook_timeout: float = 30.0
+    healed_webhook: str = ""
 
     @classmethod
     def settings_customise_sources(

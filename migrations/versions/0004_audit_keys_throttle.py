@@ -7,7 +7,7 @@ first keyed record signs the last of them as its `prev_hash`, which seals them (
 would change that hash). A log that already forked is refused here, with the ids to look at.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,7 @@
 """Member actions against the real cluster: evacuate, restore, remove, force-remove, roles, edit."""
 
 import json
+import re
 import time
 
 import httpx
@@ -60,6 +61,21 @@ def test_the_evacuate_dialog_lists_what_will_happen(cluster, dashboard):
         assert f"<td>{name}</td>" in page
     assert "stopped cleanly, stays here" in page
     assert "boot.host_shutdown_timeout" in page
+
+
+def test_the_evacuate_dialog_weighs_the_memory_that_would_move_against_the_receivers_free_memory(cluster, dashboard):
+    def dialog() -> str:
+        return dashboard.get("/members/member2/evacuate", params={"mode": "migrate"}).text
+
+    page = wait_until(lambda: (text := dialog()) and "member3" in text.split("would receive")[-1] and text)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", page))
+    figures = r"would move use ([\d.]+\w+) of memory now; the members that would receive them have ([\d.]+\w+) free"
+    found = re.search(figures + r" \((.*?)\)", text)
+    assert found, text
+    assert set(re.findall(r"member\d", found[3])) == {"member1", "member3"}
+    assert "does not fit" not in text  # a few busybox containers fit anywhere
+    stopped = dashboard.get("/members/member2/evacuate", params={"mode": "stop"}).text
+    assert "would move use" not in stopped  # nothing moves: no memory to weigh
 
 
 def test_restore_is_refused_on_an_online_member_with_the_reason(session):

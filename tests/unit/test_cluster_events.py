@@ -7,13 +7,6 @@ def lifecycle(action: str, source: str, requestor: dict | None = None) -> Event:
     return Event(type="lifecycle", location="m1", metadata={"action": action, "source": source, "requestor": requestor})
 
 
-def test_a_healed_member_is_flagged_until_restored():
-    healed = cluster_events.apply(ClusterSnapshot(), lifecycle("cluster-member-healed", "/1.0/cluster/members/m2"))
-    assert healed is not None and healed.healed == {"m2"}
-    restored = cluster_events.apply(healed, lifecycle("cluster-member-restored", "/1.0/cluster/members/m2"))
-    assert restored is not None and restored.healed == frozenset()
-
-
 def test_migrations_incus_made_by_itself_are_kept_and_bounded():
     snapshot = ClusterSnapshot()
     for i in range(cluster_events.KEEP_MIGRATIONS + 5):

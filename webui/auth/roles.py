@@ -30,6 +30,13 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "members": "view",
     "member": "view",
     "history": "view",
+    "maintenance": "view",
+    "maintenance_run": "view",
+    "list_maintenance": "view",
+    "get_maintenance": "view",
+    "rolling_upgrade": "view",
+    "rolling_upgrade_start": "admin",
+    "rolling_upgrade_cancel": "admin",
     "stream": "noc",  # every page's stream; the topics a display may read are checked there
     "noc_stream": "noc",  # the same, for the NOC view: under /noc, where a display's cookie goes
     "evacuate_dialog": "operate",

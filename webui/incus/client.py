@@ -1,13 +1,15 @@
 """IncusClient: one typed method per Incus endpoint the dashboard uses."""
 
 import json
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
 import websockets
+from pydantic import BaseModel, ValidationError
 from websockets.asyncio.client import ClientConnection
 
 from webui.incus.errors import IncusError, IncusUnreachable
@@ -22,6 +24,23 @@ from webui.incus.models import (
     Server,
 )
 from webui.incus.transport import Connection, Transport
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_each(model: type[M], items: Iterable[Any]) -> list[M]:
+    """Validate a list reply item by item: one item Incus shapes oddly is logged and left
+    out, instead of failing the whole list (and with it the watcher's loop)."""
+    parsed = []
+    for item in items:
+        try:
+            parsed.append(model.model_validate(item))
+        except ValidationError as exc:
+            # Its id or name only: the item itself may hold a secret (a join token's).
+            name = item.get("id") or item.get("name") or item.get("server_name") if isinstance(item, dict) else None
+            log.warning("skipping a %s Incus sent that does not parse (%s): %s", model.__name__, name, exc)
+    return parsed
 
 
 def _segment(name: str) -> str:
@@ -99,7 +118,7 @@ class IncusClient:
 
     async def members(self) -> list[Member]:
         data = await self.request("GET", "/1.0/cluster/members", params={"recursion": "1"})
-        members = [Member.model_validate(m) for m in data or []]
+        members = parse_each(Member, data or [])
         self.transport.learn(m.url for m in members)
         return members
 
@@ -182,13 +201,18 @@ class IncusClient:
             timeout=timeout,
             failover=False,
         )
-        return [Instance.model_validate(i) for i in data or []]
+        return parse_each(Instance, data or [])
+
+    async def instance_memory(self, name: str, project: str = "default") -> int:
+        """Bytes of memory the instance uses now (its state's `memory.usage`)."""
+        data = await self.request("GET", f"/1.0/instances/{name}/state", params={"project": project})
+        return int(((data or {}).get("memory") or {}).get("usage", 0))
 
     async def operations(self) -> list[Operation]:
         data = await self.request(
             "GET", "/1.0/operations", params={"recursion": "1", "all-projects": "true"}
         )
-        return [Operation.model_validate(op) for ops in (data or {}).values() for op in ops or []]
+        return parse_each(Operation, (op for ops in (data or {}).values() for op in ops or []))
 
     @asynccontextmanager
     async def events(self, types: str = "lifecycle,operation") -> AsyncIterator[AsyncIterator[Event]]:

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Model(BaseModel):
@@ -91,9 +91,17 @@ class Operation(_Model):
     may_cancel: bool = False
     location: str = ""
     metadata: dict[str, Any] | None = None
-    resources: dict[str, list[str] | None] | None = None  # a join token's is {"cluster": null}
+    resources: dict[str, list[str]] | None = None  # a join token's {"cluster": null} reads as {}
     created_at: datetime | None = None
     updated_at: datetime | None = None
+
+    @field_validator("resources", mode="before")
+    @classmethod
+    def _null_resource_lists(cls, value: Any) -> Any:
+        """Incus sends `"resources": {"cluster": null}` for some operations: no resources."""
+        if isinstance(value, dict):
+            return {k: v for k, v in value.items() if v is not None}
+        return value
 
     @property
     def finished(self) -> bool:
@@ -107,13 +115,21 @@ class Operation(_Model):
 
     @property
     def progress(self) -> str:
-        """What Incus says it is doing now (evacuation and migration progress metadata)."""
+        """What Incus says it is doing now, in its own words: `evacuation_progress` and the
+        `*_progress` strings ("Unpacking image: 86% (29.55MB/s)"). Never the `progress`
+        map (percent, speed, stage), which is for bars: see `progress_figures`."""
         meta = self.metadata or {}
-        for key in ("evacuation_progress", "progress", "fs_progress", "create_instance_from_image_unpack_progress"):
+        for key in ("evacuation_progress", "fs_progress", "create_instance_from_image_unpack_progress"):
             value = meta.get(key)
-            if value:
-                return value if isinstance(value, str) else str(value)
-        return ""
+            if isinstance(value, str) and value:
+                return value
+        return next((v for k, v in sorted(meta.items()) if k.endswith("_progress") and isinstance(v, str) and v), "")
+
+    @property
+    def progress_figures(self) -> dict[str, str]:
+        """Incus's `progress` map (`percent`, `speed` in bytes/s, `stage`), as strings; {} if none."""
+        progress = (self.metadata or {}).get("progress")
+        return {str(k): str(v) for k, v in progress.items()} if isinstance(progress, dict) else {}
 
 
 class Server(_Model):

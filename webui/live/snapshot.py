@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from webui.clock import now
 from webui.incus.models import ClusterGroup, ConfigMetadata, Event, Instance, Member, MemberState, Operation, Server
@@ -41,6 +42,26 @@ def _older(incoming: Operation, known: Operation | None) -> bool:
     return bool(known.updated_at and incoming.updated_at and incoming.updated_at < known.updated_at)
 
 
+class Maintenance(Protocol):
+    """An evacuation or restore in progress or just ended (services/maintenance.py derives
+    them; the snapshot only carries them to the pages)."""
+
+    @property
+    def operation_id(self) -> str: ...
+
+    @property
+    def member(self) -> str: ...
+
+    @property
+    def running(self) -> bool: ...
+
+    @property
+    def outcome(self) -> str: ...
+
+    @property
+    def error(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class ClusterSnapshot:
     version: int = 0
@@ -69,6 +90,8 @@ class ClusterSnapshot:
     # Incus's own description of its configuration keys, fetched once per server version.
     metadata: ConfigMetadata | None = None
     groups: tuple[ClusterGroup, ...] = ()  # `incus cluster group list`, from the slow round
+    # Evacuations and restores, running or ended within KEEP_FINISHED, oldest first.
+    maintenance: tuple[Maintenance, ...] = ()
 
     def group(self, name: str) -> ClusterGroup | None:
         return next((g for g in self.groups if g.name == name), None)
@@ -94,6 +117,10 @@ class ClusterSnapshot:
 
     def operations_on(self, name: str) -> list[Operation]:
         return [op for op in self.operations if op.location == name]
+
+    def maintenance_of(self, name: str) -> Maintenance | None:
+        """The member's latest evacuation or restore, while it runs or shortly after."""
+        return next((run for run in reversed(self.maintenance) if run.member == name), None)
 
     def operation(self, operation_id: str) -> Operation | None:
         return next((op for op in self.operations if op.id == operation_id), None)
@@ -123,7 +150,8 @@ def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
     def row(s: ClusterSnapshot, name: str) -> tuple[object, ...]:
         running = tuple(op.description for op in s.operations_on(name) if not op.finished)
         server = s.servers.get(name)
-        return (s.member(name), s.server_name == name, running, server.version if server else "", name in s.silent)
+        version = server.version if server else ""
+        return (s.member(name), s.server_name == name, running, version, name in s.silent, s.maintenance_of(name))
 
     def detail(s: ClusterSnapshot, name: str) -> tuple[object, ...]:
         return (s.states.get(name), s.cpus.get(name), tuple(s.instances_on(name)), tuple(s.operations_on(name)))
@@ -135,6 +163,8 @@ def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
     old_ops = {op.id: op for op in old.operations}
     new_ops = {op.id: op for op in new.operations}
     operations = {i for i in old_ops.keys() | new_ops.keys() if old_ops.get(i) != new_ops.get(i)}
+    if old.maintenance != new.maintenance:  # the strip groups operations under their run
+        operations |= {run.operation_id for run in new.maintenance} & new_ops.keys()
     return Changes(
         operations=frozenset(operations),
         rows=frozenset(rows),

@@ -10,9 +10,10 @@ state_interval. However many browsers are open, Incus sees this one reader.
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from webui.clock import now
-from webui.incus.client import IncusClient
+from webui.incus.client import IncusClient, parse_each
 from webui.incus.errors import IncusError
 from webui.incus.models import Event, Instance, Member, MemberState, Operation, Server
 from webui.live import cluster_events
@@ -20,11 +21,14 @@ from webui.live.hub import Hub
 from webui.live.snapshot import merge_operations
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # A frozen member must not hold up the rest: requests Incus forwards to members (state, and
 # instances, whose state each member reports) get this long, and no failover.
 STATE_TIMEOUT = 5.0
 EventHandler = Callable[[Event], Awaitable[None]]
+OperationHandler = Callable[[Operation], Awaitable[None]]
+SyncHandler = Callable[[list[Operation]], Awaitable[None]]
 
 
 async def _forever(loop: Callable[[], Awaitable[None]]) -> None:
@@ -46,12 +50,18 @@ class Watcher:
         poll_interval: float = 3.0,
         state_interval: float = 10.0,
         on_event: list[EventHandler] | None = None,
+        on_operation: list[OperationHandler] | None = None,
+        on_sync: list[SyncHandler] | None = None,
     ) -> None:
         self.client = client
         self.hub = hub
         self.poll_interval = poll_interval
         self.state_interval = state_interval
+        # Services listening: to every event, to every operation update (from an event or
+        # a catch-up), and to the full list of running operations after each catch-up.
         self.on_event = on_event or []
+        self.on_operation = on_operation or []
+        self.on_sync = on_sync or []
         self._wake = asyncio.Event()
         self._slow_wake = asyncio.Event()  # configuration or certificate changed: refresh now
         self._server_endpoint = ""  # the endpoint server_name was read from
@@ -226,6 +236,8 @@ class Watcher:
     async def sync_operations(self) -> None:
         running = await self.client.operations()
         self.track(*running)
+        for sync in self.on_sync:
+            await _guarded(sync, running)
 
     def track(self, *operations: Operation) -> None:
         """Record operations as Incus reports them; finished ones stay a while with their outcome."""
@@ -242,9 +254,20 @@ class Watcher:
             ):
                 self._slow_wake.set()
         elif event.type == "operation":
-            operation = Operation.model_validate(event.metadata)
-            self.track(operation)
-            if operation.finished:
-                self.wake()  # an evacuation or migration moved instances
+            for operation in parse_each(Operation, [event.metadata]):
+                self.track(operation)
+                if operation.finished:
+                    self.wake()  # an evacuation or migration moved instances
+                for on_operation in self.on_operation:
+                    await _guarded(on_operation, operation)
         for handler in self.on_event:
-            await handler(event)
+            await _guarded(handler, event)
+
+
+async def _guarded(handler: Callable[[T], Awaitable[None]], item: T) -> None:
+    """Run a service's handler. One that fails (a database down, a bug) is logged with its
+    traceback and the next item is handled: the live view must not stop for it."""
+    try:
+        await handler(item)
+    except Exception:
+        log.exception("watcher handler %s failed", getattr(handler, "__qualname__", handler))

@@ -2,11 +2,12 @@
 whether they may, and the page renderer."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, cast
 from urllib.parse import urlencode
 
 import anyio.to_thread
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
@@ -18,6 +19,7 @@ from webui.live.hub import Hub
 from webui.metrics import Metrics
 from webui.services.context import Context
 from webui.services.errors import Refused
+from webui.services.maintenance_store import Filters
 from webui.settings import Settings
 
 # Dependencies that only read the request are `async def`: FastAPI would run a plain `def`
@@ -116,3 +118,18 @@ def render_fragment(request: Request, template: str, status_code: int = 200, **c
     hub: Hub = request.state.hub
     base = {"snapshot": hub.snapshot, "identity": getattr(request.state, "identity", None)}
     return templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
+
+
+def maintenance_filters(
+    member: str = "",
+    kind: Annotated[str, Query(pattern="^(|evacuate|restore)$")] = "",
+    outcome: Annotated[str, Query(pattern="^(|running|succeeded|failed|cancelled)$")] = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> Filters:
+    """The Maintenance page's and /api/v1/maintenance's filters, alike."""
+    return Filters(member=member, kind=kind, outcome=outcome, since=since, until=until, limit=limit)
+
+
+MaintenanceFiltersDep = Annotated[Filters, Depends(maintenance_filters)]

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from webui.routes.deps import ActorDep, ContextDep, HubDep, render_fragment
 from webui.services import members
+from webui.services.capacity import preflight
 from webui.services.errors import SERVICE_ERRORS, Refused
 from webui.services.member_rules import (
     ASSIGNABLE_ROLES,
@@ -46,10 +47,12 @@ def _state_dialog(request: Request, name: str, action: str, mode: str) -> dict[s
 
 
 @router.get("/evacuate", response_class=HTMLResponse, name="evacuate_dialog")
-async def evacuate_dialog(request: Request, name: str, mode: str = "auto") -> HTMLResponse:
-    context = _state_dialog(request, name, "evacuate", mode if mode in EVACUATE_MODES else "auto")
+async def evacuate_dialog(request: Request, ctx: ContextDep, name: str, mode: str = "auto") -> HTMLResponse:
+    mode = mode if mode in EVACUATE_MODES else "auto"
+    context = _state_dialog(request, name, "evacuate", mode)
     partial = request.headers.get("HX-Target") == "evacuate-plan"
-    return render_fragment(request, "members/_evacuate.html", partial=partial, **context)
+    capacity = await preflight(ctx.client, ctx.hub.snapshot, name, mode)
+    return render_fragment(request, "members/_evacuate.html", partial=partial, capacity=capacity, **context)
 
 
 @router.post("/evacuate", response_class=HTMLResponse, name="evacuate")

@@ -72,10 +72,13 @@ RULES: dict[str, Callable[[str], str]] = {
 }
 
 HEALING_WARNING = (
-    "Healing is risky: under partial connectivity (a member cut off from the leader but still "
-    "running its instances) the same instance can end up running twice, which corrupts its data. "
-    "Only instances on shared (remote) storage without local devices are healed; the others stay "
-    "down. A healed member is left evacuated and must be restored by hand."
+    "Incus deems a member offline when it answers neither heartbeats nor ICMP (ping), then the "
+    "leader evacuates it by itself. Under partial connectivity (a member cut off from the leader "
+    "but still running its instances) the same instance can end up running twice, which corrupts "
+    "its data: make sure an offline member really is off, for instance with a fencing hook that "
+    "cuts its power (BMC or PDU) on the cluster-member-healed event (settings healed_hook and "
+    "healed_webhook). Only instances on shared (remote) storage without local devices are healed; "
+    "the others stay down. A healed member is left evacuated and must be restored by hand."
 )
 
 

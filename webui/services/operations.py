@@ -12,7 +12,7 @@ from webui.auth.roles import can
 from webui.identity import Actor
 from webui.incus.client import IncusClient
 from webui.incus.errors import IncusError, IncusUnreachable
-from webui.incus.models import Event, Operation
+from webui.incus.models import Operation
 from webui.services.context import Context
 from webui.services.errors import Refused
 
@@ -55,14 +55,12 @@ async def reconcile_logged(audit: AuditLog, client: IncusClient) -> None:
         logging.getLogger(__name__).warning("could not settle operations left \"accepted\": %s", exc)
 
 
-def outcome_recorder(audit: AuditLog) -> Callable[[Event], Awaitable[None]]:
-    """A watcher event handler: the real outcome of each operation that ends."""
+def outcome_recorder(audit: AuditLog) -> Callable[[Operation], Awaitable[None]]:
+    """A watcher operation handler: the real outcome of each operation that ends."""
 
-    async def record(event: Event) -> None:
-        if event.type == "operation":
-            operation = Operation.model_validate(event.metadata)
-            if operation.finished:
-                await record_outcome(audit, operation)
+    async def record(operation: Operation) -> None:
+        if operation.finished:
+            await record_outcome(audit, operation)
 
     return record
 

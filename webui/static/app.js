@@ -59,4 +59,20 @@
     }).catch(function () { /* the dashboard is down: the page keeps saying so */ });
   });
   document.addEventListener("htmx:sseOpen", function () { document.body.classList.remove("stream-lost"); });
+
+  // A maintenance run folded open in the operations strip stays open while its progress
+  // redraws the strip (several times a second during a migration).
+  var unfolded = new Set();
+  document.addEventListener("toggle", function (evt) {
+    var el = evt.target;
+    if (el.tagName === "DETAILS" && el.id) el.open ? unfolded.add(el.id) : unfolded.delete(el.id);
+  }, true);
+  function unfold() {
+    unfolded.forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el && !el.open) el.open = true;
+    });
+  }
+  document.addEventListener("htmx:afterSwap", unfold);
+  document.addEventListener("htmx:sseMessage", unfold);
 })();

@@ -1,0 +1,80 @@
+"""Healing on the real cluster: a member frozen (SIGSTOP) past low offline and healing
+thresholds is healed by Incus; two dashboards on one database fire the fencing hook and the
+webhook once, flag the member on every page, across a restart, until it is restored."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from tests.conftest import Dashboard, wait_until
+
+pytestmark = pytest.mark.cluster
+
+HEALED = "member3"
+THRESHOLDS = {"cluster.offline_threshold": "11", "cluster.healing_threshold": "11"}
+
+
+class Webhook(BaseHTTPRequestHandler):
+    received: list[bytes] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        type(self).received.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def banner(dashboard: Dashboard) -> bool:
+    return f"{HEALED} was healed" in dashboard.get("/").text
+
+
+def test_a_frozen_member_is_healed_and_two_dashboards_fence_it_once(cluster, postgres, tmp_path):
+    url = postgres.create_database("healing")
+    fired = tmp_path / "fired.log"
+    # The hook appends its argument and the event's action (from stdin) to one log.
+    hook = f"sh -c 'echo \"$0 $(grep -o cluster-member-healed)\" >> {fired}'"
+    Webhook.received = []
+    receiver = HTTPServer(("127.0.0.1", 0), Webhook)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    env = {"INCUS_WEBUI_HEALED_HOOK": hook, "INCUS_WEBUI_HEALED_WEBHOOK": f"http://127.0.0.1:{receiver.server_port}/"}
+    first = Dashboard(cluster.settings_file, tmp_path / "a.db", database_url=url, **env)
+    second = Dashboard(cluster.settings_file, tmp_path / "b.db", database_url=url, personas=False, **env)
+    for key, value in THRESHOLDS.items():
+        cluster.incus("config", "set", key, value)
+    try:
+        cluster.freeze(HEALED)
+        try:
+            wait_until(lambda: fired.exists() and Webhook.received, timeout=240)
+            wait_until(lambda: banner(first), timeout=30)
+        finally:
+            cluster.thaw(HEALED)
+        wait_until(lambda: cluster.member_status(HEALED) == "Evacuated", timeout=120)
+        assert fired.read_text() == f"{HEALED} cluster-member-healed\n"  # once, by one of the two
+        assert len(Webhook.received) == 1 and b"cluster-member-healed" in Webhook.received[0]
+        audit = first.get("/audit.json", params={"action": "healed-hook"}).json()
+        assert [(r["target"], r["outcome"]) for r in audit if r["action"] == "healed-hook"] == [(HEALED, "succeeded")]
+        page = first.get("/").text
+        assert "no heartbeat and no ICMP reply" in page and "restored by hand" in page
+        assert HEALED in first.get("/maintenance").text
+
+        second.stop()  # a restart: the flag comes back from the database
+        second = Dashboard(cluster.settings_file, tmp_path / "b.db", database_url=url, port=second.port, **env)
+        assert "HEALED" in second.admin.get(second.display_url("healing-wall")).text
+        cluster.incus("cluster", "restore", HEALED, "--force", timeout=300)
+        wait_until(lambda: not banner(first), timeout=60)
+        assert len(Webhook.received) == 1
+    finally:
+        cluster.thaw(HEALED)
+        for key in THRESHOLDS:
+            cluster.incus("config", "unset", key)
+        # Under load the leader may see (and heal) another member offline too: restore them all.
+        for name in cluster.members:
+            if cluster.member_status(name) == "Evacuated":
+                cluster.incus("cluster", "restore", name, "--force", timeout=300)
+        receiver.shutdown()
+        receiver.server_close()
+        first.stop()
+        second.stop()

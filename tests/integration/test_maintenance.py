@@ -1,0 +1,152 @@
+"""Evacuations and restores followed instance by instance, on the real cluster: started from
+the incus CLI or the dashboard, across a dashboard restart, and with several dashboards on one
+database (one row per run and per instance)."""
+
+import re
+
+import pytest
+from markupsafe import escape
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from devcluster import CONTAINER_PREFIX
+from tests.conftest import MAINTAINED as MEMBER
+from tests.conftest import RAW, Background, Dashboard, wait_until
+from webui import db
+from webui.models import MaintenanceRun, MaintenanceStep
+
+pytestmark = pytest.mark.cluster
+
+
+def runs(dashboard: Dashboard, **filters: str) -> list[dict]:
+    reply = dashboard.get("/api/v1/maintenance", params=filters)
+    assert reply.status_code == 200, reply.text
+    return reply.json()["metadata"]
+
+
+def ended(dashboard: Dashboard, kind: str, since: int = 0) -> dict:
+    """The newest run of `kind` on member2, once it ended (and not one of the first `since`)."""
+
+    def check() -> dict | None:
+        found = runs(dashboard, member=MEMBER, kind=kind)
+        return found[0] if len(found) > since and found[0]["outcome"] != "running" else None
+
+    return wait_until(check, timeout=300)
+
+
+def test_a_cli_evacuation_is_followed_instance_by_instance_then_a_dashboard_restore(cluster, dashboard, crowded):
+    total = len(crowded)
+    assert total >= 6
+    noc = dashboard.display_url("maintenance-wall")
+    before = len(runs(dashboard, kind="evacuate"))
+    evacuation = Background(cluster, "evacuate", "--action", "migrate")
+    evacuation.start()
+    counts: list[int] = []
+    pages = ["/", f"/members/{MEMBER}", "/operations", "/maintenance", "/cluster"]
+    while evacuation.is_alive():
+        for path in pages:
+            html = dashboard.get(path).text
+            assert not [raw for raw in RAW if raw in html], path
+            counts += [int(k) for k, n in re.findall(r"EVACUATING (\d+)/(\d+)", html) if int(n) == total]
+        assert not [raw for raw in RAW if raw in dashboard.admin.get(noc).text]
+    evacuation.join()
+    assert counts, "the member row never read EVACUATING k/N"
+    assert max(counts) >= 1 and len(set(counts)) > 1  # the count rose while we watched
+
+    run = ended(dashboard, "evacuate", before)
+    where = {i["name"]: i["location"] for i in cluster.instances()}
+    assert (run["outcome"], run["done"], run["total"]) == ("succeeded", total, total)
+    assert {s["name"]: (s["state"], s["member"]) for s in run["instances"]} == {
+        name: ("started", where[name]) for name in crowded
+    }
+    assert MEMBER not in {where[name] for name in crowded}
+
+    reply = dashboard.admin.post(f"/api/v1/cluster/members/{MEMBER}/state", json={"action": "restore"})
+    assert reply.status_code == 202, reply.text
+    restore = ended(dashboard, "restore")
+    assert restore["operation_id"] == reply.json()["metadata"]["id"]
+    assert (restore["outcome"], restore["done"], restore["requestor"]) == ("succeeded", total, "alice")
+    assert {s["state"] for s in restore["instances"]} == {"started"}
+    assert {i["location"] for i in cluster.instances() if i["name"] in crowded} == {MEMBER}
+    detail = dashboard.get(f"/api/v1/maintenance/{restore['operation_id']}").json()["metadata"]
+    assert [(a["action"], a["outcome"], a["actor"]) for a in detail["audit"]] == [
+        ("restore", "requested", "alice"),
+        ("restore", "accepted", "alice"),
+        ("restore", "succeeded", "alice"),
+    ]
+    page = dashboard.get(f"/maintenance/{restore['operation_id']}").text
+    assert "started on member2" in page and "accepted" in page
+    assert [r["kind"] for r in runs(dashboard, member=MEMBER, outcome="succeeded")][:2] == ["restore", "evacuate"]
+    assert runs(dashboard, member="member3") == []
+
+
+def test_a_dashboard_restarted_mid_evacuation_ends_the_run_with_its_outcome(cluster, crowded, tmp_path):
+    own = Dashboard(cluster.settings_file, tmp_path / "webui.db")
+    evacuation = Background(cluster, "evacuate", "--action", "migrate")
+    try:
+        evacuation.start()
+        wait_until(lambda: [r for r in runs(own, kind="evacuate") if r["done"] >= 1], timeout=120)
+    finally:
+        own.stop()
+    back = Dashboard(cluster.settings_file, tmp_path / "webui.db", port=own.port)
+    try:
+        run = ended(back, "evacuate")
+        evacuation.join()
+        assert (run["outcome"], run["done"], run["total"]) == ("succeeded", len(crowded), len(crowded))
+        assert {s["state"] for s in run["instances"]} == {"started"}
+        assert len(runs(back, kind="evacuate")) == 1
+    finally:
+        cluster.incus("cluster", "restore", MEMBER, "--force", timeout=300)
+        back.stop()
+
+
+def test_two_dashboards_on_one_database_write_one_row_per_run_and_instance(cluster, crowded, postgres, tmp_path):
+    url = postgres.create_database("maintenance")
+    first = Dashboard(cluster.settings_file, tmp_path / "a.db", database_url=url)
+    second = Dashboard(cluster.settings_file, tmp_path / "b.db", database_url=url, personas=False)
+    try:
+        for dash in (first, second):
+            dash.wait_healthy()
+        for args in (("evacuate", "--action", "stop"), ("restore",)):
+            Background(cluster, *args).run()
+        run = ended(first, "restore")
+        assert run["done"] == len(crowded)
+        stopped = runs(first, kind="evacuate")[0]
+        assert {s["state"] for s in stopped["instances"]} == {"stopped"}
+        engine = db.make_engine(url)
+        with Session(engine) as session:
+            assert session.scalar(select(func.count()).select_from(MaintenanceRun)) == 2
+            steps = session.scalar(select(func.count()).select_from(MaintenanceStep))
+            assert steps == 2 * len(crowded)
+        engine.dispose()
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_a_restore_incus_refuses_shows_incus_reason_on_the_instance_and_the_run(cluster, dashboard, tmp_path):
+    """An instance whose disk's source vanished while its member was evacuated cannot start again."""
+    source = tmp_path / "volume"
+    source.mkdir()
+    name = f"{CONTAINER_PREFIX}rf"
+    cluster.incus("launch", "busybox", name, "--target", MEMBER, "--quiet")
+    try:
+        cluster.incus("config", "device", "add", name, "data", "disk", f"source={source}", "path=/mnt")
+        Background(cluster, "evacuate", "--action", "stop").run()
+        source.rmdir()
+        before = len(runs(dashboard, kind="restore", member=MEMBER))
+        reply = dashboard.admin.post(f"/api/v1/cluster/members/{MEMBER}/state", json={"action": "restore"})
+        assert reply.status_code == 202, reply.text
+        run = ended(dashboard, "restore", before)
+        assert run["outcome"] == "failed" and run["error"], run
+        failed = [s for s in run["instances"] if s["state"] == "failed"]
+        assert [s["name"] for s in failed] == [name] and failed[0]["error"] == run["error"]
+        page = dashboard.get(f"/members/{MEMBER}").text
+        assert "RESTORE FAILED" in page and str(escape(run["error"])) in page  # as Jinja escapes it
+        audit = dashboard.get("/api/v1/maintenance/" + run["operation_id"]).json()["metadata"]["audit"]
+        assert [(a["outcome"], a["error"]) for a in audit][-1] == ("failed", run["error"])
+    finally:
+        source.mkdir(exist_ok=True)
+        if cluster.member_status(MEMBER) == "Evacuated":
+            cluster.incus("cluster", "restore", MEMBER, "--force", timeout=300)
+        cluster.incus("delete", "--force", name)

@@ -1,0 +1,138 @@
+"""The maintenance model, fed the events a real Incus 6.0.4 sent while `incus cluster evacuate
+member2 --action migrate` moved seven containers (recorded with `incus monitor`)."""
+
+import json
+from pathlib import Path
+
+from webui.incus.models import Event, Instance, Operation
+from webui.live.snapshot import ClusterSnapshot
+from webui.services import maintenance as m
+
+RECORDED = Path(__file__).parent / "recorded"
+NAMES = ["s13c2", "s13c4", "s13c5", "s13c6", "s13c7", "s13c8", "s13c9"]
+WENT_TO = {
+    "s13c2": "member1",
+    "s13c4": "member3",
+    "s13c5": "member1",
+    "s13c6": "member3",
+    "s13c7": "member1",
+    "s13c8": "member3",
+    "s13c9": "member1",
+}
+
+
+def evacuation_updates() -> list[Operation]:
+    events = [
+        Event.model_validate(json.loads(line))
+        for line in (RECORDED / "evacuation_events.jsonl").read_text().splitlines()
+    ]
+    return [
+        Operation.model_validate(e.metadata)
+        for e in events
+        if e.type == "operation" and e.metadata["description"] == "Evacuating cluster member"
+    ]
+
+
+def before() -> ClusterSnapshot:
+    on2 = [Instance(name=n, location="member2", status="Running") for n in NAMES]
+    return ClusterSnapshot(instances=(Instance(name="s13c1", location="member1", status="Running"), *on2))
+
+
+def test_the_run_plans_the_instances_on_the_member_and_counts_them_as_they_move():
+    updates = evacuation_updates()
+    run = m.begin(updates[0], before())
+    assert (run.member, run.kind, run.total, run.done) == ("member2", m.EVACUATE, 7, 0)
+    seen_done = []
+    seen_states = set()
+    for operation in updates[:-1]:
+        run = m.advance(run, operation)
+        seen_done.append(run.done)
+        seen_states |= {s.state for s in run.instances}
+    assert seen_done == sorted(seen_done) and seen_done[-1] == 6  # the last one is starting
+    assert {m.STOPPING, m.MIGRATING, m.STARTING, m.STARTED} <= seen_states
+    assert run.step("default", "s13c9").state == m.STARTING
+    assert [(s.name, s.member) for s in run.instances if s.done] == [(n, WENT_TO[n]) for n in NAMES[:-1]]
+
+
+def test_copy_progress_attaches_to_the_instance_being_migrated():
+    updates = evacuation_updates()
+    run = m.begin(updates[0], before())
+    with_progress = []
+    for operation in updates:
+        run = m.advance(run, operation)
+        if "progress" in (operation.metadata or {}):
+            moving = [s for s in run.instances if s.percent is not None and s.state == m.MIGRATING]
+            with_progress.append((moving[0].percent, moving[0].speed, moving[0].stage))
+    assert with_progress, "the recording holds copy progress"
+    assert all(
+        isinstance(p, int) and isinstance(b, int) and st == "create_instance_from_image_unpack"
+        for p, b, st in with_progress
+    )
+
+
+def test_the_end_settles_every_instance_where_incus_put_it():
+    updates = evacuation_updates()
+    run = m.begin(updates[0], before())
+    for operation in updates:
+        run = m.advance(run, operation)
+    assert updates[-1].status == "Success"
+    after = tuple(Instance(name=n, location=WENT_TO[n], status="Running") for n in NAMES)
+    run = m.finish(run, updates[-1], after)
+    assert (run.outcome, run.done, run.total, run.percent) == (m.SUCCEEDED, 7, 7, 100)
+    assert {s.state for s in run.instances} == {m.STARTED}
+    assert run.step("default", "s13c9").member == "member1"
+
+
+def test_a_failed_run_pins_incus_error_on_the_instance_it_was_moving():
+    updates = evacuation_updates()
+    run = m.begin(updates[0], before())
+    for operation in updates[:5]:
+        run = m.advance(run, operation)
+    busy = [s.name for s in run.instances if s.active]
+    failed = updates[5].model_copy(update={"status": "Failure", "err": "Failed to migrate: no space left"})
+    run = m.finish(run, failed, before().instances)
+    assert run.outcome == "failed" and run.error == "Failed to migrate: no space left"
+    assert [(s.name, s.error) for s in run.instances if s.state == m.FAILED] == [
+        (busy[0], "Failed to migrate: no space left")
+    ]
+    assert {s.state for s in run.instances if s.name not in busy and not s.done} <= {m.LEFT}
+
+
+def test_a_restore_reads_from_and_starts_on_the_member_itself():
+    restore = Operation(id="r", description="Restoring cluster member", location="member2", status="Running")
+    moved = Instance(name="c1", location="member1", status="Running", config={"volatile.evacuate.origin": "member2"})
+    stayed = Instance(name="c2", location="member1", status="Running")
+    run = m.begin(restore, ClusterSnapshot(instances=(moved, stayed)))
+    assert [s.name for s in run.instances] == ["c1"]
+    for text in (
+        'Migrating "c1" in project "default" from "member1"',
+        'Stopping "c1" in project "default"',
+        'Starting "c1" in project "default"',
+    ):
+        run = m.advance(run, restore.model_copy(update={"metadata": {"evacuation_progress": text}}))
+    assert run.step("default", "c1").state == m.STARTING
+    done = m.finish(
+        run, restore.model_copy(update={"status": "Success"}), (moved.model_copy(update={"location": "member2"}),)
+    )
+    assert (done.step("default", "c1").state, done.step("default", "c1").member) == (m.STARTED, "member2")
+
+
+def test_the_strip_groups_the_instance_operations_under_their_run():
+    updates = evacuation_updates()
+    events = [
+        Event.model_validate(json.loads(line))
+        for line in (RECORDED / "evacuation_events.jsonl").read_text().splitlines()
+    ]
+    others = [
+        Operation.model_validate(e.metadata)
+        for e in events
+        if e.type == "operation" and e.metadata["description"] != "Evacuating cluster member"
+    ]
+    run = m.begin(updates[0], before())
+    unrelated = Operation(id="x", description="Creating instance", resources={"instances": ["/1.0/instances/other"]})
+    latest = {op.id: op for op in (updates[3], *others, unrelated)}  # as the watcher keeps them
+    snapshot = ClusterSnapshot(operations=tuple(latest.values()), maintenance=(run,))
+    lines = m.strip(snapshot)
+    assert [(op.id, r is not None) for op, r, _ in lines] == [(updates[3].id, True), ("x", False)]
+    assert {op.description for op in lines[0][2]} == {"Migrating instance", "Starting instance"}
+    assert len(lines[0][2]) == len({op.id for op in others})

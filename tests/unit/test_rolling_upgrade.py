@@ -1,0 +1,70 @@
+"""The guided rolling upgrade's steps, over snapshots shaped as a real 6.0 -> 7.0 upgrade
+shows them: the upgraded member waits silent while the others are Blocked."""
+
+from webui.incus.models import Instance, Member, Server
+from webui.live.snapshot import ClusterSnapshot
+from webui.services import rolling_upgrade as r
+
+NAMES = ("m1", "m2", "m3")
+BLOCKED = "Needs updating to newer version"
+
+
+def cluster(
+    statuses: dict[str, str], versions: dict[str, str], silent: frozenset[str] = frozenset()
+) -> ClusterSnapshot:
+    return ClusterSnapshot(
+        members=tuple(
+            Member(
+                server_name=n, status=statuses.get(n, "Online"), message=BLOCKED if statuses.get(n) == "Blocked" else ""
+            )
+            for n in NAMES
+        ),
+        servers={n: Server(environment={"server_version": versions.get(n, "6.0.4")}) for n in NAMES},
+        silent=silent,
+        instances=(Instance(name="c1", location="m1", status="Running"),),
+    )
+
+
+def step(plan: r.Plan, name: str) -> r.MemberStep:
+    return next(m for m in plan.members if m.name == name)
+
+
+def test_it_refuses_to_start_while_a_member_is_offline():
+    assert "m2 is offline" in r.refusal(cluster({"m2": "Offline"}, {}))
+    assert r.refusal(cluster({}, {})) == ""
+
+
+def test_each_member_is_evacuated_upgraded_detected_and_restored_in_turn():
+    plan = r.plan(cluster({}, {}), "stop")
+    assert [(m.name, m.from_version) for m in plan.members] == [("m1", "6.0.4"), ("m2", "6.0.4"), ("m3", "6.0.4")]
+    plan, action = r.advance(plan, cluster({}, {}))
+    assert action == r.Action("evacuate", "m1", "stop") and step(plan, "m1").state == r.EVACUATING
+    plan, action = r.advance(plan, cluster({"m1": "Evacuated"}, {}))
+    assert action is None and (step(plan, "m1").state, step(plan, "m1").evacuated) == (r.UPGRADE, True)
+    # m1 restarted on 7.0: it waits, silent; m2 and m3 are Blocked.
+    waiting = cluster({"m1": "Evacuated", "m2": "Blocked", "m3": "Blocked"}, {}, silent=frozenset({"m1"}))
+    plan, _ = r.advance(plan, waiting)
+    assert step(plan, "m1").state == r.WAITING
+    plan, action = r.advance(plan, waiting)
+    assert action is None and step(plan, "m2").state == r.UPGRADE and step(plan, "m2").note == r.BLOCKED_NOTE
+    assert plan.current is not None and plan.current.name == "m2"
+    waiting = cluster({"m1": "Evacuated", "m3": "Blocked"}, {}, silent=frozenset({"m1", "m2"}))
+    plan, _ = r.advance(plan, waiting)
+    plan, _ = r.advance(plan, waiting)
+    assert [m.state for m in plan.members] == [r.WAITING, r.WAITING, r.UPGRADE]
+    # The last one upgraded: all answer with 7.0.2; m1 was evacuated, so it is restored.
+    back = cluster({"m1": "Evacuated"}, dict.fromkeys(NAMES, "7.0.2"))
+    plan, action = r.advance(plan, back)
+    assert action == r.Action("restore", "m1")
+    plan, action = r.advance(plan, back)
+    assert action is None and step(plan, "m1").state == r.RESTORING  # once
+    plan, _ = r.advance(plan, cluster({}, dict.fromkeys(NAMES, "7.0.2")))
+    plan, _ = r.advance(plan, cluster({}, dict.fromkeys(NAMES, "7.0.2")))
+    assert [m.state for m in plan.members] == [r.DONE] * 3 and plan.done == 3
+    plan, _ = r.advance(plan, cluster({}, dict.fromkeys(NAMES, "7.0.2")))
+    assert plan.outcome == r.FINISHED
+
+
+def test_a_cancelled_upgrade_takes_no_action():
+    plan = r.Plan(mode="stop", members=(r.MemberStep("m1", "6.0.4"),), outcome=r.CANCELLED)
+    assert r.advance(plan, cluster({}, {})) == (plan, None)

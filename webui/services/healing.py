@@ -1,0 +1,211 @@
+"""Healing on record, and the fencing hook Incus's documentation recommends ("Cluster healing").
+
+Incus evacuates a member by itself once the leader has seen it offline (no heartbeat reply and
+no ICMP reply) for `cluster.healing_threshold` seconds, and says so once, in a
+`cluster-member-healed` lifecycle event. Incus keeps no record of it: the dashboard does, in
+the database, so a healed member stays flagged on every page until it is restored, across
+restarts and for every dashboard process sharing the database. Each event is kept once (keyed
+on the member and Incus's timestamp) and claimed by exactly one process, which runs the
+`healed_hook` command and posts to `healed_webhook`, each firing audited with its outcome.
+"""
+
+import asyncio
+import json
+import logging
+import shlex
+import socket
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session
+
+from webui.audit.log import AuditLog
+from webui.clock import now
+from webui.incus.models import Event
+from webui.live.cluster_events import by_incus_itself
+from webui.live.hub import Hub
+from webui.models import HealingEvent, RebalanceMove
+from webui.services.maintenance_store import insert_if_absent
+
+log = logging.getLogger(__name__)
+MEMBER_SOURCE = "/1.0/cluster/members/"
+WEBHOOK_ATTEMPTS = 4  # then given up, and audited as failed
+WEBHOOK_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Fencing:
+    """The settings: a command run as `COMMAND MEMBER` with the event JSON on stdin, and a URL
+    receiving the event JSON in a POST, retried with backoff (1 s, 2 s, 4 s...)."""
+
+    hook: str = ""
+    hook_timeout: float = 30.0
+    webhook: str = ""
+    backoff: float = 1.0
+
+
+def _member(event: Event) -> str:
+    source = str(event.metadata.get("source", ""))
+    return source.removeprefix(MEMBER_SOURCE) if source.startswith(MEMBER_SOURCE) else ""
+
+
+def record_and_claim(engine: Engine, member: str, at: datetime, event: dict[str, Any], me: str) -> bool:
+    """Keep the event once, and claim its firing for `me`: True for exactly one process."""
+    insert_if_absent(engine, HealingEvent(member=member, occurred_at=at, event=event, claimed_by=""))
+    with Session(engine) as session, session.begin():
+        claimed = session.execute(
+            update(HealingEvent)
+            .where(HealingEvent.member == member, HealingEvent.occurred_at == at, HealingEvent.claimed_by == "")
+            .values(claimed_by=me)
+        )
+        return bool(getattr(claimed, "rowcount", 0) == 1)
+
+
+def mark_restored(engine: Engine, member: str) -> None:
+    with Session(engine) as session, session.begin():
+        session.execute(
+            update(HealingEvent)
+            .where(HealingEvent.member == member, HealingEvent.restored_at.is_(None))
+            .values(restored_at=now())
+        )
+
+
+def healed_members(engine: Engine) -> frozenset[str]:
+    """Members healed and not restored since, as the database has them."""
+    with Session(engine) as session:
+        return frozenset(session.scalars(select(HealingEvent.member).where(HealingEvent.restored_at.is_(None))))
+
+
+def history(engine: Engine, limit: int = 100) -> tuple[list[HealingEvent], list[RebalanceMove]]:
+    with Session(engine) as session:
+        healed = session.scalars(select(HealingEvent).order_by(HealingEvent.occurred_at.desc()).limit(limit))
+        moves = session.scalars(select(RebalanceMove).order_by(RebalanceMove.occurred_at.desc()).limit(limit))
+        return list(healed), list(moves)
+
+
+async def run_hook(command: str, member: str, payload: bytes, timeout: float) -> str:
+    """Run the hook; "" when it exited 0, else what went wrong."""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *shlex.split(command),
+            member,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+    except OSError as exc:
+        return f"could not run it: {exc}"
+    try:
+        _, stderr = await asyncio.wait_for(process.communicate(payload), timeout)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        return f"timed out after {timeout:g} s"
+    if process.returncode:
+        return f"exit status {process.returncode}: {stderr.decode(errors='replace').strip()[-500:]}"
+    return ""
+
+
+async def post_webhook(url: str, payload: bytes, backoff: float) -> tuple[str, int]:
+    """POST the event; ("", attempts) once answered 2xx, else (the last error, attempts)."""
+    error = ""
+    async with httpx.AsyncClient(timeout=WEBHOOK_TIMEOUT) as http:
+        for attempt in range(1, WEBHOOK_ATTEMPTS + 1):
+            try:
+                reply = await http.post(url, content=payload, headers={"Content-Type": "application/json"})
+                if reply.is_success:
+                    return "", attempt
+                error = f"HTTP {reply.status_code}"
+            except httpx.HTTPError as exc:
+                error = str(exc) or type(exc).__name__
+            if attempt < WEBHOOK_ATTEMPTS:
+                await asyncio.sleep(backoff * 2 ** (attempt - 1))
+    return error, WEBHOOK_ATTEMPTS
+
+
+class Healing:
+    def __init__(self, hub: Hub, engine: Engine, audit: AuditLog, fencing: Fencing) -> None:
+        self.hub = hub
+        self.engine = engine
+        self.audit = audit
+        self.fencing = fencing
+        self.me = f"{socket.gethostname()}:{hub.boot}"  # this process, for the claim
+
+    async def on_event(self, event: Event) -> None:
+        """A watcher event handler."""
+        member = _member(event)
+        if event.action == "cluster-member-healed" and member:
+            payload = event.model_dump(mode="json")
+            at = event.timestamp or now()
+            claimed = await asyncio.to_thread(record_and_claim, self.engine, member, at, payload, self.me)
+            await self.refresh()
+            if claimed:
+                await self.fire(member, json.dumps(payload).encode())
+        elif event.action == "cluster-member-restored" and member:
+            await asyncio.to_thread(mark_restored, self.engine, member)
+            await self.refresh()
+        elif event.action == "instance-migrated" and by_incus_itself(event):
+            await asyncio.to_thread(self._record_move, event)
+
+    async def on_sync(self, running: object) -> None:
+        """After (re)subscribing: the flags from the database (another process may have
+        seen a heal or a restore meanwhile)."""
+        await self.refresh()
+
+    async def refresh(self) -> None:
+        healed = await asyncio.to_thread(healed_members, self.engine)
+        snapshot = self.hub.snapshot
+        if healed != snapshot.healed:
+            self.hub.update(snapshot.evolve(healed=healed))
+
+    async def fire(self, member: str, payload: bytes) -> None:
+        """Both fencing actions at once, each audited with its outcome."""
+        jobs = []
+        if self.fencing.hook:
+            jobs.append(
+                self._audited(
+                    "healed-hook",
+                    member,
+                    {"command": self.fencing.hook},
+                    run_hook(self.fencing.hook, member, payload, self.fencing.hook_timeout),
+                )
+            )
+        if self.fencing.webhook:
+            jobs.append(self._audited_webhook(member, payload))
+        await asyncio.gather(*jobs)
+
+    async def _audited_webhook(self, member: str, payload: bytes) -> None:
+        error, attempts = await post_webhook(self.fencing.webhook, payload, self.fencing.backoff)
+        await self._record("healed-webhook", member, {"url": self.fencing.webhook, "attempts": attempts}, error)
+
+    async def _audited(self, action: str, member: str, parameters: dict[str, Any], job: Any) -> None:
+        await self._record(action, member, parameters, await job)
+
+    async def _record(self, action: str, member: str, parameters: dict[str, Any], error: str) -> None:
+        if error:
+            log.warning("%s for healed member %s failed: %s", action, member, error)
+        await self.audit.append_async(
+            actor="incus-webui",
+            via="healing",
+            action=action,
+            target=member,
+            parameters=parameters,
+            outcome="failed" if error else "succeeded",
+            error=error,
+        )
+
+    def _record_move(self, event: Event) -> None:
+        """A migration no user or client asked for: Incus's own rebalancing."""
+        insert_if_absent(
+            self.engine,
+            RebalanceMove(
+                occurred_at=event.timestamp or now(),
+                project=event.project or "default",
+                instance=str(event.metadata.get("name", "")),
+                from_member=event.location,
+                to_member="",
+            ),
+        )

@@ -1,0 +1,249 @@
+"""Maintenance runs: an evacuation or a restore of one member, followed instance by instance.
+
+Incus reports an evacuation as one long operation ("Evacuating cluster member", located on the
+member) whose metadata names the step it is on: `Stopping "c1" in project "default"`, then
+`Migrating "c1" in project "default" to "member3"`, then `Starting "c1" ...`, the next
+instance's `Stopping` meaning the last one is done. While an instance's files are copied the
+metadata holds `progress` (percent, bytes/s, stage) instead. A restore reads `Migrating "c1"
+... from "member3"`, `Stopping`, `Starting`. Pure: the tracker feeds it, pages render it.
+"""
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from webui.incus.models import Instance, Operation
+from webui.live.snapshot import ClusterSnapshot
+
+EVACUATE = "evacuate"
+RESTORE = "restore"
+KINDS = {"Evacuating cluster member": EVACUATE, "Restoring cluster member": RESTORE}
+# Operations of the instances a run moves: grouped under the run in the operations strip.
+CHILD_OPERATIONS = ("Migrating instance", "Starting instance", "Stopping instance", "Creating instance")
+
+WAITING, STOPPING, MIGRATING, STARTING = "waiting", "stopping", "migrating", "starting"
+STARTED, STOPPED, LEFT, FAILED = "started", "stopped", "left in place", "failed"
+STEPS = (WAITING, STOPPING, MIGRATING, STARTING)  # in the order an instance goes through them
+FINAL = (STARTED, STOPPED, LEFT, FAILED)
+RUNNING, SUCCEEDED = "running", "succeeded"
+OUTCOMES = {"Success": SUCCEEDED, "Failure": "failed", "Cancelled": "cancelled"}
+
+_STEP = re.compile(
+    r'^(?P<verb>Stopping|Migrating|Starting) "(?P<name>[^"]+)" in project "(?P<project>[^"]+)"'
+    r'(?: (?:to|from) "(?P<member>[^"]+)")?$'
+)
+_VERBS = {"Stopping": STOPPING, "Migrating": MIGRATING, "Starting": STARTING}
+
+
+@dataclass(frozen=True)
+class InstanceStep:
+    """One instance of a run: where it is in the run, and, once done, where it ended up."""
+
+    project: str
+    name: str
+    state: str = WAITING
+    member: str = ""  # moving to (evacuate) or from (restore); where it runs at the end
+    percent: int | None = None  # while its files are copied
+    speed: int | None = None  # bytes/s
+    stage: str = ""
+    error: str = ""
+
+    @property
+    def done(self) -> bool:
+        return self.state in FINAL
+
+    @property
+    def active(self) -> bool:
+        return self.state in (STOPPING, MIGRATING, STARTING)
+
+
+@dataclass(frozen=True)
+class MaintenanceRun:
+    operation_id: str
+    member: str
+    kind: str  # evacuate or restore
+    started_at: datetime | None
+    instances: tuple[InstanceStep, ...] = ()
+    outcome: str = RUNNING  # running, succeeded, failed, cancelled
+    error: str = ""  # Incus's words when it failed
+    ended_at: datetime | None = None
+    mode: str = ""  # as asked from the dashboard; the incus CLI does not tell
+    requestor: str = ""  # Incus's requestor, or the dashboard user who asked
+
+    @property
+    def running(self) -> bool:
+        return self.outcome == RUNNING
+
+    @property
+    def total(self) -> int:
+        return len(self.instances)
+
+    @property
+    def done(self) -> int:
+        return sum(step.done for step in self.instances)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else (0 if self.running else 100)
+
+    @property
+    def title(self) -> str:
+        """EVACUATING or RESTORING, the word the member row shows while it runs."""
+        return "EVACUATING" if self.kind == EVACUATE else "RESTORING"
+
+    def step(self, project: str, name: str) -> InstanceStep | None:
+        return next((s for s in self.instances if (s.project, s.name) == (project, name)), None)
+
+
+def step_words(step: InstanceStep, kind: str) -> str:
+    """Where an instance is in a run, as a sentence: "migrating to member3", "started on member1"."""
+    if step.state == MIGRATING and step.member:
+        return f"migrating {'to' if kind == EVACUATE else 'from'} {step.member}"
+    if step.state in (STARTED, STOPPED) and step.member:
+        return f"{step.state} on {step.member}"
+    return step.state
+
+
+def kind_of(operation: Operation) -> str:
+    """evacuate or restore for a member's maintenance operation, "" for anything else."""
+    return KINDS.get(operation.description, "")
+
+
+def planned(kind: str, member: str, instances: tuple[Instance, ...]) -> tuple[InstanceStep, ...]:
+    """The instances a run will move, as seen when it starts: those on the member for an
+    evacuation; for a restore, those Incus marked as evacuated from it (`volatile.evacuate.origin`)
+    and those the evacuation stopped in place."""
+    if kind == EVACUATE:
+        chosen = [i for i in instances if i.location == member]
+    else:
+        chosen = [
+            i
+            for i in instances
+            if i.config.get("volatile.evacuate.origin") == member
+            or (
+                i.location == member
+                and i.status == "Stopped"
+                and i.config.get("volatile.last_state.power") == "RUNNING"
+            )
+        ]
+    return tuple(InstanceStep(i.project, i.name) for i in sorted(chosen, key=lambda i: (i.project, i.name)))
+
+
+def begin(operation: Operation, snapshot: ClusterSnapshot) -> MaintenanceRun:
+    kind = kind_of(operation)
+    return MaintenanceRun(
+        operation_id=operation.id,
+        member=operation.location,
+        kind=kind,
+        started_at=operation.created_at,
+        instances=planned(kind, operation.location, snapshot.instances),
+    )
+
+
+def _settle(run: MaintenanceRun, step: InstanceStep) -> InstanceStep:
+    """An instance the run has moved past: started where it went, or stopped in place."""
+    if step.state == STARTING:
+        member = run.member if run.kind == RESTORE else step.member or run.member
+        return replace(step, state=STARTED, member=member, percent=None, speed=None, stage="")
+    if step.state == STOPPING:
+        return replace(step, state=STOPPED, member=run.member)
+    return step  # migrating: its Starting comes next, or the run's end settles it
+
+
+def advance(run: MaintenanceRun, operation: Operation) -> MaintenanceRun:
+    """The run after one update of its operation."""
+    meta = operation.metadata or {}
+    steps = list(run.instances)
+    text = meta.get("evacuation_progress")
+    if isinstance(text, str) and (match := _STEP.match(text)):
+        key = (match["project"], match["name"])
+        found = next((n for n, s in enumerate(steps) if (s.project, s.name) == key), None)
+        if found is None:  # not planned: created meanwhile, or the run started before we saw it
+            steps.append(InstanceStep(*key))
+            found = len(steps) - 1
+        for n, step in enumerate(steps):
+            if n != found and step.active:
+                steps[n] = _settle(run, step)
+        step = steps[found]
+        state = _VERBS[match["verb"]]
+        if not step.done and STEPS.index(state) > STEPS.index(step.state):
+            step = replace(step, state=state)
+        steps[found] = replace(step, member=match["member"] or step.member)
+    progress = meta.get("progress")
+    if isinstance(progress, dict):
+        moving = [n for n, s in enumerate(steps) if s.state in (MIGRATING, STOPPING)]
+        if moving:
+            n = moving[-1]
+            steps[n] = replace(
+                steps[n],
+                percent=_int(progress.get("percent")),
+                speed=_int(progress.get("speed")),
+                stage=str(progress.get("stage", "")),
+            )
+    return replace(run, instances=tuple(steps))
+
+
+def finish(run: MaintenanceRun, operation: Operation, instances: tuple[Instance, ...]) -> MaintenanceRun:
+    """The run once its operation ended: each instance's outcome from where it is now (a
+    failure is pinned on the instance the run was busy with, with Incus's error)."""
+    outcome = OUTCOMES.get(operation.status, operation.status.lower())
+    where = {(i.project, i.name): i for i in instances}
+    steps = []
+    for step in run.instances:
+        # Where an instance is now beats what the events said: a dashboard that restarted
+        # mid-run missed some of them.
+        if step.state == FAILED:
+            steps.append(step)
+            continue
+        if step.active and outcome != SUCCEEDED:
+            steps.append(replace(step, state=FAILED, error=operation.err or outcome, percent=None, speed=None))
+            continue
+        steps.append(_where_it_is(run, step, where.get((step.project, step.name))))
+    return replace(run, instances=tuple(steps), outcome=outcome, error=operation.err, ended_at=operation.updated_at)
+
+
+def _where_it_is(run: MaintenanceRun, step: InstanceStep, instance: Instance | None) -> InstanceStep:
+    cleared = replace(step, percent=None, speed=None, stage="")
+    if instance is None:
+        return replace(cleared, state=FAILED, error="instance not found after the run")
+    moved = instance.location != run.member if run.kind == EVACUATE else instance.location == run.member
+    if instance.status == "Running":
+        return replace(cleared, state=STARTED if moved else LEFT, member=instance.location)
+    return replace(cleared, state=STOPPED, member=instance.location)
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def children(snapshot: ClusterSnapshot, run: MaintenanceRun) -> list[Operation]:
+    """The instance operations a run caused: on its instances, since it started."""
+    paths = {f"/1.0/instances/{s.name}" for s in run.instances}
+    return [
+        op
+        for op in snapshot.operations
+        if op.description in CHILD_OPERATIONS
+        and paths & set((op.resources or {}).get("instances", []))
+        and (run.started_at is None or op.created_at is None or op.created_at >= run.started_at)
+        and (run.ended_at is None or op.created_at is None or op.created_at <= run.ended_at)
+    ]
+
+
+def strip(snapshot: ClusterSnapshot) -> list[tuple[Operation, MaintenanceRun | None, list[Operation]]]:
+    """The operations strip, newest first: one line per maintenance run with its instances'
+    operations under it, then every other operation on its own."""
+    runs = {run.operation_id: run for run in snapshot.maintenance if isinstance(run, MaintenanceRun)}
+    grouped: set[str] = set()
+    lines: list[tuple[Operation, MaintenanceRun | None, list[Operation]]] = []
+    for operation in reversed(snapshot.operations):
+        run = runs.get(operation.id)
+        if run is not None:
+            kids = children(snapshot, run)
+            grouped |= {op.id for op in kids}
+            lines.append((operation, run, kids))
+    return lines + [
+        (op, None, []) for op in reversed(snapshot.operations) if op.id not in grouped and op.id not in runs
+    ]

@@ -1,0 +1,156 @@
+"""Maintenance runs in the database. Every dashboard process sharing it hears the same events
+and writes the same values: rows are keyed on Incus's operation id (and the instance), inserted
+if absent, so there is one row per run and per instance however many processes write."""
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from webui.clock import now
+from webui.models import AuditRecord, Base, MaintenanceStep
+from webui.models import MaintenanceRun as RunRow
+from webui.services.maintenance import RUNNING, InstanceStep, MaintenanceRun
+
+
+def insert_if_absent(engine: Engine, row: Base) -> bool:
+    """Insert a row unless one with the same unique key exists (another process was first)."""
+    try:
+        with Session(engine) as session, session.begin():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
+def save(engine: Engine, run: MaintenanceRun) -> None:
+    """Write the run and its instances as they are now."""
+    insert_if_absent(
+        engine,
+        RunRow(
+            operation_id=run.operation_id,
+            member=run.member,
+            kind=run.kind,
+            mode=run.mode,
+            requestor=run.requestor,
+            started_at=run.started_at or now(),
+            outcome=run.outcome,
+            error="",
+        ),
+    )
+    with Session(engine) as session:
+        run_id = session.scalars(select(RunRow.id).where(RunRow.operation_id == run.operation_id)).one()
+        known = set(
+            session.execute(
+                select(MaintenanceStep.project, MaintenanceStep.name).where(MaintenanceStep.run_id == run_id)
+            )
+        )
+    for position, step in enumerate(run.instances):
+        if (step.project, step.name) not in known:
+            insert_if_absent(
+                engine,
+                MaintenanceStep(
+                    run_id=run_id,
+                    position=position,
+                    project=step.project,
+                    name=step.name,
+                    state=step.state,
+                    member=step.member,
+                    error=step.error,
+                ),
+            )
+    with Session(engine) as session, session.begin():
+        row = session.get_one(RunRow, run_id)
+        row.outcome, row.ended_at, row.error = run.outcome, run.ended_at, run.error
+        row.mode, row.requestor = run.mode or row.mode, run.requestor or row.requestor
+        steps = {
+            (s.project, s.name): s
+            for s in session.scalars(select(MaintenanceStep).where(MaintenanceStep.run_id == run_id))
+        }
+        for step in run.instances:
+            stored = steps[(step.project, step.name)]
+            stored.state, stored.member, stored.error = step.state, step.member, step.error
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite hands times back without their zone: they were stored in UTC."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+def _run(session: Session, row: RunRow) -> MaintenanceRun:
+    steps = session.scalars(
+        select(MaintenanceStep).where(MaintenanceStep.run_id == row.id).order_by(MaintenanceStep.position)
+    )
+    return MaintenanceRun(
+        operation_id=row.operation_id,
+        member=row.member,
+        kind=row.kind,
+        started_at=_utc(row.started_at),
+        instances=tuple(InstanceStep(s.project, s.name, s.state, s.member, error=s.error) for s in steps),
+        outcome=row.outcome,
+        error=row.error,
+        ended_at=_utc(row.ended_at),
+        mode=row.mode,
+        requestor=row.requestor,
+    )
+
+
+def load(engine: Engine, operation_id: str) -> MaintenanceRun | None:
+    with Session(engine) as session:
+        row = session.scalars(select(RunRow).where(RunRow.operation_id == operation_id)).one_or_none()
+        return _run(session, row) if row else None
+
+
+@dataclass(frozen=True)
+class Filters:
+    member: str = ""
+    kind: str = ""
+    outcome: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 100
+
+
+def search(engine: Engine, filters: Filters = Filters()) -> list[MaintenanceRun]:
+    """Runs, newest first, narrowed by member, kind, outcome and start time."""
+    query = select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(filters.limit)
+    if filters.member:
+        query = query.where(RunRow.member == filters.member)
+    if filters.kind:
+        query = query.where(RunRow.kind == filters.kind)
+    if filters.outcome:
+        query = query.where(RunRow.outcome == filters.outcome)
+    if filters.since:
+        query = query.where(RunRow.started_at >= filters.since)
+    if filters.until:
+        query = query.where(RunRow.started_at <= filters.until)
+    with Session(engine) as session:
+        return [_run(session, row) for row in session.scalars(query)]
+
+
+def unfinished(engine: Engine) -> list[MaintenanceRun]:
+    return search(engine, Filters(outcome=RUNNING))
+
+
+def asked_from_dashboard(engine: Engine, run: MaintenanceRun) -> MaintenanceRun:
+    """The run with the dashboard user and mode, when it was asked from the dashboard."""
+    with Session(engine) as session:
+        record = session.scalars(
+            select(AuditRecord).where(AuditRecord.operation_id == run.operation_id, AuditRecord.outcome == "accepted")
+        ).first()
+        if record is None:
+            return run
+        return replace(run, requestor=record.actor, mode=str((record.parameters or {}).get("mode", "")))
+
+
+def audit_records(engine: Engine, operation_id: str) -> list[AuditRecord]:
+    """The audit records of a run, oldest first: "requested" (written before Incus answered,
+    so found through the records that name the operation), "accepted", and its outcome."""
+    with Session(engine) as session:
+        named = list(session.scalars(select(AuditRecord).where(AuditRecord.operation_id == operation_id)))
+        asked = {r.request_id for r in named if r.request_id} - {r.id for r in named}
+        if asked:
+            named += session.scalars(select(AuditRecord).where(AuditRecord.id.in_(asked)))
+        return sorted(named, key=lambda r: r.id)

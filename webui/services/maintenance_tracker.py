@@ -1,0 +1,126 @@
+"""Follows evacuations and restores as the watcher hears of them, whoever started them (the
+dashboard or the `incus` CLI): keeps the live runs in the snapshot for the pages, and writes
+each instance's change of state (not every percent) to the database."""
+
+import asyncio
+import logging
+from dataclasses import replace
+
+from sqlalchemy import Engine
+
+from webui.clock import now
+from webui.incus.client import IncusClient
+from webui.incus.errors import IncusError
+from webui.incus.models import Event, Instance, Operation
+from webui.live.hub import Hub
+from webui.live.snapshot import KEEP_FINISHED
+from webui.services import maintenance_store as store
+from webui.services.maintenance import MaintenanceRun, advance, begin, finish, kind_of
+
+log = logging.getLogger(__name__)
+# Incus's lifecycle event once a run ended, with who asked for it.
+ENDED = {"cluster-member-evacuated": "evacuate", "cluster-member-restored": "restore"}
+# What a member's status says about a run that ended while no dashboard was listening.
+SETTLED = {"evacuate": "Evacuated", "restore": "Online"}
+
+
+def _states(run: MaintenanceRun | None) -> object:
+    """What is written to the database: progress percentages are not."""
+    if run is None:
+        return None
+    return (run.outcome, run.requestor, run.mode, tuple((s.name, s.state, s.member, s.error) for s in run.instances))
+
+
+class MaintenanceTracker:
+    def __init__(self, hub: Hub, client: IncusClient, engine: Engine) -> None:
+        self.hub = hub
+        self.client = client
+        self.engine = engine
+        self.runs: dict[str, MaintenanceRun] = {}
+        self._lock = asyncio.Lock()  # one run's writes in order
+
+    async def on_operation(self, operation: Operation) -> None:
+        """A watcher operation handler."""
+        if not kind_of(operation):
+            return
+        async with self._lock:
+            run = self.runs.get(operation.id)
+            if run is None:
+                run = await asyncio.to_thread(store.load, self.engine, operation.id)
+            if run is None:
+                run = begin(operation, self.hub.snapshot)
+            if run.running:
+                run = advance(run, operation)
+                if operation.finished:
+                    run = finish(run, operation, await self._instances())
+            await self._keep(run)
+
+    async def on_sync(self, running: list[Operation]) -> None:
+        """After the watcher (re)subscribed: runs the database says are running but Incus no
+        longer has ended while no dashboard listened (a restart mid-evacuation)."""
+        for operation in running:
+            await self.on_operation(operation)
+        seen = {op.id for op in running}
+        for run in await asyncio.to_thread(store.unfinished, self.engine):
+            if run.operation_id not in seen:
+                await self._resolve(run)
+
+    async def on_event(self, event: Event) -> None:
+        """A watcher event handler: the lifecycle event at a run's end names its requestor."""
+        kind = ENDED.get(event.action)
+        if not kind:
+            return
+        member = str(event.metadata.get("source", "")).rsplit("/", 1)[-1]
+        requestor = event.metadata.get("requestor") or {}
+        who = " ".join(
+            filter(None, (str(requestor.get("username", ""))[:12], requestor.get("protocol"), requestor.get("address")))
+        )
+        async with self._lock:
+            for run in reversed(list(self.runs.values())):
+                if run.member == member and run.kind == kind and not run.requestor and who:
+                    await self._keep(replace(run, requestor=who))
+                    break
+
+    async def _resolve(self, run: MaintenanceRun) -> None:
+        try:
+            operation = await self.client.operation(run.operation_id)
+        except IncusError:  # Incus forgot it: the member's status tells how it ended
+            member = self.hub.snapshot.member(run.member)
+            settled = member is not None and member.status == SETTLED[run.kind]
+            operation = Operation(
+                id=run.operation_id,
+                status="Success" if settled else "Failure",
+                err="" if settled else "ended while no dashboard was listening",
+                updated_at=now(),
+            )
+        async with self._lock:
+            await self._keep(finish(run, operation, await self._instances()))
+
+    async def _instances(self) -> tuple[Instance, ...]:
+        """Where every instance is now (the run just ended: the snapshot may be a resync behind)."""
+        try:
+            return tuple(await self.client.instances())
+        except IncusError as exc:
+            log.info("instances not read at a run's end: %s", exc.message)
+            return self.hub.snapshot.instances
+
+    async def _keep(self, run: MaintenanceRun) -> None:
+        before = self.runs.get(run.operation_id)
+        if before is None or not run.running:  # the dashboard user beats Incus's requestor (its certificate)
+            run = await asyncio.to_thread(store.asked_from_dashboard, self.engine, run)
+        self.runs[run.operation_id] = run
+        if _states(before) != _states(run):
+            await asyncio.to_thread(store.save, self.engine, run)
+        self._publish()
+
+    def _publish(self) -> None:
+        at = now()
+        self.runs = {
+            key: run
+            for key, run in self.runs.items()
+            if run.running or run.ended_at is None or at - run.ended_at < KEEP_FINISHED
+        }
+        shown = tuple(sorted(self.runs.values(), key=lambda r: (r.started_at or at, r.operation_id)))
+        snapshot = self.hub.snapshot
+        if shown != snapshot.maintenance:
+            self.hub.update(snapshot.evolve(maintenance=shown))

@@ -1,0 +1,40 @@
+"""Maintenance runs for pages and /api/v1: from the database, with the live ones (their
+percentages) from the snapshot, and each run's audit records."""
+
+import asyncio
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import Engine
+
+from webui.audit.log import as_dict
+from webui.live.snapshot import ClusterSnapshot
+from webui.services import maintenance_store as store
+from webui.services.errors import Refused
+from webui.services.maintenance import MaintenanceRun
+
+
+def _live(snapshot: ClusterSnapshot, run: MaintenanceRun) -> MaintenanceRun:
+    shown = next((r for r in snapshot.maintenance if r.operation_id == run.operation_id), None)
+    return shown if isinstance(shown, MaintenanceRun) else run
+
+
+async def runs(engine: Engine, snapshot: ClusterSnapshot, filters: store.Filters) -> list[MaintenanceRun]:
+    return [_live(snapshot, run) for run in await asyncio.to_thread(store.search, engine, filters)]
+
+
+async def run_with_audit(
+    engine: Engine, snapshot: ClusterSnapshot, operation_id: str
+) -> tuple[MaintenanceRun, list[Any]]:
+    run = await asyncio.to_thread(store.load, engine, operation_id)
+    if run is None:
+        raise Refused(404, "Maintenance run not found")
+    return _live(snapshot, run), await asyncio.to_thread(store.audit_records, engine, operation_id)
+
+
+def as_json(run: MaintenanceRun, audit: list[Any] | None = None) -> dict[str, Any]:
+    """A run for /api/v1, with its totals (and its audit records, when asked for one run)."""
+    data = asdict(run) | {"done": run.done, "total": run.total}
+    if audit is not None:
+        data["audit"] = [as_dict(record) for record in audit]
+    return data

@@ -1,0 +1,173 @@
+"""The guided rolling upgrade ("Upgrade cluster members" in Incus's documentation), as a pure
+state machine over the snapshot: each member in turn is evacuated (mode chosen at the start),
+then upgraded by the admin (package and daemon restart), detected back with its new version,
+or in Incus's blocked state, then restored.
+
+Incus's blocked state: an upgraded member whose schema or API changed waits, serving no API,
+until every member runs its version; seen from a member not upgraded yet, the old members are
+listed BLOCKED, "Needs updating to newer version"; instances keep running. So an upgraded
+member that waits is restored only once the last member is upgraded and all come back."""
+
+from dataclasses import dataclass, replace
+
+from webui.live.snapshot import ClusterSnapshot
+from webui.services.upgrades import upgrade_status
+
+# A member's steps, in order.
+PENDING = "pending"
+EVACUATING = "evacuating"
+UPGRADE = "upgrade"  # evacuated (or nothing to move): the admin upgrades it now
+WAITING = "waiting"  # upgraded, and waiting, blocked, for the other members
+RESTORE = "restore"
+RESTORING = "restoring"
+DONE = "done"
+FAILED = "failed"
+WORDS = {
+    PENDING: "waiting its turn",
+    EVACUATING: "evacuating",
+    UPGRADE: "upgrade it now: the package, then restart the daemon",
+    WAITING: "upgraded; blocked until every member runs the new version",
+    RESTORE: "back with its new version: restoring",
+    RESTORING: "restoring",
+    DONE: "done",
+    FAILED: "failed",
+}
+RUNNING, CANCELLED, FINISHED = "running", "cancelled", "finished"
+SKIP = "skip"  # a mode: upgrade in place, instances keep running, no evacuation
+BLOCKED_NOTE = "not evacuated: the cluster is blocked mid-upgrade, its instances keep running"
+
+
+@dataclass(frozen=True)
+class MemberStep:
+    name: str
+    from_version: str
+    state: str = PENDING
+    evacuated: bool = False
+    note: str = ""  # Incus's words when a step failed
+
+    @property
+    def words(self) -> str:
+        return WORDS.get(self.state, self.state)
+
+
+@dataclass(frozen=True)
+class Plan:
+    mode: str  # an evacuation mode, or "skip"
+    members: tuple[MemberStep, ...]
+    outcome: str = RUNNING
+
+    @property
+    def total(self) -> int:
+        return len(self.members)
+
+    @property
+    def done(self) -> int:
+        return sum(m.state == DONE for m in self.members)
+
+    @property
+    def position(self) -> int:
+        """The current member's place in the order, from 1; 0 once none is left."""
+        current = self.current
+        return self.members.index(current) + 1 if current else 0
+
+    @property
+    def current(self) -> MemberStep | None:
+        """The member the admin is working on: the first neither done nor waiting."""
+        return next((m for m in self.members if m.state not in (DONE, WAITING)), None)
+
+
+@dataclass(frozen=True)
+class Action:
+    verb: str  # evacuate or restore
+    member: str
+    mode: str = ""
+
+
+def refusal(snapshot: ClusterSnapshot) -> str:
+    """Why an upgrade must not start now, or ""."""
+    offline = [m.server_name for m in snapshot.members if m.status == "Offline"]
+    if offline:
+        return (
+            f"{', '.join(offline)} {'is' if len(offline) == 1 else 'are'} offline. Do not upgrade a cluster "
+            "with offline members: they cannot be upgraded, and the cluster ends up blocked."
+        )
+    if not snapshot.members:
+        return "The cluster has not been read yet."
+    return ""
+
+
+def plan(snapshot: ClusterSnapshot, mode: str) -> Plan:
+    return Plan(
+        mode=mode,
+        members=tuple(
+            MemberStep(m.server_name, server.version if (server := snapshot.servers.get(m.server_name)) else "")
+            for m in snapshot.members
+        ),
+    )
+
+
+def _back_upgraded(snapshot: ClusterSnapshot, step: MemberStep) -> bool:
+    server = snapshot.servers.get(step.name)
+    return (
+        server is not None
+        and bool(server.version)
+        and server.version != step.from_version
+        and step.name not in snapshot.silent
+    )
+
+
+def advance(current: Plan, snapshot: ClusterSnapshot) -> tuple[Plan, Action | None]:
+    """The plan after looking at the cluster, and the one action to take now, if any."""
+    if current.outcome != RUNNING:
+        return current, None
+    status = upgrade_status(snapshot)
+    members = list(current.members)
+    # Members upgraded: those that waited come back together once the last one is upgraded.
+    for n, step in enumerate(members):
+        if step.state in (WAITING, UPGRADE) and _back_upgraded(snapshot, step):
+            members[n] = replace(step, state=RESTORE if step.evacuated else DONE)
+    result = replace(current, members=tuple(members))
+    for n, step in enumerate(members):
+        member = snapshot.member(step.name)
+        status_now = member.status if member else ""
+        if step.state == RESTORE:
+            if status_now != "Evacuated":
+                return _set(result, n, state=DONE), None
+            return _set(result, n, state=RESTORING), Action("restore", step.name)
+        if step.state == RESTORING:
+            if status_now == "Online":
+                return _set(result, n, state=DONE), None
+            return _failed_run(result, n, snapshot) or (result, None)
+        if step.state in (DONE, WAITING):
+            continue
+        if step.state == PENDING:
+            if status.blocked:  # blocked members keep their instances running and move none
+                return _set(result, n, state=UPGRADE, note=BLOCKED_NOTE), None
+            if current.mode == SKIP or not snapshot.instances_on(step.name) or status_now == "Evacuated":
+                return _set(result, n, state=UPGRADE, evacuated=status_now == "Evacuated"), None
+            return _set(result, n, state=EVACUATING), Action("evacuate", step.name, current.mode)
+        if step.state == EVACUATING:
+            if status_now == "Evacuated":
+                return _set(result, n, state=UPGRADE, evacuated=True), None
+            return _failed_run(result, n, snapshot) or (result, None)
+        if step.state == UPGRADE:
+            if step.name in status.waiting:
+                return _set(result, n, state=WAITING), None
+        return result, None  # the admin's turn (upgrade) or a failed step: nothing to do
+    if all(m.state == DONE for m in members):
+        return replace(result, outcome=FINISHED), None
+    return result, None
+
+
+def _set(current: Plan, n: int, **changes: object) -> Plan:
+    members = list(current.members)
+    members[n] = replace(members[n], **changes)  # type: ignore[arg-type]
+    return replace(current, members=tuple(members))
+
+
+def _failed_run(current: Plan, n: int, snapshot: ClusterSnapshot) -> tuple[Plan, None] | None:
+    """The step's evacuation or restore ended in failure: stop there, with Incus's words."""
+    run = snapshot.maintenance_of(current.members[n].name)
+    if run is not None and run.outcome in ("failed", "cancelled"):
+        return _set(current, n, state=FAILED, note=run.error or f"the {run.outcome} run has no message"), None
+    return None
