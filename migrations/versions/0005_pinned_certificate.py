@@ -1,7 +1,7 @@
 """The pinned cluster certificate, shared by every dashboard process.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-01
 """
 
