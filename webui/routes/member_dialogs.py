@@ -9,9 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
+from webui.identity import Actor
 from webui.routes.deps import ActorDep, ContextDep, HubDep, render_fragment
 from webui.services import members
 from webui.services.capacity import preflight
+from webui.services.context import Context
 from webui.services.errors import SERVICE_ERRORS, Refused
 from webui.services.member_rules import (
     ASSIGNABLE_ROLES,
@@ -74,9 +76,7 @@ async def restore(
     return await _change_state(request, ctx, who, name, "restore", mode)
 
 
-async def _change_state(
-    request: Request, ctx: ContextDep, who: ActorDep, name: str, action: str, mode: str
-) -> HTMLResponse:
+async def _change_state(request: Request, ctx: Context, who: Actor, name: str, action: str, mode: str) -> HTMLResponse:
     context = _state_dialog(request, name, action, mode) | {"refused": ""}
     try:
         operation = await members.change_state(ctx, who, name, action, mode)
