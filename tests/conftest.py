@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -29,10 +30,9 @@ from webui.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE_DIR = Path(os.environ.get("INCUS_WEBUI_TEST_DIR", "/var/tmp/incus-webui-test"))
-# The Incus 7.0 cluster of the `lts7` tests, and the throwaway 6.0 cluster the upgrade test
-# upgrades to 7.0: state folders beside STATE_DIR, subnets beside INCUS_WEBUI_DEV_SUBNET's.
+# The Incus 7.0 cluster of the `lts7` tests: a state folder beside STATE_DIR, a subnet beside
+# INCUS_WEBUI_DEV_SUBNET's.
 STATE_DIR_7 = STATE_DIR.with_name(STATE_DIR.name + "-7.0")
-UPGRADE_DIR = STATE_DIR.with_name(STATE_DIR.name + "-upgrade")
 MEMBERS = 3
 # One account per role, as in healthchecks' alice/bob/charlie.
 PERSONAS = {"admin": "alice", "operator": "bob", "auditor": "carol"}
@@ -289,22 +289,36 @@ class UpgradeRig:
         )
 
 
+@contextmanager
+def throwaway_cluster(purpose: str, offset: int) -> Iterator[devcluster.DevCluster]:
+    """A fresh 6.0 cluster for a test that breaks or upgrades its members (never the shared
+    test cluster), on a subnet (`offset` from the tests' own, or INCUS_WEBUI_TEST_SUBNET_<PURPOSE>)
+    and a state folder of its own, purged at the end whatever state the test left it in."""
+    state = STATE_DIR.with_name(f"{STATE_DIR.name}-{purpose}")
+    devcluster.down(state, purge=True)
+    subnet = sibling_subnet(f"INCUS_WEBUI_TEST_SUBNET_{purpose.upper()}", offset)
+    try:
+        yield devcluster.up(MEMBERS, state, incus="6.0", subnet=subnet)
+    finally:
+        devcluster.down(state, purge=True)
+
+
 @pytest.fixture(scope="module")
 def upgrade_rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpgradeRig]:
-    """Per test module: a fresh 6.0 cluster (never the shared test cluster: it gets upgraded
-    and destroyed) on a subnet and state folder of its own, and a dashboard on it."""
-    devcluster.down(UPGRADE_DIR, purge=True)
-    dev = devcluster.up(
-        MEMBERS, UPGRADE_DIR, incus="6.0", subnet=sibling_subnet("INCUS_WEBUI_TEST_SUBNET_UPGRADE", 200)
-    )
-    try:
+    """Per test module: a throwaway 6.0 cluster to upgrade to 7.0, and a dashboard on it."""
+    with throwaway_cluster("upgrade", 200) as dev:
         server = Dashboard(dev.settings_file, tmp_path_factory.mktemp("upgrade") / "webui.db")
         try:
             yield UpgradeRig(dev, server)
         finally:
             server.stop()
-    finally:
-        devcluster.down(UPGRADE_DIR, purge=True)
+
+
+@pytest.fixture(scope="module")
+def healing_cluster() -> Iterator[devcluster.DevCluster]:
+    """A throwaway cluster whose members a test freezes until Incus heals them."""
+    with throwaway_cluster("healing", 50) as dev:
+        yield dev
 
 
 def incus_member(cluster: devcluster.DevCluster, name: str, via: str = "member1") -> dict:

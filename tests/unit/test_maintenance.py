@@ -98,6 +98,17 @@ def test_a_failed_run_pins_incus_error_on_the_instance_it_was_moving():
     assert {s.state for s in run.instances if s.name not in busy and not s.done} <= {m.LEFT}
 
 
+def test_a_stopped_instance_stays_stopped_though_the_next_restore_already_started_it():
+    evacuation = Operation(id="e", description="Evacuating cluster member", location="member2", status="Running")
+    run = m.begin(evacuation, before())
+    for name in NAMES:
+        text = f'Stopping "{name}" in project "default"'
+        run = m.advance(run, evacuation.model_copy(update={"metadata": {"evacuation_progress": text}}))
+    restarted = before().instances  # read at the run's end, once `incus cluster restore` started them
+    run = m.finish(run, evacuation.model_copy(update={"status": "Success"}), restarted)
+    assert [(s.name, s.state, s.member) for s in run.instances] == [(n, m.STOPPED, "member2") for n in NAMES]
+
+
 def test_a_restore_reads_from_and_starts_on_the_member_itself():
     restore = Operation(id="r", description="Restoring cluster member", location="member2", status="Running")
     moved = Instance(name="c1", location="member1", status="Running", config={"volatile.evacuate.origin": "member2"})
