@@ -184,24 +184,27 @@ def advance(run: MaintenanceRun, operation: Operation) -> MaintenanceRun:
 
 
 def finish(run: MaintenanceRun, operation: Operation, instances: tuple[Instance, ...]) -> MaintenanceRun:
-    """The run once its operation ended: each instance's outcome as the events told it, else
-    from where it is now (a failure is pinned on the instance the run was busy with, with
-    Incus's error)."""
+    """The run once its operation ended: each instance's outcome from where it is now (a
+    failure is pinned on the instance the run was busy with, with Incus's error)."""
     outcome = OUTCOMES.get(operation.status, operation.status.lower())
     where = {(i.project, i.name): i for i in instances}
     steps = []
     for step in run.instances:
+        if step.state == FAILED:
+            steps.append(step)
+            continue
         if step.active and outcome != SUCCEEDED:
             steps.append(replace(step, state=FAILED, error=operation.err or outcome, percent=None, speed=None))
             continue
         settled = _settle(run, step)
-        # What the events said beats where an instance is now: the next run (a restore started
-        # as soon as the CLI returned) may already have moved it. Where it is now fills in what
-        # the events never said, e.g. to a dashboard that restarted mid-run.
-        if settled.done:
-            steps.append(replace(settled, percent=None, speed=None, stage=""))
-        else:
-            steps.append(_where_it_is(run, settled, where.get((step.project, step.name))))
+        now = _where_it_is(run, settled, where.get((step.project, step.name)))
+        # Where an instance is now beats what the events said (a dashboard that restarted
+        # mid-run missed some), except when it seems left in place while the events saw it
+        # stopped or started: the next run (a restore begun as soon as the CLI returned)
+        # already put it back.
+        if now.state == LEFT and settled.done:
+            now = replace(settled, percent=None, speed=None, stage="")
+        steps.append(now)
     return replace(run, instances=tuple(steps), outcome=outcome, error=operation.err, ended_at=operation.updated_at)
 
 
