@@ -66,6 +66,11 @@ from webui.services.upgrades import member_version, upgrade_status
 from webui.settings import Settings
 
 HERE = Path(__file__).resolve().parent
+# The routers of the pages, in the order they are matched.
+PAGES = (
+    auth, members, member_dialogs, history, maintenance, rolling_upgrade, audit, admin, cluster, groups, joining,
+    operations, noc, stream, health,
+)
 
 
 def make_templates(app: FastAPI, trends: Trends | None = None) -> Jinja2Templates:
@@ -183,11 +188,7 @@ def create_app(settings: Settings) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    pages = (
-        auth, members, member_dialogs, history, maintenance, rolling_upgrade, audit, admin, cluster, groups, joining,
-        operations, noc, stream, health,
-    )
-    for module in (*pages, api_members, api_groups, api_operations, api_server, api_maintenance):
+    for module in (*PAGES, api_members, api_groups, api_operations, api_server, api_maintenance):
         app.include_router(module.router)
 
     @app.get("/openapi.json", include_in_schema=False, name="openapi")

@@ -64,7 +64,7 @@ def thin(times: Sequence[float], values: Sequence[float], most: int) -> tuple[li
     starts: list[float] = []
     means: list[float] = []
     bucket, total, count = times[0] - times[0] % width, 0.0, 0
-    for at, value in zip(times, values):
+    for at, value in zip(times, values, strict=True):
         if at - bucket >= width:
             starts.append(bucket)
             means.append(total / count)
@@ -95,7 +95,7 @@ def chart(
     span = end - start or 1.0
     dots = tuple(
         Dot(min(max((at - start) / span, 0.0), 1.0) * width, _y(value, top, height), at, value)
-        for at, value in zip(*thin(times, values, most))
+        for at, value in zip(*thin(times, values, most), strict=True)
     )
     return Chart(width, height, top, start, end, dots)
 

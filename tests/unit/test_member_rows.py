@@ -3,19 +3,18 @@ change of what it shows."""
 
 from fastapi import FastAPI
 
-from webui.app import make_templates
+from webui.app import PAGES, make_templates
 from webui.incus.models import Instance, Member, MemberState
 from webui.live.snapshot import ClusterSnapshot
 from webui.live.trends import Trends
 from webui.member_rows import MemberRows
-from webui.routes import groups, history, maintenance, member_dialogs, members
 
 GIB = 1024**3
 
 
 def setup() -> tuple[MemberRows, Trends, ClusterSnapshot]:
     app = FastAPI()
-    for module in (members, member_dialogs, groups, history, maintenance):
+    for module in PAGES:
         app.include_router(module.router)
     trends = Trends(interval=10.0)
     rows = make_templates(app, trends).env.globals["member_rows"]

@@ -75,9 +75,13 @@
       if (state.desc) order = -order;
       return order || collator.compare(a.name, b.name);
     });
-    if (sorted.some(function (d, i) { return rows[i] !== d.row; })) {
-      body.append.apply(body, sorted.map(function (d) { return d.row; }));
-    }
+    // Move only the rows out of place (a live change moves one row, not a thousand).
+    var at = body.firstElementChild;
+    sorted.forEach(function (d) {
+      while (at && at.id.indexOf("member-") !== 0) at = at.nextElementSibling;
+      if (at === d.row) at = at.nextElementSibling;
+      else body.insertBefore(d.row, at);
+    });
     var shown = sorted.filter(function (d) { return d.fields && matches(d.fields, wanted); });
     var size = parseInt(t.getAttribute("data-page-size"), 10);
     var pages = Math.max(1, Math.ceil(shown.length / size));
@@ -107,6 +111,13 @@
       if (b.getAttribute("data-sort") === state.sort) th.setAttribute("aria-sort", state.desc ? "descending" : "ascending");
       else th.removeAttribute("aria-sort");
     });
+    window.clearTimeout(remember);
+    remember = window.setTimeout(keepInUrl, 300);  // not at every keystroke: each costs an IPC
+  }
+
+  // The sort and filter in the address, for a reload or a link.
+  var remember = 0;
+  function keepInUrl() {
     var url = new URL(window.location.href);
     var filter = document.getElementById("member-filter").value.trim();
     if (filter) url.searchParams.set("q", filter); else url.searchParams.delete("q");
