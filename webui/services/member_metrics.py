@@ -14,25 +14,24 @@ class Column:
     letter: str  # as `incus cluster list -c` takes it, where Incus has the column
     title: str
     sort: str  # "text", "number", or "" (not sortable)
-    incus: bool  # one of `incus cluster list`'s own columns
 
 
 # Incus's columns in Incus's order (`incus cluster list -c nurafdsm`), then the dashboard's own.
 COLUMNS = (
-    Column("n", "NAME", "text", True),
-    Column("u", "URL", "text", True),
-    Column("r", "ROLES", "text", True),
-    Column("a", "ARCHITECTURE", "text", True),
-    Column("f", "FAILURE DOMAIN", "text", True),
-    Column("d", "DESCRIPTION", "text", True),
-    Column("s", "STATUS", "text", True),
-    Column("m", "MESSAGE", "text", True),
-    Column("v", "INCUS", "text", False),
-    Column("g", "GROUPS", "text", False),
-    Column("i", "INSTANCES", "number", False),
-    Column("c", "CPU LOAD", "number", False),
-    Column("M", "MEMORY", "number", False),
-    Column("h", "LOAD, LAST HOUR", "", False),
+    Column("n", "NAME", "text"),
+    Column("u", "URL", "text"),
+    Column("r", "ROLES", "text"),
+    Column("a", "ARCHITECTURE", "text"),
+    Column("f", "FAILURE DOMAIN", "text"),
+    Column("d", "DESCRIPTION", "text"),
+    Column("s", "STATUS", "text"),
+    Column("m", "MESSAGE", "text"),
+    Column("v", "INCUS", "text"),
+    Column("g", "GROUPS", "text"),
+    Column("i", "INSTANCES", "number"),
+    Column("c", "CPU LOAD", "number"),
+    Column("M", "MEMORY", "number"),
+    Column("h", "LOAD, LAST HOUR", ""),
 )
 DEFAULT_COLUMNS = "nrfdsmvicMh"  # Incus's default (nurafdsm) less URL and architecture, then ours
 
