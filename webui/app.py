@@ -22,7 +22,9 @@ from webui.auth import store
 from webui.auth.roles import can
 from webui.incus.client import IncusClient
 from webui.live.hub import Hub
+from webui.live.trends import Trends
 from webui.live.watcher import Watcher
+from webui.member_rows import MemberRows
 from webui.metrics import Metrics
 from webui.routes import (
     admin,
@@ -55,6 +57,7 @@ from webui.services.healing import Fencing, Healing
 from webui.services.history import recorder
 from webui.services.maintenance import step_words, strip
 from webui.services.maintenance_tracker import MaintenanceTracker
+from webui.services.member_metrics import COLUMNS, DEFAULT_COLUMNS, member_panels, row_metrics
 from webui.services.member_rules import available_actions
 from webui.services.operations import outcome_recorder, reconcile_logged
 from webui.services.pinning import certificate_follower, pin_source
@@ -63,9 +66,15 @@ from webui.services.upgrades import member_version, upgrade_status
 from webui.settings import Settings
 
 HERE = Path(__file__).resolve().parent
+# The routers of the pages, in the order they are matched.
+PAGES = (
+    auth, members, member_dialogs, history, maintenance, rolling_upgrade, audit, admin, cluster, groups, joining,
+    operations, noc, stream, health,
+)
 
 
-def make_templates(app: FastAPI) -> Jinja2Templates:
+def make_templates(app: FastAPI, trends: Trends | None = None) -> Jinja2Templates:
+    """The templates, with `trends` (the watcher's samples) for the member table and charts."""
     templates = Jinja2Templates(directory=HERE / "templates")
     # The templates ship with the package: no need to stat every file on every render.
     templates.env.auto_reload = False
@@ -87,6 +96,10 @@ def make_templates(app: FastAPI) -> Jinja2Templates:
     )
     templates.env.filters["is_secret"] = is_secret
     templates.env.globals.update(operations_strip=strip, step_words=step_words, healing_warning=HEALING_WARNING)
+    trends = trends or Trends()
+    templates.env.globals.update(trends=trends, row_metrics=row_metrics, member_panels=member_panels)
+    templates.env.globals.update(member_rows=MemberRows(templates.env, trends))
+    templates.env.globals.update(member_columns=COLUMNS, default_columns=DEFAULT_COLUMNS)
     return templates
 
 
@@ -106,7 +119,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-        templates = make_templates(app)
+        trends = Trends(settings.state_interval)
+        templates = make_templates(app, trends)
         client = IncusClient(connection)
         client.transport.pin_source = pin_source(engine, connection)
         idle = timedelta(minutes=settings.session_idle_minutes)
@@ -127,6 +141,7 @@ def create_app(settings: Settings) -> FastAPI:
             hub,
             poll_interval=settings.poll_interval,
             state_interval=settings.state_interval,
+            trends=trends,
             on_event=[recorder(engine), tracker.on_event, healing.on_event, certificate_follower(client, engine)],
             on_operation=[outcome_recorder(audit_log), tracker.on_operation],
             on_sync=[tracker.on_sync, healing.on_sync],
@@ -173,11 +188,7 @@ def create_app(settings: Settings) -> FastAPI:
         dependencies=[Depends(authorize)],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    pages = (
-        auth, members, member_dialogs, history, maintenance, rolling_upgrade, audit, admin, cluster, groups, joining,
-        operations, noc, stream, health,
-    )
-    for module in (*pages, api_members, api_groups, api_operations, api_server, api_maintenance):
+    for module in (*PAGES, api_members, api_groups, api_operations, api_server, api_maintenance):
         app.include_router(module.router)
 
     @app.get("/openapi.json", include_in_schema=False, name="openapi")

@@ -95,7 +95,25 @@ def rate(value: int | str | None) -> str:
     return ""  # unreachable
 
 
+def plural(count: int, word: str) -> str:
+    """`1 CPU`, `4 CPUs`."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def clock(epoch: float, date: bool = False) -> str:
+    """A sample's time (seconds since the epoch) as people read it: `14:05:10 UTC`, or with
+    `date`, `2026-12-01 14:05 UTC` (a day's chart spans midnight)."""
+    moment = datetime.fromtimestamp(epoch, UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC" if date else "%H:%M:%S UTC")
+
+
+def load(value: float) -> str:
+    """A load average as `uptime` prints it: two decimals."""
+    return f"{value:.2f}"
+
+
 def register(env: Environment) -> None:
     env.filters.update(iso=iso, datetime=datetime_, size=size, duration=duration, status_class=status_class)
     env.filters.update(status_icon=status_icon, age_seconds=age_seconds, stage=stage, rate=rate)
+    env.filters.update(plural=plural, clock=clock, load=load)
     env.globals.update(percent=percent)

@@ -92,14 +92,14 @@ def test_groups_filter_the_member_table_and_show_on_the_member_page(cluster, ses
     cluster.incus("cluster", "group", "assign", "member2", "default,webui-filter")
     # The member list and the group list are refreshed on their own rounds: wait for both.
     wait_until(lambda: "webui-filter" in dashboard.get("/api/v1/cluster/groups").text, timeout=20)
-    shown = '<tr id="member-member2" data-groups="default webui-filter" sse-swap'
-
     def filtered() -> str:
         page = dashboard.get("/", params={"group": "webui-filter"}).text
-        return page if shown in page else ""
+        return page if 'data-groups="default webui-filter"' in page else ""
 
     page = wait_until(filtered, timeout=20)
-    assert '<tr id="member-member1" data-groups="default" hidden' in page
+    assert '<tr id="member-member2" sse-swap' in page  # in the group: shown
+    assert '<tr id="member-member1" hidden sse-swap' in page
+    assert 'id="member-filter"' in page and 'value="group:webui-filter"' in page  # the filter box says why
     member_page = wait_until(lambda: "?group=webui-filter" in dashboard.get("/members/member2").text, timeout=20)
     assert member_page
 

@@ -66,7 +66,7 @@ def test_pages_show_incus_7_members_as_incus_lists_them(cluster7, dashboard7):
 
     def table_matches():
         page = dashboard7.get("/").text
-        rows = dict(re.findall(r'<tr id="member-([^"]+)".*?<td class="version">([^<]*)</td>', page, re.S))
+        rows = dict(re.findall(r'<tr id="member-([^"]+)".*?<td class="col-v version">([^<]*)</td>', page, re.S))
         return rows == {m["server_name"]: version for m in theirs} and all(
             m["message"] in page and m["status"].upper() in page for m in theirs
         )

@@ -20,11 +20,14 @@ def test_the_table_lists_exactly_the_members_incus_lists(cluster, dashboard):
     assert shown == sorted(m["server_name"] for m in cli_members(cluster))
 
 
-def test_the_table_has_the_columns_of_incus_cluster_list_and_each_members_version(dashboard):
+def test_the_table_has_the_columns_of_incus_cluster_list_then_versions_and_figures(dashboard):
     page = dashboard.get("/").text
-    headers = re.findall(r"<th>([A-Z ]+)</th>", page)
+    headers = re.findall(r'<th scope="col" class="col-(\w)">(?:<button[^>]*>)?([A-Z ,]+)<', page)
     assert headers == [
-        "NAME", "URL", "ROLES", "ARCHITECTURE", "FAILURE DOMAIN", "DESCRIPTION", "STATUS", "MESSAGE", "INCUS"
+        ("n", "NAME"), ("u", "URL"), ("r", "ROLES"), ("a", "ARCHITECTURE"), ("f", "FAILURE DOMAIN"),
+        ("d", "DESCRIPTION"), ("s", "STATUS"), ("m", "MESSAGE"),  # `incus cluster list -c nurafdsm`
+        ("v", "INCUS"), ("g", "GROUPS"), ("i", "INSTANCES"), ("c", "CPU LOAD"), ("M", "MEMORY"),
+        ("h", "LOAD, LAST HOUR"),
     ]
 
 
@@ -33,7 +36,7 @@ def test_each_row_says_which_incus_version_the_member_runs(cluster, dashboard, s
 
     def shown():
         page = dashboard.get("/").text
-        found = dict(re.findall(r'<tr id="member-([^"]+)".*?<td class="version">([^<]*)</td>', page, re.S))
+        found = dict(re.findall(r'<tr id="member-([^"]+)".*?<td class="col-v version">([^<]*)</td>', page, re.S))
         return found if found == versions else None
 
     assert wait_until(shown, timeout=30)

@@ -1,3 +1,4 @@
+from webui import filters
 from webui.filters import duration, percent, size, status_class
 
 
@@ -21,3 +22,10 @@ def test_percent_of_nothing_is_zero():
 def test_status_class_names_every_status():
     assert status_class("Online") == "status-online"
     assert status_class("") == "status-unknown"
+
+
+def test_counts_times_and_loads_are_worded_for_people():
+    assert filters.plural(1, "CPU") == "1 CPU" and filters.plural(4, "CPU") == "4 CPUs"
+    assert filters.clock(1_796_000_000) == "00:53:20 UTC"
+    assert filters.clock(1_796_000_000, date=True) == "2026-11-30 00:53 UTC"
+    assert filters.load(0.5) == "0.50"

@@ -2,7 +2,7 @@ import asyncio
 
 from sse_starlette.sse import AppStatus
 
-from webui.incus.models import Member
+from webui.incus.models import Member, MemberState
 from webui.live import hub as hub_module
 from webui.live.hub import HEARTBEAT, MEMBERS, NOC, Hub, member_topic
 from webui.live.snapshot import ClusterSnapshot
@@ -151,3 +151,18 @@ def test_an_event_id_from_another_dashboard_process_is_never_current():
     other, _ = make_hub()  # another process behind the same load balancer, at the same version
     assert not hub.current(other.event_id(3))
     assert not hub.current("3") and not hub.current(None)
+
+
+def test_new_state_samples_reach_the_member_table_in_one_frame_however_many_rows_changed():
+    hub, rendered = make_hub(queue_size=4)  # fewer places than members: one frame a row would overflow
+    names = [f"m{i}" for i in range(10)]
+    members = tuple(Member(server_name=n) for n in names)
+    hub.update(ClusterSnapshot(version=1, members=members, reachable=True))
+    table = hub.subscribe([MEMBERS])
+    rendered.clear()
+    states = {n: MemberState.model_validate({"sysinfo": {"load_averages": [0.5, 0, 0]}}) for n in names}
+    hub.update(hub.snapshot.evolve(states=states))
+    frames = drain(table.queue)
+    assert rendered.count("members/_metrics.html") == 1 and "members/_cells.html" not in rendered
+    assert len(frames) == 1 and b"event: member-metrics" in frames[0]
+    assert table in hub.subscribers  # not dropped

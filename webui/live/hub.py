@@ -193,10 +193,14 @@ class Hub:
                     )
         if changes.membership:
             frames.append(frame(MEMBERS, "members", "members/_rows.html"))
-        elif changes.rows:
+        else:
             for name in sorted(changes.rows):
                 if (member := snapshot.member(name)) is not None:
                     frames.append(frame(MEMBERS, f"member-{name}", "members/_cells.html", member=member))
+            # A redrawn row has its figures already; the others' come in one frame.
+            figures = sorted(changes.metrics - changes.rows)
+            if figures and (listening is None or MEMBERS in listening):
+                frames.append(frame(MEMBERS, "member-metrics", "members/_metrics.html", names=figures))
         if changes.cluster or changes.statuses or changes.membership:
             frames.append(frame(EVERYONE, "cluster-alerts", "cluster/_alerts.html"))
             if listening is None or CLUSTER in listening:

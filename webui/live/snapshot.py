@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Protocol
 
 from webui.clock import now
@@ -106,14 +107,27 @@ class ClusterSnapshot:
         ]
 
     def member(self, name: str) -> Member | None:
-        return next((m for m in self.members if m.server_name == name), None)
+        return self._members_by_name.get(name)
+
+    @cached_property
+    def _members_by_name(self) -> dict[str, Member]:
+        return {m.server_name: m for m in self.members}
 
     @property
     def leader(self) -> str:
         return next((m.server_name for m in self.members if m.is_leader), "")
 
     def instances_on(self, name: str) -> list[Instance]:
-        return [i for i in self.instances if i.location == name]
+        return list(self._instances_by_member.get(name, ()))
+
+    @cached_property
+    def _instances_by_member(self) -> dict[str, tuple[Instance, ...]]:
+        """Instances by member, worked out once per snapshot: the member table asks for every
+        member's (a scan per row was quadratic at 1,000 members)."""
+        found: dict[str, list[Instance]] = {}
+        for instance in self.instances:
+            found.setdefault(instance.location, []).append(instance)
+        return {name: tuple(instances) for name, instances in found.items()}
 
     def operations_on(self, name: str) -> list[Operation]:
         return [op for op in self.operations if op.location == name]
@@ -139,6 +153,7 @@ class Changes:
     cluster: bool = False  # configuration, versions, certificate, healing or rebalancing changed
     statuses: bool = False  # a member's status changed (Online, Offline, Blocked...)
     fresh: bool = False  # nothing else maybe, but the data was fetched again (the NOC shows its age)
+    metrics: frozenset[str] = frozenset()  # members whose load, memory or instance count changed
 
     def __bool__(self) -> bool:
         return (
@@ -152,6 +167,9 @@ def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
         server = s.servers.get(name)
         version = server.version if server else ""
         return (s.member(name), s.server_name == name, running, version, name in s.silent, s.maintenance_of(name))
+
+    def metrics(s: ClusterSnapshot, name: str) -> tuple[object, ...]:
+        return (s.states.get(name), s.cpus.get(name), tuple(i.status for i in s.instances_on(name)))
 
     def detail(s: ClusterSnapshot, name: str) -> tuple[object, ...]:
         return (s.states.get(name), s.cpus.get(name), tuple(s.instances_on(name)), tuple(s.operations_on(name)))
@@ -174,5 +192,6 @@ def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
         cluster=(old.server, old.servers, old.silent, old.healed, old.rebalanced, old.groups)
         != (new.server, new.servers, new.silent, new.healed, new.rebalanced, new.groups),
         fresh=old.updated_at != new.updated_at,
+        metrics=frozenset(n for n in new_names if metrics(old, n) != metrics(new, n)),
         statuses=[(m.server_name, m.status) for m in old.members] != [(m.server_name, m.status) for m in new.members],
     )

@@ -19,6 +19,7 @@ from webui.incus.models import Event, Instance, Member, MemberState, Operation, 
 from webui.live import cluster_events
 from webui.live.hub import Hub
 from webui.live.snapshot import merge_operations
+from webui.live.trends import Trends
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -49,6 +50,7 @@ class Watcher:
         hub: Hub,
         poll_interval: float = 3.0,
         state_interval: float = 10.0,
+        trends: Trends | None = None,
         on_event: list[EventHandler] | None = None,
         on_operation: list[OperationHandler] | None = None,
         on_sync: list[SyncHandler] | None = None,
@@ -57,6 +59,7 @@ class Watcher:
         self.hub = hub
         self.poll_interval = poll_interval
         self.state_interval = state_interval
+        self.trends = trends or Trends(state_interval)  # each state refresh is a sample
         # Services listening: to every event, to every operation update (from an event or
         # a catch-up), and to the full list of running operations after each catch-up.
         self.on_event = on_event or []
@@ -131,11 +134,14 @@ class Watcher:
         results = await asyncio.gather(*(self._member_state(m) for m in online))
         snapshot = self.hub.snapshot
         states, cpus = dict(snapshot.states), dict(snapshot.cpus)
+        at = now().timestamp()
         for member, (state, cpu) in zip(online, results, strict=True):
             if state is not None:
                 states[member.server_name] = state
+                self.trends.record(member.server_name, at, state, cpu or cpus.get(member.server_name, 0))
             if cpu:
                 cpus[member.server_name] = cpu
+        self.trends.retain(m.server_name for m in snapshot.members)
         self.hub.update(snapshot.evolve(states=states, cpus=cpus))
 
     async def refresh_servers(self) -> None:

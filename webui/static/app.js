@@ -38,17 +38,6 @@
     if (evt.target.id === "dialog") evt.target.replaceChildren();
   }, true);
 
-  // The member table filtered by cluster group (?group=): rows the stream redraws stay filtered.
-  function filterGroups() {
-    document.querySelectorAll("table[data-group]").forEach(function (table) {
-      var group = table.getAttribute("data-group");
-      table.querySelectorAll("tr[data-groups]").forEach(function (row) {
-        row.hidden = row.getAttribute("data-groups").split(" ").indexOf(group) < 0;
-      });
-    });
-  }
-  document.addEventListener("htmx:sseMessage", filterGroups);
-
   // The stream itself is a liveness signal: when it drops, say so at once.
   document.addEventListener("htmx:sseError", function () {
     document.body.classList.add("stream-lost");
