@@ -142,3 +142,34 @@ def test_every_page_has_no_serious_accessibility_violation(browser, cluster, das
     finally:
         login.context.close()
     assert not found, "\n".join(f"{where}: {problem}" for where, problems in found.items() for problem in problems)
+
+
+def test_a_dialog_works_from_the_keyboard(browser, dashboard):
+    page = logged_in_page(browser, dashboard)
+    try:
+        page.goto(dashboard.url + "/members/member3")
+        opener = page.get_by_role("button", name="Edit…")
+        opener.focus()
+        page.keyboard.press("Enter")
+        dialog = page.get_by_role("dialog", name="Edit member3")
+        expect(dialog).to_be_visible()
+        assert page.evaluate("document.getElementById('dialog').contains(document.activeElement)")
+        # Tab never reaches the page behind a modal dialog (past its last control the browser's
+        # own UI takes focus, where the document has none: the body).
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            assert page.evaluate(
+                "document.getElementById('dialog').contains(document.activeElement) || document.activeElement === document.body"
+            )
+        page.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
+        expect(opener).to_be_focused()
+        # Again after the stream redrew the button meanwhile: focus goes to the new one.
+        page.keyboard.press("Enter")
+        expect(dialog).to_be_visible()
+        page.evaluate("htmx.ajax('GET', location.pathname, {target: '#member-detail', select: '#member-detail > *'})")
+        page.keyboard.press("Escape")
+        expect(dialog).to_be_hidden()
+        expect(page.get_by_role("button", name="Edit…")).to_be_focused()
+    finally:
+        page.context.close()
