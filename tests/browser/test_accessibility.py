@@ -159,7 +159,8 @@ def test_a_dialog_works_from_the_keyboard(browser, dashboard):
         for _ in range(12):
             page.keyboard.press("Tab")
             assert page.evaluate(
-                "document.getElementById('dialog').contains(document.activeElement) || document.activeElement === document.body"
+                "document.getElementById('dialog').contains(document.activeElement)"
+                " || document.activeElement === document.body"
             )
         page.keyboard.press("Escape")
         expect(dialog).to_be_hidden()

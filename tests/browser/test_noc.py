@@ -17,7 +17,8 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # Which tiles started blinking (noc.js adds noc-new-problem when a problem appears).
 RECORD_BLINKS = """window.blinks = []; window.tones = [];
 new MutationObserver(records => records.forEach(r => {
-  if (r.target.classList && r.target.classList.contains('noc-new-problem') && !(r.oldValue || '').includes('noc-new-problem'))
+  const now = r.target.classList.contains('noc-new-problem');
+  if (now && !(r.oldValue || '').includes('noc-new-problem'))
     window.blinks.push(r.target.getAttribute('data-member'));
 })).observe(document, {subtree: true, attributes: true, attributeFilter: ['class'], attributeOldValue: true});"""
 

@@ -62,11 +62,13 @@ def layout(page: Page) -> dict:
       const tiles = [...document.querySelectorAll('.noc-tile')].map(tile => {
         const box = tile.getBoundingClientRect();
         const inside = el => { const r = el.getBoundingClientRect();
-          return r.top >= box.top - 1 && r.bottom <= box.bottom + 1 && r.left >= box.left - 1 && r.right <= box.right + 1; };
+          return r.top >= box.top - 1 && r.bottom <= box.bottom + 1
+            && r.left >= box.left - 1 && r.right <= box.right + 1; };
         const name = tile.querySelector('.noc-name'), status = tile.querySelector('.noc-status');
+        const px = el => parseFloat(getComputedStyle(el).fontSize);
         return {top: box.top, bottom: box.bottom, left: box.left, right: box.right, area: box.width * box.height,
                 nameFits: inside(name) && name.scrollWidth <= name.clientWidth, statusFits: inside(status),
-                namePx: parseFloat(getComputedStyle(name).fontSize), statusPx: parseFloat(getComputedStyle(status).fontSize)};
+                namePx: px(name), statusPx: px(status)};
       });
       const root = document.scrollingElement;
       return {tiles, scrollHeight: root.scrollHeight, scrollWidth: root.scrollWidth,

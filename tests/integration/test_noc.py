@@ -32,7 +32,8 @@ def test_the_display_opens_with_a_token_and_has_no_controls(cluster, dashboard):
         assert f'id="noc-member-{name}"' in page
     assert "<form" not in page and "<a " not in page and "<nav" not in page
     # One control only, off until someone clicks it: the sound.
-    assert re.findall(r"<button[^>]*>", page) == ['<button type="button" id="noc-sound" class="noc-sound" aria-pressed="false">']
+    sound = '<button type="button" id="noc-sound" class="noc-sound" aria-pressed="false">'
+    assert re.findall(r"<button[^>]*>", page) == [sound]
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)  # no inline script: the CSP forbids it
     assert 'id="noc-total-online"' in page and "member1" in page  # totals and leader
     assert 'sse-connect="/noc/stream?topic=noc&amp;v=' in page and token not in page
