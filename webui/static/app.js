@@ -66,7 +66,8 @@
   }, true);
 
   // Status changes are announced politely (#announcer, a live region): each [data-announce]
-  // element is one subject's status, compared with what the page showed before the update.
+  // element is one subject's status, compared with what the page last showed of it (kept
+  // while a progress bar stands in for the status, as during an evacuation).
   var shown = null;
   function statuses() {
     var found = {};
@@ -79,7 +80,7 @@
   document.addEventListener("htmx:sseMessage", function () {
     var now = statuses();
     var changed = Object.keys(now).filter(function (key) { return shown && key in shown && shown[key] !== now[key]; });
-    shown = now;
+    shown = Object.assign(shown || {}, now);
     var announcer = document.getElementById("announcer");
     if (changed.length && announcer) {
       announcer.textContent = changed.map(function (key) { return key + " is now " + now[key]; }).join(". ");
