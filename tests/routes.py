@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Host, Mount, Route, WebSocketRoute
@@ -28,6 +29,7 @@ class FoundRoute:
     kind: str  # "api" (an APIRoute: runs FastAPI's dependencies), "http" (a plain Starlette Route:
     # runs none), "websocket" or "mount"
     methods: frozenset[str] = field(default=frozenset(), compare=False)  # GET, POST... (none for a mount)
+    html: bool = field(default=False, compare=False)  # declared to answer HTML: a page or a dialog
 
 
 def walk_routes(app: Starlette) -> list[FoundRoute]:
@@ -57,6 +59,7 @@ def _found(route: Any, name: str | None, path: str) -> Iterator[FoundRoute]:
         yield FoundRoute(name, path, "websocket")
     elif isinstance(route, Route):
         methods = frozenset(route.methods or ())
-        yield FoundRoute(name, path, "api" if isinstance(route, APIRoute) else "http", methods)
+        html = isinstance(route, APIRoute) and route.response_class is HTMLResponse
+        yield FoundRoute(name, path, "api" if isinstance(route, APIRoute) else "http", methods, html)
     else:
         raise TypeError(f"walk_routes does not know {type(route).__qualname__} ({route!r}): teach it")

@@ -18,7 +18,9 @@ def frames(response: httpx.Response):
     event, data, ident = "message", [], ""
     for line in response.iter_lines():
         if line == "":
-            if data:
+            if event == "heartbeat":
+                yield None  # the hub's heartbeat: lets the reader check its deadline
+            elif data:
                 yield Frame(event, "\n".join(data), ident)
             event, data = "message", []
         elif line.startswith("event:"):
@@ -28,7 +30,7 @@ def frames(response: httpx.Response):
         elif line.startswith("id:"):
             ident = line[3:].strip()
         elif line.startswith(":"):
-            yield None  # a heartbeat: lets the reader check its deadline
+            yield None  # a comment: lets the reader check its deadline
 
 
 class Stream:

@@ -51,11 +51,42 @@ def status_class(status: str) -> str:
 
 
 # A member status by icon as well as colour and word (a wall display is read from afar).
-STATUS_ICONS = {"online": "✔", "offline": "✖", "blocked": "⛔", "evacuated": "⇥", "evacuating": "⇥", "restoring": "↺"}
+STATUS_ICONS = {"online": "✔", "offline": "✖", "blocked": "⊘", "evacuated": "⇥", "evacuating": "⇥", "restoring": "↺"}
 
 
 def status_icon(status: str) -> str:
     return STATUS_ICONS.get((status or "").lower(), "?")
+
+
+# How bad a member's state is, for the wall display: a new problem blinks once and may sound
+# the severity's tone (noc.js). Any other status than Online is at least a warning.
+CRITICAL_STATUSES = {"offline"}
+
+
+def severity(status: str, healed: bool = False) -> str:
+    """"critical", "warning" or "" (nothing wrong)."""
+    word = (status or "").lower()
+    if healed or word in CRITICAL_STATUSES:
+        return "critical"
+    return "" if word == "online" else "warning"
+
+
+# The wall's grid: tiles of this width to height, on a screen area of this ratio (16:9 less
+# the header). The columns giving the largest such tile win; more rows than columns is fine.
+TILE_ASPECT = 1.8
+SCREEN_ASPECT = 2.04
+MAX_COLUMNS = 12  # noc.css has a rule per column count up to here
+
+
+def noc_columns(count: int) -> int:
+    """Columns for `count` tiles so that they fill a 16:9 wall without scrolling: 64 -> 8."""
+    best, best_scale = 1, 0.0
+    for columns in range(1, min(max(count, 1), MAX_COLUMNS) + 1):
+        rows = -(-count // columns)
+        scale = min(SCREEN_ASPECT / columns / TILE_ASPECT, 1 / max(rows, 1))
+        if scale > best_scale + 1e-9:
+            best, best_scale = columns, scale
+    return best
 
 
 def age_seconds(value: datetime | None) -> int:
@@ -116,4 +147,4 @@ def register(env: Environment) -> None:
     env.filters.update(iso=iso, datetime=datetime_, size=size, duration=duration, status_class=status_class)
     env.filters.update(status_icon=status_icon, age_seconds=age_seconds, stage=stage, rate=rate)
     env.filters.update(plural=plural, clock=clock, load=load)
-    env.globals.update(percent=percent)
+    env.globals.update(percent=percent, severity=severity, noc_columns=noc_columns)

@@ -79,6 +79,15 @@ class Settings(BaseSettings):
     healed_hook: str = ""
     healed_hook_timeout: float = 30.0
     healed_webhook: str = ""
+    # The wall display (/noc). Kiosk tabs leak: it reloads itself every noc_reload_hours, or
+    # sooner once its JavaScript heap passes noc_memory_budget_mb (where the browser tells:
+    # Chromium's performance.memory); 0 turns either off. noc_rotate_seconds > 0 alternates
+    # the wall and the maintenance view. noc_sounds: the severities that may sound a tone,
+    # once someone enables sound on the display with one click.
+    noc_reload_hours: float = 24.0
+    noc_memory_budget_mb: float = 300.0
+    noc_rotate_seconds: float = 0.0
+    noc_sounds: list[str] = ["critical", "warning"]
 
     @classmethod
     def settings_customise_sources(

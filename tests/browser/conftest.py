@@ -1,6 +1,7 @@
 """Headless Chromium (Debian's /usr/bin/chromium) driven by Playwright; never a download."""
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
@@ -26,11 +27,12 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-def logged_in_page(browser: Browser, dashboard, role: str = "admin") -> Page:
-    """A new browser context, logged in through the login form like a person would."""
+def logged_in_page(browser: Browser, dashboard, role: str = "admin", **context: Any) -> Page:
+    """A new browser context (Playwright's options: color_scheme...), logged in through the
+    login form like a person would."""
     from tests.conftest import PASSWORD, PERSONAS
 
-    page = browser.new_context().new_page()
+    page = browser.new_context(**context).new_page()
     page.goto(dashboard.url + "/")  # redirected to the login form
     page.get_by_label("User name").fill(PERSONAS[role])
     page.get_by_label("Password").fill(PASSWORD)

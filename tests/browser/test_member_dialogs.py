@@ -64,6 +64,8 @@ def test_evacuate_and_restore_through_their_dialogs(cluster, dashboard, page, se
     try:
         expect(dialog).to_contain_text("SUCCEEDED", timeout=60000)
         expect(second_page.locator(f"#member-{name}")).to_contain_text("EVACUATED", timeout=10000)
+        # Said to screen readers, politely, on the page that only watched.
+        expect(second_page.locator("#announcer[aria-live=polite]")).to_have_text(f"{name} is now EVACUATED")
     finally:
         dialog.get_by_role("button", name="Close").click()
         page.get_by_role("button", name="Restore…").click()

@@ -14,6 +14,15 @@ pytestmark = [pytest.mark.cluster, pytest.mark.browser]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+# Which tiles started blinking (noc.js adds noc-new-problem when a problem appears).
+RECORD_BLINKS = """window.blinks = []; window.tones = [];
+new MutationObserver(records => records.forEach(r => {
+  const now = r.target.classList.contains('noc-new-problem');
+  if (now && !(r.oldValue || '').includes('noc-new-problem'))
+    window.blinks.push(r.target.getAttribute('data-member'));
+})).observe(document, {subtree: true, attributes: true, attributeFilter: ['class'], attributeOldValue: true});"""
+
+
 @pytest.fixture
 def wall(browser):
     """A browser with no session at all: a wall display has only its token."""
@@ -27,12 +36,18 @@ def test_a_frozen_member_turns_offline_then_online(cluster, dashboard, wall):
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.set_viewport_size({"width": 1600, "height": 900})
+    page.add_init_script(RECORD_BLINKS)
     page.goto(dashboard.display_url("wall-browser"))
     tile = page.locator("#noc-member-member3")
     expect(tile).to_contain_text("ONLINE")
     expect(page.locator("#noc-clock")).not_to_have_text("--:--:--")
     expect(page.locator("#noc-stale")).to_be_hidden()
     page.evaluate("window.loadedOnce = true")
+    # Sound is one click away; each tone played is noted here.
+    page.get_by_role("button", name="Sound off").click()
+    expect(page.get_by_role("button", name="Sound on")).to_have_attribute("aria-pressed", "true")
+    page.evaluate("""() => { const play = window.incusWebui.nocSound;
+      window.incusWebui.nocSound = severity => { window.tones.push(severity); play(severity); }; }""")
     cluster.freeze("member3")
     try:
         expect(tile).to_contain_text("OFFLINE", timeout=60000)
@@ -40,6 +55,9 @@ def test_a_frozen_member_turns_offline_then_online(cluster, dashboard, wall):
         # At least this one: while the leader's heartbeat round waits on the frozen member,
         # Incus may briefly report the others offline too.
         expect(page.locator("#noc-total-offline dd")).to_have_text(re.compile(r"^[1-9]"))
+        # The new problem blinked once and sounded the critical tone.
+        assert page.evaluate("window.blinks.filter(name => name === 'member3').length") == 1
+        assert "critical" in page.evaluate("window.tones")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "noc.png"))
     finally:

@@ -53,7 +53,7 @@ def test_the_leader_and_the_member_in_use_are_marked(cluster, dashboard):
 
 
 def test_statuses_are_shown_with_text_and_colour(dashboard):
-    assert '<span class="status status-online">ONLINE</span>' in dashboard.get("/").text
+    assert re.search(r'<span class="status status-online"[^>]*>ONLINE</span>', dashboard.get("/").text)
 
 
 def test_a_description_holding_html_is_shown_as_text(cluster, dashboard, restore_description):

@@ -30,7 +30,10 @@ def test_the_display_opens_with_a_token_and_has_no_controls(cluster, dashboard):
     page = reply.text
     for name in cluster.members:
         assert f'id="noc-member-{name}"' in page
-    assert "<form" not in page and "<button" not in page and "<a " not in page and "<nav" not in page
+    assert "<form" not in page and "<a " not in page and "<nav" not in page
+    # One control only, off until someone clicks it: the sound.
+    sound = '<button type="button" id="noc-sound" class="noc-sound" aria-pressed="false">'
+    assert re.findall(r"<button[^>]*>", page) == [sound]
     assert not re.search(r"<script(?![^>]*\bsrc=)", page)  # no inline script: the CSP forbids it
     assert 'id="noc-total-online"' in page and "member1" in page  # totals and leader
     assert 'sse-connect="/noc/stream?topic=noc&amp;v=' in page and token not in page
@@ -61,7 +64,7 @@ def test_a_display_token_opens_nothing_else(dashboard):
         stream.wait_for(lambda f: f.event == "noc-freshness", timeout=10)  # the next resync, after it
     # Only the wall's own frames: not the banner (Incus's endpoint, its errors) nor any
     # project's operations, which every dashboard page receives.
-    assert {f.event for f in stream.seen} <= {"noc-tiles", "noc-summary", "noc-freshness"} | {
+    assert {f.event for f in stream.seen} <= {"noc-tiles", "noc-summary", "noc-freshness", "noc-maintenance"} | {
         f"noc-member-{m}" for m in ("member1", "member2", "member3")
     }, {f.event for f in stream.seen}
 

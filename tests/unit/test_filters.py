@@ -29,3 +29,18 @@ def test_counts_times_and_loads_are_worded_for_people():
     assert filters.clock(1_796_000_000) == "00:53:20 UTC"
     assert filters.clock(1_796_000_000, date=True) == "2026-11-30 00:53 UTC"
     assert filters.load(0.5) == "0.50"
+
+
+def test_the_wall_grid_keeps_tiles_wide_enough_to_read():
+    from webui.filters import noc_columns
+
+    assert [noc_columns(n) for n in (1, 3, 8, 16, 32, 64)] == [1, 2, 3, 4, 6, 8]
+    assert noc_columns(0) == 1 and noc_columns(1000) == 12  # noc.css has rules up to 12
+
+
+def test_severity_of_a_member_for_the_wall():
+    from webui.filters import severity
+
+    assert severity("Online") == "" and severity("Online", healed=True) == "critical"
+    assert severity("Offline") == "critical"
+    assert severity("Evacuated") == severity("Blocked") == severity("") == "warning"

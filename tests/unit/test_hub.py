@@ -122,9 +122,9 @@ def test_the_wall_display_gets_tiles_and_freshness_only_when_one_is_open():
     wall = hub.subscribe([NOC])
     rendered.clear()
     hub.update(cluster(2, description="new"))
-    assert rendered == ["members/_cells.html", "noc/_tile.html", "noc/_summary.html"]
+    assert rendered == ["members/_cells.html", "noc/_tile.html", "noc/_summary.html", "noc/_maintenance.html"]
     events = [f.splitlines()[1] for f in drain(wall.queue)]
-    assert events == [b"event: noc-member-m1", b"event: noc-summary"]
+    assert events == [b"event: noc-member-m1", b"event: noc-summary", b"event: noc-maintenance"]
     # A resync that changed nothing still tells the wall its data is fresh.
     hub.update(hub.snapshot.evolve(updated_at=datetime.now(UTC)))
     assert [f.splitlines()[1] for f in drain(wall.queue)] == [b"event: noc-freshness"]

@@ -58,7 +58,9 @@ class Message:
     data: bytes  # one encoded SSE frame, identical for every subscriber
 
 
-HEARTBEAT = Message(PING, b": ping\n\n")
+# A named event, not a comment: a wall display counts them and says STALE after two missed
+# (pages have no listener for it, so their browsers drop it unseen).
+HEARTBEAT = Message(PING, b"event: heartbeat\ndata: beat\n\n")
 
 
 def with_common(topics: Iterable[str], pages: bool) -> frozenset[str]:
@@ -240,6 +242,8 @@ class Hub:
                     frames.append(frame(NOC, f"noc-member-{name}", "noc/_tile.html", member=member))
         if changes.membership or changes.rows or changes.status or changes.operations or changes.cluster:
             frames.append(frame(NOC, "noc-summary", "noc/_summary.html"))
+        if changes.membership or changes.rows or changes.operations or changes.cluster:
+            frames.append(frame(NOC, "noc-maintenance", "noc/_maintenance.html"))
         if changes.fresh or changes.status:
             frames.append(frame(NOC, "noc-freshness", "noc/_freshness.html"))
         return frames

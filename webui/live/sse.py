@@ -9,6 +9,7 @@ signal are the hub's, once for every stream (`Hub.run`).
 
 import asyncio
 import logging
+import random
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -16,6 +17,14 @@ from starlette.types import Receive, Scope, Send
 from webui.live.hub import Hub, Subscriber
 
 log = logging.getLogger(__name__)
+
+# The browser's reconnection delay (SSE `retry`), drawn per stream: when a dashboard restarts,
+# its hundreds of open pages and wall displays come back spread over these seconds, not at once.
+RETRY_MS = (1000, 6000)
+
+
+def retry_frame() -> bytes:
+    return f"retry: {random.randint(*RETRY_MS)}\n\n".encode()
 
 
 class SubscriberResponse(Response):
@@ -35,6 +44,7 @@ class SubscriberResponse(Response):
         gone = asyncio.create_task(self._until_disconnect(receive))
         try:
             await self._send(send, {"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+            await self._send_frame(send, retry_frame())
             for missed in self.first:
                 await self._send_frame(send, missed)
             while (frame := await self.subscriber.queue.get()) is not None:

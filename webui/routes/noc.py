@@ -32,4 +32,6 @@ async def noc(request: Request, settings: SettingsDep, token: str = "") -> Respo
         )
         return response
     stale_after = max(STALE_FLOOR, settings.poll_interval * STALE_AFTER_RESYNCS)
-    return render_page(request, "noc/index.html", [NOC], stream_route="noc_stream", stale_after=stale_after)
+    return render_page(
+        request, "noc/index.html", [NOC], stream_route="noc_stream", stale_after=stale_after, settings=settings
+    )

@@ -16,12 +16,37 @@
   document.addEventListener("htmx:sseMessage", tick);
   window.setInterval(tick, 1000);
 
-  // Dialogs: an action's dialog is fetched into <dialog id="dialog"> and shown modal.
-  // Cancel (or Esc) closes it and sends nothing.
+  // Dialogs: an action's dialog is fetched into <dialog id="dialog"> and shown modal, which
+  // moves focus into it. Cancel (or Esc) closes it and sends nothing; focus goes back to the
+  // button that opened it, or to its successor if the stream redrew the button meanwhile.
+  var opener = null;
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var dialog = document.getElementById("dialog");
+    if (dialog && evt.detail.target === dialog && !dialog.open) opener = evt.detail.elt;
+  });
   document.addEventListener("htmx:afterSwap", function (evt) {
     var dialog = document.getElementById("dialog");
-    if (dialog && evt.detail.target === dialog && !dialog.open) dialog.showModal();
+    if (!dialog || evt.detail.target !== dialog) return;
+    if (!dialog.open) dialog.showModal();
+    // A form shown again (Incus's error): the old focused field is gone, so start over inside.
+    else if (!dialog.contains(document.activeElement)) {
+      var first = dialog.querySelector("[role=alert], input:not([type=hidden]), select, textarea, button");
+      if (first && first.getAttribute("role") === "alert") first.setAttribute("tabindex", "-1");
+      if (first) first.focus();
+    }
   });
+  function focusOpener() {
+    if (!opener) return;
+    var target = opener.isConnected ? opener : null;
+    var href = opener.getAttribute("hx-get");
+    if (!target && href) {
+      target = Array.prototype.find.call(document.querySelectorAll("[hx-get]"), function (el) {
+        return el.getAttribute("hx-get") === href;
+      });
+    }
+    opener = null;
+    if (target) target.focus();
+  }
   document.addEventListener("click", function (evt) {
     if (evt.target.closest("[data-close-dialog]")) document.getElementById("dialog").close();
     // A copy button (a join token): the text of the element it names goes to the clipboard.
@@ -35,8 +60,32 @@
     }
   });
   document.addEventListener("close", function (evt) {
-    if (evt.target.id === "dialog") evt.target.replaceChildren();
+    if (evt.target.id !== "dialog") return;
+    evt.target.replaceChildren();
+    focusOpener();
   }, true);
+
+  // Status changes are announced politely (#announcer, a live region): each [data-announce]
+  // element is one subject's status, compared with what the page last showed of it (kept
+  // while a progress bar stands in for the status, as during an evacuation).
+  var shown = null;
+  function statuses() {
+    var found = {};
+    document.querySelectorAll("[data-announce]").forEach(function (el) {
+      found[el.getAttribute("data-announce")] = el.textContent.trim();
+    });
+    return found;
+  }
+  document.addEventListener("DOMContentLoaded", function () { shown = statuses(); });
+  document.addEventListener("htmx:sseMessage", function () {
+    var now = statuses();
+    var changed = Object.keys(now).filter(function (key) { return shown && key in shown && shown[key] !== now[key]; });
+    shown = Object.assign(shown || {}, now);
+    var announcer = document.getElementById("announcer");
+    if (changed.length && announcer) {
+      announcer.textContent = changed.map(function (key) { return key + " is now " + now[key]; }).join(". ");
+    }
+  });
 
   // The stream itself is a liveness signal: when it drops, say so at once.
   document.addEventListener("htmx:sseError", function () {
