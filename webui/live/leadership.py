@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 # deployments on one PostgreSQL server, in two databases, elect a leader each.
 LOCK_KEY = 0x696E6375
 RETRY = 1.0  # seconds between a follower's tries, and between a leader's checks of its connection
-APPLICATION = "incus-webui"  # pg_stat_activity's application_name for the election connections
+# pg_stat_activity's application_name of each process's election connection: "incus-webui host:pid".
+APPLICATION = "incus-webui"
 # Which process holds the lock, as PostgreSQL sees it (a bigint key: classid is its high half).
 LEADER_QUERY = (
     "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
@@ -85,16 +86,16 @@ class Leadership:
 
     async def _follow(self, connection: AsyncConnection[Any]) -> None:
         """Apply the leader's changes until this process gets the lock."""
-        async with await self._connect(f"{APPLICATION} listener {self.name}") as listener:
+        async with await self._connect(f"{APPLICATION}-listener {self.name}") as listener:
             await listener.execute(f"LISTEN {relay.CHANNEL}")
             self._apply(await relay.read(connection))  # listening first: nothing falls between
             listening = asyncio.create_task(self._listen(listener, connection), name="watcher-follower")
             try:
-                told = False
+                followed = None
                 while not await self._try_lock(connection):
-                    if not told:
-                        log.info("following the watcher leader %s", await leader(connection) or "(none yet)")
-                        told = True
+                    if (current := await leader(connection)) != followed:
+                        log.info("following the watcher leader %s", current or "(none yet)")
+                        followed = current
                     await asyncio.wait({listening}, timeout=self.retry)
                     if listening.done():
                         listening.result()  # its error; or it ended with the connection:
@@ -149,6 +150,11 @@ async def leader(connection: AsyncConnection[Any]) -> str:
     """The process holding the lock ("host:pid"), or "" when none does."""
     cursor = await connection.execute(LEADER_QUERY)
     return leader_name(await cursor.fetchone())
+
+
+def electorate_query() -> str:
+    """How many dashboard processes take part in the election (one election connection each)."""
+    return f"SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE '{APPLICATION} %'"
 
 
 def leader_name(row: Any) -> str:
