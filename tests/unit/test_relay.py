@@ -5,7 +5,17 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from webui.incus.models import ClusterGroup, ConfigMetadata, Event, Instance, Member, MemberState, Operation, Server, SysInfo
+from webui.incus.models import (
+    ClusterGroup,
+    ConfigMetadata,
+    Event,
+    Instance,
+    Member,
+    MemberState,
+    Operation,
+    Server,
+    SysInfo,
+)
 from webui.live.relay import PAYLOAD_LIMIT, SnapshotCodec, conninfo, notification, parse
 from webui.live.snapshot import ClusterSnapshot
 from webui.services.maintenance import InstanceStep, MaintenanceRun

@@ -19,6 +19,7 @@ from typing import Any
 
 import psycopg
 from psycopg import AsyncConnection
+from psycopg.conninfo import make_conninfo
 
 from webui.live import relay
 from webui.live.hub import Hub
@@ -75,14 +76,15 @@ class Leadership:
                     await self._lead(connection)
             except (psycopg.Error, OSError) as exc:
                 log.warning("watcher election: lost the database connection (%s); again in %g s", exc, self.retry)
+            except Exception:  # a bug, or a snapshot this version cannot read: start over, never stop
+                log.exception("watcher election failed; again in %g s", self.retry)
             finally:
                 await self._step_down()
             await asyncio.sleep(self.retry)
 
     async def _connect(self, application: str) -> AsyncConnection[Any]:
-        return await AsyncConnection.connect(
-            self.conninfo, autocommit=True, application_name=application[:63], **KEEPALIVES
-        )
+        conninfo = make_conninfo(self.conninfo, application_name=application[:63], **KEEPALIVES)
+        return await AsyncConnection.connect(conninfo, autocommit=True)
 
     async def _follow(self, connection: AsyncConnection[Any]) -> None:
         """Apply the leader's changes until this process gets the lock."""

@@ -31,7 +31,7 @@ class SnapshotCodec:
     snapshot's own annotations. A field typed by a Protocol (the maintenance runs, defined by
     the services) needs its concrete type in `concrete`."""
 
-    def __init__(self, concrete: Mapping[str, object]) -> None:
+    def __init__(self, concrete: Mapping[str, Any]) -> None:
         hints = get_type_hints(ClusterSnapshot)
         self.names = tuple(f.name for f in fields(ClusterSnapshot) if f.name not in LOCAL)
         self.adapters: dict[str, TypeAdapter[Any]] = {
