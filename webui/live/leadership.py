@@ -38,8 +38,19 @@ LEADER_QUERY = (
     "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
     f"WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = {LOCK_KEY} AND l.objsubid = 1"
 )
-# A leader's host gone silent (no FIN): its connection ends after about 5 + 3 x 1 s.
-KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 1, "keepalives_count": 3}
+# A process that dies has its connection closed by its kernel: PostgreSQL frees the lock at once.
+# A host that vanishes sends nothing more: both ends then give up on the connection after about
+# 2 + 2 x 1 s of silence (TCP keepalives, set for the server's side of the session too) or 3 s
+# of unanswered sends, instead of the system's two hours.
+KEEPALIVES: dict[str, str | int] = {
+    "keepalives": 1,
+    "keepalives_idle": 2,
+    "keepalives_interval": 1,
+    "keepalives_count": 2,
+    "tcp_user_timeout": 3000,
+    "options": "-c tcp_keepalives_idle=2 -c tcp_keepalives_interval=1 -c tcp_keepalives_count=2"
+    " -c tcp_user_timeout=3000",
+}
 
 
 def process_name() -> str:
