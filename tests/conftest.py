@@ -182,14 +182,17 @@ class Dashboard:
         """GET as the admin."""
         return self.admin.get(path, **kwargs)
 
-    def metric(self, name: str, **labels: str) -> float:
-        """The sum of a /metrics series' samples named `name` whose labels include `labels`."""
+    def metric(self, name: str, default: float | None = None, **labels: str) -> float:
+        """The sum of a /metrics series' samples named `name` whose labels include `labels`;
+        `default` when it has none (a labelled counter nothing was counted in yet)."""
         samples = [
             sample
             for family in text_string_to_metric_families(self.get("/metrics").text)
             for sample in family.samples
             if sample.name == name and labels.items() <= sample.labels.items()
         ]
+        if not samples and default is not None:
+            return default
         assert samples, f"no {name} in /metrics"
         return sum(sample.value for sample in samples)
 

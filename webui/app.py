@@ -22,6 +22,8 @@ from webui.auth import store
 from webui.auth.roles import can
 from webui.incus.client import IncusClient
 from webui.live.hub import Hub
+from webui.live.leadership import Leadership
+from webui.live.relay import SnapshotCodec, conninfo
 from webui.live.trends import Trends
 from webui.live.watcher import Watcher
 from webui.member_rows import MemberRows
@@ -55,7 +57,7 @@ from webui.services.config_keys import HEALING_WARNING, is_secret
 from webui.services.context import Context
 from webui.services.healing import Fencing, Healing
 from webui.services.history import recorder
-from webui.services.maintenance import step_words, strip
+from webui.services.maintenance import MaintenanceRun, step_words, strip
 from webui.services.maintenance_tracker import MaintenanceTracker
 from webui.services.member_metrics import COLUMNS, DEFAULT_COLUMNS, member_panels, row_metrics
 from webui.services.member_rules import available_actions
@@ -103,6 +105,23 @@ def make_templates(app: FastAPI, trends: Trends | None = None) -> Jinja2Template
     return templates
 
 
+def watch(
+    settings: Settings, dialect: str, hub: Hub, watcher: Watcher, tracker: MaintenanceTracker
+) -> Leadership | None:
+    """Start watching Incus: at once with SQLite (one host); with PostgreSQL, the Leadership
+    that makes this process watch only while it is the elected one (None with SQLite)."""
+    if dialect != "postgresql":
+        watcher.start()
+        return None
+
+    def lead() -> None:
+        tracker.adopt(hub.snapshot.maintenance)
+        watcher.start()
+
+    codec = SnapshotCodec({"maintenance": tuple[MaintenanceRun, ...]})
+    return Leadership(conninfo(settings.database_url), hub, codec, lead, watcher.stop)
+
+
 def create_app(settings: Settings) -> FastAPI:
     connection = settings.connection()  # fails early, with a sentence, when nothing is configured
     engine = db.make_engine(settings.database_url)
@@ -146,8 +165,9 @@ def create_app(settings: Settings) -> FastAPI:
             on_operation=[outcome_recorder(audit_log), tracker.on_operation],
             on_sync=[tracker.on_sync, healing.on_sync],
         )
-        metrics.watch(hub, client.transport, audit_log)
-        watcher.start()
+        leadership = watch(settings, engine.dialect.name, hub, watcher, tracker)
+        metrics.watch(hub, client.transport, audit_log, lambda: leadership is None or leadership.leading)
+        electing = asyncio.create_task(leadership.run()) if leadership else None
         # Operations that ended while no dashboard ran: their outcome, from Incus, once.
         reconciling = asyncio.create_task(reconcile_logged(audit_log, client))
         clock = asyncio.create_task(hub.run(settings.heartbeat))
@@ -170,6 +190,9 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             guide.cancel()
             clock.cancel()
+            if electing:
+                electing.cancel()
+                await asyncio.gather(electing, return_exceptions=True)
             reconciling.cancel()
             hub.close()
             await watcher.stop()

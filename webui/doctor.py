@@ -16,6 +16,7 @@ from webui.auth import store
 from webui.incus.client import IncusClient
 from webui.incus.errors import IncusError
 from webui.incus.transport import Connection
+from webui.live.leadership import LEADER_QUERY, electorate_query, leader_name
 from webui.settings import Settings
 
 
@@ -71,9 +72,22 @@ def _check_database(engine: Engine, shown: str) -> tuple[list[str], list[str]]:
             return findings, [f"database: not writable ({reason}): give the service's user write access"]
         connection.rollback()
     findings.append("database: writable")
+    if engine.dialect.name == "postgresql":
+        findings.append(_watcher(engine))
     if not store.has_users(engine):
         return findings, ["database: no accounts: create one with `incus-webui user add NAME --role admin`"]
     return findings, []
+
+
+def _watcher(engine: Engine) -> str:
+    """Which dashboard process watches Incus for the others sharing this database (their
+    election, webui/live/leadership.py), as PostgreSQL's lock table has it."""
+    with engine.connect() as connection:
+        leader = leader_name(connection.execute(text(LEADER_QUERY)).first())
+        processes = connection.execute(text(electorate_query())).scalar()
+    if not leader:
+        return f"watcher: no dashboard process leads ({processes} running on this database)"
+    return f"watcher: process {leader} watches Incus for the {processes} dashboard processes on this database"
 
 
 async def _probe(connection: Connection) -> dict[str, Any]:

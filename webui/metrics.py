@@ -7,7 +7,7 @@ it and the SSE queues, is read from memory only when Prometheus asks: nothing is
 frame but the hub's own frame counter."""
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from prometheus_client import CollectorRegistry, GCCollector, Histogram, PlatformCollector, ProcessCollector
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -39,19 +39,23 @@ class Metrics:
         self.registry.register(self.request_seconds)
         self.started = time.monotonic()
 
-    def watch(self, hub: Hub, transport: Transport, audit: AuditLog) -> None:
-        """Add the lifespan's objects: called once they exist."""
+    def watch(
+        self, hub: Hub, transport: Transport, audit: AuditLog, leading: Callable[[], bool] = lambda: True
+    ) -> None:
+        """Add the lifespan's objects: called once they exist. `leading`: whether this process
+        watches Incus now (the elected one, with PostgreSQL; always, with SQLite)."""
         for owned in (hub.render_seconds, transport.latency, transport.errors, audit.appends, audit.failures):
             self.registry.register(owned)
-        self.registry.register(_Dashboard(hub, self.started))
+        self.registry.register(_Dashboard(hub, self.started, leading))
 
 
 class _Dashboard(Collector):
     """The SSE streams and the cluster, read at scrape time from the hub and its snapshot."""
 
-    def __init__(self, hub: Hub, started: float) -> None:
+    def __init__(self, hub: Hub, started: float, leading: Callable[[], bool]) -> None:
         self.hub = hub
         self.started = started
+        self.leading = leading
 
     def describe(self) -> Iterable[Metric]:
         return []  # collected on demand; the registry need not call collect() to learn names
@@ -69,6 +73,11 @@ class _Dashboard(Collector):
         yield GaugeMetricFamily("incus_webui_sse_queued_frames", "Frames waiting in all SSE queues.", sum(depths))
         yield CounterMetricFamily(
             "incus_webui_frames_published", "Fragments rendered and published.", hub.frames_published
+        )
+        yield GaugeMetricFamily(
+            "incus_webui_watcher_leader",
+            "1 when this process watches Incus (the elected one of those sharing PostgreSQL), else 0.",
+            int(self.leading()),
         )
         yield GaugeMetricFamily(
             "incus_webui_incus_reachable", "Whether the last resync reached Incus.", int(snapshot.reachable)

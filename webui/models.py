@@ -212,3 +212,14 @@ class RollingUpgrade(Base):
     driver: Mapped[str] = mapped_column(String(100), default="")
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LiveSnapshotField(Base):
+    """With PostgreSQL, the watcher leader's cluster snapshot, one row per field as JSON
+    (webui/live/relay.py): the processes that follow it read what NOTIFY could not carry,
+    and all of it when they start or take over."""
+
+    __tablename__ = "live_snapshot"
+
+    field: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)

@@ -42,6 +42,7 @@ def test_the_cluster_is_reported_as_the_dashboard_sees_it(cluster, dashboard):
     assert dashboard.metric("incus_webui_cluster_evacuations_in_progress") == 0
     assert dashboard.metric("incus_webui_resync_age_seconds") < 10  # the tests' poll is 1 s
     assert dashboard.metric("incus_webui_incus_reachable") == 1
+    assert dashboard.metric("incus_webui_watcher_leader") == 1  # SQLite: no election, it watches
 
 
 def test_a_change_is_rendered_once_and_streams_are_counted(cluster, dashboard, restore_description):

@@ -110,6 +110,8 @@ class Hub:
         # this process's own prefix too, so a stream that reconnects to another dashboard
         # process behind a load balancer never takes that one's version for its own.
         self.boot = secrets.token_hex(4)
+        # Told of every new snapshot (the watcher leader relays it to the other processes).
+        self.on_update: list[Callable[[ClusterSnapshot], None]] = []
 
     def event_id(self, version: int) -> str:
         """The SSE id (and page `v`) naming a snapshot version of this process."""
@@ -147,6 +149,8 @@ class Hub:
             frames = self.frames(snapshot, changes, listening)
             self.render_seconds.observe(time.perf_counter() - started)
             self.publish(frames)
+        for listener in self.on_update:
+            listener(snapshot)
 
     def refresh(self, topics: Iterable[str], pages: bool = True) -> list[bytes]:
         """Everything a page shows, for a stream that may have missed updates. Rendered once

@@ -4,6 +4,7 @@ each instance's change of state (not every percent) to the database."""
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import replace
 
 from sqlalchemy import Engine
@@ -13,7 +14,7 @@ from webui.incus.client import IncusClient
 from webui.incus.errors import IncusError
 from webui.incus.models import Event, Instance, Operation
 from webui.live.hub import Hub
-from webui.live.snapshot import KEEP_FINISHED
+from webui.live.snapshot import KEEP_FINISHED, Maintenance
 from webui.services import maintenance_store as store
 from webui.services.maintenance import MaintenanceRun, advance, begin, finish, kind_of
 
@@ -38,6 +39,11 @@ class MaintenanceTracker:
         self.engine = engine
         self.runs: dict[str, MaintenanceRun] = {}
         self._lock = asyncio.Lock()  # one run's writes in order
+
+    def adopt(self, runs: Iterable[Maintenance]) -> None:
+        """Take over the runs shown when this process becomes the watcher leader (they were
+        the last leader's): finished ones stay on the pages for their KEEP_FINISHED."""
+        self.runs = {run.operation_id: run for run in runs if isinstance(run, MaintenanceRun)}
 
     async def on_operation(self, operation: Operation) -> None:
         """A watcher operation handler."""
