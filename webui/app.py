@@ -119,7 +119,7 @@ def watch(
         watcher.start()
 
     codec = SnapshotCodec({"maintenance": tuple[MaintenanceRun, ...]})
-    return Leadership(conninfo(settings.database_url), hub, codec, lead, watcher.stop)
+    return Leadership(conninfo(settings.database_url), hub, codec, watcher.trends, lead, watcher.stop)
 
 
 def create_app(settings: Settings) -> FastAPI:

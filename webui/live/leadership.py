@@ -24,6 +24,7 @@ from psycopg.conninfo import make_conninfo
 from webui.live import relay
 from webui.live.hub import Hub
 from webui.live.relay import SnapshotCodec
+from webui.live.trends import Trends
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,7 @@ class Leadership:
         conninfo: str,
         hub: Hub,
         codec: SnapshotCodec,
+        trends: Trends,
         lead: Callable[[], None],
         follow: Callable[[], Awaitable[None]],
         retry: float = RETRY,
@@ -70,6 +72,7 @@ class Leadership:
         self.conninfo = conninfo
         self.hub = hub
         self.codec = codec
+        self.trends = trends  # fed from the leader's samples, as the watcher feeds the leader's
         self.lead = lead  # start watching Incus
         self.follow = follow  # stop watching it
         self.retry = retry
@@ -131,7 +134,10 @@ class Leadership:
 
     def _apply(self, values: relay.Values) -> None:
         if changed := self.codec.load(values):
-            self.hub.update(self.hub.snapshot.evolve(**changed))
+            before = self.hub.snapshot
+            after = before.evolve(**changed)
+            self.trends.sample(before, after)
+            self.hub.update(after)
 
     async def _lead(self, connection: AsyncConnection[Any]) -> None:
         """Watch Incus and publish each change, until the connection (and so the lock) is lost."""

@@ -1,8 +1,9 @@
 """Recent history of each member's load, memory and storage pools, from the state samples the
 watcher already takes: what the member table's sparkline and the member page's charts draw.
 
-Kept in this process's memory only, in fixed-size rings: every dashboard process samples the
-cluster itself, so each has the same history after an hour, and nothing is written per sample.
+Kept in this process's memory only, in fixed-size rings: every dashboard process sees every
+sample (its own watcher's, or the elected watcher's through PostgreSQL), so each has the same
+history after an hour, and nothing is written per sample.
 A restart starts the charts afresh (said on the page). The last hour keeps every sample; the
 last 24 hours keep one mean per bucket (5 minutes, or the sampling interval if longer).
 """
@@ -12,7 +13,9 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Iterable
 
+from webui.clock import now
 from webui.incus.models import MemberState
+from webui.live.snapshot import ClusterSnapshot
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -124,7 +127,7 @@ class MemberTrends:
 
 
 class Trends:
-    """Every member's trends in this process, fed by the watcher after each state refresh."""
+    """Every member's trends in this process, fed by each new set of member states."""
 
     def __init__(self, interval: float = 10.0) -> None:
         self.interval = interval
@@ -132,6 +135,15 @@ class Trends:
 
     def record(self, name: str, at: float, state: MemberState, cpus: int) -> None:
         self._members.setdefault(name, MemberTrends(self.interval)).add(at, state, cpus)
+
+    def sample(self, before: ClusterSnapshot, after: ClusterSnapshot) -> None:
+        """Record the member states that changed from `before` to `after`, as of now: the
+        watcher's refresh, or the elected watcher's as a follower receives it."""
+        at = now().timestamp()
+        for name, state in after.states.items():
+            if before.states.get(name) != state:
+                self.record(name, at, state, after.cpus.get(name, 0))
+        self.retain(m.server_name for m in after.members)
 
     def of(self, name: str) -> MemberTrends | None:
         return self._members.get(name)

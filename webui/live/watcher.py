@@ -134,15 +134,14 @@ class Watcher:
         results = await asyncio.gather(*(self._member_state(m) for m in online))
         snapshot = self.hub.snapshot
         states, cpus = dict(snapshot.states), dict(snapshot.cpus)
-        at = now().timestamp()
         for member, (state, cpu) in zip(online, results, strict=True):
             if state is not None:
                 states[member.server_name] = state
-                self.trends.record(member.server_name, at, state, cpu or cpus.get(member.server_name, 0))
             if cpu:
                 cpus[member.server_name] = cpu
-        self.trends.retain(m.server_name for m in snapshot.members)
-        self.hub.update(snapshot.evolve(states=states, cpus=cpus))
+        sampled = snapshot.evolve(states=states, cpus=cpus)
+        self.trends.sample(snapshot, sampled)
+        self.hub.update(sampled)
 
     async def refresh_servers(self) -> None:
         """`/1.0` of the member in use (global keys, API extensions, the certificate) and of
