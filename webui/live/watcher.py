@@ -16,7 +16,7 @@ from webui.clock import now
 from webui.incus.client import IncusClient, parse_each
 from webui.incus.errors import IncusError
 from webui.incus.models import Event, Instance, Member, MemberState, Operation, Server
-from webui.live import cluster_events
+from webui.live import cluster_events, targets
 from webui.live.hub import Hub
 from webui.live.snapshot import merge_operations
 
@@ -66,6 +66,10 @@ class Watcher:
         self._slow_wake = asyncio.Event()  # configuration or certificate changed: refresh now
         self._server_endpoint = ""  # the endpoint server_name was read from
         self._tasks: list[asyncio.Task[None]] = []
+        # Targeted fetches under way, and when each target was last asked for (loop time): a
+        # resync that asked Incus before that keeps the patched version (see `targets.fresher`).
+        self._fetches: set[asyncio.Task[None]] = set()
+        self._patched: dict[targets.Target, float] = {}
 
     def start(self) -> None:
         self._tasks = [
@@ -75,15 +79,32 @@ class Watcher:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._fetches]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def wake(self) -> None:
         """Resync now (after an event, or an action the dashboard took)."""
         self._wake.set()
 
+    async def fetch(self, target: targets.Target) -> None:
+        """Fetch the one member or instance an event named and patch the snapshot with it."""
+        self._patched[target] = asyncio.get_running_loop().time()
+        try:
+            if target.kind == "member":
+                item: Member | Instance = await self.client.member(target.name)
+            else:
+                item = await self.client.instance(target.name, target.project, timeout=STATE_TIMEOUT)
+        except IncusError as exc:
+            log.info("%s %s not fetched (%s): resyncing", target.kind, target.name, exc.message)
+            self.wake()
+            return
+        if (updated := targets.patch(self.hub.snapshot, item)) is not None:
+            self.hub.update(updated)
+
     async def resync(self) -> None:
+        started = asyncio.get_running_loop().time()
         try:
             members = await self.client.members()
             endpoint = self.client.transport.current
@@ -100,22 +121,26 @@ class Watcher:
             return
         # Publish the members at once: the instance list is slower (Incus asks every member
         # for its instances' state), and the member table should not wait for it.
-        self._publish(members, list(self.hub.snapshot.instances), server_name, endpoint)
+        self._publish(members, list(self.hub.snapshot.instances), server_name, endpoint, started)
         try:
             instances = await self.client.instances(timeout=STATE_TIMEOUT)
         except IncusError as exc:
             log.info("instances not refreshed: %s", exc.message)  # keep the last known ones
             return
-        self._publish(members, instances, server_name, endpoint)
+        self._publish(members, instances, server_name, endpoint, started)
+        self._patched = {t: at for t, at in self._patched.items() if at >= started}
 
-    def _publish(self, members: list[Member], instances: list[Instance], server_name: str, endpoint: str) -> None:
+    def _publish(
+        self, members: list[Member], instances: list[Instance], server_name: str, endpoint: str, started: float
+    ) -> None:
         # Read the snapshot only now: the state loop may have published one meanwhile.
         snapshot = self.hub.snapshot
         names = {m.server_name for m in members}
+        patched = {t for t, at in self._patched.items() if at >= started}
         self.hub.update(
             snapshot.evolve(
-                members=tuple(sorted(members, key=lambda m: m.server_name)),
-                instances=tuple(sorted(instances, key=lambda i: (i.project, i.name))),
+                members=tuple(sorted(targets.fresher(members, snapshot.members, patched), key=_member_name)),
+                instances=tuple(sorted(targets.fresher(instances, snapshot.instances, patched), key=_instance_key)),
                 states={k: v for k, v in snapshot.states.items() if k in names},
                 operations=merge_operations(snapshot.operations, ()),
                 server_name=server_name,
@@ -246,7 +271,12 @@ class Watcher:
 
     async def _handle(self, event: Event) -> None:
         if event.type == "lifecycle":
-            self.wake()
+            if (target := targets.named(event)) is None:
+                self.wake()  # the lists themselves may have changed: a full (debounced) resync
+            else:  # at once, without waiting for the debounce
+                task = asyncio.create_task(self.fetch(target), name=f"watcher-fetch-{target.name}")
+                self._fetches.add(task)
+                task.add_done_callback(self._fetches.discard)
             if (updated := cluster_events.apply(self.hub.snapshot, event)) is not None:
                 self.hub.update(updated)
             if event.action in ("config-updated", "cluster-certificate-updated") or event.action.startswith(
@@ -262,6 +292,14 @@ class Watcher:
                     await _guarded(on_operation, operation)
         for handler in self.on_event:
             await _guarded(handler, event)
+
+
+def _member_name(member: Member) -> str:
+    return member.server_name
+
+
+def _instance_key(instance: Instance) -> tuple[str, str]:
+    return instance.project, instance.name
 
 
 async def _guarded(handler: Callable[[T], Awaitable[None]], item: T) -> None:
