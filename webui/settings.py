@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     queue_size: int = 64
     heartbeat: float = 15.0
     send_timeout: float = 30.0
+    # Server processes sharing the port (SO_REUSEPORT: the kernel spreads connections), for
+    # more open streams than one core can feed. Each runs its own watcher unless the
+    # database elects one (PostgreSQL), so Incus sees `workers` readers with SQLite.
+    workers: int = 1
     # Open streams one identity (a user, a token, a display) may hold at once, over all tabs.
     max_streams_per_identity: int = 50
     # Sessions end after session_hours, or after session_idle_minutes without a request.
