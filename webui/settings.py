@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # going offline emits no event), member state (uptime, load, memory) every state_interval.
     poll_interval: float = 3.0
     state_interval: float = 10.0
+    # Members whose page is open are asked for their state every state_interval; the others
+    # take turns, state_budget a round (a large cluster costs Incus no more than this many).
+    state_budget: int = 16
     # SSE: per-client queue bound (a client that falls this far behind is dropped),
     # heartbeat so idle proxies keep the stream open, and how long a send may block.
     queue_size: int = 64

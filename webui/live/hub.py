@@ -37,6 +37,12 @@ def member_topic(name: str, role: str) -> str:
     return f"member:{name}:{role}"
 
 
+def member_of(topic: str) -> str | None:
+    """The member a member page's topic names, or None for another topic."""
+    kind, _, rest = topic.partition(":")
+    return rest.rpartition(":")[0] or None if kind == "member" else None
+
+
 def operations_topic(role: str) -> str:
     """The operations page, in the version for one role (Cancel only where it may cancel)."""
     return f"{OPERATIONS}:{role}"
@@ -151,6 +157,10 @@ class Hub:
     def listening(self) -> frozenset[str]:
         """The topics some open stream listens to."""
         return frozenset(self.by_topic)
+
+    def watched_members(self) -> frozenset[str]:
+        """Members whose page someone has open (in any role's version)."""
+        return frozenset(name for topic in self.by_topic if (name := member_of(topic)) is not None)
 
     def update(self, snapshot: ClusterSnapshot) -> None:
         """Take a new snapshot and publish what it changed."""

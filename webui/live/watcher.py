@@ -16,7 +16,7 @@ from webui.clock import now
 from webui.incus.client import IncusClient, parse_each
 from webui.incus.errors import IncusError
 from webui.incus.models import Event, Instance, Member, MemberState, Operation, Server
-from webui.live import cluster_events, targets
+from webui.live import cadence, cluster_events, targets
 from webui.live.hub import Hub
 from webui.live.snapshot import merge_operations
 
@@ -52,6 +52,7 @@ class Watcher:
         on_event: list[EventHandler] | None = None,
         on_operation: list[OperationHandler] | None = None,
         on_sync: list[SyncHandler] | None = None,
+        budget: int = cadence.BUDGET,
     ) -> None:
         self.client = client
         self.hub = hub
@@ -70,6 +71,11 @@ class Watcher:
         # resync that asked Incus before that keeps the patched version (see `targets.fresher`).
         self._fetches: set[asyncio.Task[None]] = set()
         self._patched: dict[targets.Target, float] = {}
+        # Members asked per state round beyond those whose page is open, and when each member
+        # was last asked for its state and for its `/1.0` (loop time): see `cadence`.
+        self.budget = budget
+        self._state_asked: dict[str, float] = {}
+        self._server_asked: dict[str, float] = {}
 
     def start(self) -> None:
         self._tasks = [
@@ -151,8 +157,19 @@ class Watcher:
             )
         )
 
+    def _due(self, asked_at: dict[str, float], watched: frozenset[str]) -> list[str]:
+        """The members not offline to ask this round (see `cadence`), noted as asked now."""
+        online = [m.server_name for m in self.hub.snapshot.members if m.status != "Offline"]
+        chosen = cadence.due(online, watched, asked_at, self.budget)
+        at = asyncio.get_running_loop().time()
+        asked_at.update(dict.fromkeys(chosen, at))
+        return chosen
+
     async def refresh_states(self) -> None:
-        online = [m for m in self.hub.snapshot.members if m.status != "Offline"]
+        """Member state (uptime, load, memory, pools): every round for members whose page is
+        open, in turns for the others."""
+        chosen = self._due(self._state_asked, self.hub.watched_members())
+        online = [m for name in chosen if (m := self.hub.snapshot.member(name)) is not None]
         results = await asyncio.gather(*(self._member_state(m) for m in online))
         snapshot = self.hub.snapshot
         states, cpus = dict(snapshot.states), dict(snapshot.cpus)
@@ -165,20 +182,29 @@ class Watcher:
 
     async def refresh_servers(self) -> None:
         """`/1.0` of the member in use (global keys, API extensions, the certificate) and of
-        each member not offline (its version and extension count, its local keys)."""
+        the members not offline whose turn it is (their version and extension count, their
+        local keys; see `cadence`)."""
         try:
             server = Server.model_validate(await self.client.server())
         except IncusError as exc:
             log.info("server configuration not refreshed: %s", exc.message)
             return
-        members = [m.server_name for m in self.hub.snapshot.members if m.status != "Offline"]
+        members = self._due(self._server_asked, frozenset())
         results = await asyncio.gather(*(self._server_of(name) for name in members))
         snapshot = self.hub.snapshot
         # An offline member keeps what it last said (its version, for the upgrade panel).
         servers = {k: v for k, v in snapshot.servers.items() if snapshot.member(k) is not None}
         servers |= {name: result for name, result in zip(members, results, strict=True) if result is not None}
         answered = {name for name, result in zip(members, results, strict=True) if result is not None}
-        silent = frozenset(m.server_name for m in snapshot.members) - answered  # offline ones too
+        # Silent: offline, or no answer when last asked (those not asked this round keep theirs).
+        online = {m.server_name for m in snapshot.members if m.status != "Offline"}
+        silent = frozenset(
+            m.server_name
+            for m in snapshot.members
+            if m.server_name not in online
+            or (m.server_name in members and m.server_name not in answered)
+            or (m.server_name not in members and m.server_name in snapshot.silent)
+        )
         metadata = snapshot.metadata
         if metadata is None or metadata.version != server.version:  # an upgrade may bring new keys
             try:
