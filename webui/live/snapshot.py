@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -105,18 +106,38 @@ class ClusterSnapshot:
             if op.class_ == "token" and op.status == "Running" and (op.metadata or {}).get("serverName")
         ]
 
+    # Indexes built on first use (a snapshot never changes): with 1,000 members, a diff asks
+    # for every member's row and instances, and a scan each time made it quadratic.
+    @cached_property
+    def _members_by_name(self) -> dict[str, Member]:
+        return {m.server_name: m for m in self.members}
+
+    @cached_property
+    def _instances_by_member(self) -> dict[str, list[Instance]]:
+        placed: dict[str, list[Instance]] = {}
+        for instance in self.instances:
+            placed.setdefault(instance.location, []).append(instance)
+        return placed
+
+    @cached_property
+    def _operations_by_member(self) -> dict[str, list[Operation]]:
+        placed: dict[str, list[Operation]] = {}
+        for op in self.operations:
+            placed.setdefault(op.location, []).append(op)
+        return placed
+
     def member(self, name: str) -> Member | None:
-        return next((m for m in self.members if m.server_name == name), None)
+        return self._members_by_name.get(name)
 
     @property
     def leader(self) -> str:
         return next((m.server_name for m in self.members if m.is_leader), "")
 
     def instances_on(self, name: str) -> list[Instance]:
-        return [i for i in self.instances if i.location == name]
+        return list(self._instances_by_member.get(name, ()))
 
     def operations_on(self, name: str) -> list[Operation]:
-        return [op for op in self.operations if op.location == name]
+        return list(self._operations_by_member.get(name, ()))
 
     def maintenance_of(self, name: str) -> Maintenance | None:
         """The member's latest evacuation or restore, while it runs or shortly after."""
