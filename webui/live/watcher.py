@@ -71,6 +71,7 @@ class Watcher:
         # resync that asked Incus before that keeps the patched version (see `targets.fresher`).
         self._fetches: set[asyncio.Task[None]] = set()
         self._patched: dict[targets.Target, float] = {}
+        self._landed: dict[targets.Target, float] = {}  # when the answer last applied was asked
         # Members asked per state round beyond those whose page is open, and when each member
         # was last asked for its state and for its `/1.0` (loop time): see `cadence`.
         self.budget = budget
@@ -96,7 +97,7 @@ class Watcher:
 
     async def fetch(self, target: targets.Target) -> None:
         """Fetch the one member or instance an event named and patch the snapshot with it."""
-        self._patched[target] = asyncio.get_running_loop().time()
+        self._patched[target] = asked = asyncio.get_running_loop().time()
         try:
             if target.kind == "member":
                 item: Member | Instance = await self.client.member(target.name)
@@ -106,6 +107,10 @@ class Watcher:
             log.info("%s %s not fetched (%s): resyncing", target.kind, target.name, exc.message)
             self.wake()
             return
+        # Two fetches of one target may answer out of order: the older answer is dropped.
+        if self._landed.get(target, -1.0) > asked:
+            return
+        self._landed[target] = asked
         if (updated := targets.patch(self.hub.snapshot, item)) is not None:
             self.hub.update(updated)
 
@@ -135,6 +140,7 @@ class Watcher:
             return
         self._publish(members, instances, server_name, endpoint, started)
         self._patched = {t: at for t, at in self._patched.items() if at >= started}
+        self._landed = {t: at for t, at in self._landed.items() if at >= started}
 
     def _publish(
         self, members: list[Member], instances: list[Instance], server_name: str, endpoint: str, started: float
