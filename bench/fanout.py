@@ -31,7 +31,8 @@ from bench.harness import (
     report,
     upstream_requests,
 )
-from bench.proc import mib, raise_nofile, usage_of_tree as usage
+from bench.proc import mib, raise_nofile
+from bench.proc import usage_of_tree as usage
 from tests.conftest import free_port
 from tests.postgres import PostgresServer
 
@@ -117,7 +118,9 @@ def measure(
         "rss_idle_mib": [round(i.rss / 2**20, 1) for i in idle],
         "rss_start_mib": [round(b.rss / 2**20, 1) for b in before],
         # What each open stream adds: the peak over the process(es) before any stream, per stream.
-        "kib_per_stream": round(sum(r - i.rss for r, i in zip(peak_rss, idle, strict=True)) / 1024 / (clients + frozen), 1),
+        "kib_per_stream": round(
+            sum(r - i.rss for r, i in zip(peak_rss, idle, strict=True)) / 1024 / (clients + frozen), 1
+        ),
         "rss_peak_mib": [round(r / 2**20, 1) for r in peak_rss],
         "fds": [a.fds for a in after],
         "bytes_written": sum(a.written - b.written for a, b in zip(after, before, strict=True)),
@@ -161,12 +164,14 @@ def main() -> None:
             server = PostgresServer(free_port())
             stack.callback(server.stop)
             database_url = server.create_database("bench")
-        for clients, code in ((c, v) for c in args.clients for v in ([args.before] if args.before else []) + [None]):
+        versions = ([args.before] if args.before else []) + [None]  # before, then this code, per count
+        for clients, code in ((c, v) for c in args.clients for v in versions):
             result = measure(args, clients, database, database_url, code)
             report("fanout", result, args.json)
             print(
-                f"{result['code']}: {clients} clients: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms;"
-                f" RSS peak {result['rss_peak_mib']} MiB ({result['kib_per_stream']} KiB/stream); upstream {result['upstream_per_min']}/min"
+                f"{result['code']}: {clients} clients: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms,"
+                f" max {result['max_ms']} ms; RSS peak {result['rss_peak_mib']} MiB"
+                f" ({result['kib_per_stream']} KiB/stream); upstream {result['upstream_per_min']}/min"
                 f" (Incus logged {result['incus_logged_per_min']}/min);"
                 f" lost {result['lost']}, duplicates {result['duplicates']}; bytes {mib(result['bytes_written'])};"
                 f" frozen {result['frozen']} (dropped {result['frozen_dropped']}); storm {storm_summary(result)}",

@@ -57,7 +57,10 @@ def serve(settings: Settings) -> None:
     engine.dispose()
     logging.getLogger("uvicorn.access").addFilter(QueryFree())
     if settings.workers > 1:
-        workers.serve(settings.workers, lambda: _serve_on(create_app(settings), settings, workers.shared_port(settings)))
+        # Each worker builds its own app (watcher, hub, engine) after the fork.
+        workers.serve(
+            settings.workers, lambda: _serve_on(create_app(settings), settings, workers.shared_port(settings))
+        )
     else:
         _serve_on(app, settings)
 

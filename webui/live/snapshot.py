@@ -2,9 +2,9 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from datetime import datetime, timedelta
-from typing import Protocol
+from functools import cached_property
+from typing import Protocol, TypeVar
 
 from webui.clock import now
 from webui.incus.models import ClusterGroup, ConfigMetadata, Event, Instance, Member, MemberState, Operation, Server
@@ -63,6 +63,21 @@ class Maintenance(Protocol):
     def error(self) -> str: ...
 
 
+class Located(Protocol):
+    @property
+    def location(self) -> str: ...
+
+
+L = TypeVar("L", bound=Located)
+
+
+def _by_location(items: Iterable[L]) -> dict[str, list[L]]:
+    placed: dict[str, list[L]] = {}
+    for item in items:
+        placed.setdefault(item.location, []).append(item)
+    return placed
+
+
 @dataclass(frozen=True)
 class ClusterSnapshot:
     version: int = 0
@@ -114,17 +129,11 @@ class ClusterSnapshot:
 
     @cached_property
     def _instances_by_member(self) -> dict[str, list[Instance]]:
-        placed: dict[str, list[Instance]] = {}
-        for instance in self.instances:
-            placed.setdefault(instance.location, []).append(instance)
-        return placed
+        return _by_location(self.instances)
 
     @cached_property
     def _operations_by_member(self) -> dict[str, list[Operation]]:
-        placed: dict[str, list[Operation]] = {}
-        for op in self.operations:
-            placed.setdefault(op.location, []).append(op)
-        return placed
+        return _by_location(self.operations)
 
     def member(self, name: str) -> Member | None:
         return self._members_by_name.get(name)
