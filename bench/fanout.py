@@ -31,7 +31,8 @@ from bench.harness import (
     report,
     upstream_requests,
 )
-from bench.proc import mib, raise_nofile, usage
+from bench.proc import mib, raise_nofile
+from bench.proc import usage_of_tree as usage
 from tests.conftest import free_port
 from tests.postgres import PostgresServer
 
@@ -49,14 +50,22 @@ def profiled(pid: int, output: Path) -> Iterator[None]:
         recorder.wait(timeout=60)
 
 
-def measure(args: argparse.Namespace, clients: int, database: Path | None, database_url: str) -> dict[str, Any]:
+def measure(
+    args: argparse.Namespace, clients: int, database: Path | None, database_url: str, code: Path | None = None
+) -> dict[str, Any]:
     cl = cluster()
     change = Change(cl)
     with ExitStack() as stack:
-        servers = [stack.enter_context(dashboard(cl, database, database_url)) for _ in range(args.dashboards)]
+        env = {"INCUS_WEBUI_WORKERS": str(args.workers)}
+        servers = [
+            stack.enter_context(dashboard(cl, database, database_url, code, **env)) for _ in range(args.dashboards)
+        ]
         pids = [s.process.pid for s in servers]
+        time.sleep(2)  # the first resync and state round
+        idle = [usage(p) for p in pids]
         processes = min(args.processes, clients)
-        streams = stack.enter_context(fleet(servers, clients, processes))
+        frozen = round(clients * args.frozen / 100)
+        streams = stack.enter_context(fleet(servers, clients, processes, frozen))
         connect = streams.wait_ready()
         time.sleep(2)  # let connection bursts settle before counting
 
@@ -90,9 +99,14 @@ def measure(args: argparse.Namespace, clients: int, database: Path | None, datab
             change.restore()
         time.sleep(1)
         after, clients_cpu = [usage(p) for p in pids], streams.cpu() - clients_cpu
+        storm = streams.storm() if args.storm else {}
         seen = streams.stop()
     result = {
+        "code": str(code or "this"),
         "clients": clients,
+        "frozen": frozen,
+        "frozen_dropped": seen.frozen_ended,
+        "workers": args.workers,
         "dashboards": args.dashboards,
         "client_processes": processes,
         "database": "postgresql" if database_url else "sqlite",
@@ -101,7 +115,12 @@ def measure(args: argparse.Namespace, clients: int, database: Path | None, datab
         "cpu_s": [round(a.cpu - b.cpu, 2) for a, b in zip(after, before, strict=True)],
         "cpu_s_per_change": round(sum(a.cpu - b.cpu for a, b in zip(after, before, strict=True)) / len(changes), 3),
         "client_cpu_s_per_change": round(clients_cpu / len(changes), 3),
+        "rss_idle_mib": [round(i.rss / 2**20, 1) for i in idle],
         "rss_start_mib": [round(b.rss / 2**20, 1) for b in before],
+        # What each open stream adds: the peak over the process(es) before any stream, per stream.
+        "kib_per_stream": round(
+            sum(r - i.rss for r, i in zip(peak_rss, idle, strict=True)) / 1024 / (clients + frozen), 1
+        ),
         "rss_peak_mib": [round(r / 2**20, 1) for r in peak_rss],
         "fds": [a.fds for a in after],
         "bytes_written": sum(a.written - b.written for a, b in zip(after, before, strict=True)),
@@ -109,8 +128,15 @@ def measure(args: argparse.Namespace, clients: int, database: Path | None, datab
         "upstream_per_min": round(upstream, 1),
         "incus_logged_per_min": round(incus_seen, 1),
         "incusd_cpu_s_per_min": round(incus_cpu, 2),
+        **storm,
     }
     return result
+
+
+def storm_summary(result: dict[str, Any]) -> str:
+    if "storm_resynced_s" not in result:
+        return "-"
+    return f"{result['storm_resynced_s']} s, {result['storm_statuses']}, {result['storm_failed']} failed"
 
 
 def main() -> None:
@@ -120,11 +146,15 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between changes")
     parser.add_argument("--window", type=float, default=60.0, help="idle seconds counting upstream requests")
     parser.add_argument("--processes", type=int, default=4, help="client processes")
+    parser.add_argument("--workers", type=int, default=1, help="server processes per dashboard, on one port")
+    parser.add_argument("--frozen", type=float, default=0, help="more streams, this %% of --clients, that never read")
+    parser.add_argument("--storm", action="store_true", help="at the end, every stream reconnects at once")
     parser.add_argument("--dashboards", type=int, default=1, help="dashboard processes (clients spread over them)")
     parser.add_argument("--shared-db", action="store_true", help="dashboards share one SQLite file")
     parser.add_argument("--postgres", action="store_true", help="dashboards share one PostgreSQL database")
     parser.add_argument("--py-spy", type=Path, help="write a py-spy flame graph (SVG) of the fan-out here")
     parser.add_argument("--json", type=Path, help="append each result as a JSON line here")
+    parser.add_argument("--before", type=Path, help="also measure this checkout (before/after, alternating)")
     args = parser.parse_args()
     raise_nofile()
     with tempfile.TemporaryDirectory(prefix="incus-webui-bench-db-") as tmp, ExitStack() as stack:
@@ -134,14 +164,17 @@ def main() -> None:
             server = PostgresServer(free_port())
             stack.callback(server.stop)
             database_url = server.create_database("bench")
-        for clients in args.clients:
-            result = measure(args, clients, database, database_url)
+        versions = ([args.before] if args.before else []) + [None]  # before, then this code, per count
+        for clients, code in ((c, v) for c in args.clients for v in versions):
+            result = measure(args, clients, database, database_url, code)
             report("fanout", result, args.json)
             print(
-                f"{clients} clients: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms, max {result['max_ms']} ms;"
-                f" RSS peak {result['rss_peak_mib']} MiB; upstream {result['upstream_per_min']}/min"
+                f"{result['code']}: {clients} clients: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms,"
+                f" max {result['max_ms']} ms; RSS peak {result['rss_peak_mib']} MiB"
+                f" ({result['kib_per_stream']} KiB/stream); upstream {result['upstream_per_min']}/min"
                 f" (Incus logged {result['incus_logged_per_min']}/min);"
-                f" lost {result['lost']}, duplicates {result['duplicates']}; bytes {mib(result['bytes_written'])}",
+                f" lost {result['lost']}, duplicates {result['duplicates']}; bytes {mib(result['bytes_written'])};"
+                f" frozen {result['frozen']} (dropped {result['frozen_dropped']}); storm {storm_summary(result)}",
                 flush=True,
             )
 

@@ -23,6 +23,8 @@ from tests.conftest import Dashboard
 STATE_DIR = Path(os.environ.get("INCUS_WEBUI_BENCH_DIR", "/var/tmp/incus-webui-bench"))
 # Production settings, not the tests' fast ones.
 DASHBOARD_ENV = {"INCUS_WEBUI_POLL_INTERVAL": "3", "INCUS_WEBUI_STATE_INTERVAL": "10", "INCUS_WEBUI_HEARTBEAT": "15"}
+# Every bench stream is one logged-in user's: the per-identity cap (50 tabs) would refuse them.
+DASHBOARD_ENV["INCUS_WEBUI_MAX_STREAMS_PER_IDENTITY"] = "0"
 
 
 def cluster(state_dir: Path = STATE_DIR, members: int = 3) -> devcluster.DevCluster:
@@ -31,13 +33,16 @@ def cluster(state_dir: Path = STATE_DIR, members: int = 3) -> devcluster.DevClus
 
 @contextmanager
 def dashboard(
-    cl: devcluster.DevCluster, database: Path | None = None, database_url: str = "", **env: str
+    cl: devcluster.DevCluster, database: Path | None = None, database_url: str = "", code: Path | None = None,
+    **env: str,
 ) -> Iterator[Dashboard]:
     """A dashboard process; its own SQLite file unless `database` (a shared SQLite file) or
-    `database_url` (say, a shared PostgreSQL database) is given."""
+    `database_url` (say, a shared PostgreSQL database) is given. `code`: a checkout of another
+    version to run instead of this one (`git archive REV | tar -x -C DIR`), for before/after
+    figures in the same run."""
     with tempfile.TemporaryDirectory(prefix="incus-webui-bench-") as tmp:
         server = Dashboard(
-            cl.settings_file, database or Path(tmp) / "webui.db", database_url, **{**DASHBOARD_ENV, **env}
+            cl.settings_file, database or Path(tmp) / "webui.db", database_url, cwd=code, **{**DASHBOARD_ENV, **env}
         )
         try:
             yield server
@@ -127,6 +132,7 @@ class Seen:
     frames: int = 0
     bytes: int = 0
     ended_early: list[str] = field(default_factory=list)
+    frozen_ended: int = 0  # frozen streams the dashboard ended (dropped), as seen by the client
 
     def latencies(self, changes: dict[str, float]) -> list[float]:
         return [s[m] - t for s in self.first_seen for m, t in changes.items() if m in s]
@@ -169,11 +175,13 @@ def report(name: str, result: dict[str, Any], path: Path | None) -> None:
 class Fleet:
     """SSE streams held by `processes` client processes, spread over `urls` (dashboards)."""
 
-    def __init__(self, servers: list[Dashboard], clients: int, processes: int) -> None:
+    def __init__(self, servers: list[Dashboard], clients: int, processes: int, frozen: int = 0) -> None:
         self.workers: list[subprocess.Popen[str]] = []
         share, extra = divmod(clients, processes)
+        frozen_share, frozen_extra = divmod(frozen, processes)
         for i in range(processes):
             count = share + (i < extra)
+            held = frozen_share + (i < frozen_extra)
             if count:
                 server = servers[i % len(servers)]
                 url = server.url + "/stream?topic=members"
@@ -181,7 +189,7 @@ class Fleet:
                 cookie = "; ".join(f"{k}={v}" for k, v in server.cookies.items())
                 self.workers.append(
                     subprocess.Popen(
-                        [sys.executable, "-m", "bench.sse_clients", url, str(count), cookie],
+                        [sys.executable, "-m", "bench.sse_clients", url, str(count), cookie, str(held)],
                         stdin=subprocess.PIPE,
                         stdout=subprocess.PIPE,
                         text=True,
@@ -203,16 +211,37 @@ class Fleet:
         """CPU seconds the client processes used so far: they share the cores with the dashboard."""
         return sum(usage(w.pid).cpu for w in self.workers)
 
+    def storm(self) -> dict[str, Any]:
+        """Every stream drops and reconnects at once; when the last one had its refresh again."""
+        for worker in self.workers:
+            assert worker.stdin is not None
+            worker.stdin.write("storm\n")
+            worker.stdin.flush()
+        reports = []
+        for worker in self.workers:
+            assert worker.stdout is not None
+            reports.append(json.loads(worker.stdout.readline()))
+        statuses: dict[str, int] = {}
+        for r in reports:
+            for status, n in r["statuses"].items():
+                statuses[status] = statuses.get(status, 0) + n
+        return {
+            "storm_resynced_s": max(r["resynced_s"] for r in reports),
+            "storm_statuses": statuses,
+            "storm_failed": sum(len(r["failed"]) for r in reports),
+        }
+
     def stop(self) -> Seen:
         seen = Seen()
         for worker in self.workers:
-            out, _ = worker.communicate(timeout=60)
+            out, _ = worker.communicate(timeout=120)
             report = json.loads(out.strip().splitlines()[-1])
             seen.first_seen += report["first_seen"]
             seen.duplicates += report["duplicates"]
             seen.frames += report["frames"]
             seen.bytes += report["bytes"]
             seen.ended_early += report["ended_early"]
+            seen.frozen_ended += len(report["frozen_ended"])
         return seen
 
     def kill(self) -> None:
@@ -223,8 +252,8 @@ class Fleet:
 
 
 @contextmanager
-def fleet(servers: list[Dashboard], clients: int, processes: int) -> Iterator[Fleet]:
-    f = Fleet(servers, clients, processes)
+def fleet(servers: list[Dashboard], clients: int, processes: int, frozen: int = 0) -> Iterator[Fleet]:
+    f = Fleet(servers, clients, processes, frozen)
     try:
         yield f
     finally:

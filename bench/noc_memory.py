@@ -6,7 +6,7 @@ changes each time, so each update swaps every tile and the totals). At each chec
 forces a garbage collection in the page and records the JS heap, DOM nodes, event listeners
 (Chrome DevTools Protocol `Performance.getMetrics`) and this process's resident memory.
 
-    .venv/bin/python bench/noc_memory.py --state-dir /var/tmp/iw6 --updates 10000
+    .venv/bin/python -m bench.noc_memory --state-dir /var/tmp/iw6 --updates 10000
 """
 
 import argparse
@@ -25,6 +25,7 @@ from bench.proc import usage
 from tests.conftest import free_port
 from webui import db
 from webui.app import create_app
+from webui.auth import store
 from webui.live.hub import Hub
 from webui.settings import Settings
 
@@ -58,6 +59,9 @@ def main() -> int:
 
     database = Path(tempfile.mkdtemp()) / "bench.db"
     db.upgrade(f"sqlite:///{database}")
+    engine = db.make_engine(f"sqlite:///{database}")
+    token = store.create_display(engine, "bench wall")  # the wall signs in with its display URL
+    engine.dispose()
     settings = Settings.load(
         config_file=args.state_dir / "webui.toml", database_url=f"sqlite:///{database}", poll_interval=1.0
     )
@@ -77,7 +81,7 @@ def main() -> int:
         page = browser.new_page(viewport={"width": 1600, "height": 900})
         cdp = page.context.new_cdp_session(page)
         cdp.send("Performance.enable")
-        page.goto(f"http://127.0.0.1:{port}/noc?token=bench")
+        page.goto(f"http://127.0.0.1:{port}/noc?token={token}")
         page.wait_for_selector("#noc-member-member1")
         page.evaluate("window.swaps = 0; document.addEventListener('htmx:sseMessage', () => window.swaps++)")
         time.sleep(3)

@@ -31,6 +31,23 @@ def usage(pid: int) -> Usage:
     )
 
 
+def tree(pid: int) -> list[int]:
+    """`pid` and its child processes (a dashboard with `workers` > 1 serves from its children)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *map(int, children)]
+
+
+def usage_of_tree(pid: int) -> Usage:
+    """The usage of `pid` and its children, summed."""
+    parts = [usage(p) for p in tree(pid)]
+    return Usage(
+        cpu=sum(u.cpu for u in parts),
+        rss=sum(u.rss for u in parts),
+        fds=sum(u.fds for u in parts),
+        written=sum(u.written for u in parts),
+    )
+
+
 def raise_nofile() -> None:
     """1,000 streams need more than the usual 1,024 descriptors."""
     _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)

@@ -3,15 +3,21 @@
 Run by the fan-out and soak benchmarks, several at once so the clients do not compete for
 one core. It prints `ready` once every stream has its first full refresh, then notes when
 each stream first sees each marker (`bench-<run>-<n>`, a member description set with the
-incus CLI), and which frames (event, id) it sees twice. When stdin closes it prints one
-JSON line with what it saw and exits.
+incus CLI), and which frames (event, id) it sees twice. FROZEN more streams connect and then
+never read again, as a browser tab whose machine froze would (their socket buffers fill and
+the dashboard must not wait for them). Commands on stdin: `storm` drops every reading stream
+and reconnects them all at once, without a Last-Event-ID (as after a dashboard restart:
+each gets the whole page again), then prints one JSON line (seconds
+until each had its refresh, and the statuses answered); at end of input it prints one JSON
+line with what it saw and exits.
 
-    python -m bench.sse_clients URL COUNT
+    python -m bench.sse_clients URL COUNT COOKIE [FROZEN]
 """
 
 import asyncio
 import json
 import re
+import socket
 import sys
 import time
 from collections import Counter
@@ -23,12 +29,14 @@ MARKER = re.compile(rb"bench-[a-z0-9]+-\d+")
 
 
 class Client:
-    def __init__(self) -> None:
+    def __init__(self, url: str, cookie: str) -> None:
+        self.url, self.cookie = urlsplit(url), cookie
         self.first_seen: dict[str, float] = {}  # marker -> wall-clock time of receipt
         self.frames: Counter[bytes] = Counter()  # b"event\nid" -> times seen
         self.bytes = 0
         self.ready = asyncio.Event()
         self.ended = ""  # why the stream ended early, if it did
+        self.status = ""  # the status line of the last answer
 
     def take(self, frame: bytes) -> None:
         fields = dict(line.split(b":", 1) for line in frame.split(b"\n") if b":" in line and not line.startswith(b":"))
@@ -41,21 +49,28 @@ class Client:
         for marker in MARKER.findall(frame):
             self.first_seen.setdefault(marker.decode(), now)
 
-    async def run(self, url: str, cookie: str) -> None:
+    async def connect(self, frozen: bool = False) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        parts = self.url
+        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+        if frozen:  # a small receive buffer, so the dashboard's side fills after a few frames
+            writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        target = parts.path + ("?" + parts.query if parts.query else "")
+        # A browser's EventSource sends the cookies the page set (session and CSRF).
+        writer.write(f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nCookie: {self.cookie}\r\n\r\n".encode())
+        head = await reader.readuntil(b"\r\n\r\n")
+        self.status = head.split(b"\r\n", 1)[0].decode()
+        if not head.startswith(b"HTTP/1.1 200"):
+            raise OSError(self.status)
+        return reader, writer
+
+    async def run(self) -> None:
         # Plain asyncio streams, not httpx: with 1,000 streams on a 2-core machine, the
         # clients' own parsing would otherwise cost more CPU than the dashboard's sending.
         # Chunked transfer framing is left in: its size lines carry no colon and are skipped.
-        parts = urlsplit(url)
         buffer = b""
         try:
-            reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+            reader, writer = await self.connect()
             try:
-                target = parts.path + ("?" + parts.query if parts.query else "")
-                # A browser's EventSource sends the cookies the page set (session and CSRF).
-                writer.write(f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nCookie: {cookie}\r\n\r\n".encode())
-                head = await reader.readuntil(b"\r\n\r\n")
-                if not head.startswith(b"HTTP/1.1 200"):
-                    raise OSError(head.split(b"\r\n", 1)[0].decode())
                 while chunk := await reader.read(65536):
                     self.bytes += len(chunk)
                     buffer += chunk.replace(b"\r\n", b"\n")
@@ -70,29 +85,65 @@ class Client:
         finally:
             self.ready.set()  # a failed stream must not hold up the others' `ready`
 
+    async def freeze(self) -> None:
+        """Connect, then never read: held open until the process ends."""
+        try:
+            _reader, writer = await self.connect(frozen=True)
+            self.ready.set()
+            await asyncio.Event().wait()
+            writer.close()
+        except (OSError, asyncio.IncompleteReadError) as exc:
+            self.ended = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.ready.set()
 
-async def main(url: str, count: int, cookie: str) -> None:
-    raise_nofile()
-    clients = [Client() for _ in range(count)]
-    tasks = []
-    for client in clients:
-        tasks.append(asyncio.create_task(client.run(url, cookie)))
-        await asyncio.sleep(0.002)  # a browser-like arrival rate, not a SYN flood
-    await asyncio.gather(*(c.ready.wait() for c in clients))
-    print("ready", flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+async def storm(clients: list[Client], tasks: list[asyncio.Task[None]]) -> dict[str, object]:
+    """Every stream drops and reconnects at once; seconds until each had its refresh again."""
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
+    started = time.monotonic()
+    for client in clients:
+        client.ready.clear()
+        client.ended = ""
+    tasks[:] = [asyncio.create_task(client.run()) for client in clients]
+    await asyncio.gather(*(c.ready.wait() for c in clients))
+    return {
+        "resynced_s": round(time.monotonic() - started, 2),
+        "statuses": Counter(c.status for c in clients),
+        "failed": [c.ended for c in clients if c.ended],
+    }
+
+
+async def main(url: str, count: int, cookie: str, frozen: int) -> None:
+    raise_nofile()
+    clients = [Client(url, cookie) for _ in range(count)]
+    tasks = []
+    for client in clients:
+        tasks.append(asyncio.create_task(client.run()))
+        await asyncio.sleep(0.002)  # a browser-like arrival rate, not a SYN flood
+    frozen_clients = [Client(url, cookie) for _ in range(frozen)]
+    frozen_tasks = [asyncio.create_task(c.freeze()) for c in frozen_clients]
+    await asyncio.gather(*(c.ready.wait() for c in clients + frozen_clients))
+    print("ready", flush=True)
+    loop = asyncio.get_running_loop()
+    while command := (await loop.run_in_executor(None, sys.stdin.readline)).strip():
+        if command == "storm":
+            print(json.dumps(await storm(clients, tasks)), flush=True)
+    for task in tasks + frozen_tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, *frozen_tasks, return_exceptions=True)
     report = {
         "first_seen": [c.first_seen for c in clients],
         "duplicates": sum(n - 1 for c in clients for n in c.frames.values() if n > 1),
         "frames": sum(sum(c.frames.values()) for c in clients),
         "bytes": sum(c.bytes for c in clients),
         "ended_early": [c.ended for c in clients if c.ended],
+        "frozen_ended": [c.ended for c in frozen_clients if c.ended],
     }
     print(json.dumps(report), flush=True)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3]))
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 0))

@@ -161,6 +161,7 @@ def create_app(settings: Settings) -> FastAPI:
             poll_interval=settings.poll_interval,
             state_interval=settings.state_interval,
             trends=trends,
+            budget=settings.state_budget,
             on_event=[recorder(engine), tracker.on_event, healing.on_event, certificate_follower(client, engine)],
             on_operation=[outcome_recorder(audit_log), tracker.on_operation],
             on_sync=[tracker.on_sync, healing.on_sync],

@@ -5,6 +5,7 @@ import asyncio
 import getpass
 import logging
 import os
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import TypeVar
 import uvicorn
 from sqlalchemy import Engine
 
-from webui import db, doctor
+from webui import db, doctor, workers
 from webui.audit.keys import KeyMissing
 from webui.audit.log import AuditLog, AuditUnavailable
 from webui.audit.verify import verify
@@ -55,11 +56,21 @@ def serve(settings: Settings) -> None:
         print("incus-webui: no accounts yet: create the first with `incus-webui user add NAME --role admin`")
     engine.dispose()
     logging.getLogger("uvicorn.access").addFilter(QueryFree())
+    if settings.workers > 1:
+        # Each worker builds its own app (watcher, hub, engine) after the fork.
+        workers.serve(
+            settings.workers, lambda: _serve_on(create_app(settings), settings, workers.shared_port(settings))
+        )
+    else:
+        _serve_on(app, settings)
+
+
+def _serve_on(app: object, settings: Settings, sock: socket.socket | None = None) -> None:
     # proxy_headers off, explicitly: uvicorn's would trust 127.0.0.1's X-Forwarded-For by default
     # and replace the socket's peer, which the audit log and single sign-on must keep. The
     # dashboard applies `forwarded_allow_ips` itself (webui/middleware/client_address.py).
-    uvicorn.run(
-        app,
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
         host=settings.host,
         port=settings.port,
         log_level="info",
@@ -69,6 +80,7 @@ def serve(settings: Settings) -> None:
         proxy_headers=False,
         forwarded_allow_ips=[],
     )
+    uvicorn.Server(config).run(sockets=[sock] if sock else None)
 
 
 def systemd_unit() -> str:

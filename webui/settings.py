@@ -35,11 +35,18 @@ class Settings(BaseSettings):
     # going offline emits no event), member state (uptime, load, memory) every state_interval.
     poll_interval: float = 3.0
     state_interval: float = 10.0
+    # Members whose page is open are asked for their state every state_interval; the others
+    # take turns, state_budget a round (a large cluster costs Incus no more than this many).
+    state_budget: int = 16
     # SSE: per-client queue bound (a client that falls this far behind is dropped),
     # heartbeat so idle proxies keep the stream open, and how long a send may block.
     queue_size: int = 64
     heartbeat: float = 15.0
     send_timeout: float = 30.0
+    # Server processes sharing the port (SO_REUSEPORT: the kernel spreads connections), for
+    # more open streams than one core can feed. Each runs its own watcher unless the
+    # database elects one (PostgreSQL), so Incus sees `workers` readers with SQLite.
+    workers: int = 1
     # Open streams one identity (a user, a token, a display) may hold at once, over all tabs.
     max_streams_per_identity: int = 50
     # Sessions end after session_hours, or after session_idle_minutes without a request.

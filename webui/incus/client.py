@@ -203,6 +203,13 @@ class IncusClient:
         )
         return parse_each(Instance, data or [])
 
+    async def instance(self, name: str, project: str = "default", timeout: float | None = None) -> Instance:
+        """One instance with its location and status (Incus asks the member it runs on)."""
+        data = await self.request(
+            "GET", f"/1.0/instances/{_segment(name)}", params={"project": project}, timeout=timeout, failover=False
+        )
+        return Instance.model_validate(data)
+
     async def instance_memory(self, name: str, project: str = "default") -> int:
         """Bytes of memory the instance uses now (its state's `memory.usage`)."""
         data = await self.request("GET", f"/1.0/instances/{name}/state", params={"project": project})

@@ -37,6 +37,12 @@ def member_topic(name: str, role: str) -> str:
     return f"member:{name}:{role}"
 
 
+def member_of(topic: str) -> str | None:
+    """The member a member page's topic names, or None for another topic."""
+    kind, _, rest = topic.partition(":")
+    return rest.rpartition(":")[0] or None if kind == "member" else None
+
+
 def operations_topic(role: str) -> str:
     """The operations page, in the version for one role (Cancel only where it may cancel)."""
     return f"{OPERATIONS}:{role}"
@@ -95,7 +101,11 @@ class Hub:
         self.check = check
         self.snapshot = ClusterSnapshot()
         self.subscribers: set[Subscriber] = set()
+        # The same streams by topic: a frame goes to those listening to its topic without a
+        # look at every other stream (with 10,000 open, most listen to something else).
+        self.by_topic: dict[str, set[Subscriber]] = {}
         self.per_owner: Counter[str] = Counter()
+        self._topic_sets: dict[frozenset[str], frozenset[str]] = {}
         self.dropped = 0
         self.frames_published = 0
         # Once per change, however many streams: what /metrics reports of rendering.
@@ -128,23 +138,40 @@ class Hub:
         if owner and self.max_per_owner and self.per_owner[owner] >= self.max_per_owner:
             raise TooManyStreams(owner)
         subscriber = Subscriber(topics, self.queue_size, owner, credential, pages)
+        # Streams of one page share one set of topics rather than each holding a copy.
+        subscriber.topics = self._topic_sets.setdefault(subscriber.topics, subscriber.topics)
         self.subscribers.add(subscriber)
+        for topic in subscriber.topics:
+            self.by_topic.setdefault(topic, set()).add(subscriber)
         self.per_owner[subscriber.owner] += 1
         return subscriber
 
     def unsubscribe(self, subscriber: Subscriber) -> None:
         if subscriber in self.subscribers:
             self.subscribers.discard(subscriber)
+            for topic in subscriber.topics:
+                listeners = self.by_topic[topic]
+                listeners.discard(subscriber)
+                if not listeners:
+                    del self.by_topic[topic]
             self.per_owner[subscriber.owner] -= 1
             if not self.per_owner[subscriber.owner]:
                 del self.per_owner[subscriber.owner]
+
+    def listening(self) -> frozenset[str]:
+        """The topics some open stream listens to."""
+        return frozenset(self.by_topic)
+
+    def watched_members(self) -> frozenset[str]:
+        """Members whose page someone has open (in any role's version)."""
+        return frozenset(name for topic in self.by_topic if (name := member_of(topic)) is not None)
 
     def update(self, snapshot: ClusterSnapshot) -> None:
         """Take a new snapshot and publish what it changed."""
         changes = diff(self.snapshot, snapshot)
         self.snapshot = snapshot
         if changes:
-            listening = frozenset(t for s in self.subscribers for t in s.topics)
+            listening = self.listening()
             started = time.perf_counter()
             frames = self.frames(snapshot, changes, listening)
             self.render_seconds.observe(time.perf_counter() - started)
@@ -255,9 +282,7 @@ class Hub:
     def publish(self, messages: list[Message]) -> None:
         self.frames_published += sum(message is not HEARTBEAT for message in messages)
         for message in messages:
-            for subscriber in list(self.subscribers):
-                if message.topic not in subscriber.topics:
-                    continue
+            for subscriber in list(self.by_topic.get(message.topic, ())):
                 try:
                     subscriber.queue.put_nowait(message.data)
                 except asyncio.QueueFull:

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from webui.clock import now
 from webui.incus.models import ClusterGroup, ConfigMetadata, Event, Instance, Member, MemberState, Operation, Server
@@ -63,6 +63,21 @@ class Maintenance(Protocol):
     def error(self) -> str: ...
 
 
+class Located(Protocol):
+    @property
+    def location(self) -> str: ...
+
+
+L = TypeVar("L", bound=Located)
+
+
+def _by_location(items: Iterable[L]) -> dict[str, list[L]]:
+    placed: dict[str, list[L]] = {}
+    for item in items:
+        placed.setdefault(item.location, []).append(item)
+    return placed
+
+
 @dataclass(frozen=True)
 class ClusterSnapshot:
     version: int = 0
@@ -106,12 +121,22 @@ class ClusterSnapshot:
             if op.class_ == "token" and op.status == "Running" and (op.metadata or {}).get("serverName")
         ]
 
-    def member(self, name: str) -> Member | None:
-        return self._members_by_name.get(name)
-
+    # Indexes built on first use (a snapshot never changes): with 1,000 members, a diff asks
+    # for every member's row and instances, and a scan each time made it quadratic.
     @cached_property
     def _members_by_name(self) -> dict[str, Member]:
         return {m.server_name: m for m in self.members}
+
+    @cached_property
+    def _instances_by_member(self) -> dict[str, list[Instance]]:
+        return _by_location(self.instances)
+
+    @cached_property
+    def _operations_by_member(self) -> dict[str, list[Operation]]:
+        return _by_location(self.operations)
+
+    def member(self, name: str) -> Member | None:
+        return self._members_by_name.get(name)
 
     @property
     def leader(self) -> str:
@@ -120,17 +145,8 @@ class ClusterSnapshot:
     def instances_on(self, name: str) -> list[Instance]:
         return list(self._instances_by_member.get(name, ()))
 
-    @cached_property
-    def _instances_by_member(self) -> dict[str, tuple[Instance, ...]]:
-        """Instances by member, worked out once per snapshot: the member table asks for every
-        member's (a scan per row was quadratic at 1,000 members)."""
-        found: dict[str, list[Instance]] = {}
-        for instance in self.instances:
-            found.setdefault(instance.location, []).append(instance)
-        return {name: tuple(instances) for name, instances in found.items()}
-
     def operations_on(self, name: str) -> list[Operation]:
-        return [op for op in self.operations if op.location == name]
+        return list(self._operations_by_member.get(name, ()))
 
     def maintenance_of(self, name: str) -> Maintenance | None:
         """The member's latest evacuation or restore, while it runs or shortly after."""

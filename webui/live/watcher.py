@@ -16,7 +16,7 @@ from webui.clock import now
 from webui.incus.client import IncusClient, parse_each
 from webui.incus.errors import IncusError
 from webui.incus.models import Event, Instance, Member, MemberState, Operation, Server
-from webui.live import cluster_events
+from webui.live import cadence, cluster_events, targets
 from webui.live.hub import Hub
 from webui.live.snapshot import merge_operations
 from webui.live.trends import Trends
@@ -54,6 +54,7 @@ class Watcher:
         on_event: list[EventHandler] | None = None,
         on_operation: list[OperationHandler] | None = None,
         on_sync: list[SyncHandler] | None = None,
+        budget: int = cadence.BUDGET,
     ) -> None:
         self.client = client
         self.hub = hub
@@ -69,6 +70,16 @@ class Watcher:
         self._slow_wake = asyncio.Event()  # configuration or certificate changed: refresh now
         self._server_endpoint = ""  # the endpoint server_name was read from
         self._tasks: list[asyncio.Task[None]] = []
+        # Targeted fetches under way, and when each target was last asked for (loop time): a
+        # resync that asked Incus before that keeps the patched version (see `targets.fresher`).
+        self._fetches: set[asyncio.Task[None]] = set()
+        self._patched: dict[targets.Target, float] = {}
+        self._landed: dict[targets.Target, float] = {}  # when the answer last applied was asked
+        # Members asked per state round beyond those whose page is open, and when each member
+        # was last asked for its state and for its `/1.0` (loop time): see `cadence`.
+        self.budget = budget
+        self._state_asked: dict[str, float] = {}
+        self._server_asked: dict[str, float] = {}
 
     def start(self) -> None:
         self._tasks = [
@@ -78,15 +89,36 @@ class Watcher:
         ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        tasks = [*self._tasks, *self._fetches]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def wake(self) -> None:
         """Resync now (after an event, or an action the dashboard took)."""
         self._wake.set()
 
+    async def fetch(self, target: targets.Target) -> None:
+        """Fetch the one member or instance an event named and patch the snapshot with it."""
+        self._patched[target] = asked = asyncio.get_running_loop().time()
+        try:
+            if target.kind == "member":
+                item: Member | Instance = await self.client.member(target.name)
+            else:
+                item = await self.client.instance(target.name, target.project, timeout=STATE_TIMEOUT)
+        except IncusError as exc:
+            log.info("%s %s not fetched (%s): resyncing", target.kind, target.name, exc.message)
+            self.wake()
+            return
+        # Two fetches of one target may answer out of order: the older answer is dropped.
+        if self._landed.get(target, -1.0) > asked:
+            return
+        self._landed[target] = asked
+        if (updated := targets.patch(self.hub.snapshot, item)) is not None:
+            self.hub.update(updated)
+
     async def resync(self) -> None:
+        started = asyncio.get_running_loop().time()
         try:
             members = await self.client.members()
             endpoint = self.client.transport.current
@@ -103,22 +135,27 @@ class Watcher:
             return
         # Publish the members at once: the instance list is slower (Incus asks every member
         # for its instances' state), and the member table should not wait for it.
-        self._publish(members, list(self.hub.snapshot.instances), server_name, endpoint)
+        self._publish(members, list(self.hub.snapshot.instances), server_name, endpoint, started)
         try:
             instances = await self.client.instances(timeout=STATE_TIMEOUT)
         except IncusError as exc:
             log.info("instances not refreshed: %s", exc.message)  # keep the last known ones
             return
-        self._publish(members, instances, server_name, endpoint)
+        self._publish(members, instances, server_name, endpoint, started)
+        self._patched = {t: at for t, at in self._patched.items() if at >= started}
+        self._landed = {t: at for t, at in self._landed.items() if at >= started}
 
-    def _publish(self, members: list[Member], instances: list[Instance], server_name: str, endpoint: str) -> None:
+    def _publish(
+        self, members: list[Member], instances: list[Instance], server_name: str, endpoint: str, started: float
+    ) -> None:
         # Read the snapshot only now: the state loop may have published one meanwhile.
         snapshot = self.hub.snapshot
         names = {m.server_name for m in members}
+        patched = {t for t, at in self._patched.items() if at >= started}
         self.hub.update(
             snapshot.evolve(
-                members=tuple(sorted(members, key=lambda m: m.server_name)),
-                instances=tuple(sorted(instances, key=lambda i: (i.project, i.name))),
+                members=tuple(sorted(targets.fresher(members, snapshot.members, patched), key=_member_name)),
+                instances=tuple(sorted(targets.fresher(instances, snapshot.instances, patched), key=_instance_key)),
                 states={k: v for k, v in snapshot.states.items() if k in names},
                 operations=merge_operations(snapshot.operations, ()),
                 server_name=server_name,
@@ -129,8 +166,19 @@ class Watcher:
             )
         )
 
+    def _due(self, asked_at: dict[str, float], watched: frozenset[str]) -> list[str]:
+        """The members not offline to ask this round (see `cadence`), noted as asked now."""
+        online = [m.server_name for m in self.hub.snapshot.members if m.status != "Offline"]
+        chosen = cadence.due(online, watched, asked_at, self.budget)
+        at = asyncio.get_running_loop().time()
+        asked_at.update(dict.fromkeys(chosen, at))
+        return chosen
+
     async def refresh_states(self) -> None:
-        online = [m for m in self.hub.snapshot.members if m.status != "Offline"]
+        """Member state (uptime, load, memory, pools): every round for members whose page is
+        open, in turns for the others."""
+        chosen = self._due(self._state_asked, self.hub.watched_members())
+        online = [m for name in chosen if (m := self.hub.snapshot.member(name)) is not None]
         results = await asyncio.gather(*(self._member_state(m) for m in online))
         snapshot = self.hub.snapshot
         states, cpus = dict(snapshot.states), dict(snapshot.cpus)
@@ -145,20 +193,29 @@ class Watcher:
 
     async def refresh_servers(self) -> None:
         """`/1.0` of the member in use (global keys, API extensions, the certificate) and of
-        each member not offline (its version and extension count, its local keys)."""
+        the members not offline whose turn it is (their version and extension count, their
+        local keys; see `cadence`)."""
         try:
             server = Server.model_validate(await self.client.server())
         except IncusError as exc:
             log.info("server configuration not refreshed: %s", exc.message)
             return
-        members = [m.server_name for m in self.hub.snapshot.members if m.status != "Offline"]
+        members = self._due(self._server_asked, frozenset())
         results = await asyncio.gather(*(self._server_of(name) for name in members))
         snapshot = self.hub.snapshot
         # An offline member keeps what it last said (its version, for the upgrade panel).
         servers = {k: v for k, v in snapshot.servers.items() if snapshot.member(k) is not None}
         servers |= {name: result for name, result in zip(members, results, strict=True) if result is not None}
         answered = {name for name, result in zip(members, results, strict=True) if result is not None}
-        silent = frozenset(m.server_name for m in snapshot.members) - answered  # offline ones too
+        # Silent: offline, or no answer when last asked (those not asked this round keep theirs).
+        online = {m.server_name for m in snapshot.members if m.status != "Offline"}
+        silent = frozenset(
+            m.server_name
+            for m in snapshot.members
+            if m.server_name not in online
+            or (m.server_name in members and m.server_name not in answered)
+            or (m.server_name not in members and m.server_name in snapshot.silent)
+        )
         metadata = snapshot.metadata
         if metadata is None or metadata.version != server.version:  # an upgrade may bring new keys
             try:
@@ -251,7 +308,12 @@ class Watcher:
 
     async def _handle(self, event: Event) -> None:
         if event.type == "lifecycle":
-            self.wake()
+            if (target := targets.named(event)) is None:
+                self.wake()  # the lists themselves may have changed: a full (debounced) resync
+            else:  # at once, without waiting for the debounce
+                task = asyncio.create_task(self.fetch(target), name=f"watcher-fetch-{target.name}")
+                self._fetches.add(task)
+                task.add_done_callback(self._fetches.discard)
             if (updated := cluster_events.apply(self.hub.snapshot, event)) is not None:
                 self.hub.update(updated)
             if event.action in ("config-updated", "cluster-certificate-updated") or event.action.startswith(
@@ -267,6 +329,14 @@ class Watcher:
                     await _guarded(on_operation, operation)
         for handler in self.on_event:
             await _guarded(handler, event)
+
+
+def _member_name(member: Member) -> str:
+    return member.server_name
+
+
+def _instance_key(instance: Instance) -> tuple[str, str]:
+    return instance.project, instance.name
 
 
 async def _guarded(handler: Callable[[T], Awaitable[None]], item: T) -> None:

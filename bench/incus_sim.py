@@ -1,0 +1,143 @@
+"""A SIMULATED large Incus cluster: replies recorded from the real dev cluster, replayed at the
+scale asked (say 1,000 members), for what this machine cannot form for real (32 daemons are
+about its limit). Not Incus: it answers from memory, so its own speed says nothing about
+Incus's; it is there to count what the dashboard asks and to time the dashboard's side.
+
+    python -m bench.incus_sim record            # from the bench cluster, into bench/recorded/
+    python -m bench.incus_sim serve --members 1000 --port 8443 --cert C --key K
+
+Each member is member1's recorded reply under another name (url: this server, so failover
+stays here), with one instance each (the recorded first instance, renamed and placed there).
+`GET /sim/requests` gives the requests served so far by endpoint; `/1.0/events` is a websocket
+that stays quiet.
+"""
+
+import argparse
+import copy
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+
+from webui.incus.transport import endpoint
+
+RECORDED = Path(__file__).parent / "recorded"
+# What the dashboard reads, recorded with `incus query` from a real 6.0.4 member.
+QUERIES = {
+    "server": "/1.0",
+    "server_of": "/1.0?target=member1",
+    "members": "/1.0/cluster/members?recursion=1",
+    "state": "/1.0/cluster/members/member1/state",
+    "resources": "/1.0/resources?target=member1",
+    "instances": "/1.0/instances?recursion=1&all-projects=true",
+    "groups": "/1.0/cluster/groups?recursion=1",
+    "metadata": "/1.0/metadata/configuration",
+}
+
+
+def record() -> None:
+    from bench.harness import cluster
+
+    cl = cluster()
+    RECORDED.mkdir(exist_ok=True)
+    for name, path in QUERIES.items():
+        (RECORDED / f"{name}.json").write_text(json.dumps(cl.query(path), indent=1) + "\n")
+        print(f"recorded {path}")
+
+
+def sync(metadata: object) -> dict[str, Any]:
+    """Incus's envelope of a synchronous reply."""
+    return {
+        "type": "sync", "status": "Success", "status_code": 200, "operation": "", "error_code": 0, "error": "",
+        "metadata": metadata,
+    }
+
+
+class Simulation:
+    def __init__(self, members: int, url: str) -> None:
+        replies = {name: json.loads((RECORDED / f"{name}.json").read_text()) for name in QUERIES}
+        template = next(m for m in replies["members"] if m["server_name"] == "member1")
+        instance = replies["instances"][0]
+        self.names = [f"member{i}" for i in range(1, members + 1)]
+        self.members = [{**copy.deepcopy(template), "server_name": n, "url": url} for n in self.names]
+        for member in self.members[3:]:  # three database members, as Incus keeps; the rest plain
+            member.update(database=False, roles=[])
+        self.instances = [
+            {**copy.deepcopy(instance), "name": f"sim{i}", "location": n} for i, n in enumerate(self.names, 1)
+        ]
+        self.replies = replies
+        self.requests: Counter[str] = Counter()
+        # The big lists are encoded once: the simulation must not be the slow side.
+        self.encoded = {
+            "members": json.dumps(sync(self.members)).encode(),
+            "instances": json.dumps(sync(self.instances)).encode(),
+        }
+
+    def answer(self, request: Request) -> Response:
+        path = request.url.path.rstrip("/")
+        self.requests[f"{request.method} {endpoint(path)}"] += 1
+        parts = path.split("/")
+        if path == "/1.0":
+            return JSONResponse(sync(self.replies["server_of" if "target" in request.query_params else "server"]))
+        if path == "/1.0/cluster/members":
+            return Response(self.encoded["members"], media_type="application/json")
+        if path == "/1.0/instances":
+            return Response(self.encoded["instances"], media_type="application/json")
+        if len(parts) == 5 and parts[3] == "members" and parts[4] in self.names:
+            return JSONResponse(sync(self.members[self.names.index(parts[4])]))
+        if len(parts) == 6 and parts[3] == "members" and parts[5] == "state":
+            return JSONResponse(sync(self.replies["state"]))
+        simple = {
+            "/1.0/resources": "resources", "/1.0/cluster/groups": "groups", "/1.0/metadata/configuration": "metadata"
+        }
+        if path in simple:
+            return JSONResponse(sync(self.replies[simple[path]]))
+        if path == "/1.0/operations":
+            return JSONResponse(sync({}))
+        if path == "/sim/requests":
+            return JSONResponse(dict(self.requests))
+        body = {"type": "error", "error": "not found", "error_code": 404, "metadata": None}
+        return JSONResponse(body, status_code=404)
+
+    async def events(self, websocket: WebSocket) -> None:
+        await websocket.accept()
+        while (await websocket.receive())["type"] != "websocket.disconnect":
+            pass
+
+
+def app(simulation: Simulation) -> Starlette:
+    return Starlette(
+        routes=[
+            WebSocketRoute("/1.0/events", simulation.events),
+            Route("/{path:path}", simulation.answer, methods=["GET"]),
+        ]
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("action", choices=["record", "serve"])
+    parser.add_argument("--members", type=int, default=1000)
+    parser.add_argument("--port", type=int, default=8443)
+    parser.add_argument("--cert", type=Path)
+    parser.add_argument("--key", type=Path)
+    args = parser.parse_args()
+    if args.action == "record":
+        record()
+        return
+    simulation = Simulation(args.members, f"https://127.0.0.1:{args.port}")
+    uvicorn.run(
+        app(simulation), host="127.0.0.1", port=args.port, log_level="warning",
+        ssl_certfile=str(args.cert), ssl_keyfile=str(args.key),
+    )
+
+
+if __name__ == "__main__":
+    main()
