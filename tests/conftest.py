@@ -138,7 +138,13 @@ class Dashboard:
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )
-        self.wait_healthy()
+        try:
+            self.wait_healthy()
+        except (AssertionError, TimeoutError):
+            self.process.kill()  # not left running, and watching the cluster, for the next tests
+            self.process.wait()
+            self.log.close()
+            raise
         self.admin = self.login("admin") if personas else httpx.Client(base_url=self.url, verify=self.verify)
 
     def login(self, role: str) -> httpx.Client:
@@ -165,7 +171,7 @@ class Dashboard:
     def cookies(self) -> dict[str, str]:
         return dict(self.admin.cookies)
 
-    def wait_healthy(self, timeout: float = 60) -> dict:
+    def wait_healthy(self, timeout: float = 120) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, "the dashboard exited; see its log"

@@ -38,7 +38,7 @@ def test_a_cli_evacuation_is_followed_instance_by_instance_then_a_dashboard_rest
     total = len(crowded)
     assert total >= 6
     noc = dashboard.display_url("maintenance-wall")
-    before = len(runs(dashboard, kind="evacuate"))
+    before = len(runs(dashboard, member=MEMBER, kind="evacuate"))
     evacuation = Background(cluster, "evacuate", "--action", "migrate")
     evacuation.start()
     counts: list[int] = []

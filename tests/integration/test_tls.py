@@ -20,7 +20,7 @@ def write_pair(folder: Path, name: str) -> tuple[Path, Path]:
 
 def serve(*flags: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "webui.cli", "serve", *map(str, flags)],
-                          capture_output=True, text=True, timeout=30)
+                          capture_output=True, text=True, timeout=90)
 
 
 @pytest.mark.cluster
