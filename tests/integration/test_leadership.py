@@ -93,7 +93,8 @@ def test_a_cli_change_reaches_a_followers_stream(cluster, deployment, restore_de
     with members_stream(follower) as stream:
         edit_member(cluster, name, description="seen through a follower")
         frame = stream.wait_for(lambda f: f.event == f"member-{name}" and "through a follower" in f.data, timeout=10)
-    assert frame.data.lstrip().startswith('<td class="name">')  # the row's cells, as from a leader
+    assert frame.data.lstrip().startswith('<td class="col-n name">')  # the row's cells, as from a leader
+    assert 'class="spark-dot"' in frame.data  # the follower samples the leader's member states too
 
 
 def test_killing_the_leader_hands_over_the_watch_and_no_stream_misses_a_change(
