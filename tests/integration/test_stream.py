@@ -22,7 +22,7 @@ def test_a_change_made_with_the_incus_cli_reaches_an_open_stream(cluster, dashbo
         frame = stream.wait_for(lambda f: f.event == f"member-{name}", timeout=5)
         assert time.monotonic() - started < 3
     assert "changed from the CLI" in frame.data
-    assert frame.data.lstrip().startswith('<td class="name">')  # the row's cells, not the page
+    assert frame.data.lstrip().startswith('<td class="col-n name">')  # the row's cells, not the page
 
 
 def test_a_reconnecting_stream_gets_what_it_missed(dashboard):
