@@ -134,10 +134,10 @@ class Leadership:
 
     def _apply(self, values: relay.Values) -> None:
         if changed := self.codec.load(values):
-            before = self.hub.snapshot
-            after = before.evolve(**changed)
-            self.trends.sample(before, after)
-            self.hub.update(after)
+            snapshot = self.hub.snapshot.evolve(**changed)
+            if "states" in changed:  # the leader sent a new sample
+                self.trends.sample(snapshot)
+            self.hub.update(snapshot)
 
     async def _lead(self, connection: AsyncConnection[Any]) -> None:
         """Watch Incus and publish each change, until the connection (and so the lock) is lost."""

@@ -136,14 +136,13 @@ class Trends:
     def record(self, name: str, at: float, state: MemberState, cpus: int) -> None:
         self._members.setdefault(name, MemberTrends(self.interval)).add(at, state, cpus)
 
-    def sample(self, before: ClusterSnapshot, after: ClusterSnapshot) -> None:
-        """Record the member states that changed from `before` to `after`, as of now: the
-        watcher's refresh, or the elected watcher's as a follower receives it."""
+    def sample(self, snapshot: ClusterSnapshot) -> None:
+        """Record every member's state in `snapshot` as of now: after the watcher's refresh, or
+        when a follower receives the elected watcher's new states."""
         at = now().timestamp()
-        for name, state in after.states.items():
-            if before.states.get(name) != state:
-                self.record(name, at, state, after.cpus.get(name, 0))
-        self.retain(m.server_name for m in after.members)
+        for name, state in snapshot.states.items():
+            self.record(name, at, state, snapshot.cpus.get(name, 0))
+        self.retain(m.server_name for m in snapshot.members)
 
     def of(self, name: str) -> MemberTrends | None:
         return self._members.get(name)

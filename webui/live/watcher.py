@@ -188,7 +188,7 @@ class Watcher:
             if cpu:
                 cpus[member.server_name] = cpu
         sampled = snapshot.evolve(states=states, cpus=cpus)
-        self.trends.sample(snapshot, sampled)
+        self.trends.sample(sampled)
         self.hub.update(sampled)
 
     async def refresh_servers(self) -> None:
