@@ -27,7 +27,9 @@ CONTROLS = """() => {
     if (el.disabled || el.type === "hidden") continue;
     const form = el.closest("form");
     const url = target(el) || (form ? target(form) || window.location.pathname : "");
-    const harmless = el.hasAttribute("data-close-dialog") || el.hasAttribute("data-copy") || el.tagName === "DETAILS";
+    // Controls that only act in the page (sort, filter, columns, chart points) send nothing.
+    const harmless = el.hasAttribute("data-close-dialog") || el.hasAttribute("data-copy") || el.tagName === "DETAILS"
+        || (!target(el) && !form);
     const source = target(el) ? el : form;
     const method = !source ? "GET" : source.hasAttribute("hx-post") ? "POST" : source.hasAttribute("hx-get") ? "GET"
         : (source.getAttribute("method") || "GET").toUpperCase();
