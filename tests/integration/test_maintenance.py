@@ -126,13 +126,15 @@ def test_two_dashboards_on_one_database_write_one_row_per_run_and_instance(clust
         assert {s["state"] for s in stopped["instances"]} == {"stopped"}
         # One row per run and per instance, though both dashboards saw every event.
         engine = db.make_engine(url)
-        with Session(engine) as session:
-            ids = (stopped["operation_id"], run["operation_id"])
-            rows = session.scalars(select(MaintenanceRun.id).where(MaintenanceRun.operation_id.in_(ids))).all()
-            assert len(rows) == 2
-            steps = select(func.count()).select_from(MaintenanceStep).where(MaintenanceStep.run_id.in_(rows))
-            assert session.scalar(steps) == 2 * len(crowded)
-        engine.dispose()
+        try:
+            with Session(engine) as session:
+                ids = (stopped["operation_id"], run["operation_id"])
+                rows = session.scalars(select(MaintenanceRun.id).where(MaintenanceRun.operation_id.in_(ids))).all()
+                assert len(rows) == 2
+                steps = select(func.count()).select_from(MaintenanceStep).where(MaintenanceStep.run_id.in_(rows))
+                assert session.scalar(steps) == 2 * len(crowded)
+        finally:
+            engine.dispose()  # its connections closed even when an assertion failed
     finally:
         first.stop()
         second.stop()
