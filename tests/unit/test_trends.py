@@ -77,3 +77,19 @@ def test_members_that_left_are_forgotten():
     trends.record("m2", 1.0, state(), 2)
     trends.retain(["m2"])
     assert trends.of("m1") is None and trends.of("m2") is not None
+
+
+def test_a_sample_records_only_the_members_asked_not_the_older_states_kept_for_the_rest():
+    from webui.incus.models import Member
+    from webui.live.snapshot import ClusterSnapshot
+
+    trends = Trends()
+    snapshot = ClusterSnapshot(
+        members=(Member(server_name="m1"), Member(server_name="m2")),
+        states={"m1": state(), "m2": state(load=0.9)},
+    )
+    trends.sample(snapshot, ["m1"])
+    trends.sample(snapshot, ["m1", "m2"])
+    asked_twice, asked_once = trends.of("m1"), trends.of("m2")
+    assert asked_twice is not None and asked_twice.samples == 2
+    assert asked_once is not None and asked_once.samples == 1

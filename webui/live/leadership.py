@@ -134,9 +134,10 @@ class Leadership:
 
     def _apply(self, values: relay.Values) -> None:
         if changed := self.codec.load(values):
-            snapshot = self.hub.snapshot.evolve(**changed)
-            if "states" in changed:  # the leader sent a new sample
-                self.trends.sample(snapshot)
+            before = self.hub.snapshot
+            snapshot = before.evolve(**changed)
+            new = [name for name, state in snapshot.states.items() if before.states.get(name) != state]
+            self.trends.sample(snapshot, new)
             self.hub.update(snapshot)
 
     async def _lead(self, connection: AsyncConnection[Any]) -> None:

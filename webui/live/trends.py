@@ -136,12 +136,14 @@ class Trends:
     def record(self, name: str, at: float, state: MemberState, cpus: int) -> None:
         self._members.setdefault(name, MemberTrends(self.interval)).add(at, state, cpus)
 
-    def sample(self, snapshot: ClusterSnapshot) -> None:
-        """Record every member's state in `snapshot` as of now: after the watcher's refresh, or
-        when a follower receives the elected watcher's new states."""
+    def sample(self, snapshot: ClusterSnapshot, names: Iterable[str]) -> None:
+        """Record the states of `names` in `snapshot` as of now: the members just asked (the
+        others keep an older state, which is no new sample), or, in a follower, those whose
+        state the elected watcher changed."""
         at = now().timestamp()
-        for name, state in snapshot.states.items():
-            self.record(name, at, state, snapshot.cpus.get(name, 0))
+        for name in names:
+            if (state := snapshot.states.get(name)) is not None:
+                self.record(name, at, state, snapshot.cpus.get(name, 0))
         self.retain(m.server_name for m in snapshot.members)
 
     def of(self, name: str) -> MemberTrends | None:

@@ -182,13 +182,15 @@ class Watcher:
         results = await asyncio.gather(*(self._member_state(m) for m in online))
         snapshot = self.hub.snapshot
         states, cpus = dict(snapshot.states), dict(snapshot.cpus)
+        answered = []
         for member, (state, cpu) in zip(online, results, strict=True):
             if state is not None:
                 states[member.server_name] = state
+                answered.append(member.server_name)
             if cpu:
                 cpus[member.server_name] = cpu
         sampled = snapshot.evolve(states=states, cpus=cpus)
-        self.trends.sample(sampled)
+        self.trends.sample(sampled, answered)
         self.hub.update(sampled)
 
     async def refresh_servers(self) -> None:
