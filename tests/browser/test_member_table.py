@@ -102,7 +102,10 @@ def test_sparklines_move_as_the_state_is_sampled(dashboard, page):
     # A few state intervals (2 s in the tests), without a reload. The count of points alone
     # stops growing once an older dashboard thins its hour to the sparkline's 60 points, but
     # the line still slides left as new samples come.
-    wait_until(lambda: line.get_attribute("d") != first and int(spark.get_attribute("data-points") or 0) > 1, timeout=20)
+    def moved() -> bool:
+        return line.get_attribute("d") != first and int(spark.get_attribute("data-points") or 0) > 1
+
+    wait_until(moved, timeout=20)
     assert re.match(r"M[\d.]+ [\d.]+(L[\d.]+ [\d.]+)+$", line.get_attribute("d"))
     assert re.match(
         r"Load over the last hour: \d+ points, lowest \d+\.\d\d, highest \d+\.\d\d, now \d+\.\d\d",
