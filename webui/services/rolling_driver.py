@@ -111,6 +111,8 @@ class Driver:
                 await self.tick()
             except IncusError as exc:
                 log.info("rolling upgrade not advanced: %s", exc.message)
+            except Exception:  # e.g. a busy database: the guide must go on at the next tick
+                log.exception("rolling upgrade not advanced")
 
     async def tick(self) -> None:
         found = await asyncio.to_thread(active, self.ctx.engine)

@@ -93,17 +93,22 @@ def refusal(snapshot: ClusterSnapshot) -> str:
         )
     if not snapshot.members:
         return "The cluster has not been read yet."
+    # Each member's version before its upgrade is how the guide tells it came back upgraded.
+    unread = [m.server_name for m in snapshot.members if not _version(snapshot, m.server_name)]
+    if unread:
+        return f"The version of {', '.join(unread)} has not been read yet: try again in a few seconds."
     return ""
 
 
+def _version(snapshot: ClusterSnapshot, name: str) -> str:
+    """What the member last said it runs, or ""."""
+    server = snapshot.servers.get(name)
+    return server.version if server else ""
+
+
 def plan(snapshot: ClusterSnapshot, mode: str) -> Plan:
-    return Plan(
-        mode=mode,
-        members=tuple(
-            MemberStep(m.server_name, server.version if (server := snapshot.servers.get(m.server_name)) else "")
-            for m in snapshot.members
-        ),
-    )
+    steps = tuple(MemberStep(m.server_name, _version(snapshot, m.server_name)) for m in snapshot.members)
+    return Plan(mode=mode, members=steps)
 
 
 def _back_upgraded(snapshot: ClusterSnapshot, step: MemberStep) -> bool:
@@ -130,6 +135,10 @@ def advance(current: Plan, snapshot: ClusterSnapshot) -> tuple[Plan, Action | No
     for n, step in enumerate(members):
         member = snapshot.member(step.name)
         status_now = member.status if member else ""
+        if status_now == "Offline" and step.state in (PENDING, RESTORE):
+            # Members restarting show Offline for a while: wait for the view to settle rather
+            # than act on it (an evacuation refused, a restore skipped).
+            return result, None
         if step.state == RESTORE:
             if status_now != "Evacuated":
                 return _set(result, n, state=DONE), None
@@ -141,7 +150,9 @@ def advance(current: Plan, snapshot: ClusterSnapshot) -> tuple[Plan, Action | No
         if step.state in (DONE, WAITING):
             continue
         if step.state == PENDING:
-            if status.blocked:  # blocked members keep their instances running and move none
+            # Mid-upgrade (members blocked, or one already waiting: a passing view may show no
+            # member blocked), the rest keep their instances running and move none.
+            if status.blocked or any(m.state == WAITING for m in members):
                 return _set(result, n, state=UPGRADE, note=BLOCKED_NOTE), None
             if current.mode == SKIP or not snapshot.instances_on(step.name) or status_now == "Evacuated":
                 return _set(result, n, state=UPGRADE, evacuated=status_now == "Evacuated"), None
