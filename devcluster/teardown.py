@@ -75,6 +75,7 @@ def down(state_dir: Path = DEFAULT_STATE_DIR, purge: bool = False, term_grace: f
         if left:
             log(f"SIGKILL for daemons still shutting down after {term_grace}s: {left}")
             kill_processes(left)
+            wait_dead(left, 5)  # reaped: no zombie, and no "still running" warning at exit
         log(f"daemons stopped ({time.monotonic() - t0:.1f}s)")
     leftovers = own_processes(state_dir)
     if leftovers:

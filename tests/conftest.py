@@ -113,7 +113,11 @@ class Dashboard:
         self.database_url = database_url or f"sqlite:///{database}"
         # Dashboards given the same folder share the key (as several processes on one database must).
         self.key_file = Path(env.get("INCUS_WEBUI_AUDIT_KEY_FILE", database.parent / "audit.key"))
-        db.upgrade(self.database_url, key_file=self.key_file)
+        if cwd is None:
+            db.upgrade(self.database_url, key_file=self.key_file)
+        else:  # another version's checkout (a benchmark's "before"): its own migrations
+            own = {"INCUS_WEBUI_DATABASE_URL": self.database_url, "INCUS_WEBUI_AUDIT_KEY_FILE": str(self.key_file)}
+            subprocess.run([*program, "db", "upgrade"], cwd=cwd, env={**os.environ, **own}, check=True)
         engine = db.make_engine(self.database_url)
         for role, name in PERSONAS.items() if personas else ():
             if not any(u.name == name for u in store.users(engine)):

@@ -7,8 +7,10 @@ upgraded waits, serving no API at all, until the last member is upgraded, then a
 mid-upgrade the dashboard hears only from the members not upgraded yet."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from webui.live.snapshot import ClusterSnapshot
+from webui.memo import Latest
 
 
 @dataclass(frozen=True)
@@ -28,28 +30,31 @@ class MemberVersion:
 
 @dataclass(frozen=True)
 class UpgradeStatus:
+    """Worked out once per snapshot (`upgrade_status`), its figures once each: every page's
+    alerts read them, over every member."""
+
     members: tuple[MemberVersion, ...]
     blocked: tuple[str, ...]
     offline: tuple[str, ...]
 
-    @property
+    @cached_property
     def versions(self) -> list[str]:
         return sorted({m.version for m in self.members if m.version})
 
-    @property
+    @cached_property
     def extension_counts(self) -> list[int]:
         return sorted({m.extensions for m in self.members if m.extensions is not None})
 
-    @property
+    @cached_property
     def mid_upgrade(self) -> bool:
         return len(self.versions) > 1 or len(self.extension_counts) > 1 or bool(self.blocked)
 
-    @property
+    @cached_property
     def blocked_messages(self) -> list[str]:
         """What Incus says of the blocked members, each wording once."""
         return sorted({m.message for m in self.members if m.status == "Blocked" and m.message})
 
-    @property
+    @cached_property
     def waiting(self) -> tuple[str, ...]:
         """Members upgraded already: while others are Blocked, those neither blocked nor offline
         that stopped answering, as Incus has them wait for the rest."""
@@ -57,7 +62,7 @@ class UpgradeStatus:
             return ()
         return tuple(m.name for m in self.members if m.status not in ("Blocked", "Offline") and not m.answering)
 
-    @property
+    @cached_property
     def to_upgrade(self) -> tuple[str, ...]:
         """The admin's next step: the members Incus says need updating (the Blocked ones), or,
         with no member blocked yet, those behind the newest version seen."""
@@ -84,10 +89,13 @@ def member_version(snapshot: ClusterSnapshot, name: str) -> MemberVersion:
     )
 
 
-def upgrade_status(snapshot: ClusterSnapshot) -> UpgradeStatus:
+def _status(snapshot: ClusterSnapshot) -> UpgradeStatus:
     members = tuple(member_version(snapshot, m.server_name) for m in snapshot.members)
     return UpgradeStatus(
         members=members,
         blocked=tuple(m.name for m in members if m.status == "Blocked"),
         offline=tuple(m.name for m in members if m.status == "Offline"),
     )
+
+
+upgrade_status = Latest(_status)  # once per snapshot: every page's alerts ask
