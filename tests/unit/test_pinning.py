@@ -68,3 +68,30 @@ def test_an_error_other_than_the_pin_changes_nothing(tmp_path: Path):
             await transport.aclose()
 
     assert asyncio.run(check()) is False and transport.pinned == first
+
+
+def test_a_process_that_loses_the_race_to_insert_the_pin_updates_it(tmp_path: Path, monkeypatch):
+    """Two dashboards storing the new certificate at once: one saw no row, then its insert met
+    the other's (a 500 on the certificate replacement, seen in CI)."""
+    from sqlalchemy.orm import Session
+
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    db.upgrade(url)
+    engine = db.make_engine(url)
+    first, _ = make_certificate("the other process's")
+    mine, _ = make_certificate("mine")
+    try:
+        pinning.store(engine, first)
+        real_get, misses = Session.get, []
+
+        def get_racing(self, entity, ident, **kwargs):  # the row is not there yet, once
+            if not misses:
+                misses.append(ident)
+                return None
+            return real_get(self, entity, ident, **kwargs)
+
+        monkeypatch.setattr(Session, "get", get_racing)
+        pinning.store(engine, mine)
+        assert misses and pinning.stored(engine) == mine
+    finally:
+        engine.dispose()

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 
 import anyio.to_thread
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from webui.clock import now
@@ -34,12 +35,20 @@ def stored(engine: Engine) -> str:
 
 
 def store(engine: Engine, certificate: str) -> None:
-    with Session(engine) as session, session.begin():
-        row = session.get(PinnedCertificate, NAME) or PinnedCertificate(name=NAME)
-        row.certificate = certificate
-        row.fingerprint = describe(certificate).fingerprint
-        row.updated_at = now()
-        session.add(row)
+    """Every process hears Incus's event of a new certificate and stores it, at about the same
+    time: the one that loses the race to insert the first row updates it instead."""
+    for attempt in (1, 2):
+        try:
+            with Session(engine) as session, session.begin():
+                row = session.get(PinnedCertificate, NAME) or PinnedCertificate(name=NAME)
+                row.certificate = certificate
+                row.fingerprint = describe(certificate).fingerprint
+                row.updated_at = now()
+                session.add(row)
+            return
+        except IntegrityError:
+            if attempt == 2:
+                raise
 
 
 def candidates(engine: Engine, connection: Connection) -> list[str]:
