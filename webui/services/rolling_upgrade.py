@@ -11,7 +11,7 @@ member that waits is restored only once the last member is upgraded and all come
 from dataclasses import dataclass, replace
 
 from webui.live.snapshot import ClusterSnapshot
-from webui.services.upgrades import upgrade_status
+from webui.services.upgrades import member_version, upgrade_status
 
 # A member's steps, in order.
 PENDING = "pending"
@@ -94,20 +94,14 @@ def refusal(snapshot: ClusterSnapshot) -> str:
     if not snapshot.members:
         return "The cluster has not been read yet."
     # Each member's version before its upgrade is how the guide tells it came back upgraded.
-    unread = [m.server_name for m in snapshot.members if not _version(snapshot, m.server_name)]
+    unread = [m.server_name for m in snapshot.members if not member_version(snapshot, m.server_name).version]
     if unread:
         return f"The version of {', '.join(unread)} has not been read yet: try again in a few seconds."
     return ""
 
 
-def _version(snapshot: ClusterSnapshot, name: str) -> str:
-    """What the member last said it runs, or ""."""
-    server = snapshot.servers.get(name)
-    return server.version if server else ""
-
-
 def plan(snapshot: ClusterSnapshot, mode: str) -> Plan:
-    steps = tuple(MemberStep(m.server_name, _version(snapshot, m.server_name)) for m in snapshot.members)
+    steps = tuple(MemberStep(m.server_name, member_version(snapshot, m.server_name).version) for m in snapshot.members)
     return Plan(mode=mode, members=steps)
 
 
