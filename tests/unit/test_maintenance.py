@@ -1,14 +1,11 @@
 """The maintenance model, fed the events a real Incus 6.0.4 sent while `incus cluster evacuate
 member2 --action migrate` moved seven containers (recorded with `incus monitor`)."""
 
-import json
-from pathlib import Path
-
-from webui.incus.models import Event, Instance, Operation
+from tests.unit.replies import EVACUATING, evacuation_operations, evacuation_updates
+from webui.incus.models import Instance, Operation
 from webui.live.snapshot import ClusterSnapshot
 from webui.services import maintenance as m
 
-RECORDED = Path(__file__).parent / "recorded"
 NAMES = ["s13c2", "s13c4", "s13c5", "s13c6", "s13c7", "s13c8", "s13c9"]
 WENT_TO = {
     "s13c2": "member1",
@@ -19,18 +16,6 @@ WENT_TO = {
     "s13c8": "member3",
     "s13c9": "member1",
 }
-
-
-def evacuation_updates() -> list[Operation]:
-    events = [
-        Event.model_validate(json.loads(line))
-        for line in (RECORDED / "evacuation_events.jsonl").read_text().splitlines()
-    ]
-    return [
-        Operation.model_validate(e.metadata)
-        for e in events
-        if e.type == "operation" and e.metadata["description"] == "Evacuating cluster member"
-    ]
 
 
 def before() -> ClusterSnapshot:
@@ -130,15 +115,7 @@ def test_a_restore_reads_from_and_starts_on_the_member_itself():
 
 def test_the_strip_groups_the_instance_operations_under_their_run():
     updates = evacuation_updates()
-    events = [
-        Event.model_validate(json.loads(line))
-        for line in (RECORDED / "evacuation_events.jsonl").read_text().splitlines()
-    ]
-    others = [
-        Operation.model_validate(e.metadata)
-        for e in events
-        if e.type == "operation" and e.metadata["description"] != "Evacuating cluster member"
-    ]
+    others = [op for op in evacuation_operations() if op.description != EVACUATING]
     run = m.begin(updates[0], before())
     unrelated = Operation(id="x", description="Creating instance", resources={"instances": ["/1.0/instances/other"]})
     latest = {op.id: op for op in (updates[3], *others, unrelated)}  # as the watcher keeps them

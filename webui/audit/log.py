@@ -47,6 +47,8 @@ LEGACY_HASHED = (
 )
 HASHED = (*LEGACY_HASHED, "forwarded_for", "key_id")
 UNKNOWN = "outcome unknown: dashboard was down"
+UNHEARD_END = "outcome unknown: Incus forgot the operation before the dashboard heard how it ended"
+UNKNOWN_OUTCOMES = (UNKNOWN, UNHEARD_END)
 
 
 def _utc(value: datetime) -> str:
@@ -242,7 +244,7 @@ class AuditLog:
                     **fields,
                     "parameters": accepted.parameters,
                     "operation_id": operation_id,
-                    "outcome": "succeeded" if succeeded else ("unknown" if error == UNKNOWN else "failed"),
+                    "outcome": "succeeded" if succeeded else ("unknown" if error in UNKNOWN_OUTCOMES else "failed"),
                     "error": error,
                     "request_id": accepted.request_id,
                 },

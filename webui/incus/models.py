@@ -81,6 +81,11 @@ class Instance(_Model):
     expanded_devices: dict[str, dict[str, str]] = Field(default_factory=dict)
 
 
+# A status of the dashboard's own, never Incus's: an operation that ended while its last event
+# was lost, and that Incus had already forgotten when asked (it keeps ended ones seconds).
+UNHEARD = "Unknown"
+
+
 class Operation(_Model):
     id: str
     class_: str = Field("", alias="class")  # task, websocket or token
@@ -105,7 +110,7 @@ class Operation(_Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in ("Success", "Failure", "Cancelled")
+        return self.status in ("Success", "Failure", "Cancelled", UNHEARD)
 
     @property
     def label(self) -> str:

@@ -9,13 +9,13 @@ state_interval. However many browsers are open, Incus sees this one reader.
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import TypeVar
 
 from webui.clock import now
 from webui.incus.client import IncusClient, parse_each
 from webui.incus.errors import IncusError
-from webui.incus.models import Event, Instance, Member, MemberState, Operation, Server
+from webui.incus.models import UNHEARD, Event, Instance, Member, MemberState, Operation, Server
 from webui.live import cadence, cluster_events, targets
 from webui.live.hub import Hub
 from webui.live.snapshot import merge_operations
@@ -27,6 +27,9 @@ T = TypeVar("T")
 # A frozen member must not hold up the rest: requests Incus forwards to members (state, and
 # instances, whose state each member reports) get this long, and no failover.
 STATE_TIMEOUT = 5.0
+# How long an operation shown running may go unheard of before Incus is asked whether it still
+# runs: its last event can be lost between members (one restarting) without our stream noticing.
+QUIET_OPERATION = 10.0
 EventHandler = Callable[[Event], Awaitable[None]]
 OperationHandler = Callable[[Operation], Awaitable[None]]
 SyncHandler = Callable[[list[Operation]], Awaitable[None]]
@@ -80,6 +83,7 @@ class Watcher:
         self.budget = budget
         self._state_asked: dict[str, float] = {}
         self._server_asked: dict[str, float] = {}
+        self._operation_heard: dict[str, float] = {}  # operation id: when last heard or asked (loop time)
 
     def start(self) -> None:
         self._tasks = [
@@ -260,6 +264,7 @@ class Watcher:
         while True:
             self._wake.clear()
             await self.resync()
+            await self.recheck_quiet()
             try:
                 await asyncio.wait_for(self._wake.wait(), self.poll_interval)
                 await asyncio.sleep(0.05)  # let a burst of events coalesce into one resync
@@ -298,15 +303,70 @@ class Watcher:
             backoff = min(backoff * 2, 10.0)
 
     async def sync_operations(self) -> None:
+        """Catch up after (re)subscribing: the operations running now, and how those shown
+        running that Incus no longer lists ended (their last event came while we were away)."""
         running = await self.client.operations()
         self.track(*running)
+        await self._recheck_unlisted(running, self.hub.snapshot.operations)
         for sync in self.on_sync:
             await _guarded(sync, running)
+
+    async def recheck_quiet(self) -> None:
+        """Ask Incus about operations shown running and unheard of for QUIET_OPERATION
+        seconds (not join tokens, which wait quietly for hours). One list while any are."""
+        at = asyncio.get_running_loop().time()
+        shown = self.hub.snapshot.operations
+        self._operation_heard = {op.id: self._operation_heard.get(op.id, at) for op in shown}
+        quiet = [
+            op
+            for op in shown
+            if not op.finished and op.class_ != "token" and at - self._operation_heard[op.id] > QUIET_OPERATION
+        ]
+        if not quiet:
+            return
+        try:
+            running = await self.client.operations()
+        except IncusError as exc:
+            log.info("running operations not listed: %s", exc.message)
+            return
+        self._operation_heard.update(dict.fromkeys((op.id for op in quiet), at))
+        await self._recheck_unlisted(running, quiet)
+
+    async def _recheck_unlisted(self, running: list[Operation], shown: Iterable[Operation]) -> None:
+        listed = {op.id for op in running}
+        for operation in shown:
+            if not operation.finished and operation.id not in listed:
+                await self.recheck(operation)
+
+    async def recheck(self, shown: Operation) -> Operation:
+        """How an operation shown running stands at Incus now, handled as its event would be
+        if it ended: that event was lost, or is still on its way. Incus keeps an ended
+        operation only seconds; one it has forgotten ended, how is not known (UNHEARD)."""
+        try:
+            operation = await self.client.operation(shown.id)
+        except IncusError as exc:
+            if exc.status != 404:
+                log.info("operation %s not rechecked: %s", shown.id, exc.message)
+                return shown
+            operation = shown.model_copy(update={"status": UNHEARD, "status_code": 0, "updated_at": now()})
+        if operation.finished:
+            await self._heard(operation)
+        return operation
 
     def track(self, *operations: Operation) -> None:
         """Record operations as Incus reports them; finished ones stay a while with their outcome."""
         snapshot = self.hub.snapshot
         self.hub.update(snapshot.evolve(operations=merge_operations(snapshot.operations, operations)))
+        at = asyncio.get_running_loop().time()
+        self._operation_heard.update(dict.fromkeys((op.id for op in operations), at))
+
+    async def _heard(self, operation: Operation) -> None:
+        """An update of an operation, from its event or from asking Incus."""
+        self.track(operation)
+        if operation.finished:
+            self.wake()  # an evacuation or migration moved instances
+        for on_operation in self.on_operation:
+            await _guarded(on_operation, operation)
 
     async def _handle(self, event: Event) -> None:
         if event.type == "lifecycle":
@@ -324,11 +384,7 @@ class Watcher:
                 self._slow_wake.set()
         elif event.type == "operation":
             for operation in parse_each(Operation, [event.metadata]):
-                self.track(operation)
-                if operation.finished:
-                    self.wake()  # an evacuation or migration moved instances
-                for on_operation in self.on_operation:
-                    await _guarded(on_operation, operation)
+                await self._heard(operation)
         for handler in self.on_event:
             await _guarded(handler, event)
 

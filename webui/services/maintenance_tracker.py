@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from webui.clock import now
 from webui.incus.client import IncusClient
 from webui.incus.errors import IncusError
-from webui.incus.models import Event, Instance, Operation
+from webui.incus.models import UNHEARD, Event, Instance, Operation
 from webui.live.hub import Hub
 from webui.live.snapshot import KEEP_FINISHED, Maintenance
 from webui.services import maintenance_store as store
@@ -58,7 +58,7 @@ class MaintenanceTracker:
             if run.running:
                 run = advance(run, operation)
                 if operation.finished:
-                    run = finish(run, operation, await self._instances())
+                    run = finish(run, self._judged(run, operation), await self._instances())
             await self._keep(run)
 
     async def on_sync(self, running: list[Operation]) -> None:
@@ -90,17 +90,23 @@ class MaintenanceTracker:
     async def _resolve(self, run: MaintenanceRun) -> None:
         try:
             operation = await self.client.operation(run.operation_id)
-        except IncusError:  # Incus forgot it: the member's status tells how it ended
-            member = self.hub.snapshot.member(run.member)
-            settled = member is not None and member.status == SETTLED[run.kind]
-            operation = Operation(
-                id=run.operation_id,
-                status="Success" if settled else "Failure",
-                err="" if settled else "ended while no dashboard was listening",
-                updated_at=now(),
-            )
+        except IncusError:
+            operation = Operation(id=run.operation_id, status=UNHEARD, updated_at=now())
         async with self._lock:
-            await self._keep(finish(run, operation, await self._instances()))
+            await self._keep(finish(run, self._judged(run, operation), await self._instances()))
+
+    def _judged(self, run: MaintenanceRun, operation: Operation) -> Operation:
+        """An operation whose end no dashboard heard, Incus having forgotten it: the member's
+        status tells how it ended."""
+        if operation.status != UNHEARD:
+            return operation
+        member = self.hub.snapshot.member(run.member)
+        status = member.status if member is not None else "gone"
+        if status == SETTLED[run.kind]:
+            return operation.model_copy(update={"status": "Success"})
+        settled = SETTLED[run.kind].lower()
+        unheard = f"It ended unheard by the dashboard, and {run.member} is {status.lower()}, not {settled}"
+        return operation.model_copy(update={"status": "Failure", "err": unheard})
 
     async def _instances(self) -> tuple[Instance, ...]:
         """Where every instance is now (the run just ended: the snapshot may be a resync behind)."""

@@ -8,7 +8,7 @@ Incus's own rules (`cmd/incusd/api_cluster.go`, `api_cluster_evacuation.go`) are
 from dataclasses import dataclass
 from typing import Any
 
-from webui.incus.models import Instance, Member
+from webui.incus.models import Instance, Member, Operation
 from webui.live.snapshot import ClusterSnapshot
 
 # Evacuation modes the server accepts, each in one line (`incus cluster evacuate --help`).
@@ -38,15 +38,15 @@ SHUTDOWN_TIMEOUT_DEFAULT = "30"
 MEMBER_OPERATIONS = ("Evacuating cluster member", "Restoring cluster member")
 
 
-def running_operation(snapshot: ClusterSnapshot, name: str) -> str:
-    """The description of an evacuation or restore running on the member, if any."""
+def running_operation(snapshot: ClusterSnapshot, name: str) -> Operation | None:
+    """The evacuation or restore shown running on the member, if any."""
     return next(
         (
-            op.description
+            op
             for op in snapshot.operations
             if op.location == name and op.description in MEMBER_OPERATIONS and not op.finished
         ),
-        "",
+        None,
     )
 
 
@@ -58,7 +58,7 @@ def available_actions(snapshot: ClusterSnapshot, member: Member) -> dict[str, st
     busy = running_operation(snapshot, name)
     reasons: dict[str, str] = {}
     if busy:
-        reasons["evacuate"] = reasons["restore"] = f"{busy} is in progress"
+        reasons["evacuate"] = reasons["restore"] = f"{busy.description} is in progress"
     else:
         reasons["evacuate"] = {
             "Online": "",

@@ -7,10 +7,17 @@ from typing import Any
 from webui.identity import Actor
 from webui.incus.models import Member, Operation
 from webui.live.snapshot import ClusterSnapshot
+from webui.live.targets import Target
 from webui.services.config_keys import HIDDEN, redact
 from webui.services.context import Context
 from webui.services.errors import Refused
-from webui.services.member_rules import available_actions, changed_fields, editable, invalid_member_fields
+from webui.services.member_rules import (
+    available_actions,
+    changed_fields,
+    editable,
+    invalid_member_fields,
+    running_operation,
+)
 from webui.services.operations import record_outcome
 from webui.services.secrets import sees_secrets
 
@@ -41,14 +48,27 @@ async def fresh_member(ctx: Context, name: str) -> tuple[Member, str]:
 
 async def check_allowed(ctx: Context, name: str, action: str) -> Member:
     """The member, if `action` is allowed on it now (the rule the buttons show), else 409.
-    A member the snapshot has not seen yet is left to Incus's own rules."""
-    snapshot = ctx.hub.snapshot
-    if snapshot.member(name) is None:
+    A refusal is checked with Incus first, as the view may be behind: an operation's end lost
+    or on its way, a member's new status. A member the snapshot has not seen yet is left to
+    Incus's own rules."""
+    if ctx.hub.snapshot.member(name) is None:
         return await known_member(ctx, name)
-    member = require_member(snapshot, name)
-    if reason := available_actions(snapshot, member).get(action, ""):
+    member, reason = _rule(ctx, name, action)
+    if reason:
+        if (shown := running_operation(ctx.hub.snapshot, name)) is not None:
+            await ctx.watcher.recheck(shown)
+        await ctx.watcher.fetch(Target("member", name))
+        member, reason = _rule(ctx, name, action)
+    if reason:
         raise Refused(409, reason)
     return member
+
+
+def _rule(ctx: Context, name: str, action: str) -> tuple[Member, str]:
+    """The member as the snapshot shows it, and why `action` is refused on it ("" if it is not)."""
+    snapshot = ctx.hub.snapshot
+    member = require_member(snapshot, name)
+    return member, available_actions(snapshot, member).get(action, "")
 
 
 async def change_state(ctx: Context, who: Actor, name: str, action: str, mode: str) -> Operation:

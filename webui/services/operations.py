@@ -7,12 +7,12 @@ from collections.abc import Awaitable, Callable
 
 import anyio.to_thread
 
-from webui.audit.log import UNKNOWN, AuditLog, AuditUnavailable
+from webui.audit.log import UNHEARD_END, UNKNOWN, AuditLog, AuditUnavailable
 from webui.auth.roles import can
 from webui.identity import Actor
 from webui.incus.client import IncusClient
 from webui.incus.errors import IncusError, IncusUnreachable
-from webui.incus.models import Operation
+from webui.incus.models import UNHEARD, Operation
 from webui.services.context import Context
 from webui.services.errors import Refused
 
@@ -20,7 +20,8 @@ from webui.services.errors import Refused
 async def record_outcome(audit: AuditLog, operation: Operation) -> None:
     """Written once however often it is called: by the watcher's event, or by the action
     itself when the operation ended before "accepted" was written."""
-    await anyio.to_thread.run_sync(audit.operation_finished, operation.id, operation.status == "Success", operation.err)
+    error = UNHEARD_END if operation.status == UNHEARD else operation.err
+    await anyio.to_thread.run_sync(audit.operation_finished, operation.id, operation.status == "Success", error)
 
 
 async def reconcile(audit: AuditLog, client: IncusClient) -> int:

@@ -1,0 +1,24 @@
+"""Replies and events a real Incus 6.0.4 sent, recorded in `recorded/`."""
+
+import json
+from pathlib import Path
+
+from webui.incus.models import Event, Operation
+
+RECORDED = Path(__file__).parent / "recorded"
+EVACUATING = "Evacuating cluster member"
+
+
+def evacuation_operations() -> list[Operation]:
+    """Every operation update sent while `incus cluster evacuate member2 --action migrate`
+    moved seven containers (recorded with `incus monitor`): the evacuation's and its moves'."""
+    events = [
+        Event.model_validate(json.loads(line))
+        for line in (RECORDED / "evacuation_events.jsonl").read_text().splitlines()
+    ]
+    return [Operation.model_validate(e.metadata) for e in events if e.type == "operation"]
+
+
+def evacuation_updates() -> list[Operation]:
+    """The evacuation's own updates, first to last."""
+    return [op for op in evacuation_operations() if op.description == EVACUATING]
