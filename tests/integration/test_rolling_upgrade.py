@@ -34,12 +34,6 @@ def wait_shown(dashboard: Dashboard, *phrases: str, timeout: float = 120) -> str
         raise AssertionError(f"the page never showed {phrases}; it showed: {last}") from None
 
 
-@pytest.mark.xfail(
-    reason="the last step, member1's restore once every member runs 7.0, sometimes never ends on the page: "
-    "its operation ends while the event stream reconnects and the guide never hears how (1 run in 6; "
-    "open in issue 13)",
-    strict=False,
-)
 def test_a_guided_upgrade_from_6_0_to_7_0_member_by_member(upgrade_rig: UpgradeRig, tmp_path: Path):
     rig, dashboard = upgrade_rig, upgrade_rig.dashboard
     names = list(rig.cluster.members)

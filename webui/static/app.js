@@ -35,18 +35,35 @@
       if (first) first.focus();
     }
   });
-  function focusOpener() {
-    if (!opener) return;
-    var target = opener.isConnected ? opener : null;
-    var href = opener.getAttribute("hx-get");
+  function focusSuccessor(control) {
+    var target = control.isConnected ? control : null;
+    var href = control.getAttribute("hx-get");
     if (!target && href) {
       target = Array.prototype.find.call(document.querySelectorAll("[hx-get]"), function (el) {
         return el.getAttribute("hx-get") === href;
       });
     }
-    opener = null;
     if (target) target.focus();
   }
+  function focusOpener() {
+    if (opener) focusSuccessor(opener);
+    opener = null;
+  }
+  // A redraw (the stream's, or any swap) that replaces the focused control, as when it lands
+  // just after a dialog closed: focus moves to the control that took its place.
+  var redrawn = null;
+  function noteFocus() {
+    var el = document.activeElement;
+    redrawn = el && el.hasAttribute && el.hasAttribute("hx-get") ? el : null;
+  }
+  function refocus() {
+    if (redrawn && !redrawn.isConnected && document.activeElement === document.body) focusSuccessor(redrawn);
+    redrawn = null;
+  }
+  document.addEventListener("htmx:beforeSwap", noteFocus);
+  document.addEventListener("htmx:sseBeforeMessage", noteFocus);
+  document.addEventListener("htmx:afterSwap", refocus);
+  document.addEventListener("htmx:sseMessage", refocus);
   document.addEventListener("click", function (evt) {
     if (evt.target.closest("[data-close-dialog]")) document.getElementById("dialog").close();
     // A copy button (a join token): the text of the element it names goes to the clipboard.
