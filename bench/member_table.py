@@ -104,7 +104,7 @@ def server(count: int, repeat: int, interval: float) -> tuple[dict[str, Any], st
     page = templates.get_template("members/index.html")
 
     def cold() -> None:
-        rows._kept.clear()
+        rows.kept.forget()
         page.render(context)
 
     results: dict[str, Any] = {
@@ -117,7 +117,7 @@ def server(count: int, repeat: int, interval: float) -> tuple[dict[str, Any], st
 
     def figures() -> None:  # a new sample for every member, then the frame the hub renders
         for member in snapshot.members:
-            rows._kept.pop(("figures", member.server_name), None)
+            rows.kept.forget(("figures", member.server_name))
         frame.render(snapshot=snapshot, names=names)
 
     results["figures_frame"] = timed(figures, repeat)

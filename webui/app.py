@@ -26,6 +26,7 @@ from webui.live.leadership import Leadership
 from webui.live.relay import SnapshotCodec, conninfo
 from webui.live.trends import Trends
 from webui.live.watcher import Watcher
+from webui.member_charts import MemberCharts
 from webui.member_rows import MemberRows
 from webui.metrics import Metrics
 from webui.routes import (
@@ -101,6 +102,7 @@ def make_templates(app: FastAPI, trends: Trends | None = None) -> Jinja2Template
     trends = trends or Trends()
     templates.env.globals.update(trends=trends, row_metrics=row_metrics, member_panels=member_panels)
     templates.env.globals.update(member_rows=MemberRows(templates.env, trends))
+    templates.env.globals.update(member_charts=MemberCharts(templates.env, trends))
     templates.env.globals.update(member_columns=COLUMNS, default_columns=DEFAULT_COLUMNS)
     return templates
 

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from webui.incus.models import Member
 from webui.live.snapshot import ClusterSnapshot
 from webui.live.trends import Trends
+from webui.memo import Kept
 
 TEMPLATE = "members/_table.html"
 
@@ -21,8 +22,7 @@ class MemberRows:
     def __init__(self, env: Environment, trends: Trends, limit: int = 20000) -> None:
         self.env = env
         self.trends = trends
-        self.limit = limit  # fragments kept at most (two a member)
-        self._kept: dict[tuple[str, str], tuple[tuple[object, ...], Markup]] = {}
+        self.kept: Kept[Markup] = Kept(limit)  # two fragments a member
         self._macros: tuple[ClusterSnapshot, Any] | None = None
 
     def cells(self, snapshot: ClusterSnapshot, member: Member) -> Markup:
@@ -38,7 +38,7 @@ class MemberRows:
             tuple(i.status for i in snapshot.instances_on(name)),
             history.samples if history else 0,
         )
-        return self._kept_or(("figures", name), key, lambda: self._module(snapshot).metric_cells(member))
+        return self.kept.get(("figures", name), key, lambda: Markup(self._module(snapshot).metric_cells(member)))
 
     def _own(self, snapshot: ClusterSnapshot, member: Member) -> Markup:
         name = member.server_name
@@ -49,18 +49,7 @@ class MemberRows:
             snapshot.servers.get(name),
             name in snapshot.silent,
         )
-        return self._kept_or(("own", name), key, lambda: self._module(snapshot).own_cells(member))
-
-    def _kept_or(self, slot: tuple[str, str], key: tuple[object, ...], render: Any) -> Markup:
-        kept = self._kept.get(slot)
-        if kept is not None and kept[0] == key:
-            return kept[1]
-        html = Markup(render())
-        self._kept.pop(slot, None)
-        self._kept[slot] = (key, html)
-        if len(self._kept) > self.limit:  # members long gone: the oldest renders go first
-            del self._kept[next(iter(self._kept))]
-        return html
+        return self.kept.get(("own", name), key, lambda: Markup(self._module(snapshot).own_cells(member)))
 
     def _module(self, snapshot: ClusterSnapshot) -> Any:
         """The table's macros, seeing this snapshot (built once per snapshot, not per row)."""

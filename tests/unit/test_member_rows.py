@@ -1,6 +1,8 @@
 """The member table's cells: figures worded for people, and each fragment rendered once per
 change of what it shows."""
 
+import time
+
 from fastapi import FastAPI
 
 from webui.app import PAGES, make_templates
@@ -62,3 +64,21 @@ def test_each_fragment_is_rendered_again_only_when_what_it_shows_changed():
     assert rows.figures(changed, renamed) is figures  # the figures did not change
     trends.record("m1", 2000.0, snapshot.states["m1"], 4)  # a new sample: the sparkline moves
     assert rows.figures(changed, renamed) is not figures
+
+
+def test_a_member_charts_are_drawn_once_per_sample_and_again_as_time_moves_on(monkeypatch):
+    rows, trends, snapshot = setup()
+    charts = rows.env.globals["member_charts"]
+    member = snapshot.members[0]
+    at = time.time()
+    clock = [at]
+    monkeypatch.setattr("webui.member_charts.time.time", lambda: clock[0])
+    trends.record("m1", at - 20, snapshot.states["m1"], 4)
+    drawn = charts(snapshot, member)
+    assert "Load (1 min)" in drawn and "4 CPUs busy" in drawn
+    assert charts(snapshot.evolve(), member) is drawn  # another snapshot, no new sample
+    trends.record("m1", at - 10, snapshot.states["m1"], 4)
+    sampled = charts(snapshot, member)
+    assert sampled is not drawn and sampled.count('class="chart-point"') > drawn.count('class="chart-point"')
+    clock[0] += trends.interval  # no sample since (the member stopped answering): drawn again
+    assert charts(snapshot, member) is not sampled
