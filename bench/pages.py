@@ -1,6 +1,6 @@
-"""Page speed: requests per second and latency of the member page and the JSON API, side by
-side with Incus's own `GET /1.0/cluster/members?recursion=1`, same cluster, same run, same
-load generator (an httpx asyncio loop in this process, the dashboard in its own).
+"""Page speed: requests per second and latency of the member table, a member's page and the
+JSON API, side by side with Incus's own `GET /1.0/cluster/members?recursion=1`, same cluster,
+same run, same load generator (an httpx asyncio loop in this process, the dashboard in its own).
 
     INCUS_WEBUI_DEV_SUBNET=127.0.17 INCUS_WEBUI_BENCH_DIR=/var/tmp/iw7b \\
         python -m bench.pages --members 3
@@ -79,6 +79,7 @@ def main() -> None:
                 args,
                 {
                     "dashboard /": (web, "/"),
+                    "dashboard /members/member2": (web, "/members/member2"),
                     "dashboard /api/v1/cluster/members?recursion=1": (web, "/api/v1/cluster/members?recursion=1"),
                     "incus /1.0/cluster/members?recursion=1": (incus, incus_url),
                 },
