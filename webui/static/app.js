@@ -43,7 +43,11 @@
         return el.getAttribute("hx-get") === href;
       });
     }
-    if (target) target.focus();
+    if (!target) return;
+    // A control swapped in a moment ago gets its htmx behaviour only when the swap settles
+    // (20 ms on): an Enter before that would do nothing.
+    if (window.htmx) window.htmx.process(target);
+    target.focus();
   }
   function focusOpener() {
     if (opener) focusSuccessor(opener);
