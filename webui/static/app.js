@@ -68,6 +68,21 @@
   document.addEventListener("htmx:sseBeforeMessage", noteFocus);
   document.addEventListener("htmx:afterSwap", refocus);
   document.addEventListener("htmx:sseMessage", refocus);
+  // An operation's outcome can come before the dialog showing it listens for it (a restore
+  // over in a second: htmx registers the dialog's stream listener only as the swap settles).
+  // The strip every page keeps live has the same chip: the dialog's catches up from it.
+  function catchUp() {
+    var dialog = document.getElementById("dialog");
+    if (!dialog || !dialog.open) return;
+    dialog.querySelectorAll("[sse-swap^='operation-']").forEach(function (slot) {
+      var id = slot.getAttribute("sse-swap");
+      var live = document.querySelector("#operations [id='" + id + "']");
+      var shown = slot.querySelector("[id='" + id + "']");
+      if (live && shown && live.className !== shown.className) slot.innerHTML = live.outerHTML;
+    });
+  }
+  document.addEventListener("htmx:afterSettle", catchUp);
+  document.addEventListener("htmx:sseMessage", catchUp);
   document.addEventListener("click", function (evt) {
     if (evt.target.closest("[data-close-dialog]")) document.getElementById("dialog").close();
     // A copy button (a join token): the text of the element it names goes to the clipboard.
