@@ -6,6 +6,10 @@ from playwright.sync_api import expect
 from tests.conftest import edit_member
 
 pytestmark = [pytest.mark.cluster, pytest.mark.browser]
+# Live, without a reload, is what is tested here; how fast is for bench/. Late in the suite a
+# member of the shared test cluster can stop answering for seconds (ReadTimeouts in CI's log):
+# the change then shows once the dashboard has moved to another member.
+LIVE_MS = 30_000
 
 
 def test_the_table_updates_live_without_a_reload(cluster, dashboard, page, restore_description):
@@ -19,7 +23,7 @@ def test_the_table_updates_live_without_a_reload(cluster, dashboard, page, resto
 
     edit_member(cluster, name, description="<b>live</b> from the CLI")
 
-    expect(row).to_contain_text("<b>live</b> from the CLI", timeout=5000)
+    expect(row).to_contain_text("<b>live</b> from the CLI", timeout=LIVE_MS)
     assert page.evaluate("window.loadedOnce") is True
     assert page.locator(f"#member-{name} b").count() == 0  # shown as text, not markup
     assert not errors, errors
@@ -30,4 +34,4 @@ def test_the_member_page_shows_state_and_updates_live(cluster, dashboard, page, 
     page.goto(dashboard.url + f"/members/{name}")
     expect(page.locator("#member-detail")).to_contain_text("Uptime")
     edit_member(cluster, name, description="seen on the member page")
-    expect(page.locator("#member-detail")).to_contain_text("seen on the member page", timeout=5000)
+    expect(page.locator("#member-detail")).to_contain_text("seen on the member page", timeout=LIVE_MS)
