@@ -107,7 +107,9 @@ async def save(ctx: Context, who: Actor, submitted: Mapping[str, str], healing_a
             shown.error = exc.message if not named else "Incus refused the values marked below."
         else:
             shown.saved += [field_name(k, member) for k in changes]
-    shown.current = current_values(ctx.hub.snapshot)
-    # What Incus accepted is shown as now in force; what it refused keeps what was typed.
+    # What Incus accepted is shown as now in force (the snapshot may not have read it back
+    # yet); what it refused keeps what was typed.
+    accepted = {name: typed[name] for name in shown.saved}
+    shown.current = {**current_values(ctx.hub.snapshot), **accepted}
     shown.typed = {name: value for name, value in typed.items() if name not in shown.saved}
     return shown
