@@ -28,11 +28,16 @@ def ended_just_now(operation: Operation) -> Operation:
 
 
 class Incus:
-    """The two requests the watcher makes to catch up on operations, answered as recorded."""
+    """The requests made to catch up on operations (and, at a run's end, where the instances
+    are), answered as recorded."""
 
     def __init__(self, running: list[Operation], known: dict[str, Operation]) -> None:
         self.running, self.known = running, known
         self.asked: list[str] = []
+        self.placed: list[Instance] = []
+
+    async def instances(self) -> list[Instance]:
+        return self.placed
 
     async def operations(self) -> list[Operation]:
         return self.running
@@ -123,15 +128,9 @@ def run_after_unheard_end(tmp_path: Path, member_status: str):
     started = evacuation_updates()[0]
     incus = Incus(running=[], known={})
     watcher, _ = watching(incus, started, member_status)
-    hub = watcher.hub
-    hub.update(hub.snapshot.evolve(instances=(Instance(name="c1", location="member2", status="Stopped"),)))
-    tracker = MaintenanceTracker(hub, incus, engine)  # type: ignore[arg-type]
+    incus.placed = [Instance(name="c1", location="member2", status="Stopped")]
+    tracker = MaintenanceTracker(watcher.hub, incus, engine)  # type: ignore[arg-type]
     watcher.on_operation.append(tracker.on_operation)
-
-    async def instances() -> tuple[Instance, ...]:
-        return hub.snapshot.instances
-
-    tracker._instances = instances  # type: ignore[method-assign]
     asyncio.run(watcher.sync_operations())
     run = maintenance_store.load(engine, started.id)
     engine.dispose()
