@@ -1,7 +1,8 @@
 """Fixtures: the real local Incus cluster, and a real dashboard process serving it.
 
-The cluster comes up once per session (`devcluster`) and goes down at the end, unless
-INCUS_WEBUI_KEEP_CLUSTER=1 keeps it for the next run. Tests that change the cluster put it back.
+The cluster is formed afresh once per session (`devcluster`, about 8 s) and goes down at the
+end. INCUS_WEBUI_KEEP_CLUSTER=1 keeps it up, and makes the next run take it as it is. Tests that
+change the cluster put it back; a run killed half-way cannot, hence the fresh start.
 """
 
 import os
@@ -50,20 +51,26 @@ def sibling_subnet(variable: str, offset: int) -> str:
 
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[devcluster.DevCluster]:
-    dev = devcluster.up(MEMBERS, STATE_DIR)
-    yield dev
-    if os.environ.get("INCUS_WEBUI_KEEP_CLUSTER") != "1":
-        devcluster.down(STATE_DIR)
+    yield from session_cluster(STATE_DIR)
 
 
 @pytest.fixture(scope="session")
 def cluster7() -> Iterator[devcluster.DevCluster]:
     """A 3-member cluster formed on Incus 7.0 (the sid root; built once, cached). Its containers
     exist but may not run: see devcluster.formation.tolerate_start_failure."""
-    dev = devcluster.up(MEMBERS, STATE_DIR_7, incus="7.0", subnet=sibling_subnet("INCUS_WEBUI_TEST_SUBNET_7", 100))
-    yield dev
-    if os.environ.get("INCUS_WEBUI_KEEP_CLUSTER") != "1":
-        devcluster.down(STATE_DIR_7)
+    yield from session_cluster(STATE_DIR_7, incus="7.0", subnet=sibling_subnet("INCUS_WEBUI_TEST_SUBNET_7", 100))
+
+
+def session_cluster(state: Path, **up: str) -> Iterator[devcluster.DevCluster]:
+    """A cluster formed now, not one a killed run left with its instances, tokens and settings
+    (a CI run once met the half-made containers of one killed mid-test); kept as it is only if
+    INCUS_WEBUI_KEEP_CLUSTER=1 asks."""
+    keep = os.environ.get("INCUS_WEBUI_KEEP_CLUSTER") == "1"
+    if not keep:
+        devcluster.down(state, purge=True)
+    yield devcluster.up(MEMBERS, state, **up)
+    if not keep:
+        devcluster.down(state)
 
 
 def csrf_token(client: httpx.Client) -> str:

@@ -26,9 +26,11 @@ def test_charts_show_value_and_time_on_hover_and_focus(dashboard, page):
     assert re.fullmatch(rf"\d+\.\d\dGiB of \d+\.\d\dGiB \(\d+%\) at {CLOCK}", memory), memory
 
     readout = page.locator("#chart-load-hour output")
-    newest = page.locator("#chart-load-hour .chart-point[tabindex='0']")
-    newest.focus()
-    label = newest.get_attribute("data-label")
+    # Focused and read at once: a redraw in between would make another point the newest.
+    label = page.evaluate(
+        """() => { const newest = document.querySelector("#chart-load-hour .chart-point[tabindex='0']");
+                   newest.focus(); return newest.dataset.label; }"""
+    )
     expect(readout).to_have_text(label or "")
     page.keyboard.press("ArrowLeft")
     focused = page.evaluate("document.activeElement.getAttribute('data-label')")

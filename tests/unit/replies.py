@@ -9,14 +9,16 @@ RECORDED = Path(__file__).parent / "recorded"
 EVACUATING = "Evacuating cluster member"
 
 
+def operation_updates(recording: str) -> list[Operation]:
+    """The operation updates among the events recorded with `incus monitor` in `recording`."""
+    events = [Event.model_validate(json.loads(line)) for line in (RECORDED / recording).read_text().splitlines()]
+    return [Operation.model_validate(e.metadata) for e in events if e.type == "operation"]
+
+
 def evacuation_operations() -> list[Operation]:
     """Every operation update sent while `incus cluster evacuate member2 --action migrate`
-    moved seven containers (recorded with `incus monitor`): the evacuation's and its moves'."""
-    events = [
-        Event.model_validate(json.loads(line))
-        for line in (RECORDED / "evacuation_events.jsonl").read_text().splitlines()
-    ]
-    return [Operation.model_validate(e.metadata) for e in events if e.type == "operation"]
+    moved seven containers: the evacuation's and its moves'."""
+    return operation_updates("evacuation_events.jsonl")
 
 
 def evacuation_updates() -> list[Operation]:

@@ -1,5 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
+from tests.unit.replies import operation_updates
 from webui.incus.models import Instance, Member, MemberState, Operation, SysInfo
 from webui.live.snapshot import ClusterSnapshot, diff, merge_operations
 
@@ -79,6 +80,19 @@ def test_an_operation_that_ended_is_not_brought_back_by_a_late_running_reply():
     ended = running.model_copy(update={"status": "Success", "updated_at": start + timedelta(seconds=1)})
     merged = merge_operations(merge_operations((), [ended], at=start), [running], at=start)
     assert [op.status for op in merged] == ["Success"]
+
+
+def test_a_started_operation_is_not_taken_back_to_pending_by_an_event_relayed_late():
+    # `incus cluster add` on member1, as member2 relayed it: Running came before Pending, both
+    # stamped with one time; then the revoke's Cancelling and Cancelled.
+    running, pending, cancelling, cancelled = operation_updates("join_token_events.jsonl")
+    assert (running.status, pending.status, running.updated_at) == ("Running", "Pending", pending.updated_at)
+    at = running.updated_at
+    merged = merge_operations(merge_operations((), [running], at=at), [pending], at=at)
+    assert [op.status for op in merged] == ["Running"]
+    for update in (cancelling, cancelled):
+        merged = merge_operations(merged, [update], at=at)
+    assert [op.status for op in merged] == ["Cancelled"]
 
 
 def test_a_newer_state_of_an_operation_replaces_an_older_one():

@@ -35,10 +35,14 @@ def merge_operations(
 def _older(incoming: Operation, known: Operation | None) -> bool:
     """Whether `incoming` is an earlier state of `known`. An operation that ended stays ended: a
     quick one (an evacuation with nothing to move, on Incus 7.0) sends its Success event before
-    the POST that started it returns with "Running", and that reply must not bring it back."""
+    the POST that started it returns with "Running", and that reply must not bring it back. One
+    that started stays started: Incus stamps its Pending and Running events with one time, and
+    another member relays them in either order (a join token then stayed Pending for good)."""
     if known is None:
         return False
     if known.finished and not incoming.finished:
+        return True
+    if incoming.status == "Pending" and known.status != "Pending":
         return True
     return bool(known.updated_at and incoming.updated_at and incoming.updated_at < known.updated_at)
 
