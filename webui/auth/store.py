@@ -7,7 +7,7 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session as DbSession
 
@@ -112,17 +112,20 @@ def end_session(engine: Engine, token: str) -> None:
         db.execute(delete(Session).where(Session.token_hash == token_hash(token)))
 
 
+# Built once: building it took half of each lookup's time.
+SESSION_QUERY = (
+    select(Session.expires_at, Session.last_seen_at, User.name, User.role, User.disabled)
+    .join(User, User.id == Session.user_id)
+    .where(Session.token_hash == bindparam("key"))
+)
+
+
 def session_identity(engine: Engine, token: str, idle: timedelta) -> Identity | None:
     """Asked on every request, so a plain row rather than ORM objects (a third of the time)."""
     at = now()
     key = token_hash(token)
-    query = (
-        select(Session.expires_at, Session.last_seen_at, User.name, User.role, User.disabled)
-        .join(User, User.id == Session.user_id)
-        .where(Session.token_hash == key)
-    )
     with engine.begin() as connection:
-        row = connection.execute(query).first()
+        row = connection.execute(SESSION_QUERY, {"key": key}).first()
         if row is None:
             return None
         if row.disabled or _aware(row.expires_at) < at or _aware(row.last_seen_at) + idle < at:
