@@ -150,6 +150,7 @@ def create_app(settings: Settings) -> FastAPI:
             settings.queue_size,
             settings.max_streams_per_identity,
             check=lambda credentials: store.ended(engine, credentials, idle),
+            send_timeout=settings.send_timeout,
         )
         # Audit records are written in worker threads; the live audit page hears of each.
         loop = asyncio.get_running_loop()

@@ -62,7 +62,7 @@ class _Dashboard(Collector):
 
     def collect(self) -> Iterable[Metric]:
         hub, snapshot = self.hub, self.hub.snapshot
-        depths = [s.queue.qsize() for s in list(hub.subscribers)]
+        depths = [len(s.frames) for s in list(hub.subscribers)]
         yield GaugeMetricFamily("incus_webui_sse_streams_open", "Open SSE streams.", len(depths))
         yield CounterMetricFamily(
             "incus_webui_sse_streams_dropped", "SSE streams dropped for not reading (they reconnect).", hub.dropped

@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     # take turns, state_budget a round (a large cluster costs Incus no more than this many).
     state_budget: int = 16
     # SSE: per-client queue bound (a client that falls this far behind is dropped),
-    # heartbeat so idle proxies keep the stream open, and how long a send may block.
+    # heartbeat so idle proxies keep the stream open, and how long a send may block (looked
+    # at every heartbeat).
     queue_size: int = 64
     heartbeat: float = 15.0
     send_timeout: float = 30.0

@@ -4,7 +4,7 @@ from sse_starlette.sse import AppStatus
 
 from webui.incus.models import Member, MemberState
 from webui.live import hub as hub_module
-from webui.live.hub import HEARTBEAT, MEMBERS, NOC, Hub, member_topic
+from webui.live.hub import HEARTBEAT, MEMBERS, NOC, Hub, Subscriber, member_topic
 from webui.live.snapshot import ClusterSnapshot
 
 
@@ -26,10 +26,10 @@ def cluster(version: int, description: str = "") -> ClusterSnapshot:
     )
 
 
-def drain(queue: asyncio.Queue) -> list:
-    items = []
-    while not queue.empty():
-        items.append(queue.get_nowait())
+def drain(subscriber: Subscriber) -> list:
+    """The frames waiting for a stream's next write, then None if the stream has ended."""
+    items: list = [*subscriber.frames, *([None] if subscriber.ended else [])]
+    subscriber.frames.clear()
     return items
 
 
@@ -37,11 +37,11 @@ def test_a_change_is_rendered_once_for_any_number_of_subscribers():
     hub, rendered = make_hub(queue_size=200)
     subscribers = [hub.subscribe([MEMBERS]) for _ in range(50)]
     hub.update(cluster(1))
-    drain_all = [drain(s.queue) for s in subscribers]
+    drain_all = [drain(s) for s in subscribers]
     rendered.clear()
     hub.update(cluster(2, description="new"))
     assert rendered == ["members/_cells.html"]  # pages nobody has open are not rendered
-    frames = [drain(s.queue) for s in subscribers]
+    frames = [drain(s) for s in subscribers]
     assert all(f == frames[0] for f in frames)
     assert b"event: member-m1" in frames[0][0]
     assert f"id: {hub.event_id(2)}".encode() in frames[0][0]
@@ -55,7 +55,7 @@ def test_a_member_page_is_rendered_once_per_role_that_has_it_open():
     rendered.clear()
     hub.update(cluster(2, description="new"))
     assert rendered.count("members/_detail.html") == 2  # admin's and auditor's, not per viewer
-    assert all(drain(v.queue) for v in viewers)
+    assert all(drain(v) for v in viewers)
 
 
 def test_subscribers_get_only_their_topics():
@@ -63,10 +63,10 @@ def test_subscribers_get_only_their_topics():
     table = hub.subscribe([MEMBERS])
     page = hub.subscribe([member_topic("m2", "admin")])
     hub.update(cluster(1))
-    drain(table.queue), drain(page.queue)
+    drain(table), drain(page)
     hub.update(cluster(2, description="changed"))
-    assert len(drain(table.queue)) == 1
-    assert drain(page.queue) == []
+    assert len(drain(table)) == 1
+    assert drain(page) == []
 
 
 def test_a_client_that_stops_reading_is_dropped_without_blocking_others():
@@ -75,10 +75,10 @@ def test_a_client_that_stops_reading_is_dropped_without_blocking_others():
     fast = hub.subscribe([MEMBERS])
     for version in range(1, 6):
         hub.update(cluster(version, description=str(version)))
-        drain(fast.queue)
+        drain(fast)
     assert slow not in hub.subscribers
     assert fast in hub.subscribers
-    assert drain(slow.queue) == [None]  # its stream ends; the browser reconnects
+    assert drain(slow) == [None]  # its stream ends; the browser reconnects
     assert hub.dropped == 1
 
 
@@ -107,7 +107,7 @@ def test_close_ends_every_stream():
     hub, _ = make_hub()
     subscriber = hub.subscribe([MEMBERS])
     hub.close()
-    assert drain(subscriber.queue) == [None]
+    assert drain(subscriber) == [None]
     assert not hub.subscribers
 
 
@@ -123,11 +123,11 @@ def test_the_wall_display_gets_tiles_and_freshness_only_when_one_is_open():
     rendered.clear()
     hub.update(cluster(2, description="new"))
     assert rendered == ["members/_cells.html", "noc/_tile.html", "noc/_summary.html", "noc/_maintenance.html"]
-    events = [f.splitlines()[1] for f in drain(wall.queue)]
+    events = [f.splitlines()[1] for f in drain(wall)]
     assert events == [b"event: noc-member-m1", b"event: noc-summary", b"event: noc-maintenance"]
     # A resync that changed nothing still tells the wall its data is fresh.
     hub.update(hub.snapshot.evolve(updated_at=datetime.now(UTC)))
-    assert [f.splitlines()[1] for f in drain(wall.queue)] == [b"event: noc-freshness"]
+    assert [f.splitlines()[1] for f in drain(wall)] == [b"event: noc-freshness"]
 
 
 async def test_one_clock_beats_for_every_stream_and_ends_them_on_exit(monkeypatch):
@@ -136,11 +136,11 @@ async def test_one_clock_beats_for_every_stream_and_ends_them_on_exit(monkeypatc
     monkeypatch.setattr(hub_module, "EXIT_CHECK", 0.01)
     clock = asyncio.create_task(hub.run(heartbeat=0.02))
     await asyncio.sleep(0.1)
-    assert all(s.queue.get_nowait() == HEARTBEAT.data for s in subscribers)
+    assert all(drain(s)[0] == HEARTBEAT.data for s in subscribers)
     assert hub.frames_published == 0  # heartbeats are not fragments
     monkeypatch.setattr(AppStatus, "should_exit", True)  # what uvicorn's exit signal sets
     await asyncio.wait_for(clock, 1)
-    assert all(drain(s.queue)[-1] is None for s in subscribers)
+    assert all(drain(s)[-1] is None for s in subscribers)
     assert not hub.subscribers
 
 
@@ -162,7 +162,7 @@ def test_new_state_samples_reach_the_member_table_in_one_frame_however_many_rows
     rendered.clear()
     states = {n: MemberState.model_validate({"sysinfo": {"load_averages": [0.5, 0, 0]}}) for n in names}
     hub.update(hub.snapshot.evolve(states=states))
-    frames = drain(table.queue)
+    frames = drain(table)
     assert rendered.count("members/_metrics.html") == 1 and "members/_cells.html" not in rendered
     assert len(frames) == 1 and b"event: member-metrics" in frames[0]
     assert table in hub.subscribers  # not dropped

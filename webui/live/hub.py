@@ -1,8 +1,8 @@
 """The Hub: renders what changed once, and fans the same bytes out to every browser.
 
-Each subscriber (one SSE stream, one page) has a bounded queue. A browser that stops reading
-is dropped when its queue is full, without slowing the others; its EventSource reconnects
-and gets a full refresh.
+Each subscriber (one SSE stream, one page) has a bounded mailbox. A browser that stops reading
+is dropped when its mailbox is full, or when a send has waited on it for send_timeout,
+without slowing the others; its EventSource reconnects and gets a full refresh.
 """
 
 import asyncio
@@ -76,6 +76,11 @@ def with_common(topics: Iterable[str], pages: bool) -> frozenset[str]:
 
 
 class Subscriber:
+    """One stream's mailbox. Frames wait in a list until the stream's task next runs, which
+    sends them all in one write: one socket write a stream per change, however many fragments
+    the change drew. A list and one future, not an asyncio.Queue (three deques and an Event,
+    3 KiB a stream)."""
+
     def __init__(
         self, topics: Iterable[str], size: int, owner: str = "", credential: Credential | None = None,
         pages: bool = True,
@@ -83,8 +88,50 @@ class Subscriber:
         self.topics = with_common(topics, pages)
         self.owner = owner  # who holds it (a user, a display), for the per-identity limit
         self.credential = credential
-        # None in the queue ends the stream (dropped, or the server is shutting down).
-        self.queue: asyncio.Queue[bytes | None] = asyncio.Queue(size)
+        self.size = size
+        self.frames: list[bytes] = []
+        self.ended = False  # dropped, gone, or the server is shutting down
+        self._wake: asyncio.Future[None] | None = None
+        # The stream's task, and since when its send has been waiting for the browser to read
+        # (set by the response): the hub cancels a send that waits too long, once, at its
+        # heartbeat, instead of a timer around every send.
+        self.task: asyncio.Task[None] | None = None
+        self.sending_since: float | None = None
+
+    def put(self, frame: bytes) -> bool:
+        """Queue a frame; False when `size` frames already wait (the browser stopped reading)."""
+        if len(self.frames) >= self.size:
+            return False
+        self.frames.append(frame)
+        self._wake_up()
+        return True
+
+    async def take(self) -> bytes | None:
+        """Every frame queued since the last take, as one write; None once the stream ended."""
+        while not self.frames and not self.ended:
+            self._wake = asyncio.get_running_loop().create_future()
+            await self._wake
+        if self.ended:
+            return None
+        data = b"".join(self.frames)
+        self.frames.clear()
+        return data
+
+    def end(self) -> None:
+        """No more frames: the task's take() returns None, and a send it is stuck in is
+        cancelled (it would wait for a browser that is not reading, or gone)."""
+        self.ended = True
+        self.frames.clear()
+        self._wake_up()
+        if self.sending_since is not None and self.task is not None:
+            self.task.cancel()
+
+    def stalled(self, now: float, timeout: float) -> bool:
+        return self.sending_since is not None and now - self.sending_since > timeout
+
+    def _wake_up(self) -> None:
+        if self._wake is not None and not self._wake.done():
+            self._wake.set_result(None)
 
 
 class TooManyStreams(Exception):
@@ -93,10 +140,12 @@ class TooManyStreams(Exception):
 
 class Hub:
     def __init__(
-        self, render: Render, queue_size: int = 64, max_per_owner: int = 0, check: CheckCredentials | None = None
+        self, render: Render, queue_size: int = 64, max_per_owner: int = 0, check: CheckCredentials | None = None,
+        send_timeout: float = 30.0,
     ) -> None:
         self.render = render
         self.queue_size = queue_size
+        self.send_timeout = send_timeout
         self.max_per_owner = max_per_owner  # 0: no limit
         self.check = check
         self.snapshot = ClusterSnapshot()
@@ -283,19 +332,19 @@ class Hub:
         self.frames_published += sum(message is not HEARTBEAT for message in messages)
         for message in messages:
             for subscriber in list(self.by_topic.get(message.topic, ())):
-                try:
-                    subscriber.queue.put_nowait(message.data)
-                except asyncio.QueueFull:
-                    log.info("dropping an SSE client that stopped reading")
-                    self.dropped += 1
-                    self.end(subscriber)
+                if not subscriber.put(message.data):
+                    self.drop(subscriber)
+
+    def drop(self, subscriber: Subscriber) -> None:
+        """End a stream whose browser stopped reading: its mailbox filled, or a send waited too long."""
+        log.info("dropping an SSE client that stopped reading")
+        self.dropped += 1
+        self.end(subscriber)
 
     def end(self, subscriber: Subscriber) -> None:
         """End a stream: its browser went away or stopped reading, or the server is stopping."""
         self.unsubscribe(subscriber)
-        while not subscriber.queue.empty():
-            subscriber.queue.get_nowait()
-        subscriber.queue.put_nowait(None)
+        subscriber.end()
 
     def close(self) -> None:
         """End every stream, so the server can shut down with browsers connected."""
@@ -304,8 +353,8 @@ class Hub:
 
     async def run(self, heartbeat: float) -> None:
         """The clock every stream shares: a heartbeat comment to all of them (idle proxies keep
-        the connections open; a browser that stopped reading fills its queue and is dropped),
-        and the end of every stream once the server is told to exit, since uvicorn waits for
+        the connections open; a browser that stopped reading fills its mailbox, or stalls a
+        send, and is dropped), and the end of every stream once the server is told to exit, since uvicorn waits for
         open responses before it shuts down. sse-starlette notes that signal in AppStatus."""
         loop = asyncio.get_running_loop()
         next_beat = loop.time() + heartbeat
@@ -313,9 +362,16 @@ class Hub:
             await asyncio.sleep(EXIT_CHECK)
             if loop.time() >= next_beat:
                 self.publish([HEARTBEAT])
+                self.drop_stalled()
                 await self.end_revoked()
                 next_beat = loop.time() + heartbeat
         self.close()
+
+    def drop_stalled(self) -> None:
+        """Drop the streams whose send has waited longer than send_timeout for its browser."""
+        now = time.monotonic()
+        for subscriber in [s for s in self.subscribers if s.stalled(now, self.send_timeout)]:
+            self.drop(subscriber)
 
     async def end_revoked(self) -> None:
         """End the streams whose credential ended (a revoked display or token, a disabled

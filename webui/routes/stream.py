@@ -55,4 +55,4 @@ async def stream(
             429, f"Too many open live views for {identity.name} ({settings.max_streams_per_identity}): close some tabs"
         ) from None
     missed = [] if hub.current(last_event_id or v) else hub.refresh(topics, pages)
-    return SubscriberResponse(hub, subscriber, missed, settings.send_timeout)
+    return SubscriberResponse(hub, subscriber, missed)

@@ -1,0 +1,86 @@
+"""What one SSE stream writes: the frames waiting for it in one write, and nothing more once
+its browser stops reading (the hub ends a send that waits too long, at its heartbeat)."""
+
+import asyncio
+
+from webui.incus.models import Member
+from webui.live.hub import MEMBERS, Hub
+from webui.live.snapshot import ClusterSnapshot
+from webui.live.sse import SubscriberResponse
+
+
+def make_hub(send_timeout: float = 30.0) -> Hub:
+    return Hub(lambda template, context: f"<p>{template}</p>", queue_size=8, send_timeout=send_timeout)
+
+
+def cluster(version: int, description: str = "") -> ClusterSnapshot:
+    members = (Member(server_name="m1", description=description), Member(server_name="m2"))
+    return ClusterSnapshot(version=version, members=members, reachable=True)
+
+
+class Browser:
+    """The ASGI side of one connection: records each body write, and can stop reading."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.reading = True
+        self.wrote = asyncio.Event()
+        self.disconnected = asyncio.Event()
+
+    async def send(self, message: dict) -> None:
+        if message["type"] == "http.response.body":
+            if not self.reading:
+                await asyncio.Event().wait()  # a full socket buffer: uvicorn waits for it to drain
+            self.writes.append(message["body"])
+            self.wrote.set()
+
+    async def receive(self) -> dict:
+        await self.disconnected.wait()
+        return {"type": "http.disconnect"}
+
+
+async def written(browser: Browser) -> None:
+    browser.wrote.clear()
+    await asyncio.wait_for(browser.wrote.wait(), 1)
+
+
+async def test_the_frames_of_one_change_reach_a_stream_in_one_write():
+    hub = make_hub()
+    hub.update(cluster(1))
+    subscriber = hub.subscribe([MEMBERS])
+    browser = Browser()
+    stream = asyncio.create_task(
+        SubscriberResponse(hub, subscriber, hub.refresh([MEMBERS]))({}, browser.receive, browser.send)
+    )
+    await written(browser)
+    assert browser.writes[0].startswith(b"retry: ") and b"event: members" in browser.writes[0]  # one write
+    hub.update(cluster(2, description="new"))
+    hub.publish_audit("a record")  # a second publish before the stream's task runs
+    await written(browser)
+    assert len(browser.writes) == 2
+    assert b"event: member-m1" in browser.writes[1] and b"event: audit" not in browser.writes[1]  # not its topic
+    browser.disconnected.set()
+    await asyncio.wait_for(stream, 1)
+    assert not hub.subscribers
+
+
+async def test_a_send_that_waits_too_long_on_its_browser_is_ended_at_the_heartbeat():
+    hub = make_hub(send_timeout=0.05)
+    hub.update(cluster(1))
+    stuck, reading = Browser(), Browser()
+    streams = [
+        asyncio.create_task(SubscriberResponse(hub, hub.subscribe([MEMBERS]), [])({}, b.receive, b.send))
+        for b in (stuck, reading)
+    ]
+    await asyncio.sleep(0.01)
+    stuck.reading = False
+    hub.update(cluster(2, description="unread"))
+    await asyncio.sleep(0.1)
+    hub.drop_stalled()  # what the heartbeat does
+    await asyncio.wait_for(streams[0], 1)  # ended quietly, not with an error
+    assert hub.dropped == 1 and len(hub.subscribers) == 1
+    hub.update(cluster(3, description="still read"))
+    await written(reading)
+    assert f"id: {hub.event_id(3)}".encode() in reading.writes[-1]
+    reading.disconnected.set()
+    await asyncio.wait_for(streams[1], 1)
