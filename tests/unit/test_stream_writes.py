@@ -7,6 +7,7 @@ from webui.incus.models import Member
 from webui.live.hub import MEMBERS, Hub
 from webui.live.snapshot import ClusterSnapshot
 from webui.live.sse import SubscriberResponse
+from webui.middleware.detach import DetachMiddleware
 
 
 def make_hub(send_timeout: float = 30.0) -> Hub:
@@ -39,6 +40,11 @@ class Browser:
         return {"type": "http.disconnect"}
 
 
+def open_stream(response: SubscriberResponse, browser: Browser) -> asyncio.Task[None]:
+    """The stream as the server runs it: through the outermost layer its frames are sent from."""
+    return asyncio.create_task(DetachMiddleware(response)({"type": "http"}, browser.receive, browser.send))
+
+
 async def written(browser: Browser) -> None:
     browser.wrote.clear()
     await asyncio.wait_for(browser.wrote.wait(), 1)
@@ -49,9 +55,7 @@ async def test_the_frames_of_one_change_reach_a_stream_in_one_write():
     hub.update(cluster(1))
     subscriber = hub.subscribe([MEMBERS])
     browser = Browser()
-    stream = asyncio.create_task(
-        SubscriberResponse(hub, subscriber, hub.refresh([MEMBERS]))({}, browser.receive, browser.send)
-    )
+    stream = open_stream(SubscriberResponse(hub, subscriber, hub.refresh([MEMBERS])), browser)
     await written(browser)
     assert browser.writes[0].startswith(b"retry: ") and b"event: members" in browser.writes[0]  # one write
     hub.update(cluster(2, description="new"))
@@ -68,10 +72,7 @@ async def test_a_send_that_waits_too_long_on_its_browser_is_ended_at_the_heartbe
     hub = make_hub(send_timeout=0.05)
     hub.update(cluster(1))
     stuck, reading = Browser(), Browser()
-    streams = [
-        asyncio.create_task(SubscriberResponse(hub, hub.subscribe([MEMBERS]), [])({}, b.receive, b.send))
-        for b in (stuck, reading)
-    ]
+    streams = [open_stream(SubscriberResponse(hub, hub.subscribe([MEMBERS]), []), b) for b in (stuck, reading)]
     await asyncio.sleep(0.01)
     stuck.reading = False
     hub.update(cluster(2, description="unread"))

@@ -81,6 +81,8 @@ class Subscriber:
     the change drew. A list and one future, not an asyncio.Queue (three deques and an Event,
     3 KiB a stream)."""
 
+    __slots__ = ("topics", "owner", "credential", "size", "frames", "ended", "_wake", "task", "sending_since")
+
     def __init__(
         self, topics: Iterable[str], size: int, owner: str = "", credential: Credential | None = None,
         pages: bool = True,

@@ -3,10 +3,11 @@
 sse-starlette's EventSourceResponse runs four tasks per stream (the generator, a ping timer,
 a shutdown watcher and a disconnect listener) and an anyio cancel scope around every send:
 about a third of the dashboard's memory with 1,000 streams open. Here a stream is the
-request's own task plus one that waits for the browser to go; heartbeats and the shutdown
-signal are the hub's, once for every stream (`Hub.run`), and so is the end of a send that
-waits too long on a browser that stopped reading: a timer around every send cost a quarter
-of the time spent sending.
+request's own task plus one that waits for the browser to go, and once its headers are sent
+it leaves the request's stack of middleware and routing (`webui.middleware.detach`).
+Heartbeats and the shutdown signal are the hub's, once for every stream (`Hub.run`), and so
+is the end of a send that waits too long on a browser that stopped reading: a timer around
+every send cost a quarter of the time spent sending.
 """
 
 import asyncio
@@ -18,6 +19,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from webui.live.hub import Hub, Subscriber
+from webui.middleware.detach import detach
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +45,18 @@ class SubscriberResponse(Response):
         self.first = first
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The headers go through the middleware (theirs added, the route timed); the frames
+        # are sent by the outermost layer once the request's stack has returned.
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        detach(scope, self.stream)
+
+    async def stream(self, receive: Receive, send: Send) -> None:
         subscriber = self.subscriber
         subscriber.task = asyncio.current_task()
         gone = asyncio.create_task(self._until_disconnect(receive))
         try:
-            await self._send(send, {"type": "http.response.start", "status": 200, "headers": self.raw_headers})
             await self._send_frames(send, b"".join([retry_frame(), *self.first]))
+            self.first = []  # a whole page, kept no longer than it takes to send
             while (frames := await subscriber.take()) is not None:
                 await self._send_frames(send, frames)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -68,9 +76,6 @@ class SubscriberResponse(Response):
         self.hub.end(self.subscriber)
 
     async def _send_frames(self, send: Send, frames: bytes) -> None:
-        await self._send(send, {"type": "http.response.body", "body": frames, "more_body": True})
-
-    async def _send(self, send: Send, message: dict[str, object]) -> None:
         self.subscriber.sending_since = time.monotonic()  # the hub's heartbeat checks it
-        await send(message)
+        await send({"type": "http.response.body", "body": frames, "more_body": True})
         self.subscriber.sending_since = None
