@@ -77,7 +77,8 @@ def measure(
         before_log = incus_log.requests
         time.sleep(args.window)
         minutes = (time.monotonic() - started) / 60
-        upstream = (sum(map(upstream_requests, servers)) - before_up) / minutes
+        # With workers, /metrics answers from any one of them: only Incus's own count holds.
+        upstream = (sum(map(upstream_requests, servers)) - before_up) / minutes if args.workers == 1 else None
         incus_seen = (incus_log.requests - before_log) / minutes
         incus_cpu = (incusd_cpu(cl) - before_incus) / minutes
         incus_log.stop()
@@ -125,7 +126,7 @@ def measure(
         "fds": [a.fds for a in after],
         "bytes_written": sum(a.written - b.written for a, b in zip(after, before, strict=True)),
         "bytes_received": seen.bytes,
-        "upstream_per_min": round(upstream, 1),
+        "upstream_per_min": None if upstream is None else round(upstream, 1),
         "incus_logged_per_min": round(incus_seen, 1),
         "incusd_cpu_s_per_min": round(incus_cpu, 2),
         **storm,

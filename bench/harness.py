@@ -9,6 +9,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -89,7 +90,9 @@ class IncusRequestLog:
 
 
 def upstream_requests(server: Dashboard) -> int:
-    return int(server.metric("incus_webui_upstream_request_duration_seconds_count"))
+    """What the process answering /metrics has asked Incus (with workers, one of them; a
+    follower that never watched has no such series: 0). Incus's own count is IncusRequestLog's."""
+    return int(server.metric("incus_webui_upstream_request_duration_seconds_count", default=0))
 
 
 def incusd_cpu(cl: devcluster.DevCluster) -> float:
@@ -150,6 +153,7 @@ class Seen:
             "lost": self.lost(changes),
             "duplicates": self.duplicates,
             "ended_early": len(self.ended_early),
+            "ended_early_why": Counter(self.ended_early),
             "p50_ms": round(percentile(latencies, 50) * 1000, 1),
             "p99_ms": round(percentile(latencies, 99) * 1000, 1),
             "max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
@@ -229,6 +233,9 @@ class Fleet:
             "storm_resynced_s": max(r["resynced_s"] for r in reports),
             "storm_statuses": statuses,
             "storm_failed": sum(len(r["failed"]) for r in reports),
+            "storm_failures": Counter(reason for r in reports for reason in r["failed"]),
+            # Connections refused or reset, then made again after EventSource's reconnection time.
+            "storm_retried": Counter(reason for r in reports for reason in r["retried"]),
         }
 
     def stop(self) -> Seen:

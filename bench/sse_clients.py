@@ -5,10 +5,11 @@ one core. It prints `ready` once every stream has its first full refresh, then n
 each stream first sees each marker (`bench-<run>-<n>`, a member description set with the
 incus CLI), and which frames (event, id) it sees twice. FROZEN more streams connect and then
 never read again, as a browser tab whose machine froze would (their socket buffers fill and
-the dashboard must not wait for them). Commands on stdin: `storm` drops every reading stream
-and reconnects them all at once, without a Last-Event-ID (as after a dashboard restart:
-each gets the whole page again), then prints one JSON line (seconds
-until each had its refresh, and the statuses answered); at end of input it prints one JSON
+the dashboard must not wait for them). A connection refused or reset is made again after
+the reconnection time, as EventSource does, and noted. Commands on stdin: `storm` drops every
+reading stream and reconnects them all at once, without a Last-Event-ID (as after a dashboard
+restart: each gets the whole page again), then prints one JSON line (seconds until each had
+its refresh, the statuses answered, the reconnections); at end of input it prints one JSON
 line with what it saw and exits.
 
     python -m bench.sse_clients URL COUNT COOKIE [FROZEN]
@@ -28,7 +29,7 @@ import uvloop
 from bench.proc import raise_nofile
 
 MARKER = re.compile(rb"bench-[a-z0-9]+-\d+")
-FIELDS = re.compile(rb"^(event|id): ?([^\n]*)", re.MULTILINE)  # of a frame, what a client keys on
+FIELDS = re.compile(rb"^(event|id|retry): ?([^\n]*)", re.MULTILINE)  # of a frame, what a client keys on
 
 
 class Client:
@@ -40,10 +41,14 @@ class Client:
         self.ready = asyncio.Event()
         self.ended = ""  # why the stream ended early, if it did
         self.status = ""  # the status line of the last answer
+        self.reconnect_s = 3.0  # EventSource's reconnection time: Chromium's default until a `retry` field
+        self.retried: list[str] = []  # network errors it reconnected after, as a browser would
 
     def take(self, frame: bytes) -> None:
         fields = dict(FIELDS.findall(frame))
         event, ident = fields.get(b"event", b""), fields.get(b"id", b"")
+        if retry := fields.get(b"retry"):
+            self.reconnect_s = int(retry) / 1000
         if event == b"members":
             self.ready.set()
         if ident:  # heartbeats (comments) carry no id
@@ -66,13 +71,23 @@ class Client:
             raise OSError(self.status)
         return reader, writer
 
+    async def open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Connect as EventSource does: after a network error (not an HTTP error status),
+        again once the reconnection time has passed."""
+        while True:
+            try:
+                return await self.connect()
+            except (ConnectionError, asyncio.IncompleteReadError) as exc:
+                self.retried.append(f"{type(exc).__name__}: {exc}")
+                await asyncio.sleep(self.reconnect_s)
+
     async def run(self) -> None:
         # Plain asyncio streams on uvloop, not httpx, and a frame's fields found by one regex:
         # with 1,000 streams on a 2-core machine, the clients share the CPUs with the dashboard.
         # Chunked transfer framing is left in: its size lines carry no colon and are skipped.
         buffer = b""
         try:
-            reader, writer = await self.connect()
+            reader, writer = await self.open()
             try:
                 while chunk := await reader.read(65536):
                     self.bytes += len(chunk)
@@ -110,12 +125,14 @@ async def storm(clients: list[Client], tasks: list[asyncio.Task[None]]) -> dict[
     for client in clients:
         client.ready.clear()
         client.ended = ""
+        client.retried.clear()
     tasks[:] = [asyncio.create_task(client.run()) for client in clients]
     await asyncio.gather(*(c.ready.wait() for c in clients))
     return {
         "resynced_s": round(time.monotonic() - started, 2),
         "statuses": Counter(c.status for c in clients),
         "failed": [c.ended for c in clients if c.ended],
+        "retried": [reason for c in clients for reason in c.retried],
     }
 
 

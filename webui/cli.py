@@ -79,6 +79,7 @@ def _serve_on(app: object, settings: Settings, sock: socket.socket | None = None
         ssl_keyfile=settings.tls_key,
         proxy_headers=False,
         forwarded_allow_ips=[],
+        backlog=workers.BACKLOG,
     )
     uvicorn.Server(config).run(sockets=[sock] if sock else None)
 

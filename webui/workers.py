@@ -11,6 +11,11 @@ from collections.abc import Callable
 
 from webui.settings import Settings
 
+# Connections the kernel holds for a process that has not accepted them yet: a reconnect
+# storm (every page of a restarted dashboard at once) overflowed uvicorn's 2,048 with resets.
+# The kernel caps it at net.core.somaxconn (4,096 by default).
+BACKLOG = 4096
+
 
 def shared_port(settings: Settings) -> socket.socket:
     """This process's own listening socket on the shared host and port."""
@@ -19,7 +24,7 @@ def shared_port(settings: Settings) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((settings.host, settings.port))
-    sock.listen(2048)
+    sock.listen(BACKLOG)
     sock.set_inheritable(True)
     return sock
 
