@@ -29,10 +29,13 @@ import uvloop
 from bench.proc import raise_nofile
 
 MARKER = re.compile(rb"bench-[a-z0-9]+-\d+")
-FIELDS = re.compile(rb"^(event|id|retry): ?([^\n]*)", re.MULTILINE)  # of a frame, what a client keys on
+FIELDS = re.compile(rb"^(event|id|retry): ?([^\r\n]*)", re.MULTILINE)  # of a frame, what a client keys on
 
 
-class Client:
+class Client(asyncio.Protocol):
+    """One stream, read as uvloop hands over its bytes (a protocol, not a StreamReader: with
+    10,000 streams on a 2-core machine, the clients share the CPUs with the dashboard)."""
+
     def __init__(self, url: str, cookie: str) -> None:
         self.url, self.cookie = urlsplit(url), cookie
         self.first_seen: dict[str, float] = {}  # marker -> wall-clock time of receipt
@@ -43,8 +46,12 @@ class Client:
         self.status = ""  # the status line of the last answer
         self.reconnect_s = 3.0  # EventSource's reconnection time: Chromium's default until a `retry` field
         self.retried: list[str] = []  # network errors it reconnected after, as a browser would
+        self.head: bytes | None = b""  # the answer's head until it is complete, then None
+        self.buffer = b""
+        self.answered: asyncio.Future[None] | None = None  # the head has come
+        self.closed: asyncio.Future[Exception | None] | None = None  # the connection is gone, and why
 
-    def take(self, frame: bytes) -> None:
+    def take(self, frame: bytes, now: float) -> None:
         fields = dict(FIELDS.findall(frame))
         event, ident = fields.get(b"event", b""), fields.get(b"id", b"")
         if retry := fields.get(b"retry"):
@@ -53,52 +60,74 @@ class Client:
             self.ready.set()
         if ident:  # heartbeats (comments) carry no id
             self.frames[event + b"\n" + ident] += 1
-        now = time.time()
         for marker in MARKER.findall(frame):
             self.first_seen.setdefault(marker.decode(), now)
 
-    async def connect(self, frozen: bool = False) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        parts = self.url
-        reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
-        if frozen:  # a small receive buffer, so the dashboard's side fills after a few frames
-            writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        target = parts.path + ("?" + parts.query if parts.query else "")
-        # A browser's EventSource sends the cookies the page set (session and CSRF).
-        writer.write(f"GET {target} HTTP/1.1\r\nHost: {parts.netloc}\r\nCookie: {self.cookie}\r\n\r\n".encode())
-        head = await reader.readuntil(b"\r\n\r\n")
-        self.status = head.split(b"\r\n", 1)[0].decode()
-        if not head.startswith(b"HTTP/1.1 200"):
-            raise OSError(self.status)
-        return reader, writer
+    def data_received(self, data: bytes) -> None:
+        now = time.time()
+        if self.head is not None:
+            self.head += data
+            if b"\r\n\r\n" not in self.head:
+                return
+            head, _, data = self.head.partition(b"\r\n\r\n")
+            self.head, self.status = None, head.split(b"\r\n", 1)[0].decode()
+            if self.answered and not self.answered.done():
+                self.answered.set_result(None)
+        self.bytes += len(data)
+        # Frames end with an empty line; the chunked encoding's size lines fall between them.
+        *frames, self.buffer = (self.buffer + data).split(b"\r\n\r\n")
+        for frame in frames:
+            self.take(frame, now)
 
-    async def open(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.answered and not self.answered.done():
+            self.answered.set_exception(exc or ConnectionResetError("closed before answering"))
+        if self.closed and not self.closed.done():
+            self.closed.set_result(exc)
+
+    async def connect(self, frozen: bool = False) -> asyncio.Transport:
+        loop = asyncio.get_running_loop()
+        self.head, self.buffer = b"", b""
+        self.answered, self.closed = loop.create_future(), loop.create_future()
+        transport, _ = await loop.create_connection(lambda: self, self.url.hostname, self.url.port)
+        if frozen:  # a small receive buffer, so the dashboard's side fills after a few frames
+            transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        target = self.url.path + ("?" + self.url.query if self.url.query else "")
+        # A browser's EventSource sends the cookies the page set (session and CSRF).
+        request = f"GET {target} HTTP/1.1\r\nHost: {self.url.netloc}\r\nCookie: {self.cookie}\r\n\r\n"
+        transport.write(request.encode())
+        try:
+            await self.answered
+        except BaseException:
+            transport.close()
+            raise
+        if not self.status.startswith("HTTP/1.1 200"):
+            transport.close()
+            raise OSError(self.status)
+        if frozen:
+            transport.pause_reading()
+        return transport
+
+    async def open(self) -> asyncio.Transport:
         """Connect as EventSource does: after a network error (not an HTTP error status),
         again once the reconnection time has passed."""
         while True:
             try:
                 return await self.connect()
-            except (ConnectionError, asyncio.IncompleteReadError) as exc:
+            except ConnectionError as exc:
                 self.retried.append(f"{type(exc).__name__}: {exc}")
                 await asyncio.sleep(self.reconnect_s)
 
     async def run(self) -> None:
-        # Plain asyncio streams on uvloop, not httpx, and a frame's fields found by one regex:
-        # with 1,000 streams on a 2-core machine, the clients share the CPUs with the dashboard.
-        # Chunked transfer framing is left in: its size lines carry no colon and are skipped.
-        buffer = b""
         try:
-            reader, writer = await self.open()
+            transport = await self.open()
             try:
-                while chunk := await reader.read(65536):
-                    self.bytes += len(chunk)
-                    buffer += chunk.replace(b"\r\n", b"\n")
-                    *frames, buffer = buffer.split(b"\n\n")
-                    for frame in frames:
-                        self.take(frame)
+                assert self.closed is not None
+                gone = await self.closed
             finally:
-                writer.close()
-            self.ended = "closed by the server"
-        except (OSError, asyncio.IncompleteReadError) as exc:
+                transport.close()
+            self.ended = f"{type(gone).__name__}: {gone}" if gone else "closed by the server"
+        except OSError as exc:
             self.ended = f"{type(exc).__name__}: {exc}"
         finally:
             self.ready.set()  # a failed stream must not hold up the others' `ready`
@@ -106,11 +135,13 @@ class Client:
     async def freeze(self) -> None:
         """Connect, then never read: held open until the process ends."""
         try:
-            _reader, writer = await self.connect(frozen=True)
+            transport = await self.connect(frozen=True)
             self.ready.set()
-            await asyncio.Event().wait()
-            writer.close()
-        except (OSError, asyncio.IncompleteReadError) as exc:
+            try:
+                await asyncio.Event().wait()
+            finally:
+                transport.close()
+        except OSError as exc:
             self.ended = f"{type(exc).__name__}: {exc}"
         finally:
             self.ready.set()
