@@ -53,7 +53,7 @@ def profiled(pid: int, output: Path) -> Iterator[None]:
 def measure(
     args: argparse.Namespace, clients: int, database: Path | None, database_url: str, code: Path | None = None
 ) -> dict[str, Any]:
-    cl = cluster()
+    cl = cluster(members=args.members)
     change = Change(cl)
     with ExitStack() as stack:
         env = {"INCUS_WEBUI_WORKERS": str(args.workers)}
@@ -74,6 +74,7 @@ def measure(
         stack.callback(incus_log.stop)
         time.sleep(1)  # the monitors connect
         before_up, before_incus, started = sum(map(upstream_requests, servers)), incusd_cpu(cl), time.monotonic()
+        before_idle = sum(usage(p).cpu for p in pids)
         before_log = incus_log.requests
         time.sleep(args.window)
         minutes = (time.monotonic() - started) / 60
@@ -81,6 +82,8 @@ def measure(
         upstream = (sum(map(upstream_requests, servers)) - before_up) / minutes if args.workers == 1 else None
         incus_seen = (incus_log.requests - before_log) / minutes
         incus_cpu = (incusd_cpu(cl) - before_incus) / minutes
+        # The watcher's own cost: resyncs (every poll_interval) and state rounds, streams idle.
+        idle_cpu = (sum(usage(p).cpu for p in pids) - before_idle) / minutes
         incus_log.stop()
 
         if args.py_spy:  # profile the first dashboard while the changes fan out
@@ -129,6 +132,8 @@ def measure(
         "upstream_per_min": None if upstream is None else round(upstream, 1),
         "incus_logged_per_min": round(incus_seen, 1),
         "incusd_cpu_s_per_min": round(incus_cpu, 2),
+        "members": len(cl.members),
+        "dashboard_idle_cpu_s_per_min": round(idle_cpu, 2),
         **storm,
     }
     return result
@@ -143,6 +148,7 @@ def storm_summary(result: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 100, 1000])
+    parser.add_argument("--members", type=int, default=3, help="form (or reuse) a cluster of this many")
     parser.add_argument("--changes", type=int, default=10, help="changes per client count")
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between changes")
     parser.add_argument("--window", type=float, default=60.0, help="idle seconds counting upstream requests")
