@@ -28,7 +28,8 @@ class DetachMiddleware:
             await self.app(scope, receive, send)
             return
         own = set(scope)
-        scope[DETACHED] = rests = []  # the same list in every layer's copy of the scope
+        rests: list[Rest] = []
+        scope[DETACHED] = rests  # the same list in every layer's copy of the scope
         await self.app(scope, receive, send)
         if rests:
             # What the layers below put in the scope (FastAPI's exit stacks, the route, the
