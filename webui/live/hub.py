@@ -356,8 +356,9 @@ class Hub:
     async def run(self, heartbeat: float) -> None:
         """The clock every stream shares: a heartbeat comment to all of them (idle proxies keep
         the connections open; a browser that stopped reading fills its mailbox, or stalls a
-        send, and is dropped), and the end of every stream once the server is told to exit, since uvicorn waits for
-        open responses before it shuts down. sse-starlette notes that signal in AppStatus."""
+        send, and is dropped), and the end of every stream once the server is told to exit,
+        since uvicorn waits for open responses before it shuts down. sse-starlette notes that
+        signal in AppStatus."""
         loop = asyncio.get_running_loop()
         next_beat = loop.time() + heartbeat
         while not AppStatus.should_exit:

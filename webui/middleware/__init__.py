@@ -2,10 +2,10 @@
 SSE stream's frames pass through untouched.
 
 From the outside in: an SSE stream's life after its request (the stack below returns once
-the stream's headers are sent); the client's address (the socket's peer, and whom a trusted proxy
-forwards); the timing for /metrics; the body limit refuses before anything reads; security
-headers go on every reply; who is asking is resolved; CSRF checks every unsafe method (and
-records a refusal with who it was)."""
+the stream's headers are sent); the client's address (the socket's peer, and whom a trusted
+proxy forwards); the timing for /metrics; the body limit refuses before anything reads;
+security headers go on every reply; who is asking is resolved; CSRF checks every unsafe method
+(and records a refusal with who it was)."""
 
 from prometheus_client import Histogram
 from sqlalchemy import Engine

@@ -1,7 +1,7 @@
 """Outermost: a long-lived response (an SSE stream) hands the rest of its life to this layer
 once its headers are sent. The request's own stack (every middleware below, the router,
 FastAPI's dependency exit stacks) then returns and is freed, instead of being held in memory
-for as long as the browser stays (about 12 KiB a stream, more than half of it), and each
+for as long as the browser stays (12 KiB of a stream's 29 in Python objects), and each
 frame goes straight to the server without passing a wrapper of every layer."""
 
 from collections.abc import Awaitable, Callable
