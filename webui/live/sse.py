@@ -11,7 +11,6 @@ every send cost a quarter of the time spent sending.
 """
 
 import asyncio
-import logging
 import random
 import time
 
@@ -20,8 +19,6 @@ from starlette.types import Receive, Scope, Send
 
 from webui.live.hub import Hub, Subscriber
 from webui.middleware.detach import detach
-
-log = logging.getLogger(__name__)
 
 # The browser's reconnection delay (SSE `retry`), drawn per stream: when a dashboard restarts,
 # its hundreds of open pages and wall displays come back spread over these seconds, not at once.
@@ -63,9 +60,8 @@ class SubscriberResponse(Response):
         except asyncio.CancelledError:
             if not subscriber.ended:
                 raise
-            # The hub ended the stream while a send waited on a browser that stopped reading.
+            # The hub ended the stream (and logged why) while a send waited on its browser.
             asyncio.current_task().uncancel()  # type: ignore[union-attr]
-            log.info("ending an SSE stream whose client stopped reading")
         finally:
             gone.cancel()
             self.hub.unsubscribe(subscriber)
