@@ -3,14 +3,16 @@
 Run by the fan-out and soak benchmarks, several at once so the clients do not compete for
 one core. It prints `ready` once every stream has its first full refresh, then notes when
 each stream first sees each marker (`bench-<run>-<n>`, a member description set with the
-incus CLI), and which frames (event, id) it sees twice. FROZEN more streams connect and then
-never read again, as a browser tab whose machine froze would (their socket buffers fill and
-the dashboard must not wait for them). A connection refused or reset is made again after
-the reconnection time, as EventSource does, and noted. Commands on stdin: `storm` drops every
-reading stream and reconnects them all at once, without a Last-Event-ID (as after a dashboard
-restart: each gets the whole page again), then prints one JSON line (seconds until each had
-its refresh, the statuses answered, the reconnections); at end of input it prints one JSON
-line with what it saw and exits.
+incus CLI), and which frames (event, id) it sees twice. What a stream receives is kept with
+its time of receipt and read only at the end: the clients share the CPUs with the dashboard,
+and each microsecond they spend on a frame delays the fan-out they measure. FROZEN more
+streams connect and then never read again, as a browser tab whose machine froze would (their
+socket buffers fill and the dashboard must not wait for them). A connection refused or reset
+is made again after the reconnection time, as EventSource does, and noted. Commands on
+stdin: `storm` drops every reading stream and reconnects them all at once, without a
+Last-Event-ID (as after a dashboard restart: each gets the whole page again), then prints one
+JSON line (seconds until each had its refresh, the statuses answered, the reconnections); at
+end of input it prints one JSON line with what it saw and exits.
 
     python -m bench.sse_clients URL COUNT COOKIE [FROZEN]
 """
@@ -47,21 +49,28 @@ class Client(asyncio.Protocol):
         self.reconnect_s = 3.0  # EventSource's reconnection time: Chromium's default until a `retry` field
         self.retried: list[str] = []  # network errors it reconnected after, as a browser would
         self.head: bytes | None = b""  # the answer's head until it is complete, then None
-        self.buffer = b""
+        self.received: list[list[tuple[float, bytes]]] = []  # per connection: (time of receipt, bytes)
         self.answered: asyncio.Future[None] | None = None  # the head has come
         self.closed: asyncio.Future[Exception | None] | None = None  # the connection is gone, and why
 
     def take(self, frame: bytes, now: float) -> None:
         fields = dict(FIELDS.findall(frame))
         event, ident = fields.get(b"event", b""), fields.get(b"id", b"")
-        if retry := fields.get(b"retry"):
-            self.reconnect_s = int(retry) / 1000
-        if event == b"members":
-            self.ready.set()
         if ident:  # heartbeats (comments) carry no id
             self.frames[event + b"\n" + ident] += 1
         for marker in MARKER.findall(frame):
             self.first_seen.setdefault(marker.decode(), now)
+
+    def read(self) -> None:
+        """Read what every connection received: frames end with an empty line (the chunked
+        encoding's size lines fall between them); a frame was received with its last bytes."""
+        for chunks in self.received:
+            buffer = b""
+            for now, data in chunks:
+                *frames, buffer = (buffer + data).split(b"\r\n\r\n")
+                for frame in frames:
+                    self.take(frame, now)
+        self.received.clear()
 
     def data_received(self, data: bytes) -> None:
         now = time.time()
@@ -74,10 +83,14 @@ class Client(asyncio.Protocol):
             if self.answered and not self.answered.done():
                 self.answered.set_result(None)
         self.bytes += len(data)
-        # Frames end with an empty line; the chunked encoding's size lines fall between them.
-        *frames, self.buffer = (self.buffer + data).split(b"\r\n\r\n")
-        for frame in frames:
-            self.take(frame, now)
+        self.received[-1].append((now, data))
+        if not self.ready.is_set():  # until the first refresh has come whole: its reconnection time
+            complete = b"".join(chunk for _, chunk in self.received[-1]).rpartition(b"\r\n\r\n")[0]
+            for name, value in FIELDS.findall(complete):
+                if name == b"retry":
+                    self.reconnect_s = int(value) / 1000
+                elif name == b"event" and value == b"members":
+                    self.ready.set()
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self.answered and not self.answered.done():
@@ -87,7 +100,8 @@ class Client(asyncio.Protocol):
 
     async def connect(self, frozen: bool = False) -> asyncio.Transport:
         loop = asyncio.get_running_loop()
-        self.head, self.buffer = b"", b""
+        self.head = b""
+        self.received.append([])
         self.answered, self.closed = loop.create_future(), loop.create_future()
         transport, _ = await loop.create_connection(lambda: self, self.url.hostname, self.url.port)
         if frozen:  # a small receive buffer, so the dashboard's side fills after a few frames
@@ -185,6 +199,8 @@ async def main(url: str, count: int, cookie: str, frozen: int) -> None:
     for task in tasks + frozen_tasks:
         task.cancel()
     await asyncio.gather(*tasks, *frozen_tasks, return_exceptions=True)
+    for client in clients:
+        client.read()
     report = {
         "first_seen": [c.first_seen for c in clients],
         "duplicates": sum(n - 1 for c in clients for n in c.frames.values() if n > 1),
