@@ -171,8 +171,8 @@ class Hub:
         self._topic_sets: dict[frozenset[str], frozenset[str]] = {}
         self.dropped = 0
         self.frames_published = 0
-        self._to_wake: deque[Subscriber] = deque()  # streams with frames, woken WAKE_SLICE a turn
-        self._waking = False  # the next slice is due in the loop's next turn
+        # Streams with frames, woken WAKE_SLICE a turn; while any wait, the next slice is due.
+        self._to_wake: deque[Subscriber] = deque()
         # Once per change, however many streams: what /metrics reports of rendering.
         self.render_seconds = Histogram(
             "incus_webui_render_duration_seconds",
@@ -346,6 +346,7 @@ class Hub:
 
     def publish(self, messages: list[Message]) -> None:
         self.frames_published += sum(message is not HEARTBEAT for message in messages)
+        idle = not self._to_wake  # else a slice is already due, and takes these in their turn
         for message in messages:
             for subscriber in list(self.by_topic.get(message.topic, ())):
                 if not subscriber.put(message.data):
@@ -353,7 +354,7 @@ class Hub:
                 elif not subscriber.queued and subscriber.waiting():
                     subscriber.queued = True
                     self._to_wake.append(subscriber)
-        if not self._waking:
+        if idle:
             self._wake_slice()
 
     def _wake_slice(self) -> None:
@@ -363,8 +364,7 @@ class Hub:
             subscriber = self._to_wake.popleft()
             subscriber.queued = False
             subscriber.wake()
-        self._waking = bool(self._to_wake)
-        if self._waking:
+        if self._to_wake:
             asyncio.get_running_loop().call_soon(self._wake_slice)
 
     def drop(self, subscriber: Subscriber) -> None:
