@@ -36,7 +36,7 @@ class Incus:
         self.asked: list[str] = []
         self.placed: list[Instance] = []
 
-    async def instances(self) -> list[Instance]:
+    async def instances(self, timeout: float | None = None) -> list[Instance]:
         return self.placed
 
     async def operations(self) -> list[Operation]:

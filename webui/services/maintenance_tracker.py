@@ -15,6 +15,7 @@ from webui.incus.errors import IncusError
 from webui.incus.models import UNHEARD, Event, Instance, Operation
 from webui.live.hub import Hub
 from webui.live.snapshot import KEEP_FINISHED, Maintenance
+from webui.live.watcher import STATE_TIMEOUT
 from webui.services import maintenance_store as store
 from webui.services.maintenance import MaintenanceRun, advance, begin, finish, kind_of
 
@@ -109,9 +110,11 @@ class MaintenanceTracker:
         return operation.model_copy(update={"status": "Failure", "err": unheard})
 
     async def _instances(self) -> tuple[Instance, ...]:
-        """Where every instance is now (the run just ended: the snapshot may be a resync behind)."""
+        """Where every instance is now (the run just ended: the snapshot may be a resync behind).
+        Asked with the watcher's timeout for lists every member answers: the watcher reads
+        no event meanwhile, and a member slow to answer must not hold the run's end."""
         try:
-            return tuple(await self.client.instances())
+            return tuple(await self.client.instances(timeout=STATE_TIMEOUT))
         except IncusError as exc:
             log.info("instances not read at a run's end: %s", exc.message)
             return self.hub.snapshot.instances
