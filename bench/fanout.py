@@ -177,7 +177,9 @@ def main() -> None:
             report("fanout", result, args.json)
             print(
                 f"{result['code']}: {clients} clients: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms,"
-                f" max {result['max_ms']} ms; RSS peak {result['rss_peak_mib']} MiB"
+                f" max {result['max_ms']} ms (in the kernel: p50 {result['arrived_p50_ms']},"
+                f" p99 {result['arrived_p99_ms']} ms);"
+                f" RSS peak {result['rss_peak_mib']} MiB"
                 f" ({result['kib_per_stream']} KiB/stream); upstream {result['upstream_per_min']}/min"
                 f" (Incus logged {result['incus_logged_per_min']}/min);"
                 f" lost {result['lost']}, duplicates {result['duplicates']}; bytes {mib(result['bytes_written'])};"

@@ -130,39 +130,46 @@ class Change:
 class Seen:
     """What a fleet's streams saw."""
 
-    first_seen: list[dict[str, float]] = field(default_factory=list)  # per stream: marker -> time
+    first_seen: list[dict[str, float]] = field(default_factory=list)  # per stream: marker -> time read
+    first_arrived: list[dict[str, float]] = field(default_factory=list)  # per stream: marker -> time received
     duplicates: int = 0
     frames: int = 0
     bytes: int = 0
     ended_early: list[str] = field(default_factory=list)
     frozen_ended: int = 0  # frozen streams the dashboard ended (dropped), as seen by the client
 
-    def latencies(self, changes: dict[str, float]) -> list[float]:
-        return [s[m] - t for s in self.first_seen for m, t in changes.items() if m in s]
-
     def lost(self, changes: dict[str, float]) -> int:
         return sum(1 for s in self.first_seen for m in changes if m not in s)
 
     def summary(self, changes: dict[str, float]) -> dict[str, Any]:
-        """Receipts, lost and duplicated updates, and latency from the CLI to each stream."""
-        latencies = self.latencies(changes)
-        per_change = [t for m, at in changes.items() if (t := [s[m] - at for s in self.first_seen if m in s])]
+        """Receipts, lost and duplicated updates, and latency from the CLI to each stream: when
+        the client processes read each change, and (`arrived_`) when their kernel received it,
+        that is when the dashboard wrote it (the clients, on the same CPUs, read it later)."""
         return {
             "changes": len(changes),
-            "received": len(latencies),
+            "received": sum(m in s for s in self.first_seen for m in changes),
             "lost": self.lost(changes),
             "duplicates": self.duplicates,
             "ended_early": len(self.ended_early),
             "ended_early_why": Counter(self.ended_early),
-            "p50_ms": round(percentile(latencies, 50) * 1000, 1),
-            "p99_ms": round(percentile(latencies, 99) * 1000, 1),
-            "max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
-            # Which side a slow change was slow on: until the first stream had it (Incus, the
-            # watcher's resync), or from the first stream to the last (the fan-out itself).
-            "worst_first_ms": round(max((min(t) for t in per_change), default=float("nan")) * 1000, 1),
-            "worst_spread_ms": round(max((max(t) - min(t) for t in per_change), default=float("nan")) * 1000, 1),
-            "per_change_ms": [(round(min(t) * 1000), round(max(t) * 1000)) for t in per_change],  # first, last
+            **_latency(self.first_seen, changes),
+            **{f"arrived_{k}": v for k, v in _latency(self.first_arrived, changes).items()},
         }
+
+
+def _latency(first_seen: list[dict[str, float]], changes: dict[str, float]) -> dict[str, Any]:
+    latencies = [s[m] - t for s in first_seen for m, t in changes.items() if m in s]
+    per_change = [t for m, at in changes.items() if (t := [s[m] - at for s in first_seen if m in s])]
+    return {
+        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+        "max_ms": round(max(latencies, default=float("nan")) * 1000, 1),
+        # Which side a slow change was slow on: until the first stream had it (Incus, the
+        # watcher's resync), or from the first stream to the last (the fan-out itself).
+        "worst_first_ms": round(max((min(t) for t in per_change), default=float("nan")) * 1000, 1),
+        "worst_spread_ms": round(max((max(t) - min(t) for t in per_change), default=float("nan")) * 1000, 1),
+        "per_change_ms": [(round(min(t) * 1000), round(max(t) * 1000)) for t in per_change],  # first, last
+    }
 
 
 def report(name: str, result: dict[str, Any], path: Path | None) -> None:
@@ -244,6 +251,7 @@ class Fleet:
             out, _ = worker.communicate(timeout=120)
             report = json.loads(out.strip().splitlines()[-1])
             seen.first_seen += report["first_seen"]
+            seen.first_arrived += report["first_arrived"]
             seen.duplicates += report["duplicates"]
             seen.frames += report["frames"]
             seen.bytes += report["bytes"]

@@ -4,11 +4,12 @@ Run by the fan-out and soak benchmarks, several at once so the clients do not co
 one core. It prints `ready` once every stream has its first full refresh, then notes when
 each stream first sees each marker (`bench-<run>-<n>`, a member description set with the
 incus CLI), and which frames (event, id) it sees twice. What a stream receives is kept with
-its time of receipt and read only at the end: the clients share the CPUs with the dashboard,
-and each microsecond they spend on a frame delays the fan-out they measure. FROZEN more
-streams connect and then never read again, as a browser tab whose machine froze would (their
-socket buffers fill and the dashboard must not wait for them). A connection refused or reset
-is made again after the reconnection time, as EventSource does, and noted. Commands on
+its times of receipt, by the kernel and by this process, and read only at the end: the
+clients share the CPUs with the dashboard, and each microsecond they spend on a frame delays
+the fan-out they measure. FROZEN more streams connect and then never read again, as a browser
+tab whose machine froze would (their socket buffers fill and the dashboard must not wait for
+them). A connection refused or reset is made again after the reconnection time, as
+EventSource does, and noted. Commands on
 stdin: `storm` drops every reading stream and reconnects them all at once, without a
 Last-Event-ID (as after a dashboard restart: each gets the whole page again), then prints one
 JSON line (seconds until each had its refresh, the statuses answered, the reconnections); at
@@ -21,6 +22,7 @@ import asyncio
 import json
 import re
 import socket
+import struct
 import sys
 import time
 from collections import Counter
@@ -34,13 +36,22 @@ MARKER = re.compile(rb"bench-[a-z0-9]+-\d+")
 FIELDS = re.compile(rb"^(event|id|retry): ?([^\r\n]*)", re.MULTILINE)  # of a frame, what a client keys on
 
 
-class Client(asyncio.Protocol):
-    """One stream, read as uvloop hands over its bytes (a protocol, not a StreamReader: with
-    10,000 streams on a 2-core machine, the clients share the CPUs with the dashboard)."""
+# Linux's SO_TIMESTAMPNS (not in Python's socket module): each read comes with the time the
+# kernel received its last bytes. On loopback that is when the dashboard wrote them, as a
+# browser on another machine would have them then, however late this process gets to read.
+SO_TIMESTAMPNS = 35
+STAMP = socket.CMSG_SPACE(16)
+
+
+class Client:
+    """One stream, read from its socket as it becomes readable (a callback, not a
+    StreamReader: with 10,000 streams on a 2-core machine, the clients share the CPUs with the
+    dashboard)."""
 
     def __init__(self, url: str, cookie: str) -> None:
         self.url, self.cookie = urlsplit(url), cookie
-        self.first_seen: dict[str, float] = {}  # marker -> wall-clock time of receipt
+        self.first_seen: dict[str, float] = {}  # marker -> wall-clock time this process read it
+        self.first_arrived: dict[str, float] = {}  # marker -> wall-clock time the kernel received it
         self.frames: Counter[bytes] = Counter()  # b"event\nid" -> times seen
         self.bytes = 0
         self.ready = asyncio.Event()
@@ -49,31 +60,53 @@ class Client(asyncio.Protocol):
         self.reconnect_s = 3.0  # EventSource's reconnection time: Chromium's default until a `retry` field
         self.retried: list[str] = []  # network errors it reconnected after, as a browser would
         self.head: bytes | None = b""  # the answer's head until it is complete, then None
-        self.received: list[list[tuple[float, bytes]]] = []  # per connection: (time of receipt, bytes)
+        # Per connection: (time received, time read, bytes).
+        self.received: list[list[tuple[float, float, bytes]]] = []
+        self.sock: socket.socket | None = None
         self.answered: asyncio.Future[None] | None = None  # the head has come
         self.closed: asyncio.Future[Exception | None] | None = None  # the connection is gone, and why
 
-    def take(self, frame: bytes, now: float) -> None:
+    def take(self, frame: bytes, arrived: float, now: float) -> None:
         fields = dict(FIELDS.findall(frame))
         event, ident = fields.get(b"event", b""), fields.get(b"id", b"")
         if ident:  # heartbeats (comments) carry no id
             self.frames[event + b"\n" + ident] += 1
         for marker in MARKER.findall(frame):
             self.first_seen.setdefault(marker.decode(), now)
+            self.first_arrived.setdefault(marker.decode(), arrived)
 
     def read(self) -> None:
         """Read what every connection received: frames end with an empty line (the chunked
         encoding's size lines fall between them); a frame was received with its last bytes."""
         for chunks in self.received:
             buffer = b""
-            for now, data in chunks:
+            for arrived, now, data in chunks:
                 *frames, buffer = (buffer + data).split(b"\r\n\r\n")
                 for frame in frames:
-                    self.take(frame, now)
+                    self.take(frame, arrived, now)
         self.received.clear()
 
-    def data_received(self, data: bytes) -> None:
+    def readable(self) -> None:
+        assert self.sock is not None
+        try:
+            data, stamps, _, _ = self.sock.recvmsg(65536, STAMP)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self.lost(exc)
+            return
+        if not data:
+            self.lost(None)
+            return
         now = time.time()
+        arrived = now
+        for _, kind, stamp in stamps:
+            if kind == SO_TIMESTAMPNS:
+                seconds, nanoseconds = struct.unpack("qq", stamp[:16])
+                arrived = seconds + nanoseconds / 1e9
+        self.received_data(data, arrived, now)
+
+    def received_data(self, data: bytes, arrived: float, now: float) -> None:
         if self.head is not None:
             self.head += data
             if b"\r\n\r\n" not in self.head:
@@ -83,46 +116,56 @@ class Client(asyncio.Protocol):
             if self.answered and not self.answered.done():
                 self.answered.set_result(None)
         self.bytes += len(data)
-        self.received[-1].append((now, data))
+        self.received[-1].append((arrived, now, data))
         if not self.ready.is_set():  # until the first refresh has come whole: its reconnection time
-            complete = b"".join(chunk for _, chunk in self.received[-1]).rpartition(b"\r\n\r\n")[0]
+            complete = b"".join(chunk for _, _, chunk in self.received[-1]).rpartition(b"\r\n\r\n")[0]
             for name, value in FIELDS.findall(complete):
                 if name == b"retry":
                     self.reconnect_s = int(value) / 1000
                 elif name == b"event" and value == b"members":
                     self.ready.set()
 
-    def connection_lost(self, exc: Exception | None) -> None:
+    def lost(self, exc: Exception | None) -> None:
+        self.close()
         if self.answered and not self.answered.done():
             self.answered.set_exception(exc or ConnectionResetError("closed before answering"))
         if self.closed and not self.closed.done():
             self.closed.set_result(exc)
 
-    async def connect(self, frozen: bool = False) -> asyncio.Transport:
+    def close(self) -> None:
+        if self.sock is not None:
+            asyncio.get_running_loop().remove_reader(self.sock)
+            self.sock.close()
+            self.sock = None
+
+    async def connect(self, frozen: bool = False) -> None:
         loop = asyncio.get_running_loop()
         self.head = b""
         self.received.append([])
         self.answered, self.closed = loop.create_future(), loop.create_future()
-        transport, _ = await loop.create_connection(lambda: self, self.url.hostname, self.url.port)
+        self.sock = sock = socket.socket()
+        sock.setblocking(False)
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         if frozen:  # a small receive buffer, so the dashboard's side fills after a few frames
-            transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         target = self.url.path + ("?" + self.url.query if self.url.query else "")
         # A browser's EventSource sends the cookies the page set (session and CSRF).
         request = f"GET {target} HTTP/1.1\r\nHost: {self.url.netloc}\r\nCookie: {self.cookie}\r\n\r\n"
-        transport.write(request.encode())
         try:
+            await loop.sock_connect(sock, (self.url.hostname, self.url.port))
+            await loop.sock_sendall(sock, request.encode())
+            loop.add_reader(sock, self.readable)
             await self.answered
         except BaseException:
-            transport.close()
+            self.close()
             raise
         if not self.status.startswith("HTTP/1.1 200"):
-            transport.close()
+            self.close()
             raise OSError(self.status)
         if frozen:
-            transport.pause_reading()
-        return transport
+            loop.remove_reader(sock)
 
-    async def open(self) -> asyncio.Transport:
+    async def open(self) -> None:
         """Connect as EventSource does: after a network error (not an HTTP error status),
         again once the reconnection time has passed."""
         while True:
@@ -134,12 +177,12 @@ class Client(asyncio.Protocol):
 
     async def run(self) -> None:
         try:
-            transport = await self.open()
+            await self.open()
             try:
                 assert self.closed is not None
                 gone = await self.closed
             finally:
-                transport.close()
+                self.close()
             self.ended = f"{type(gone).__name__}: {gone}" if gone else "closed by the server"
         except OSError as exc:
             self.ended = f"{type(exc).__name__}: {exc}"
@@ -149,12 +192,12 @@ class Client(asyncio.Protocol):
     async def freeze(self) -> None:
         """Connect, then never read: held open until the process ends."""
         try:
-            transport = await self.connect(frozen=True)
+            await self.connect(frozen=True)
             self.ready.set()
             try:
                 await asyncio.Event().wait()
             finally:
-                transport.close()
+                self.close()
         except OSError as exc:
             self.ended = f"{type(exc).__name__}: {exc}"
         finally:
@@ -203,6 +246,7 @@ async def main(url: str, count: int, cookie: str, frozen: int) -> None:
         client.read()
     report = {
         "first_seen": [c.first_seen for c in clients],
+        "first_arrived": [c.first_arrived for c in clients],
         "duplicates": sum(n - 1 for c in clients for n in c.frames.values() if n > 1),
         "frames": sum(sum(c.frames.values()) for c in clients),
         "bytes": sum(c.bytes for c in clients),

@@ -47,7 +47,8 @@ def serve(settings: Settings) -> None:
         app = create_app(settings)
     except ValueError as exc:
         raise SystemExit(f"incus-webui: {exc}") from exc
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(name)s: %(message)s")
+    # Timed: an upstream that stopped answering is read against what the browsers saw then.
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s:     %(asctime)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per upstream request
     scheme = "https" if settings.tls_cert else "http"
     print(f"incus-webui: serving on {scheme}://{settings.host}:{settings.port}/", flush=True)

@@ -9,7 +9,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -49,11 +49,6 @@ def operations_topic(role: str) -> str:
 
 
 EXIT_CHECK = 0.5  # seconds between looks at the exit signal
-# Streams woken per turn of the event loop. A fan-out to thousands of streams is written a
-# slice at a time, so the watcher reads its next event (and a page request is answered)
-# between slices rather than after the last write; a stream not reached yet when the next
-# change comes sends both in one write.
-WAKE_SLICE = 64
 
 # (template, context) -> html; the hub does not know where templates live.
 Render = Callable[[str, dict[str, object]], str]
@@ -86,9 +81,7 @@ class Subscriber:
     the change drew. A list and one future, not an asyncio.Queue (three deques and an Event,
     3 KiB a stream)."""
 
-    __slots__ = (
-        "topics", "owner", "credential", "size", "frames", "ended", "_wake", "task", "sending_since", "queued",
-    )
+    __slots__ = ("topics", "owner", "credential", "size", "frames", "ended", "_wake", "task", "sending_since")
 
     def __init__(
         self, topics: Iterable[str], size: int, owner: str = "", credential: Credential | None = None,
@@ -106,19 +99,14 @@ class Subscriber:
         # heartbeat, instead of a timer around every send.
         self.task: asyncio.Task[None] | None = None
         self.sending_since: float | None = None
-        self.queued = False  # in the hub's line of streams to wake
 
     def put(self, frame: bytes) -> bool:
-        """Queue a frame, for the hub to wake the task in its turn; False when `size` frames
-        already wait (the browser stopped reading)."""
+        """Queue a frame; False when `size` frames already wait (the browser stopped reading)."""
         if len(self.frames) >= self.size:
             return False
         self.frames.append(frame)
+        self._wake_up()
         return True
-
-    def waiting(self) -> bool:
-        """Its task waits in take(): it sends what came only once woken."""
-        return self._wake is not None and not self._wake.done()
 
     async def take(self) -> bytes | None:
         """Every frame queued since the last take, as one write; None once the stream ended."""
@@ -136,14 +124,14 @@ class Subscriber:
         cancelled (it would wait for a browser that is not reading, or gone)."""
         self.ended = True
         self.frames.clear()
-        self.wake()
+        self._wake_up()
         if self.sending_since is not None and self.task is not None:
             self.task.cancel()
 
     def stalled(self, now: float, timeout: float) -> bool:
         return self.sending_since is not None and now - self.sending_since > timeout
 
-    def wake(self) -> None:
+    def _wake_up(self) -> None:
         if self._wake is not None and not self._wake.done():
             self._wake.set_result(None)
 
@@ -171,8 +159,6 @@ class Hub:
         self._topic_sets: dict[frozenset[str], frozenset[str]] = {}
         self.dropped = 0
         self.frames_published = 0
-        # Streams with frames, woken WAKE_SLICE a turn; while any wait, the next slice is due.
-        self._to_wake: deque[Subscriber] = deque()
         # Once per change, however many streams: what /metrics reports of rendering.
         self.render_seconds = Histogram(
             "incus_webui_render_duration_seconds",
@@ -346,26 +332,10 @@ class Hub:
 
     def publish(self, messages: list[Message]) -> None:
         self.frames_published += sum(message is not HEARTBEAT for message in messages)
-        idle = not self._to_wake  # else a slice is already due, and takes these in their turn
         for message in messages:
             for subscriber in list(self.by_topic.get(message.topic, ())):
                 if not subscriber.put(message.data):
                     self.drop(subscriber)
-                elif not subscriber.queued and subscriber.waiting():
-                    subscriber.queued = True
-                    self._to_wake.append(subscriber)
-        if idle:
-            self._wake_slice()
-
-    def _wake_slice(self) -> None:
-        """Wake the next WAKE_SLICE streams (their tasks write in the loop's next turn), and
-        come back for the rest in the turn after."""
-        for _ in range(min(WAKE_SLICE, len(self._to_wake))):
-            subscriber = self._to_wake.popleft()
-            subscriber.queued = False
-            subscriber.wake()
-        if self._to_wake:
-            asyncio.get_running_loop().call_soon(self._wake_slice)
 
     def drop(self, subscriber: Subscriber) -> None:
         """End a stream whose browser stopped reading: its mailbox filled, or a send waited too long."""
