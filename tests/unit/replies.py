@@ -9,10 +9,14 @@ RECORDED = Path(__file__).parent / "recorded"
 EVACUATING = "Evacuating cluster member"
 
 
+def recorded_events(recording: str) -> list[Event]:
+    """The events recorded with `incus monitor` in `recording`."""
+    return [Event.model_validate(json.loads(line)) for line in (RECORDED / recording).read_text().splitlines()]
+
+
 def operation_updates(recording: str) -> list[Operation]:
-    """The operation updates among the events recorded with `incus monitor` in `recording`."""
-    events = [Event.model_validate(json.loads(line)) for line in (RECORDED / recording).read_text().splitlines()]
-    return [Operation.model_validate(e.metadata) for e in events if e.type == "operation"]
+    """The operation updates among the events recorded in `recording`."""
+    return [Operation.model_validate(e.metadata) for e in recorded_events(recording) if e.type == "operation"]
 
 
 def evacuation_operations() -> list[Operation]:

@@ -295,6 +295,10 @@ class Watcher:
                     backoff = 1.0
                     async for event in events:
                         await self._handle(event)
+                        # Let the loop turn: reading a burst Incus held (after a stall) does not
+                        # wait, and without a turn between events no stream takes its frames, so
+                        # every open page's mailbox fills and it is dropped as if not reading.
+                        await asyncio.sleep(0)
             except IncusError as exc:
                 log.info("event stream lost: %s", exc.message)
             # The stream ended or failed: resync at once, since events may have been missed.
