@@ -4,7 +4,8 @@ from sse_starlette.sse import AppStatus
 
 from webui.incus.models import Member, MemberState
 from webui.live import hub as hub_module
-from webui.live.hub import HEARTBEAT, MEMBERS, NOC, Hub, Subscriber, member_topic
+from webui.live.hub import HEARTBEAT, MEMBERS, NOC, Hub, member_topic
+from webui.live.mailbox import Subscriber
 from webui.live.snapshot import ClusterSnapshot
 
 

@@ -8,7 +8,8 @@ import random
 
 import pytest
 
-from webui.live.hub import MEMBERS, Hub, Message, Subscriber
+from webui.live.hub import MEMBERS, Hub, Message
+from webui.live.mailbox import Subscriber
 
 
 async def stream(subscriber: Subscriber, rng: random.Random, last: dict[Subscriber, bytes]) -> None:

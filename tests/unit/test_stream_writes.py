@@ -4,7 +4,7 @@ its browser stops reading (the hub ends a send that waits too long, at its heart
 import asyncio
 
 from webui.incus.models import Member
-from webui.live.hub import AUDIT, MEMBERS, Hub
+from webui.live.hub import AUDIT, MEMBERS, WAKE_SLICE, Hub
 from webui.live.snapshot import ClusterSnapshot
 from webui.live.sse import SubscriberResponse
 from webui.middleware.detach import DetachMiddleware
@@ -85,3 +85,29 @@ async def test_a_send_that_waits_too_long_on_its_browser_is_ended_at_the_heartbe
     assert f"id: {hub.event_id(3)}".encode() in reading.writes[-1]
     reading.disconnected.set()
     await asyncio.wait_for(streams[1], 1)
+
+
+async def test_a_fan_out_to_many_streams_lets_the_loop_turn_between_slices():
+    """The watcher's next event waits for one slice of writes, not for every stream's; the
+    streams not reached yet when it comes send both changes in one write."""
+    hub = make_hub()
+    hub.update(cluster(1))
+    browsers = [Browser() for _ in range(3 * WAKE_SLICE)]
+    streams = [open_stream(SubscriberResponse(hub, hub.subscribe([MEMBERS]), []), b) for b in browsers]
+    await asyncio.sleep(0.01)  # each has had its `retry` and waits for a frame
+    assert all(len(b.writes) == 1 for b in browsers)
+    loop = asyncio.get_running_loop()
+    hub.update(cluster(2, description="first"))
+    turn = loop.create_future()  # what another task finds at the loop's next turn
+    loop.call_soon(lambda: turn.set_result(sum(len(b.writes) == 2 for b in browsers)))
+    assert await turn == WAKE_SLICE
+    hub.update(cluster(3, description="second"))
+    await asyncio.sleep(0.05)
+    first, second = (f"id: {hub.event_id(v)}".encode() for v in (2, 3))
+    assert all(second in b.writes[-1] for b in browsers)
+    both = [b for b in browsers if first in b.writes[-1]]
+    assert 0 < len(both) < len(browsers)
+    assert all(len(b.writes) == 2 for b in both)
+    for browser in browsers:
+        browser.disconnected.set()
+    await asyncio.wait_for(asyncio.gather(*streams), 1)

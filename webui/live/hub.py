@@ -9,7 +9,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -17,6 +17,7 @@ from prometheus_client import Histogram
 from sse_starlette import ServerSentEvent
 from sse_starlette.sse import AppStatus
 
+from webui.live.mailbox import Credential, Subscriber
 from webui.live.snapshot import Changes, ClusterSnapshot, diff
 
 log = logging.getLogger(__name__)
@@ -49,11 +50,14 @@ def operations_topic(role: str) -> str:
 
 
 EXIT_CHECK = 0.5  # seconds between looks at the exit signal
+# Streams woken per turn of the event loop. A fan-out to thousands of streams is written a
+# slice at a time, so the watcher reads its next event (and a page request is answered)
+# between slices rather than after the last write; a stream not reached yet when the next
+# change comes sends both in one write.
+WAKE_SLICE = 64
 
 # (template, context) -> html; the hub does not know where templates live.
 Render = Callable[[str, dict[str, object]], str]
-# What a stream was opened with, e.g. ("session", token hash): checked every heartbeat.
-Credential = tuple[str, str]
 # Given the credentials of open streams, those no longer valid (revoked, disabled, expired).
 CheckCredentials = Callable[[frozenset[Credential]], set[Credential]]
 
@@ -73,67 +77,6 @@ def with_common(topics: Iterable[str], pages: bool) -> frozenset[str]:
     """A stream's topics: its own, the heartbeat, and for a dashboard page (not a wall
     display, which shows none of them) what every page shows."""
     return frozenset(topics) | {PING} | ({EVERYONE} if pages else set())
-
-
-class Subscriber:
-    """One stream's mailbox. Frames wait in a list until the stream's task next runs, which
-    sends them all in one write: one socket write a stream per change, however many fragments
-    the change drew. A list and one future, not an asyncio.Queue (three deques and an Event,
-    3 KiB a stream)."""
-
-    __slots__ = ("topics", "owner", "credential", "size", "frames", "ended", "_wake", "task", "sending_since")
-
-    def __init__(
-        self, topics: Iterable[str], size: int, owner: str = "", credential: Credential | None = None,
-        pages: bool = True,
-    ) -> None:
-        self.topics = with_common(topics, pages)
-        self.owner = owner  # who holds it (a user, a display), for the per-identity limit
-        self.credential = credential
-        self.size = size
-        self.frames: list[bytes] = []
-        self.ended = False  # dropped, gone, or the server is shutting down
-        self._wake: asyncio.Future[None] | None = None
-        # The stream's task, and since when its send has been waiting for the browser to read
-        # (set by the response): the hub cancels a send that waits too long, once, at its
-        # heartbeat, instead of a timer around every send.
-        self.task: asyncio.Task[None] | None = None
-        self.sending_since: float | None = None
-
-    def put(self, frame: bytes) -> bool:
-        """Queue a frame; False when `size` frames already wait (the browser stopped reading)."""
-        if len(self.frames) >= self.size:
-            return False
-        self.frames.append(frame)
-        self._wake_up()
-        return True
-
-    async def take(self) -> bytes | None:
-        """Every frame queued since the last take, as one write; None once the stream ended."""
-        while not self.frames and not self.ended:
-            self._wake = asyncio.get_running_loop().create_future()
-            await self._wake
-        if self.ended:
-            return None
-        data = b"".join(self.frames)
-        self.frames.clear()
-        return data
-
-    def end(self) -> None:
-        """No more frames: the task's take() returns None, and a send it is stuck in is
-        cancelled (it would wait for a browser that is not reading, or gone)."""
-        self.ended = True
-        self.frames.clear()
-        self._wake_up()
-        if self.sending_since is not None and self.task is not None:
-            self.task.cancel()
-
-    def stalled(self, now: float, timeout: float) -> bool:
-        return self.sending_since is not None and now - self.sending_since > timeout
-
-    def _wake_up(self) -> None:
-        if self._wake is not None and not self._wake.done():
-            self._wake.set_result(None)
 
 
 class TooManyStreams(Exception):
@@ -159,6 +102,8 @@ class Hub:
         self._topic_sets: dict[frozenset[str], frozenset[str]] = {}
         self.dropped = 0
         self.frames_published = 0
+        # Streams with frames, woken WAKE_SLICE a turn; while any wait, the next slice is due.
+        self._to_wake: deque[Subscriber] = deque()
         # Once per change, however many streams: what /metrics reports of rendering.
         self.render_seconds = Histogram(
             "incus_webui_render_duration_seconds",
@@ -188,7 +133,7 @@ class Hub:
         """A new stream; TooManyStreams when `owner` holds max_per_owner already."""
         if owner and self.max_per_owner and self.per_owner[owner] >= self.max_per_owner:
             raise TooManyStreams(owner)
-        subscriber = Subscriber(topics, self.queue_size, owner, credential, pages)
+        subscriber = Subscriber(with_common(topics, pages), self.queue_size, owner, credential)
         # Streams of one page share one set of topics rather than each holding a copy.
         subscriber.topics = self._topic_sets.setdefault(subscriber.topics, subscriber.topics)
         self.subscribers.add(subscriber)
@@ -332,14 +277,30 @@ class Hub:
 
     def publish(self, messages: list[Message]) -> None:
         self.frames_published += sum(message is not HEARTBEAT for message in messages)
+        idle = not self._to_wake  # else a slice is already due, and takes these in their turn
         for message in messages:
             for subscriber in list(self.by_topic.get(message.topic, ())):
                 if not subscriber.put(message.data):
-                    self.drop(subscriber)
+                    self.drop(subscriber, f"{subscriber.size} frames waited")
+                elif not subscriber.queued and subscriber.waiting():
+                    subscriber.queued = True
+                    self._to_wake.append(subscriber)
+        if idle:
+            self._wake_slice()
 
-    def drop(self, subscriber: Subscriber) -> None:
+    def _wake_slice(self) -> None:
+        """Wake the next WAKE_SLICE streams (their tasks write in the loop's next turn), and
+        come back for the rest in the turn after."""
+        for _ in range(min(WAKE_SLICE, len(self._to_wake))):
+            subscriber = self._to_wake.popleft()
+            subscriber.queued = False
+            subscriber.wake()
+        if self._to_wake:
+            asyncio.get_running_loop().call_soon(self._wake_slice)
+
+    def drop(self, subscriber: Subscriber, why: str) -> None:
         """End a stream whose browser stopped reading: its mailbox filled, or a send waited too long."""
-        log.info("dropping an SSE client that stopped reading")
+        log.info("dropping an SSE client that stopped reading (%s; %s)", why, ", ".join(sorted(subscriber.topics)))
         self.dropped += 1
         self.end(subscriber)
 
@@ -374,7 +335,7 @@ class Hub:
         """Drop the streams whose send has waited longer than send_timeout for its browser."""
         now = time.monotonic()
         for subscriber in [s for s in self.subscribers if s.stalled(now, self.send_timeout)]:
-            self.drop(subscriber)
+            self.drop(subscriber, f"a send waited over {self.send_timeout:g} s")
 
     async def end_revoked(self) -> None:
         """End the streams whose credential ended (a revoked display or token, a disabled

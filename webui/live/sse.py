@@ -17,7 +17,8 @@ import time
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from webui.live.hub import Hub, Subscriber
+from webui.live.hub import Hub
+from webui.live.mailbox import Subscriber
 from webui.middleware.detach import detach
 
 # The browser's reconnection delay (SSE `retry`), drawn per stream: when a dashboard restarts,

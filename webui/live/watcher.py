@@ -30,6 +30,8 @@ STATE_TIMEOUT = 5.0
 # How long an operation shown running may go unheard of before Incus is asked whether it still
 # runs: its last event can be lost between members (one restarting) without our stream noticing.
 QUIET_OPERATION = 10.0
+# A resync slower than this is logged: each request has its timeout, but a round's can add up.
+SLOW_RESYNC = 10.0
 EventHandler = Callable[[Event], Awaitable[None]]
 OperationHandler = Callable[[Operation], Awaitable[None]]
 SyncHandler = Callable[[list[Operation]], Awaitable[None]]
@@ -261,10 +263,14 @@ class Watcher:
         return state, cpus
 
     async def _poll_loop(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             self._wake.clear()
+            started = loop.time()
             await self.resync()
             await self.recheck_quiet()
+            if (took := loop.time() - started) > SLOW_RESYNC:
+                log.warning("a resync took %.1f s: pages showed older member lists meanwhile", took)
             try:
                 await asyncio.wait_for(self._wake.wait(), self.poll_interval)
                 await asyncio.sleep(0.05)  # let a burst of events coalesce into one resync
