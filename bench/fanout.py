@@ -65,7 +65,7 @@ def measure(
         idle = [usage(p) for p in pids]
         processes = min(args.processes, clients)
         frozen = round(clients * args.frozen / 100)
-        streams = stack.enter_context(fleet(servers, clients, processes, frozen))
+        streams = stack.enter_context(fleet(servers, clients, processes, frozen, args.read_every))
         connect = streams.wait_ready()
         time.sleep(2)  # let connection bursts settle before counting
 
@@ -113,6 +113,7 @@ def measure(
         "workers": args.workers,
         "dashboards": args.dashboards,
         "client_processes": processes,
+        "read_every_ms": args.read_every,
         "database": "postgresql" if database_url else "sqlite",
         "connect_s": round(connect, 2),
         **seen.summary(changes),
@@ -155,6 +156,9 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     parser.add_argument("--workers", type=int, default=1, help="server processes per dashboard, on one port")
     parser.add_argument("--frozen", type=float, default=0, help="more streams, this %% of --clients, that never read")
+    parser.add_argument(
+        "--read-every", type=int, default=0, metavar="MS", help="clients read in batches this often (0: as data comes)"
+    )
     parser.add_argument("--storm", action="store_true", help="at the end, every stream reconnects at once")
     parser.add_argument("--dashboards", type=int, default=1, help="dashboard processes (clients spread over them)")
     parser.add_argument("--shared-db", action="store_true", help="dashboards share one SQLite file")

@@ -186,7 +186,9 @@ def report(name: str, result: dict[str, Any], path: Path | None) -> None:
 class Fleet:
     """SSE streams held by `processes` client processes, spread over `urls` (dashboards)."""
 
-    def __init__(self, servers: list[Dashboard], clients: int, processes: int, frozen: int = 0) -> None:
+    def __init__(
+        self, servers: list[Dashboard], clients: int, processes: int, frozen: int = 0, read_every_ms: int = 0
+    ) -> None:
         self.workers: list[subprocess.Popen[str]] = []
         share, extra = divmod(clients, processes)
         frozen_share, frozen_extra = divmod(frozen, processes)
@@ -200,7 +202,8 @@ class Fleet:
                 cookie = "; ".join(f"{k}={v}" for k, v in server.cookies.items())
                 self.workers.append(
                     subprocess.Popen(
-                        [sys.executable, "-m", "bench.sse_clients", url, str(count), cookie, str(held)],
+                        [sys.executable, "-m", "bench.sse_clients", url, str(count), cookie]
+                        + [str(held), str(read_every_ms)],
                         stdin=subprocess.PIPE,
                         stdout=subprocess.PIPE,
                         text=True,
@@ -267,8 +270,10 @@ class Fleet:
 
 
 @contextmanager
-def fleet(servers: list[Dashboard], clients: int, processes: int, frozen: int = 0) -> Iterator[Fleet]:
-    f = Fleet(servers, clients, processes, frozen)
+def fleet(
+    servers: list[Dashboard], clients: int, processes: int, frozen: int = 0, read_every_ms: int = 0
+) -> Iterator[Fleet]:
+    f = Fleet(servers, clients, processes, frozen, read_every_ms)
     try:
         yield f
     finally:

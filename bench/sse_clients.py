@@ -9,23 +9,28 @@ clients share the CPUs with the dashboard, and each microsecond they spend on a 
 the fan-out they measure. FROZEN more streams connect and then never read again, as a browser
 tab whose machine froze would (their socket buffers fill and the dashboard must not wait for
 them). A connection refused or reset is made again after the reconnection time, as
-EventSource does, and noted. Commands on
+EventSource does, and noted. READ_EVERY (ms, 0 by default) reads the streams in batches
+that often instead of each as it becomes readable: a browser reads on its own machine, and
+here every wake-up of a reader is a context switch taken from the 2 vCPUs the dashboard uses
+(the kernel's time of receipt is kept either way). Commands on
 stdin: `storm` drops every reading stream and reconnects them all at once, without a
 Last-Event-ID (as after a dashboard restart: each gets the whole page again), then prints one
 JSON line (seconds until each had its refresh, the statuses answered, the reconnections); at
 end of input it prints one JSON line with what it saw and exits.
 
-    python -m bench.sse_clients URL COUNT COOKIE [FROZEN]
+    python -m bench.sse_clients URL COUNT COOKIE [FROZEN [READ_EVERY]]
 """
 
 import asyncio
 import json
 import re
+import select
 import socket
 import struct
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import uvloop
@@ -43,13 +48,54 @@ SO_TIMESTAMPNS = 35
 STAMP = socket.CMSG_SPACE(16)
 
 
+class OnReadiness:
+    """Each socket read as soon as it is readable, by the event loop."""
+
+    def add(self, sock: socket.socket, callback: Callable[[], None]) -> None:
+        asyncio.get_running_loop().add_reader(sock, callback)
+
+    def remove(self, sock: socket.socket) -> None:
+        asyncio.get_running_loop().remove_reader(sock)
+
+
+class Batched:
+    """Every `every` seconds, each socket readable then (one epoll for all): the dashboard's
+    write wakes nobody, and a fan-out to a process's streams is read in a few wake-ups."""
+
+    def __init__(self, every: float) -> None:
+        self.every = every
+        self.epoll = select.epoll()
+        self.callbacks: dict[int, Callable[[], None]] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    def add(self, sock: socket.socket, callback: Callable[[], None]) -> None:
+        self.callbacks[sock.fileno()] = callback
+        self.epoll.register(sock.fileno(), select.EPOLLIN)
+        if self.task is None:
+            self.task = asyncio.get_running_loop().create_task(self.run())
+
+    def remove(self, sock: socket.socket) -> None:
+        if self.callbacks.pop(sock.fileno(), None) is not None:
+            self.epoll.unregister(sock.fileno())
+
+    async def run(self) -> None:
+        while True:
+            await asyncio.sleep(self.every)
+            for fd, _ in self.epoll.poll(0):
+                if (callback := self.callbacks.get(fd)) is not None:  # not closed by an earlier one
+                    callback()
+
+
+Readers = OnReadiness | Batched
+
+
 class Client:
     """One stream, read from its socket as it becomes readable (a callback, not a
     StreamReader: with 10,000 streams on a 2-core machine, the clients share the CPUs with the
     dashboard)."""
 
-    def __init__(self, url: str, cookie: str) -> None:
-        self.url, self.cookie = urlsplit(url), cookie
+    def __init__(self, url: str, cookie: str, readers: Readers) -> None:
+        self.url, self.cookie, self.readers = urlsplit(url), cookie, readers
         self.first_seen: dict[str, float] = {}  # marker -> wall-clock time this process read it
         self.first_arrived: dict[str, float] = {}  # marker -> wall-clock time the kernel received it
         self.frames: Counter[bytes] = Counter()  # b"event\nid" -> times seen
@@ -134,7 +180,7 @@ class Client:
 
     def close(self) -> None:
         if self.sock is not None:
-            asyncio.get_running_loop().remove_reader(self.sock)
+            self.readers.remove(self.sock)
             self.sock.close()
             self.sock = None
 
@@ -154,7 +200,7 @@ class Client:
         try:
             await loop.sock_connect(sock, (self.url.hostname, self.url.port))
             await loop.sock_sendall(sock, request.encode())
-            loop.add_reader(sock, self.readable)
+            self.readers.add(sock, self.readable)
             await self.answered
         except BaseException:
             self.close()
@@ -163,7 +209,7 @@ class Client:
             self.close()
             raise OSError(self.status)
         if frozen:
-            loop.remove_reader(sock)
+            self.readers.remove(sock)
 
     async def open(self) -> None:
         """Connect as EventSource does: after a network error (not an HTTP error status),
@@ -224,14 +270,15 @@ async def storm(clients: list[Client], tasks: list[asyncio.Task[None]]) -> dict[
     }
 
 
-async def main(url: str, count: int, cookie: str, frozen: int) -> None:
+async def main(url: str, count: int, cookie: str, frozen: int, read_every: float) -> None:
     raise_nofile()
-    clients = [Client(url, cookie) for _ in range(count)]
+    readers: Readers = Batched(read_every) if read_every else OnReadiness()
+    clients = [Client(url, cookie, readers) for _ in range(count)]
     tasks = []
     for client in clients:
         tasks.append(asyncio.create_task(client.run()))
         await asyncio.sleep(0.002)  # a browser-like arrival rate, not a SYN flood
-    frozen_clients = [Client(url, cookie) for _ in range(frozen)]
+    frozen_clients = [Client(url, cookie, readers) for _ in range(frozen)]
     frozen_tasks = [asyncio.create_task(c.freeze()) for c in frozen_clients]
     await asyncio.gather(*(c.ready.wait() for c in clients + frozen_clients))
     print("ready", flush=True)
@@ -257,4 +304,5 @@ async def main(url: str, count: int, cookie: str, frozen: int) -> None:
 
 
 if __name__ == "__main__":
-    uvloop.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 0))
+    frozen, read_every = (int(a) for a in (sys.argv[4:] + ["0", "0"])[:2])
+    uvloop.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3], frozen, read_every / 1000))
