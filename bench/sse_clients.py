@@ -90,9 +90,8 @@ Readers = OnReadiness | Batched
 
 
 class Client:
-    """One stream, read from its socket as it becomes readable (a callback, not a
-    StreamReader: with 10,000 streams on a 2-core machine, the clients share the CPUs with the
-    dashboard)."""
+    """One stream, read from its socket by a callback its `readers` call (not a StreamReader:
+    with 10,000 streams on a 2-core machine, the clients share the CPUs with the dashboard)."""
 
     def __init__(self, url: str, cookie: str, readers: Readers) -> None:
         self.url, self.cookie, self.readers = urlsplit(url), cookie, readers

@@ -345,6 +345,13 @@ def incus_member(cluster: devcluster.DevCluster, name: str, via: str = "member1"
     return yaml.safe_load(cluster.incus("cluster", "show", name, member=via).stdout)
 
 
+def known_member(dashboard: Dashboard, name: str) -> dict:
+    """A member as the dashboard's snapshot has it (what its checks and pages go by; a single
+    member's GET asks Incus itself, for its ETag); {} when the snapshot has no such member."""
+    members = dashboard.get("/api/v1/cluster/members", params={"recursion": 1}).json()["metadata"]
+    return next((m for m in members if m["server_name"] == name), {})
+
+
 def edit_member(cluster: devcluster.DevCluster, name: str, via: str = "member1", **changes: object) -> None:
     """Change a member the way an admin does with `incus cluster edit`."""
     member = incus_member(cluster, name, via)

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import edit_member, wait_until
+from tests.conftest import edit_member, known_member, wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.browser]
 # Live, without a reload, is what is tested here; how fast is for bench/. Late in the suite a
@@ -21,14 +21,16 @@ def test_the_table_updates_live_without_a_reload(cluster, dashboard, page, resto
     expect(row).to_contain_text("ONLINE")
     page.evaluate("window.loadedOnce = true")  # gone if the page reloads
 
-    edit_member(cluster, name, description="<b>live</b> from the CLI")
+    text = "<b>live</b> from the CLI"
+    edit_member(cluster, name, description=text)
 
     # First the dashboard's own view (its snapshot), then the page: a failure says which missed it.
     try:
-        wait_until(lambda: described(dashboard, name) == "<b>live</b> from the CLI", timeout=LIVE_MS / 1000)
+        wait_until(lambda: known_member(dashboard, name)["description"] == text, timeout=LIVE_MS / 1000)
     except TimeoutError:
-        pytest.fail(f"the dashboard never heard of the change: its snapshot says {described(dashboard, name)!r}")
-    expect(row).to_contain_text("<b>live</b> from the CLI", timeout=LIVE_MS)
+        said = known_member(dashboard, name)["description"]
+        pytest.fail(f"the dashboard never heard of the change: its snapshot says {said!r}")
+    expect(row).to_contain_text(text, timeout=LIVE_MS)
     assert page.evaluate("window.loadedOnce") is True
     assert page.locator(f"#member-{name} b").count() == 0  # shown as text, not markup
     assert not errors, errors
@@ -40,9 +42,3 @@ def test_the_member_page_shows_state_and_updates_live(cluster, dashboard, page, 
     expect(page.locator("#member-detail")).to_contain_text("Uptime")
     edit_member(cluster, name, description="seen on the member page")
     expect(page.locator("#member-detail")).to_contain_text("seen on the member page", timeout=LIVE_MS)
-
-
-def described(dashboard, name: str) -> str:
-    """A member's description as the dashboard's snapshot has it (`/api/v1`, not Incus)."""
-    members = dashboard.get("/api/v1/cluster/members", params={"recursion": 1}).json()["metadata"]
-    return next(m["description"] for m in members if m["server_name"] == name)

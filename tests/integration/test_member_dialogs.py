@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from tests.conftest import edit_member, incus_member, wait_until
+from tests.conftest import edit_member, incus_member, known_member, wait_until
 from tests.integration.conftest import Session
 
 pytestmark = pytest.mark.cluster
@@ -18,10 +18,7 @@ def locations(cluster) -> dict[str, str]:
 
 
 def dashboard_status(dashboard, name: str) -> str:
-    """The status in the dashboard's snapshot (what its checks go by; a single member's GET
-    asks Incus itself, for its ETag)."""
-    members = dashboard.get("/api/v1/cluster/members", params={"recursion": 1}).json()["metadata"]
-    return next((m["status"] for m in members if m["server_name"] == name), "gone")
+    return known_member(dashboard, name).get("status", "gone")
 
 
 def open_edit_form(session: Session, name: str) -> tuple[str, str]:

@@ -270,7 +270,7 @@ class Watcher:
             await self.resync()
             await self.recheck_quiet()
             if (took := loop.time() - started) > SLOW_RESYNC:
-                log.warning("a resync took %.1f s: pages showed older member lists meanwhile", took)
+                log.warning("a resync round took %.1f s: pages showed older member lists meanwhile", took)
             try:
                 await asyncio.wait_for(self._wake.wait(), self.poll_interval)
                 await asyncio.sleep(0.05)  # let a burst of events coalesce into one resync
