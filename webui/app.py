@@ -29,6 +29,7 @@ from webui.live.watcher import Watcher
 from webui.member_charts import MemberCharts
 from webui.member_rows import MemberRows
 from webui.metrics import Metrics
+from webui.middleware.detach import DetachingFastAPI
 from webui.routes import (
     admin,
     audit,
@@ -203,7 +204,7 @@ def create_app(settings: Settings) -> FastAPI:
             await client.aclose()
             engine.dispose()
 
-    app = FastAPI(
+    app = DetachingFastAPI(
         title="incus-webui",
         version=__version__,
         lifespan=lifespan,

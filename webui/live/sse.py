@@ -24,6 +24,12 @@ from webui.middleware.detach import detach
 # The browser's reconnection delay (SSE `retry`), drawn per stream: when a dashboard restarts,
 # its hundreds of open pages and wall displays come back spread over these seconds, not at once.
 RETRY_MS = (1000, 6000)
+# Every stream's headers, the same pairs for all (the layers add theirs to each list).
+HEADERS = (
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-store"),
+    (b"x-accel-buffering", b"no"),
+)
 
 
 def retry_frame() -> bytes:
@@ -31,13 +37,11 @@ def retry_frame() -> bytes:
 
 
 class SubscriberResponse(Response):
-    media_type = "text/event-stream"
-
     def __init__(self, hub: Hub, subscriber: Subscriber, first: list[bytes]) -> None:
         self.status_code = 200
         self.background = None
         # No body: no Content-Length, so the server sends it chunked for as long as it lasts.
-        self.init_headers({"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+        self.raw_headers = list(HEADERS)
         self.hub = hub
         self.subscriber = subscriber
         self.first = first

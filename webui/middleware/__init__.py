@@ -1,8 +1,8 @@
 """The ASGI middleware, in one place and one order: pure ASGI (no BaseHTTPMiddleware), so an
 SSE stream's frames pass through untouched.
 
-From the outside in: an SSE stream's life after its request (the stack below returns once
-the stream's headers are sent); the client's address (the socket's peer, and whom a trusted
+From the outside in (an SSE stream's life after its request is outside FastAPI's own layers,
+`webui.middleware.detach`): the client's address (the socket's peer, and whom a trusted
 proxy forwards); the timing for /metrics; the body limit refuses before anything reads;
 security headers go on every reply; who is asking is resolved; CSRF checks every unsafe method
 (and records a refusal with who it was)."""
@@ -14,7 +14,6 @@ from starlette.applications import Starlette
 from webui.middleware.body_limit import BodyLimitMiddleware
 from webui.middleware.client_address import ClientAddressMiddleware
 from webui.middleware.csrf import CSRFMiddleware
-from webui.middleware.detach import DetachMiddleware
 from webui.middleware.identify import IdentifyMiddleware
 from webui.middleware.security_headers import SecurityHeadersMiddleware
 from webui.middleware.timing import TimingMiddleware
@@ -29,4 +28,3 @@ def install(app: Starlette, engine: Engine, settings: Settings, request_seconds:
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(TimingMiddleware, histogram=request_seconds)
     app.add_middleware(ClientAddressMiddleware, forwarded_allow_ips=settings.forwarded_allow_ips)
-    app.add_middleware(DetachMiddleware)

@@ -1,11 +1,13 @@
-"""Outermost: a long-lived response (an SSE stream) hands the rest of its life to this layer
-once its headers are sent. The request's own stack (every middleware below, the router,
-FastAPI's dependency exit stacks) then returns and is freed, instead of being held in memory
-for as long as the browser stays (12 KiB of a stream's 29 in Python objects), and each
-frame goes straight to the server without passing a wrapper of every layer."""
+"""Outermost, outside even FastAPI's own layers (its error handler, telemetry and body limit):
+a long-lived response (an SSE stream) hands the rest of its life to this layer once its
+headers are sent. The request's own stack (every middleware, the router, FastAPI's dependency
+exit stacks) then returns and is freed, instead of being held in memory for as long as the
+browser stays, and each frame goes straight to the server without passing a wrapper of every
+layer."""
 
 from collections.abc import Awaitable, Callable
 
+from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 DETACHED = "webui.detached"
@@ -27,16 +29,29 @@ class DetachMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        own = set(scope)
         rests: list[Rest] = []
         scope[DETACHED] = rests  # the same list in every layer's copy of the scope
+        own = len(scope)  # the server's keys, and ours; the layers below add theirs after
         await self.app(scope, receive, send)
         if rests:
-            # What the layers below put in the scope (FastAPI's exit stacks, the route, the
-            # request's state: who asked) is theirs and done with; the server keeps the scope
-            # for as long as the stream.
-            for key in set(scope) - own:
-                del scope[key]
-            scope["state"] = {}
+            forget_layers(scope, own)
         for rest in rests:
             await rest(receive, send)
+
+
+def forget_layers(scope: Scope, own: int) -> None:
+    """Drop what the layers below put in the scope (FastAPI's exit stacks, the route, the
+    request's state: who asked): theirs and done with, while the server keeps the scope for as
+    long as the stream. Refilled rather than deleted from, so the dict shrinks to its size."""
+    kept = list(scope.items())[:own]
+    scope.clear()
+    scope.update(kept)
+    scope["state"] = {}
+
+
+class DetachingFastAPI(FastAPI):
+    """FastAPI with DetachMiddleware around its whole stack, its own layers included, so a
+    stream holds none of their frames."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return DetachMiddleware(super().build_middleware_stack())
