@@ -7,7 +7,7 @@ from webui.incus.models import Member
 from webui.live.hub import AUDIT, MEMBERS, WAKE_SLICE, Hub
 from webui.live.snapshot import ClusterSnapshot
 from webui.live.sse import SubscriberResponse
-from webui.middleware.detach import DetachMiddleware
+from webui.middleware.detach import DETACHED, DetachMiddleware, detach
 
 
 def make_hub(send_timeout: float = 30.0) -> Hub:
@@ -111,3 +111,20 @@ async def test_a_fan_out_to_many_streams_lets_the_loop_turn_between_slices():
     for browser in browsers:
         browser.disconnected.set()
     await asyncio.wait_for(asyncio.gather(*streams), 1)
+
+
+async def test_a_detached_stream_keeps_the_servers_scope_and_none_of_the_layers():
+    kept: dict = {}
+
+    async def rest(receive, send) -> None:
+        kept.update(scope)
+
+    async def layers(scope, receive, send) -> None:
+        scope["route"] = "the route"  # what a layer below adds
+        scope["state"]["user"] = "alice"
+        scope["path"] = "/stream"  # what a layer changes of the server's
+        detach(scope, rest)
+
+    scope = {"type": "http", "path": "/events", "state": {}}
+    await DetachMiddleware(layers)(scope, None, None)
+    assert kept == {"type": "http", "path": "/stream", "state": {}, DETACHED: [rest]}
