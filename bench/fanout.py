@@ -28,6 +28,7 @@ from bench.harness import (
     dashboard,
     fleet,
     incusd_cpu,
+    keep_logs,
     report,
     upstream_requests,
 )
@@ -105,6 +106,7 @@ def measure(
         after, clients_cpu = [usage(p) for p in pids], streams.cpu() - clients_cpu
         storm = streams.storm() if args.storm else {}
         seen = streams.stop()
+        logs = keep_logs(servers) if seen.lost(changes) else []
     result = {
         "code": str(code or "this"),
         "clients": clients,
@@ -136,6 +138,7 @@ def measure(
         "members": len(cl.members),
         "dashboard_idle_cpu_s_per_min": round(idle_cpu, 2),
         **storm,
+        "dashboard_logs": logs,
     }
     return result
 
@@ -186,7 +189,8 @@ def main() -> None:
                 f" RSS peak {result['rss_peak_mib']} MiB"
                 f" ({result['kib_per_stream']} KiB/stream); upstream {result['upstream_per_min']}/min"
                 f" (Incus logged {result['incus_logged_per_min']}/min);"
-                f" lost {result['lost']}, duplicates {result['duplicates']}; bytes {mib(result['bytes_written'])};"
+                f" lost {result['lost']} (changes that reached no stream: {result['reached_none']}),"
+                f" duplicates {result['duplicates']}; bytes {mib(result['bytes_written'])};"
                 f" frozen {result['frozen']} (dropped {result['frozen_dropped']}); storm {storm_summary(result)}",
                 flush=True,
             )

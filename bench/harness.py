@@ -4,6 +4,7 @@ client processes, and a change made with the incus CLI."""
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -149,6 +150,8 @@ class Seen:
             "changes": len(changes),
             "received": sum(m in s for s in self.first_seen for m in changes),
             "lost": self.lost(changes),
+            # Changes (1 for the first) that reached no stream: the dashboard never sent them.
+            "reached_none": [n for n, m in enumerate(changes, 1) if not any(m in s for s in self.first_seen)],
             "duplicates": self.duplicates,
             "ended_early": len(self.ended_early),
             "ended_early_why": Counter(self.ended_early),
@@ -170,6 +173,18 @@ def _latency(first_seen: list[dict[str, float]], changes: dict[str, float]) -> d
         "worst_spread_ms": round(max((max(t) - min(t) for t in per_change), default=float("nan")) * 1000, 1),
         "per_change_ms": [(round(min(t) * 1000), round(max(t) * 1000)) for t in per_change],  # first, last
     }
+
+
+def keep_logs(servers: list[Dashboard]) -> list[str]:
+    """Copies of the dashboards' logs, which go with their temporary directories: kept when a
+    run lost something, to say why."""
+    kept = STATE_DIR / "logs"
+    kept.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    copies = [kept / f"{stamp}-dashboard{i}.log" for i in range(len(servers))]
+    for server, copy in zip(servers, copies, strict=True):
+        shutil.copyfile(server.log_file, copy)
+    return [str(copy) for copy in copies]
 
 
 def report(name: str, result: dict[str, Any], path: Path | None) -> None:
