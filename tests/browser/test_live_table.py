@@ -10,12 +10,24 @@ pytestmark = [pytest.mark.cluster, pytest.mark.browser]
 # member of the shared test cluster can stop answering for seconds (ReadTimeouts in CI's log):
 # the change then shows once the dashboard has moved to another member.
 LIVE_MS = 30_000
+# What the page's stream did (opened, failed, each event with its id), for a failure to tell.
+STREAM_LOG = """
+window.streamLog = [];
+["htmx:sseOpen", "htmx:sseError", "htmx:sseMessage"].forEach(function (name) {
+  document.addEventListener(name, function (evt) {
+    var message = evt.detail || {};
+    var at = Math.round(performance.now());
+    window.streamLog.push([at, name, message.type || "", message.lastEventId || ""].join(" "));
+  });
+});
+"""
 
 
 def test_the_table_updates_live_without_a_reload(cluster, dashboard, page, restore_description):
     name = restore_description
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.add_init_script(STREAM_LOG)
     page.goto(dashboard.url + "/")
     row = page.locator(f"#member-{name}")
     expect(row).to_contain_text("ONLINE")
@@ -30,7 +42,11 @@ def test_the_table_updates_live_without_a_reload(cluster, dashboard, page, resto
     except TimeoutError:
         said = known_member(dashboard, name)["description"]
         pytest.fail(f"the dashboard never heard of the change: its snapshot says {said!r}")
-    expect(row).to_contain_text(text, timeout=LIVE_MS)
+    try:
+        expect(row).to_contain_text(text, timeout=LIVE_MS)
+    except AssertionError:
+        stream = page.evaluate("window.streamLog")
+        pytest.fail(f"the dashboard had the change, the page never showed it; its stream: {stream}")
     assert page.evaluate("window.loadedOnce") is True
     assert page.locator(f"#member-{name} b").count() == 0  # shown as text, not markup
     assert not errors, errors
