@@ -29,21 +29,26 @@ class DetachMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        for rest in await self._request(scope, receive, send):
+            await rest(receive, send)
+
+    async def _request(self, scope: Scope, receive: Receive, send: Send) -> list[Rest]:
+        """The request through the layers below; what it detached. Its own frame (and the
+        keys it noted) is gone before a stream's rest runs."""
+        own = set(scope)
         rests: list[Rest] = []
         scope[DETACHED] = rests  # the same list in every layer's copy of the scope
-        own = len(scope)  # the server's keys, and ours; the layers below add theirs after
         await self.app(scope, receive, send)
         if rests:
             forget_layers(scope, own)
-        for rest in rests:
-            await rest(receive, send)
+        return rests
 
 
-def forget_layers(scope: Scope, own: int) -> None:
+def forget_layers(scope: Scope, own: set[str]) -> None:
     """Drop what the layers below put in the scope (FastAPI's exit stacks, the route, the
     request's state: who asked): theirs and done with, while the server keeps the scope for as
     long as the stream. Refilled rather than deleted from, so the dict shrinks to its size."""
-    kept = list(scope.items())[:own]
+    kept = [(key, value) for key, value in scope.items() if key in own]
     scope.clear()
     scope.update(kept)
     scope["state"] = {}
