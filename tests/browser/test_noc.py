@@ -14,13 +14,18 @@ pytestmark = [pytest.mark.cluster, pytest.mark.browser]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-# Which tiles started blinking (noc.js adds noc-new-problem when a problem appears).
+# Which tiles started blinking (noc.js adds noc-new-problem when a problem appears): a tile's
+# class before its first change in a batch of records, against its class now (a batch can hold
+# several changes of one tile: htmx taking its htmx-added off, noc.js adding the blink).
 RECORD_BLINKS = """window.blinks = []; window.tones = [];
-new MutationObserver(records => records.forEach(r => {
-  const now = r.target.classList.contains('noc-new-problem');
-  if (now && !(r.oldValue || '').includes('noc-new-problem'))
-    window.blinks.push(r.target.getAttribute('data-member'));
-})).observe(document, {subtree: true, attributes: true, attributeFilter: ['class'], attributeOldValue: true});"""
+new MutationObserver(records => {
+  const before = new Map();
+  records.forEach(r => before.has(r.target) || before.set(r.target, r.oldValue || ''));
+  before.forEach((old, tile) => {
+    if (tile.classList.contains('noc-new-problem') && !old.includes('noc-new-problem'))
+      window.blinks.push(tile.getAttribute('data-member'));
+  });
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['class'], attributeOldValue: true});"""
 
 
 @pytest.fixture

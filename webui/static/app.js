@@ -43,11 +43,7 @@
         return el.getAttribute("hx-get") === href;
       });
     }
-    if (!target) return;
-    // A control swapped in a moment ago gets its htmx behaviour only when the swap settles
-    // (20 ms on): an Enter before that would do nothing.
-    if (window.htmx) window.htmx.process(target);
-    target.focus();
+    if (target) target.focus();
   }
   function focusOpener() {
     if (opener) focusSuccessor(opener);
@@ -68,8 +64,8 @@
   document.addEventListener("htmx:sseBeforeMessage", noteFocus);
   document.addEventListener("htmx:afterSwap", refocus);
   document.addEventListener("htmx:sseMessage", refocus);
-  // An operation's outcome can come before the dialog showing it listens for it (a restore
-  // over in a second: htmx registers the dialog's stream listener only as the swap settles).
+  // An operation's outcome can come before the dialog showing it is there to listen for it
+  // (a restore over in a second, its outcome sent while the dialog's reply was on its way).
   // The strip every page keeps live has the same chip: the dialog's catches up from it.
   function catchUp() {
     var dialog = document.getElementById("dialog");
