@@ -62,3 +62,33 @@ def test_an_item_that_does_not_parse_is_logged_and_skipped_the_others_kept(caplo
     assert TOKEN not in {op.id for op in operations}
     assert f"skipping a Operation Incus sent that does not parse ({TOKEN})" in caplog.text
     assert "0" * 64 not in caplog.text  # the token's secret stays out of the log
+
+
+def test_a_list_asked_again_keeps_what_did_not_change_and_parses_what_did(caplog: pytest.LogCaptureFixture):
+    """The watcher asks for every member each resync: one unchanged is not validated again (at
+    1,000 members that was most of the parsing), and the snapshot's diff finds the same object."""
+    reply = [{"server_name": f"member{i}", "status": "Online", "config": None} for i in (1, 2, 3, 4)]
+    later = copy.deepcopy(reply)
+    later[1]["description"] = "changed"
+    later[2]["roles"] = "not a list"
+    replies = [reply, later, later]
+    client = client_answering(None)
+
+    async def request(method: str, path: str, **kwargs: Any) -> Any:
+        return copy.deepcopy(replies.pop(0))  # each reply decoded afresh, as from the wire
+
+    client.request = request  # type: ignore[method-assign]
+
+    async def asked_three_times() -> list[list[Any]]:
+        try:
+            return [await client.members() for _ in replies[:]]
+        finally:
+            await client.aclose()
+
+    with caplog.at_level(logging.WARNING, logger="webui.incus.client"):
+        first, second, third = asyncio.run(asked_three_times())
+    assert [m.server_name for m in second] == ["member1", "member2", "member4"]
+    assert second[0] is first[0] and second[2] is first[3]
+    assert second[1] is not first[1] and second[1].description == "changed"
+    assert all(a is b for a, b in zip(second, third, strict=True))
+    assert caplog.text.count("skipping a Member Incus sent that does not parse (member3)") == 1

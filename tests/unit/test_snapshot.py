@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 from tests.unit.replies import operation_updates
 from webui.incus.models import Instance, Member, MemberState, Operation, SysInfo
@@ -101,3 +102,9 @@ def test_a_newer_state_of_an_operation_replaces_an_older_one():
     later = running.model_copy(update={"metadata": {"progress": "1/2"}, "updated_at": start + timedelta(seconds=1)})
     assert merge_operations([running], [later], at=start)[0].metadata == {"progress": "1/2"}
     assert merge_operations([later], [running], at=start)[0].metadata == {"progress": "1/2"}
+
+
+def test_a_members_maintenance_is_its_latest_run():
+    first, other, latest = (SimpleNamespace(member=m, id=i) for m, i in (("m1", "a"), ("m2", "b"), ("m1", "c")))
+    s = snapshot(member("m1"), member("m2"), member("m3"), maintenance=(first, other, latest))
+    assert [s.maintenance_of(name) for name in ("m1", "m2", "m3")] == [latest, other, None]

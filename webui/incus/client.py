@@ -4,7 +4,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -29,18 +29,40 @@ log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
 
+def parse_one(model: type[M], item: Any) -> M | None:
+    """One item of a list reply, or None (logged) if Incus shaped it oddly."""
+    try:
+        return model.model_validate(item)
+    except ValidationError as exc:
+        # Its id or name only: the item itself may hold a secret (a join token's).
+        name = item.get("id") or item.get("name") or item.get("server_name") if isinstance(item, dict) else None
+        log.warning("skipping a %s Incus sent that does not parse (%s): %s", model.__name__, name, exc)
+        return None
+
+
 def parse_each(model: type[M], items: Iterable[Any]) -> list[M]:
     """Validate a list reply item by item: one item Incus shapes oddly is logged and left
     out, instead of failing the whole list (and with it the watcher's loop)."""
-    parsed = []
-    for item in items:
-        try:
-            parsed.append(model.model_validate(item))
-        except ValidationError as exc:
-            # Its id or name only: the item itself may hold a secret (a join token's).
-            name = item.get("id") or item.get("name") or item.get("server_name") if isinstance(item, dict) else None
-            log.warning("skipping a %s Incus sent that does not parse (%s): %s", model.__name__, name, exc)
-    return parsed
+    return [parsed for item in items if (parsed := parse_one(model, item)) is not None]
+
+
+class Reparse(Generic[M]):
+    """`parse_each` for a list asked every resync (the members, the instances): an item equal
+    to the one in its place in the last reply keeps the model made of it then. At 1,000
+    members, validating every item again was most of a resync's parsing; and the snapshot's
+    diff finds an unchanged member the same object, without comparing its fields."""
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+        self._last: list[tuple[Any, M | None]] = []
+
+    def __call__(self, items: list[Any]) -> list[M]:
+        last = self._last
+        self._last = [
+            last[i] if i < len(last) and last[i][0] == item else (item, parse_one(self.model, item))
+            for i, item in enumerate(items)
+        ]
+        return [parsed for _, parsed in self._last if parsed is not None]
 
 
 def _segment(name: str) -> str:
@@ -69,6 +91,8 @@ def _raise_for_error(response: httpx.Response) -> dict[str, Any]:
 class IncusClient:
     def __init__(self, connection: Connection) -> None:
         self.transport = Transport(connection)
+        self._members = Reparse(Member)
+        self._instances = Reparse(Instance)
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """Send a request and return the reply's `metadata`."""
@@ -118,7 +142,7 @@ class IncusClient:
 
     async def members(self) -> list[Member]:
         data = await self.request("GET", "/1.0/cluster/members", params={"recursion": "1"})
-        members = parse_each(Member, data or [])
+        members = self._members(data or [])
         self.transport.learn(m.url for m in members)
         return members
 
@@ -201,7 +225,7 @@ class IncusClient:
             timeout=timeout,
             failover=False,
         )
-        return parse_each(Instance, data or [])
+        return self._instances(data or [])
 
     async def instance(self, name: str, project: str = "default", timeout: float | None = None) -> Instance:
         """One instance with its location and status (Incus asks the member it runs on)."""

@@ -139,6 +139,10 @@ class ClusterSnapshot:
     def _operations_by_member(self) -> dict[str, list[Operation]]:
         return _by_location(self.operations)
 
+    @cached_property
+    def _maintenance_by_member(self) -> dict[str, Maintenance]:
+        return {run.member: run for run in self.maintenance}  # oldest first: the latest stays
+
     def member(self, name: str) -> Member | None:
         return self._members_by_name.get(name)
 
@@ -154,7 +158,7 @@ class ClusterSnapshot:
 
     def maintenance_of(self, name: str) -> Maintenance | None:
         """The member's latest evacuation or restore, while it runs or shortly after."""
-        return next((run for run in reversed(self.maintenance) if run.member == name), None)
+        return self._maintenance_by_member.get(name)
 
     def operation(self, operation_id: str) -> Operation | None:
         return next((op for op in self.operations if op.id == operation_id), None)
