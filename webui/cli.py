@@ -22,6 +22,7 @@ from webui.auth import store
 from webui.auth.passwords import generate_password
 from webui.auth.roles import ROLES
 from webui.identity import Actor, Identity
+from webui.live.sse import EndedMidSend
 from webui.settings import Settings
 
 T = TypeVar("T")
@@ -82,6 +83,7 @@ def _serve_on(app: object, settings: Settings, sock: socket.socket | None = None
         forwarded_allow_ips=[],
         backlog=workers.BACKLOG,
     )
+    logging.getLogger("uvicorn.error").addFilter(EndedMidSend())  # once its logging is set up
     uvicorn.Server(config).run(sockets=[sock] if sock else None)
 
 

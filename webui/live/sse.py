@@ -11,8 +11,10 @@ every send cost a quarter of the time spent sending.
 """
 
 import asyncio
+import logging
 import random
 import time
+from contextvars import ContextVar
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -30,6 +32,19 @@ HEADERS = (
     (b"cache-control", b"no-store"),
     (b"x-accel-buffering", b"no"),
 )
+
+
+# A stream the hub ended while a send waited on its browser cannot finish its response, and
+# uvicorn then logs "ASGI callable returned without completing response." at ERROR: for a
+# browser that stopped reading, which the hub has logged already, with why, at INFO.
+_ENDED_MID_SEND: ContextVar[bool] = ContextVar("ended_mid_send", default=False)
+
+
+class EndedMidSend(logging.Filter):
+    """For uvicorn's error log: leaves out that line for the stream whose task ends so."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (_ENDED_MID_SEND.get() and record.getMessage().startswith("ASGI callable returned without"))
 
 
 def retry_frame() -> bytes:
@@ -67,6 +82,7 @@ class SubscriberResponse(Response):
                 raise
             # The hub ended the stream (and logged why) while a send waited on its browser.
             asyncio.current_task().uncancel()  # type: ignore[union-attr]
+            _ENDED_MID_SEND.set(True)
         finally:
             gone.cancel()
             self.hub.unsubscribe(subscriber)
