@@ -14,7 +14,7 @@ class Cutter:
         self.upstream = ("127.0.0.1", upstream_port)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.open = True  # shut: a connection is closed as soon as it is taken
+        self.open = True  # False: the door is shut, a new connection is closed at once
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
         # While held: what the dashboard sent on each connection, not passed on yet.

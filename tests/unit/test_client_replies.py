@@ -17,11 +17,14 @@ RECORDED = Path(__file__).parent / "recorded"
 TOKEN = "0be35137-f483-43f1-b68b-70b7ab56ccf7"  # the join token's operation
 
 
-def client_answering(metadata: Any) -> IncusClient:
+def client_answering(*replies: Any) -> IncusClient:
+    """A client whose requests get these metadata in turn, the last one from then on, each
+    decoded afresh (as from the wire, not the object handed out before)."""
     client = IncusClient(Connection(addresses=["https://127.0.0.1:1"]))
+    queue = list(replies)
 
     async def request(method: str, path: str, **kwargs: Any) -> Any:
-        return metadata
+        return copy.deepcopy(queue.pop(0) if len(queue) > 1 else queue[0])
 
     client.request = request  # type: ignore[method-assign]
     return client
@@ -71,17 +74,11 @@ def test_a_list_asked_again_keeps_what_did_not_change_and_parses_what_did(caplog
     later = copy.deepcopy(reply)
     later[1]["description"] = "changed"
     later[2]["roles"] = "not a list"
-    replies = [reply, later, later]
-    client = client_answering(None)
-
-    async def request(method: str, path: str, **kwargs: Any) -> Any:
-        return copy.deepcopy(replies.pop(0))  # each reply decoded afresh, as from the wire
-
-    client.request = request  # type: ignore[method-assign]
+    client = client_answering(reply, later)
 
     async def asked_three_times() -> list[list[Any]]:
         try:
-            return [await client.members() for _ in replies[:]]
+            return [await client.members() for _ in range(3)]
         finally:
             await client.aclose()
 
