@@ -101,8 +101,8 @@ def test_a_page_whose_stream_broke_shows_what_changed_meanwhile(
     expect_shown(row, text)
     # The stream did break and come back (a change reaching an unbroken stream proves nothing).
     opened_failed = [e.split()[1] for e in page.evaluate("window.streamLog") if "sseMessage" not in e]
-    assert opened_failed[0] == "htmx:sseOpen" and opened_failed[-1] == "htmx:sseOpen", opened_failed
-    assert "htmx:sseError" in opened_failed, opened_failed
+    # (Its first open may come after the cut: the row is there from the page itself.)
+    assert "htmx:sseError" in opened_failed and opened_failed[-1] == "htmx:sseOpen", opened_failed
 
 
 def test_a_change_right_after_a_whole_table_reaches_the_page(cluster, page, cutter, restore_description):
