@@ -90,11 +90,23 @@ def measure(
         if args.py_spy:  # profile the first dashboard while the changes fan out
             stack.enter_context(profiled(pids[0], args.py_spy))
         before, clients_cpu = [usage(p) for p in pids], streams.cpu()
+        # Streams the dashboard dropped for not reading (with workers, /metrics is one worker's).
+        dropped_before = servers[0].metric("incus_webui_sse_streams_dropped", default=0)
         peak_rss = [u.rss for u in before]
         changes: dict[str, float] = {}
+        with_frozen: set[str] = set()  # with --frozen-turns, the changes made while frozen streams were open
         try:
-            for _ in range(args.changes):
+            for n in range(args.changes):
+                if frozen and args.frozen_turns and n and n % args.frozen_turns == 0:
+                    # The frozen streams open and close in turns; the connections settle first.
+                    if n // args.frozen_turns % 2:
+                        streams.thaw()
+                    else:
+                        streams.freeze()
+                    time.sleep(args.interval)
                 marker, returned = change.make()
+                if frozen and (not args.frozen_turns or n // args.frozen_turns % 2 == 0):
+                    with_frozen.add(marker)
                 changes[marker] = returned
                 deadline = time.monotonic() + args.interval
                 while time.monotonic() < deadline:
@@ -104,6 +116,7 @@ def measure(
             change.restore()
         time.sleep(1)
         after, clients_cpu = [usage(p) for p in pids], streams.cpu() - clients_cpu
+        dropped = servers[0].metric("incus_webui_sse_streams_dropped", default=0) - dropped_before
         storm = streams.storm() if args.storm else {}
         seen = streams.stop()
         logs = keep_logs(servers) if seen.lost(changes) else []
@@ -111,7 +124,9 @@ def measure(
         "code": str(code or "this"),
         "clients": clients,
         "frozen": frozen,
-        "frozen_dropped": seen.frozen_ended,
+        "frozen_turns": args.frozen_turns if frozen else 0,
+        "frozen_failed": seen.frozen_failed,
+        "dropped": int(dropped) if args.workers == 1 else None,
         "workers": args.workers,
         "dashboards": args.dashboards,
         "client_processes": processes,
@@ -119,6 +134,16 @@ def measure(
         "database": "postgresql" if database_url else "sqlite",
         "connect_s": round(connect, 2),
         **seen.summary(changes),
+        # Taken in turns, the same run's changes with and without the frozen streams open.
+        **(
+            {
+                "with_frozen": seen.latency({m: t for m, t in changes.items() if m in with_frozen}),
+                "without_frozen": seen.latency({m: t for m, t in changes.items() if m not in with_frozen}),
+                **seen.p99_moved(changes, with_frozen),
+            }
+            if frozen and args.frozen_turns
+            else {}
+        ),
         "cpu_s": [round(a.cpu - b.cpu, 2) for a, b in zip(after, before, strict=True)],
         "cpu_s_per_change": round(sum(a.cpu - b.cpu for a, b in zip(after, before, strict=True)) / len(changes), 3),
         "client_cpu_s_per_change": round(clients_cpu / len(changes), 3),
@@ -149,6 +174,18 @@ def storm_summary(result: dict[str, Any]) -> str:
     return f"{result['storm_resynced_s']} s, {result['storm_statuses']}, {result['storm_failed']} failed"
 
 
+def turns_summary(result: dict[str, Any]) -> str:
+    if "with_frozen" not in result:
+        return ""
+    with_, without = result["with_frozen"], result["without_frozen"]
+    return (
+        f" (in turns of {result['frozen_turns']}: p99 {with_['p99_ms']} ms with them, {without['p99_ms']} ms"
+        f" without; in the kernel {with_['arrived_p99_ms']} and {without['arrived_p99_ms']} ms;"
+        f" moved {result['p99_moved_ms']} ms, 95 % interval {result['p99_moved_95_ms']};"
+        f" in the kernel {result['arrived_p99_moved_ms']}, {result['arrived_p99_moved_95_ms']})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 100, 1000])
@@ -159,6 +196,13 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=4, help="client processes")
     parser.add_argument("--workers", type=int, default=1, help="server processes per dashboard, on one port")
     parser.add_argument("--frozen", type=float, default=0, help="more streams, this %% of --clients, that never read")
+    parser.add_argument(
+        "--frozen-turns",
+        type=int,
+        default=0,
+        metavar="K",
+        help="the frozen streams open for K changes, then closed for K, and so on (0: open throughout)",
+    )
     parser.add_argument(
         "--read-every", type=int, default=0, metavar="MS", help="clients read in batches this often (0: as data comes)"
     )
@@ -191,7 +235,8 @@ def main() -> None:
                 f" (Incus logged {result['incus_logged_per_min']}/min);"
                 f" lost {result['lost']} (changes that reached no stream: {result['reached_none']}),"
                 f" duplicates {result['duplicates']}; bytes {mib(result['bytes_written'])};"
-                f" frozen {result['frozen']} (dropped {result['frozen_dropped']}); storm {storm_summary(result)}",
+                f" frozen {result['frozen']}, streams dropped {result['dropped']}{turns_summary(result)};"
+                f" storm {storm_summary(result)}",
                 flush=True,
             )
 

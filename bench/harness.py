@@ -3,6 +3,7 @@ client processes, and a change made with the incus CLI."""
 
 import json
 import os
+import random
 import secrets
 import shutil
 import subprocess
@@ -35,7 +36,10 @@ def cluster(state_dir: Path = STATE_DIR, members: int = 3) -> devcluster.DevClus
 
 @contextmanager
 def dashboard(
-    cl: devcluster.DevCluster, database: Path | None = None, database_url: str = "", code: Path | None = None,
+    cl: devcluster.DevCluster,
+    database: Path | None = None,
+    database_url: str = "",
+    code: Path | None = None,
     **env: str,
 ) -> Iterator[Dashboard]:
     """A dashboard process; its own SQLite file unless `database` (a shared SQLite file) or
@@ -137,7 +141,7 @@ class Seen:
     frames: int = 0
     bytes: int = 0
     ended_early: list[str] = field(default_factory=list)
-    frozen_ended: int = 0  # frozen streams the dashboard ended (dropped), as seen by the client
+    frozen_failed: list[str] = field(default_factory=list)  # frozen streams that did not open, and why
 
     def lost(self, changes: dict[str, float]) -> int:
         return sum(1 for s in self.first_seen for m in changes if m not in s)
@@ -155,9 +159,39 @@ class Seen:
             "duplicates": self.duplicates,
             "ended_early": len(self.ended_early),
             "ended_early_why": Counter(self.ended_early),
+            **self.latency(changes),
+        }
+
+    def latency(self, changes: dict[str, float]) -> dict[str, Any]:
+        """Latency from the CLI to each stream, of these changes: read, and (`arrived_`) received."""
+        return {
             **_latency(self.first_seen, changes),
             **{f"arrived_{k}": v for k, v in _latency(self.first_arrived, changes).items()},
         }
+
+    def p99_moved(self, changes: dict[str, float], moved: set[str], rounds: int = 200) -> dict[str, Any]:
+        """How much the p99 of the `moved` changes exceeds that of the others, read and
+        received, with a 95 % interval from resampling whole changes: the streams of one change
+        are late together, so a p99 of 100 changes is a few changes' tail and moves by tens of
+        ms from run to run; the interval says how much of a difference that alone explains."""
+        result = {}
+        draw = random.Random(0)
+        for key, first_seen in (("", self.first_seen), ("arrived_", self.first_arrived)):
+            sides: tuple[list[list[float]], list[list[float]]] = ([], [])
+            for m, at in changes.items():
+                sides[m not in moved].append([s[m] - at for s in first_seen if m in s])
+            resampled = sorted(
+                _p99(draw.choices(sides[0], k=len(sides[0]))) - _p99(draw.choices(sides[1], k=len(sides[1])))
+                for _ in range(rounds)
+            )
+            result[f"{key}p99_moved_ms"] = round((_p99(sides[0]) - _p99(sides[1])) * 1000, 1)
+            result[f"{key}p99_moved_95_ms"] = [round(percentile(resampled, q) * 1000, 1) for q in (2.5, 97.5)]
+        return result
+
+
+def _p99(changes: list[list[float]]) -> float:
+    """The p99 of every stream's latency of these changes."""
+    return percentile([t for change in changes for t in change], 99)
 
 
 def _latency(first_seen: list[dict[str, float]], changes: dict[str, float]) -> dict[str, Any]:
@@ -240,16 +274,30 @@ class Fleet:
         """CPU seconds the client processes used so far: they share the cores with the dashboard."""
         return sum(usage(w.pid).cpu for w in self.workers)
 
-    def storm(self) -> dict[str, Any]:
-        """Every stream drops and reconnects at once; when the last one had its refresh again."""
+    def tell(self, command: str) -> list[dict[str, Any]]:
+        """A command (`bench.sse_clients`) to every client process at once; each one's answer."""
         for worker in self.workers:
             assert worker.stdin is not None
-            worker.stdin.write("storm\n")
+            worker.stdin.write(command + "\n")
             worker.stdin.flush()
-        reports = []
+        answers = []
         for worker in self.workers:
             assert worker.stdout is not None
-            reports.append(json.loads(worker.stdout.readline()))
+            answers.append(json.loads(worker.stdout.readline()))
+        return answers
+
+    def freeze(self) -> None:
+        """Open the frozen streams again (new ones), after a thaw."""
+        if failed := [why for answer in self.tell("freeze") for why in answer["failed"]]:
+            raise RuntimeError(f"frozen streams failed to open: {failed}")
+
+    def thaw(self) -> None:
+        """Close the frozen streams."""
+        self.tell("thaw")
+
+    def storm(self) -> dict[str, Any]:
+        """Every stream drops and reconnects at once; when the last one had its refresh again."""
+        reports = self.tell("storm")
         statuses: dict[str, int] = {}
         for r in reports:
             for status, n in r["statuses"].items():
@@ -274,7 +322,7 @@ class Fleet:
             seen.frames += report["frames"]
             seen.bytes += report["bytes"]
             seen.ended_early += report["ended_early"]
-            seen.frozen_ended += len(report["frozen_ended"])
+            seen.frozen_failed += report["frozen_failed"]
         return seen
 
     def kill(self) -> None:

@@ -15,8 +15,10 @@ here every wake-up of a reader is a context switch taken from the 2 vCPUs the da
 (the kernel's time of receipt is kept either way). Commands on
 stdin: `storm` drops every reading stream and reconnects them all at once, without a
 Last-Event-ID (as after a dashboard restart: each gets the whole page again), then prints one
-JSON line (seconds until each had its refresh, the statuses answered, the reconnections); at
-end of input it prints one JSON line with what it saw and exits.
+JSON line (seconds until each had its refresh, the statuses answered, the reconnections);
+`thaw` closes the frozen streams and `freeze` opens FROZEN new ones, each printing one JSON
+line once done (a run can then compare changes made with and without frozen streams, in
+turns); at end of input it prints one JSON line with what it saw and exits.
 
     python -m bench.sse_clients URL COUNT COOKIE [FROZEN [READ_EVERY]]
 """
@@ -235,7 +237,7 @@ class Client:
             self.ready.set()  # a failed stream must not hold up the others' `ready`
 
     async def freeze(self) -> None:
-        """Connect, then never read: held open until the process ends."""
+        """Connect, then never read: held open until thawed, or the process ends."""
         try:
             await self.connect(frozen=True)
             self.ready.set()
@@ -277,17 +279,33 @@ async def main(url: str, count: int, cookie: str, frozen: int, read_every: float
     for client in clients:
         tasks.append(asyncio.create_task(client.run()))
         await asyncio.sleep(0.002)  # a browser-like arrival rate, not a SYN flood
-    frozen_clients = [Client(url, cookie, readers) for _ in range(frozen)]
-    frozen_tasks = [asyncio.create_task(c.freeze()) for c in frozen_clients]
-    await asyncio.gather(*(c.ready.wait() for c in clients + frozen_clients))
+    frozen_clients: list[Client] = []  # every frozen stream opened, those closed by `thaw` too
+    frozen_tasks: list[asyncio.Task[None]] = []  # those open
+
+    async def freeze() -> dict[str, object]:
+        new = [Client(url, cookie, readers) for _ in range(frozen)]
+        frozen_clients.extend(new)
+        frozen_tasks.extend(asyncio.create_task(c.freeze()) for c in new)
+        await asyncio.gather(*(c.ready.wait() for c in new))
+        return {"frozen": len(new), "failed": [c.ended for c in new if c.ended]}
+
+    async def thaw() -> dict[str, object]:
+        for task in frozen_tasks:
+            task.cancel()
+        closed = await asyncio.gather(*frozen_tasks, return_exceptions=True)
+        frozen_tasks.clear()
+        return {"thawed": len(closed)}
+
+    commands = {"storm": lambda: storm(clients, tasks), "freeze": freeze, "thaw": thaw}
+    await asyncio.gather(*(c.ready.wait() for c in clients), freeze())
     print("ready", flush=True)
     loop = asyncio.get_running_loop()
     while command := (await loop.run_in_executor(None, sys.stdin.readline)).strip():
-        if command == "storm":
-            print(json.dumps(await storm(clients, tasks)), flush=True)
-    for task in tasks + frozen_tasks:
+        print(json.dumps(await commands[command]()), flush=True)
+    await thaw()
+    for task in tasks:
         task.cancel()
-    await asyncio.gather(*tasks, *frozen_tasks, return_exceptions=True)
+    await asyncio.gather(*tasks, return_exceptions=True)
     for client in clients:
         client.read()
     report = {
@@ -297,7 +315,7 @@ async def main(url: str, count: int, cookie: str, frozen: int, read_every: float
         "frames": sum(sum(c.frames.values()) for c in clients),
         "bytes": sum(c.bytes for c in clients),
         "ended_early": [c.ended for c in clients if c.ended],
-        "frozen_ended": [c.ended for c in frozen_clients if c.ended],
+        "frozen_failed": [c.ended for c in frozen_clients if c.ended],
     }
     print(json.dumps(report), flush=True)
 
