@@ -4,6 +4,8 @@ For each client count: a fresh dashboard (or several, sharing one SQLite file wi
 --shared-db), N streams held by client processes, an idle window counting the requests the
 dashboard sends to Incus (its /metrics) and the CPU the member daemons use, then --changes
 member description changes, each timed from the CLI's return to every stream's receipt.
+With --frozen-turns, the frozen streams are open for some of the changes and closed for the
+others, in turns, and the run reports how far its p99 moved between the two.
 
     INCUS_WEBUI_DEV_SUBNET=127.0.17 INCUS_WEBUI_BENCH_DIR=/var/tmp/iw7b \\
         python -m bench.fanout --clients 1 100 1000
