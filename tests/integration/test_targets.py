@@ -48,8 +48,7 @@ def test_a_member_event_fetches_that_member_and_patches_its_row(cluster, resting
     with resting.stream("/stream?topic=members") as stream:
         stream.wait_for(lambda f: f.event == "members", timeout=5)
         edit_member(cluster, name, description="patched by its event")
-        frame = stream.wait_for(lambda f: f.event == f"member-{name}", timeout=5)
-    assert "patched by its event" in frame.data
+        stream.wait_for(lambda f: f.event == f"member-{name}" and "patched by its event" in f.data, timeout=5)
     assert asked(resting, ONE_MEMBER) == before_one + 1
     assert asked(resting, ALL_MEMBERS) == before_all  # no full resync
     assert resting.admin.get(f"/api/v1/cluster/members/{name}").json()["metadata"]["description"] == (
