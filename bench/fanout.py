@@ -99,15 +99,16 @@ def measure(
         with_frozen: set[str] = set()  # with --frozen-turns, the changes made while frozen streams were open
         try:
             for n in range(args.changes):
-                if frozen and args.frozen_turns and n and n % args.frozen_turns == 0:
-                    # The frozen streams open and close in turns; the connections settle first.
-                    if n // args.frozen_turns % 2:
-                        streams.thaw()
-                    else:
+                # With turns, the frozen streams are open in the even ones (from the start).
+                turn = n // args.frozen_turns if args.frozen_turns else 0
+                if frozen and turn and n % args.frozen_turns == 0:  # a new turn: the connections settle first
+                    if turn % 2 == 0:
                         streams.freeze()
+                    else:
+                        streams.thaw()
                     time.sleep(args.interval)
                 marker, returned = change.make()
-                if frozen and (not args.frozen_turns or n // args.frozen_turns % 2 == 0):
+                if frozen and turn % 2 == 0:
                     with_frozen.add(marker)
                 changes[marker] = returned
                 deadline = time.monotonic() + args.interval
