@@ -52,7 +52,7 @@ from webui.routes.api import maintenance as api_maintenance
 from webui.routes.api import members as api_members
 from webui.routes.api import operations as api_operations
 from webui.routes.api import server as api_server
-from webui.routes.deps import authorize
+from webui.routes.deps import authorize, checked_names
 from webui.routes.errors import install_error_handlers
 from webui.services.certificates import cluster_certificate
 from webui.services.config_keys import HEALING_WARNING, is_secret
@@ -213,7 +213,7 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(authorize)],
+        dependencies=[Depends(checked_names), Depends(authorize)],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     for module in (*PAGES, api_members, api_groups, api_operations, api_server, api_maintenance):

@@ -16,16 +16,18 @@ pytestmark = pytest.mark.cluster
 
 # One request per route. Member names and operations that do not exist, or values the
 # dashboard refuses before Incus sees them: an allowed action answers 4xx (or "nothing to
-# save") and changes nothing; a refused one answers 403 before anything reaches Incus.
+# save") and changes nothing; a refused one answers 403 before anything reaches Incus. Names
+# are well-formed: a malformed one is refused (400) before the role is looked at
+# (tests/security/test_names.py).
 NO_OPERATION = "00000000-0000-0000-0000-000000000000"
 REQUESTS = {
     "members": ("GET", "/", None),
     "member": ("GET", "/members/member1", None),
     "history": ("GET", "/history", None),
     "maintenance": ("GET", "/maintenance", None),
-    "maintenance_run": ("GET", "/maintenance/nosuch", None),
+    "maintenance_run": ("GET", f"/maintenance/{NO_OPERATION}", None),
     "list_maintenance": ("GET", "/api/v1/maintenance", None),
-    "get_maintenance": ("GET", "/api/v1/maintenance/nosuch", None),
+    "get_maintenance": ("GET", f"/api/v1/maintenance/{NO_OPERATION}", None),
     "rolling_upgrade": ("GET", "/upgrade", None),
     "rolling_upgrade_start": ("POST", "/upgrade/start", {"data": {"mode": "sideways"}}),
     "rolling_upgrade_cancel": ("POST", "/upgrade/cancel", {"data": {}}),
@@ -45,7 +47,7 @@ REQUESTS = {
     "patch_member": ("PATCH", "/api/v1/cluster/members/nosuch", {"json": {}}),
     "delete_member": ("DELETE", "/api/v1/cluster/members/nosuch", None),
     "list_operations": ("GET", "/api/v1/operations", None),
-    "get_operation": ("GET", "/api/v1/operations/nosuch", None),
+    "get_operation": ("GET", f"/api/v1/operations/{NO_OPERATION}", None),
     "cancel_operation": ("POST", f"/operations/{NO_OPERATION}/cancel", {"data": {}}),
     "delete_operation": ("DELETE", f"/api/v1/operations/{NO_OPERATION}", None),
     "operations": ("GET", "/operations", None),

@@ -5,7 +5,6 @@ import logging
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, Generic, TypeVar
-from urllib.parse import quote
 
 import httpx
 import websockets
@@ -23,6 +22,7 @@ from webui.incus.models import (
     Operation,
     Server,
 )
+from webui.incus.names import path
 from webui.incus.transport import Connection, Transport
 
 log = logging.getLogger(__name__)
@@ -63,12 +63,6 @@ class Reparse(Generic[M]):
             for i, item in enumerate(items)
         ]
         return [parsed for _, parsed in self._last if parsed is not None]
-
-
-def _segment(name: str) -> str:
-    """A name as one path segment: a "/", "?" or control character in it must not reach
-    another endpoint (names come from URLs and forms)."""
-    return quote(name, safe="")
 
 
 def _raise_for_error(response: httpx.Response) -> dict[str, Any]:
@@ -138,7 +132,7 @@ class IncusClient:
         await self.request("PUT", "/1.0/cluster/certificate", json=body)
 
     async def cancel_operation(self, operation_id: str) -> None:
-        await self.request("DELETE", f"/1.0/operations/{operation_id}")
+        await self.request("DELETE", path("operations", operation_id))
 
     async def members(self) -> list[Member]:
         data = await self.request("GET", "/1.0/cluster/members", params={"recursion": "1"})
@@ -147,17 +141,17 @@ class IncusClient:
         return members
 
     async def member(self, name: str) -> Member:
-        return Member.model_validate(await self.request("GET", f"/1.0/cluster/members/{_segment(name)}"))
+        return Member.model_validate(await self.request("GET", path("cluster", "members", name)))
 
     async def member_with_etag(self, name: str) -> tuple[Member, str]:
         """The member and its ETag, for a PUT that must not overwrite someone else's change."""
-        response = await self.transport.request("GET", f"/1.0/cluster/members/{_segment(name)}")
+        response = await self.transport.request("GET", path("cluster", "members", name))
         member = Member.model_validate(_raise_for_error(response).get("metadata"))
         return member, response.headers.get("ETag", "")
 
     async def rename_member(self, name: str, new_name: str) -> None:
         """`incus cluster rename`: forwarded by Incus to that member."""
-        await self.request("POST", f"/1.0/cluster/members/{_segment(name)}", json={"server_name": new_name})
+        await self.request("POST", path("cluster", "members", name), json={"server_name": new_name})
 
     async def create_join_token(self, name: str) -> Operation:
         """`incus cluster add NAME`: a token operation whose metadata holds the secret."""
@@ -174,37 +168,37 @@ class IncusClient:
     async def update_group(self, name: str, body: dict[str, Any]) -> None:
         """PUT, without If-Match: Incus 6.0.4 checks a group's ETag against another hash than
         the one GET sends, so any If-Match gets 412."""
-        await self.request("PUT", f"/1.0/cluster/groups/{_segment(name)}", json=body)
+        await self.request("PUT", path("cluster", "groups", name), json=body)
 
     async def rename_group(self, name: str, new_name: str) -> None:
-        await self.request("POST", f"/1.0/cluster/groups/{_segment(name)}", json={"name": new_name})
+        await self.request("POST", path("cluster", "groups", name), json={"name": new_name})
 
     async def delete_group(self, name: str) -> None:
-        await self.request("DELETE", f"/1.0/cluster/groups/{_segment(name)}")
+        await self.request("DELETE", path("cluster", "groups", name))
 
     async def update_member(self, name: str, body: dict[str, Any], etag: str = "") -> None:
         """PUT the whole member: Incus's PATCH is a PUT in disguise (empty groups or a missing
         `database` role are refused, an omitted description is cleared)."""
         headers = {"If-Match": etag} if etag else None
-        await self.request("PUT", f"/1.0/cluster/members/{_segment(name)}", json=body, headers=headers)
+        await self.request("PUT", path("cluster", "members", name), json=body, headers=headers)
 
     async def change_member_state(self, name: str, action: str, mode: str = "") -> Operation:
         """Evacuate or restore: a long operation, answered at once with 202."""
         body = {"action": action, "mode": mode} if mode else {"action": action}
-        data = await self.request("POST", f"/1.0/cluster/members/{_segment(name)}/state", json=body)
+        data = await self.request("POST", path("cluster", "members", name, "state"), json=body)
         return Operation.model_validate(data)
 
     async def remove_member(self, name: str, force: bool = False) -> None:
         """Synchronous and slow on Incus's side (it is redirected to the leader)."""
         params = {"force": "1"} if force else None
-        await self.request("DELETE", f"/1.0/cluster/members/{_segment(name)}", params=params, timeout=120)
+        await self.request("DELETE", path("cluster", "members", name), params=params, timeout=120)
 
     async def operation(self, operation_id: str) -> Operation:
-        return Operation.model_validate(await self.request("GET", f"/1.0/operations/{operation_id}"))
+        return Operation.model_validate(await self.request("GET", path("operations", operation_id)))
 
     async def member_state(self, name: str, timeout: float | None = None) -> MemberState:
         data = await self.request(
-            "GET", f"/1.0/cluster/members/{_segment(name)}/state", timeout=timeout, failover=False
+            "GET", path("cluster", "members", name, "state"), timeout=timeout, failover=False
         )
         return MemberState.model_validate(data)
 
@@ -230,13 +224,13 @@ class IncusClient:
     async def instance(self, name: str, project: str = "default", timeout: float | None = None) -> Instance:
         """One instance with its location and status (Incus asks the member it runs on)."""
         data = await self.request(
-            "GET", f"/1.0/instances/{_segment(name)}", params={"project": project}, timeout=timeout, failover=False
+            "GET", path("instances", name), params={"project": project}, timeout=timeout, failover=False
         )
         return Instance.model_validate(data)
 
     async def instance_memory(self, name: str, project: str = "default") -> int:
         """Bytes of memory the instance uses now (its state's `memory.usage`)."""
-        data = await self.request("GET", f"/1.0/instances/{name}/state", params={"project": project})
+        data = await self.request("GET", path("instances", name, "state"), params={"project": project})
         return int(((data or {}).get("memory") or {}).get("usage", 0))
 
     async def operations(self) -> list[Operation]:

@@ -16,3 +16,10 @@ class IncusUnreachable(IncusError):
 
     def __init__(self, message: str) -> None:
         super().__init__(503, message)
+
+
+class RefusedPath(IncusError):
+    """A request that would reach another path than the one meant: never sent."""
+
+    def __init__(self, meant: str, sent: str) -> None:
+        super().__init__(400, f"Refused: a request meant for {meant[:200]} would have been sent to {sent[:200]}")

@@ -18,7 +18,7 @@ import websockets
 from prometheus_client import Counter, Histogram
 from websockets.asyncio.client import ClientConnection
 
-from webui.incus.errors import IncusUnreachable
+from webui.incus.errors import IncusUnreachable, RefusedPath
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,15 @@ def endpoint(path: str) -> str:
     return "/".join(
         "{name}" if i > 0 and segments[i - 1] in _COLLECTIONS else segment for i, segment in enumerate(segments)
     )
+
+
+def check_path(path: str) -> None:
+    """Refuse a path that would not reach Incus as written: httpx removes dot segments, so
+    `/1.0/cluster/members/..` would be sent as `/1.0/cluster`. Paths are built from encoded
+    segments (`names.path`); this is the last word before anything is sent."""
+    sent = httpx.URL("http://incus" + path).raw_path.decode("ascii")
+    if sent != path:
+        raise RefusedPath(path, sent)
 
 
 def _describe(error: Exception) -> str:
@@ -193,6 +202,7 @@ class Transport:
         # and for reads; a write that may have been received is not sent twice. A request
         # Incus forwards to another member (`?target=`, member state) can time out because
         # that member is down while ours is fine: failover=False keeps it from moving us.
+        check_path(path)
         errors: list[str] = []
         labels = (method, endpoint(path))
         tried: set[str] = set()
@@ -247,6 +257,7 @@ class Transport:
 
     async def websocket(self, path: str) -> ClientConnection:
         """Open a WebSocket (for /1.0/events) on the member in use, failing over like request()."""
+        check_path(path)
         errors: list[str] = []
         tried: set[str] = set()
         for base in self._order():

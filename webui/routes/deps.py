@@ -15,10 +15,11 @@ from sqlalchemy import Engine
 from webui.audit.log import AuditLog
 from webui.auth.roles import route_allows
 from webui.identity import Actor, Identity, request_actor
+from webui.incus import names
 from webui.live.hub import Hub
 from webui.metrics import Metrics
 from webui.services.context import Context
-from webui.services.errors import Refused
+from webui.services.errors import Refused, valid_name
 from webui.services.maintenance_store import Filters
 from webui.settings import Settings
 
@@ -60,6 +61,37 @@ async def identity(request: Request) -> Identity:
 
 
 IdentityDep = Annotated[Identity, Depends(identity)]
+
+
+def _audit_format(value: str) -> str:
+    if value not in ("csv", "json", "jsonl"):
+        raise names.InvalidName("Not an export format (csv, json or jsonl)")
+    return value
+
+
+# Every path parameter a route may take, and the rule its value must follow (Incus's own, for
+# the names of Incus's objects). A parameter missing here is refused: a new route cannot let
+# unchecked text through by forgetting it (tests/unit/test_path_names.py walks every route).
+PATH_NAMES: dict[str, tuple[str, Callable[[str], str]]] = {
+    "name": ("cluster member name", names.api_name),
+    "group": ("cluster group name", names.api_name),
+    "operation_id": ("operation id", names.operation_id),
+    "token_id": ("token id", names.number),
+    "display_id": ("display id", names.number),
+    "fmt": ("export format", _audit_format),
+}
+
+
+async def checked_names(request: Request) -> None:
+    """Refuse (400) a path whose names Incus would never have given, before anything else
+    runs: no role check, audit record or request to Incus sees them."""
+    for parameter, value in request.path_params.items():
+        what, check = PATH_NAMES.get(parameter, (parameter, _unknown))
+        valid_name(check, value, what)
+
+
+def _unknown(value: str) -> str:
+    raise names.InvalidName("this route's parameter has no rule")
 
 
 async def authorize(request: Request) -> None:

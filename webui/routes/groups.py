@@ -42,26 +42,26 @@ async def create(request: Request, ctx: ContextDep, who: ActorDep) -> HTMLRespon
     return await _reply(request, groups.create(ctx, who, name, description, members), typed)
 
 
-@router.post("/{name}", response_class=HTMLResponse, name="group_edit")
-async def edit(request: Request, ctx: ContextDep, who: ActorDep, name: str) -> HTMLResponse:
+@router.post("/{group}", response_class=HTMLResponse, name="group_edit")
+async def edit(request: Request, ctx: ContextDep, who: ActorDep, group: str) -> HTMLResponse:
     _, description, members = await _group_form(request)
-    typed = {"group": name, "description": description, "members": members}
-    return await _reply(request, groups.update(ctx, who, name, description, members), typed)
+    typed = {"group": group, "description": description, "members": members}
+    return await _reply(request, groups.update(ctx, who, group, description, members), typed)
 
 
-@router.post("/{name}/members", response_class=HTMLResponse, name="group_members")
-async def change_members(request: Request, ctx: ContextDep, who: ActorDep, name: str) -> HTMLResponse:
+@router.post("/{group}/members", response_class=HTMLResponse, name="group_members")
+async def change_members(request: Request, ctx: ContextDep, who: ActorDep, group: str) -> HTMLResponse:
     form = await request.form()
     add, remove = str(form.get("add", "")), str(form.get("remove", ""))
-    return await _reply(request, groups.change_members(ctx, who, name, add=add, remove=remove), {})
+    return await _reply(request, groups.change_members(ctx, who, group, add=add, remove=remove), {})
 
 
-@router.post("/{name}/rename", response_class=HTMLResponse, name="group_rename")
-async def rename(request: Request, ctx: ContextDep, who: ActorDep, name: str) -> HTMLResponse:
+@router.post("/{group}/rename", response_class=HTMLResponse, name="group_rename")
+async def rename(request: Request, ctx: ContextDep, who: ActorDep, group: str) -> HTMLResponse:
     new_name = str((await request.form()).get("new_name", ""))
-    return await _reply(request, groups.rename(ctx, who, name, new_name), {"group": name, "new_name": new_name})
+    return await _reply(request, groups.rename(ctx, who, group, new_name), {"group": group, "new_name": new_name})
 
 
-@router.post("/{name}/delete", response_class=HTMLResponse, name="group_delete")
-async def delete(request: Request, ctx: ContextDep, who: ActorDep, name: str) -> HTMLResponse:
-    return await _reply(request, groups.delete(ctx, who, name), {})
+@router.post("/{group}/delete", response_class=HTMLResponse, name="group_delete")
+async def delete(request: Request, ctx: ContextDep, who: ActorDep, group: str) -> HTMLResponse:
+    return await _reply(request, groups.delete(ctx, who, group), {})

@@ -4,10 +4,11 @@ and audited; the page and `/api/v1/cluster/groups` both call these."""
 from collections.abc import Iterable
 
 from webui.identity import Actor
+from webui.incus import names
 from webui.incus.models import ClusterGroup
 from webui.live.snapshot import ClusterSnapshot
 from webui.services.context import Context
-from webui.services.errors import Refused
+from webui.services.errors import Refused, valid_name
 
 DEFAULT = "default"  # Incus's own group: never renamed or deleted
 
@@ -31,6 +32,7 @@ async def create(ctx: Context, who: Actor, name: str, description: str, members:
     async with ctx.audit.action(who, "create-group", name, {"description": description}):
         if not name:
             raise Refused(400, "A group needs a name")
+        valid_name(names.api_name, name, "cluster group name")
         wanted = _check_members(ctx.hub.snapshot, members)
         await ctx.client.create_group({"name": name, "description": description, "members": wanted})
     await ctx.watcher.refresh_groups()
@@ -63,6 +65,7 @@ async def rename(ctx: Context, who: Actor, name: str, new_name: str) -> None:
             raise Refused(403, "The default cluster group cannot be renamed")
         if not new_name.strip():
             raise Refused(400, "A group needs a name")
+        valid_name(names.api_name, new_name.strip(), "cluster group name")
         await ctx.client.rename_group(name, new_name.strip())
     await ctx.watcher.refresh_groups()
     ctx.watcher.wake()

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from webui.identity import Actor
+from webui.incus import names
 from webui.incus.models import Operation
 from webui.services.context import Context
-from webui.services.errors import Refused
+from webui.services.errors import Refused, valid_name
 from webui.services.members import known_member
 from webui.services.operations import require_operation
 
@@ -54,6 +55,7 @@ async def create(ctx: Context, who: Actor, name: str) -> tuple[Operation, JoinTo
     async with ctx.audit.action(who, "create-join-token", name) as entry:
         if not name.strip():
             raise Refused(400, "A name is needed for the new member")
+        valid_name(names.api_name, name.strip(), "cluster member name")
         operation = await ctx.client.create_join_token(name.strip())
         entry.operation_id = operation.id
     ctx.watcher.track(operation)
@@ -80,5 +82,6 @@ async def rename(ctx: Context, who: Actor, name: str, new_name: str) -> None:
         await known_member(ctx, name)
         if not new_name.strip():
             raise Refused(400, "A new name is needed")
+        valid_name(names.api_name, new_name.strip(), "cluster member name")
         await ctx.client.rename_member(name, new_name.strip())
     ctx.watcher.wake()

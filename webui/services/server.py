@@ -5,10 +5,11 @@ watcher's slow round)."""
 from typing import Any
 
 from webui.identity import Actor
+from webui.incus import names
 from webui.services.certificates import CertificateInfo, CertificateProblem, check_replacement
 from webui.services.config_keys import invalid_config, is_secret
 from webui.services.context import Context
-from webui.services.errors import Refused
+from webui.services.errors import Refused, valid_name
 from webui.services.pinning import trust
 
 
@@ -26,6 +27,8 @@ async def update_config(ctx: Context, who: Actor, changes: dict[str, Any], targe
     # A secret's new value never reaches the audit log: only that it changed (or was unset).
     recorded = {k: ("(changed)" if v else "") if is_secret(k) else v for k, v in values.items()}
     async with ctx.audit.action(who, "configure", target or "cluster", recorded):
+        if target:
+            valid_name(names.api_name, target, "cluster member name")
         if problems := invalid_config(ctx.hub.snapshot.metadata, values, target):
             raise ConfigRefused(problems)
         await ctx.client.update_server(values, target)

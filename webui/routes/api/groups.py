@@ -45,12 +45,12 @@ async def list_groups(
     found = hub.snapshot.groups
     if recursion:
         return Sync[list[ClusterGroup]](metadata=list(found))
-    return Sync[list[str]](metadata=[router.url_path_for("get_group", name=g.name) for g in found])
+    return Sync[list[str]](metadata=[router.url_path_for("get_group", group=g.name) for g in found])
 
 
-@router.get("/{name}", response_model=Sync[ClusterGroup], responses=ERRORS)
-async def get_group(hub: HubDep, name: str) -> Sync[ClusterGroup]:
-    return Sync[ClusterGroup](metadata=groups.require_group(hub.snapshot, name))
+@router.get("/{group}", response_model=Sync[ClusterGroup], responses=ERRORS)
+async def get_group(hub: HubDep, group: str) -> Sync[ClusterGroup]:
+    return Sync[ClusterGroup](metadata=groups.require_group(hub.snapshot, group))
 
 
 @router.post("", response_model=Sync[dict[str, Any]], responses=ERRORS)
@@ -59,19 +59,19 @@ async def create_group(ctx: ContextDep, who: ActorDep, body: GroupPost) -> Sync[
     return Sync[dict[str, Any]](metadata={})
 
 
-@router.put("/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
-async def put_group(ctx: ContextDep, who: ActorDep, name: str, body: GroupPut) -> Sync[dict[str, Any]]:
-    await groups.update(ctx, who, name, body.description, body.members)
+@router.put("/{group}", response_model=Sync[dict[str, Any]], responses=ERRORS)
+async def put_group(ctx: ContextDep, who: ActorDep, group: str, body: GroupPut) -> Sync[dict[str, Any]]:
+    await groups.update(ctx, who, group, body.description, body.members)
     return Sync[dict[str, Any]](metadata={})
 
 
-@router.post("/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
-async def rename_group(ctx: ContextDep, who: ActorDep, name: str, body: GroupRename) -> Sync[dict[str, Any]]:
-    await groups.rename(ctx, who, name, body.name)
+@router.post("/{group}", response_model=Sync[dict[str, Any]], responses=ERRORS)
+async def rename_group(ctx: ContextDep, who: ActorDep, group: str, body: GroupRename) -> Sync[dict[str, Any]]:
+    await groups.rename(ctx, who, group, body.name)
     return Sync[dict[str, Any]](metadata={})
 
 
-@router.delete("/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
-async def delete_group(ctx: ContextDep, who: ActorDep, name: str) -> Sync[dict[str, Any]]:
-    await groups.delete(ctx, who, name)
+@router.delete("/{group}", response_model=Sync[dict[str, Any]], responses=ERRORS)
+async def delete_group(ctx: ContextDep, who: ActorDep, group: str) -> Sync[dict[str, Any]]:
+    await groups.delete(ctx, who, group)
     return Sync[dict[str, Any]](metadata={})

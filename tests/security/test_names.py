@@ -1,0 +1,145 @@
+"""Names from URLs reach no other Incus endpoint: `%2e%2e` as a member name once sent an
+operator's `PUT` to `/1.0/cluster` (Incus read it as "disable clustering" and deleted the
+member's cluster certificates), and an auditor's GET returned `/1.0/cluster` itself.
+
+Every route that takes a name gets the hostile set, as every role, from a dashboard that talks
+to the real cluster through a recorder (tests/recording_incus.py): Incus must receive nothing
+but what the dashboard sends when nobody asks it anything, and the names of the right kind
+that Incus's rules allow, at their own endpoint, read only."""
+
+import re
+import time
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from tests.conftest import PERSONAS, Dashboard
+from tests.recording_incus import RecordingIncus
+from tests.routes import walk_routes
+from webui import db
+from webui.app import create_app
+from webui.settings import Settings
+
+pytestmark = pytest.mark.cluster
+
+# As they appear in the URL: the dashboard's server decodes them into the name.
+HOSTILE = {
+    "dot-dot": "%2e%2e",
+    "dot-dot upper": "%2E%2E",
+    "dot": "%2e",
+    "slash": "a%2fb",
+    "slash, raw": "a/b",
+    "dot-dot slash": "%2e%2e%2f1.0",
+    "NUL": "a%00b",
+    "newline": "member1%0a",
+    "64 KB": "a" * (65536 - 200),  # the longest URL httpx sends, less the route around it
+    "Cyrillic e": "m%D0%B5mber1",  # passes Incus's rule: must reach only its own endpoint, read only
+    "fullwidth 1": "member%EF%BC%91",
+}
+# Those of the set that Incus's own rule for the name allows: they may be asked about.
+ALLOWED_BY_INCUS = {"m\u0435mber1", "member\uff11"}
+
+
+@pytest.fixture(scope="module")
+def recorded(cluster, tmp_path_factory) -> Iterator[tuple[Dashboard, RecordingIncus]]:
+    folder = tmp_path_factory.mktemp("names")
+    upstream = cluster.incus_dir("member1") / "unix.socket"
+    with RecordingIncus(upstream, folder / "incus.socket") as incus:
+        server = Dashboard(
+            cluster.settings_file,
+            folder / "webui.db",
+            INCUS_WEBUI_ADDRESSES="[]",
+            INCUS_WEBUI_SOCKET=str(incus.socket),
+        )
+        try:
+            yield server, incus
+        finally:
+            server.stop()
+
+
+def routes_with_a_name(cluster, tmp_path_factory) -> list[tuple[str, str, str]]:
+    """(name, method, path template) of every route whose path takes a parameter."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('routes') / 'w.db'}"
+    db.upgrade(url)
+    app = create_app(Settings(database_url=url, addresses=[cluster.url("member1")], server_cert=cluster.cluster_cert))
+    found = [
+        (route.name or "", method, route.path)
+        for route in walk_routes(app)
+        if "{" in route.path and route.kind == "api"
+        for method in sorted(route.methods - {"HEAD"})
+    ]
+    return found
+
+
+def _fill(template: str, value: str) -> str:
+    return re.sub(r"\{[a-z_]+\}", lambda _: value, template)
+
+
+def _background(incus: RecordingIncus, seconds: float = 4) -> set[tuple[str, str]]:
+    """What the dashboard asks Incus when nobody asks it anything (its watcher)."""
+    mark = len(incus.requests)
+    time.sleep(seconds)
+    return {(r.method, r.path) for r in incus.since(mark)}
+
+
+def _intended(name: str) -> set[str]:
+    """Where a name Incus's rule allows may be asked about: its own member or group."""
+    encoded = quote(name, safe="")
+    members = f"/1.0/cluster/members/{encoded}"
+    return {members, f"{members}/state", f"/1.0/cluster/groups/{encoded}"}
+
+
+def test_hostile_names_reach_no_other_endpoint(recorded, cluster, tmp_path_factory):
+    dashboard, incus = recorded
+    routes = routes_with_a_name(cluster, tmp_path_factory)
+    # 26 routes take a name on 2026-12-07 (member, group, operation, token, display, export).
+    assert len(routes) >= 26, routes
+    parameters = {p for _, _, t in routes for p in re.findall(r"\{([a-z_]+)\}", t)}
+    assert parameters >= {"name", "group", "operation_id", "token_id", "display_id", "fmt"}, parameters
+    quiet = _background(incus)
+    assert ("GET", "/1.0/cluster/members") in quiet, quiet  # the recorder sees the watcher
+    mark = len(incus.requests)
+    answers: list[tuple[str, str, str, str, int]] = []
+    for role in PERSONAS:
+        client = dashboard.login(role)
+        try:
+            for what, raw in HOSTILE.items():
+                for route, method, template in routes:
+                    kwargs = {"json": {}} if template.startswith("/api/") else {"data": {"confirm": "x"}}
+                    try:
+                        reply = client.request(
+                            method, _fill(template, raw), headers={"HX-Request": "true"},
+                            **(kwargs if method != "GET" else {}),
+                        )
+                        status = reply.status_code
+                    except httpx.RemoteProtocolError:
+                        status = 400  # the server closed a request line it would not read
+                    answers.append((role, what, route, method, status))
+        finally:
+            client.close()
+    served = [a for a in answers if a[4] < 400 or a[4] >= 500]
+    assert not served, f"hostile names served or crashed: {served[:10]}"
+    refused_early = [a for a in answers if a[1] in ("dot-dot", "dot", "NUL", "newline", "64 KB") and a[4] != 400]
+    assert not refused_early, f"not refused at the edge (400): {refused_early[:10]}"
+    allowed = quiet | {("GET", p) for name in ALLOWED_BY_INCUS for p in _intended(name)}
+    # The watcher's reads of real operations, members and instances, whenever they come.
+    watched = re.compile(
+        r"^/1\.0/(operations/[0-9a-f-]{36}|cluster/members/member\d+(/state)?|instances/c\d+(/state)?)$"
+    )
+    unexpected = [
+        r
+        for r in incus.since(mark)
+        if (r.method, r.path) not in allowed and not (r.method == "GET" and watched.match(r.path))
+    ]
+    assert not unexpected, f"Incus was asked what nobody meant: {unexpected[:10]}"
+
+
+def test_the_member_the_dashboard_talks_to_is_still_clustered(recorded, cluster):
+    """After the sweep (it runs first, in this module): had any request reached `PUT /1.0/cluster`,
+    member1 would have left the cluster and lost its cluster certificate."""
+    assert cluster.query("/1.0/cluster", member="member1")["enabled"] is True
+    assert (cluster.incus_dir("member1") / "cluster.crt").exists()
+    statuses = {m["server_name"]: m["status"] for m in cluster.cluster_members(via="member1")}
+    assert set(statuses) >= {"member1", "member2", "member3"}, statuses
