@@ -1,6 +1,6 @@
 from alembic import context
-from sqlalchemy import create_engine
 
+from webui.db import make_engine
 from webui.models import Base
 
 config = context.config
@@ -11,7 +11,7 @@ if context.is_offline_mode():
     with context.begin_transaction():
         context.run_migrations()
 else:
-    engine = create_engine(url)
+    engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=Base.metadata)
         with context.begin_transaction():

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -22,8 +22,6 @@ from webui.auth import store
 from webui.auth.roles import can
 from webui.incus.client import IncusClient
 from webui.live.hub import Hub
-from webui.live.leadership import Leadership
-from webui.live.relay import SnapshotCodec, conninfo
 from webui.live.trends import Trends
 from webui.live.watcher import Watcher
 from webui.member_charts import MemberCharts
@@ -69,6 +67,9 @@ from webui.services.rolling_driver import Driver
 from webui.services.upgrades import member_version, upgrade_status
 from webui.settings import Settings
 
+if TYPE_CHECKING:
+    from webui.live.leadership import Leadership
+
 HERE = Path(__file__).resolve().parent
 # The routers of the pages, in the order they are matched.
 PAGES = (
@@ -110,12 +111,15 @@ def make_templates(app: FastAPI, trends: Trends | None = None) -> Jinja2Template
 
 def watch(
     settings: Settings, dialect: str, hub: Hub, watcher: Watcher, tracker: MaintenanceTracker
-) -> Leadership | None:
+) -> "Leadership | None":
     """Start watching Incus: at once with SQLite (one host); with PostgreSQL, the Leadership
     that makes this process watch only while it is the elected one (None with SQLite)."""
     if dialect != "postgresql":
         watcher.start()
         return None
+    # Imported here: they need psycopg, which only the postgres extra installs.
+    from webui.live.leadership import Leadership
+    from webui.live.relay import SnapshotCodec, conninfo
 
     def lead() -> None:
         tracker.adopt(hub.snapshot.maintenance)

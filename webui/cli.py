@@ -243,6 +243,13 @@ def main(argv: list[str] | None = None) -> None:
     commands.add_parser("systemd-unit", help="print a systemd service unit for this installation")
 
     args = parser.parse_args(argv)
+    try:
+        run(parser, args)
+    except db.DriverMissing as exc:  # every command but systemd-unit opens the database
+        raise SystemExit(f"incus-webui: {exc}") from exc
+
+
+def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.command == "systemd-unit":
         print(systemd_unit(), end="")
     elif args.command in ("serve", "doctor"):

@@ -28,8 +28,20 @@ IMMEDIATE = {"sqlite_begin": "BEGIN IMMEDIATE"}
 BUSY_TIMEOUT_MS = 30_000
 
 
+class DriverMissing(ValueError):
+    """The database's driver is not installed (PostgreSQL's comes with an extra only)."""
+
+
 def make_engine(url: str) -> Engine:
-    engine = create_engine(url)
+    try:
+        engine = create_engine(url)
+    except ModuleNotFoundError as exc:  # SQLAlchemy imports the driver here, not before
+        if not (exc.name or "").startswith("psycopg"):
+            raise
+        raise DriverMissing(
+            f"database_url is PostgreSQL, whose driver {exc.name} is not installed:"
+            " install the postgres extra (pip install 'incus-webui[postgres]')"
+        ) from exc
     if engine.dialect.name == "sqlite":
         _immediate_sqlite_transactions(engine)
     return engine

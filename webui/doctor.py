@@ -16,7 +16,6 @@ from webui.auth import store
 from webui.incus.client import IncusClient
 from webui.incus.errors import IncusError
 from webui.incus.transport import Connection
-from webui.live.leadership import LEADER_QUERY, electorate_query, leader_name
 from webui.settings import Settings
 
 
@@ -50,7 +49,10 @@ def check_database(url: str) -> tuple[list[str], list[str]]:
     if parsed.get_backend_name() == "sqlite" and parsed.database and not parsed.query.get("uri"):
         if not Path(parsed.database).exists():  # opening it would create it, empty
             return [], [f"database: {url} does not exist: run `incus-webui db upgrade` (or fix database_url)"]
-    engine = db.make_engine(url)
+    try:
+        engine = db.make_engine(url)
+    except db.DriverMissing as exc:
+        return [], [f"database: {exc}"]
     try:
         return _check_database(engine, _shown("database_url", url))
     except SQLAlchemyError as exc:
@@ -82,6 +84,8 @@ def _check_database(engine: Engine, shown: str) -> tuple[list[str], list[str]]:
 def _watcher(engine: Engine) -> str:
     """Which dashboard process watches Incus for the others sharing this database (their
     election, webui/live/leadership.py), as PostgreSQL's lock table has it."""
+    from webui.live.leadership import LEADER_QUERY, electorate_query, leader_name  # needs psycopg: PostgreSQL only
+
     with engine.connect() as connection:
         leader = leader_name(connection.execute(text(LEADER_QUERY)).first())
         processes = connection.execute(text(electorate_query())).scalar()
