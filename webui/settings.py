@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     audit_checkpoint_file: Path | None = None
     audit_checkpoint_every: int = 1
     audit_syslog: str = ""
+    # The site's own secret configuration keys, beside the ones the dashboard knows
+    # (webui/services/secrets.py): names or patterns, e.g. ["user.vault_*"], any case.
+    secret_keys: list[str] = []
     # Single sign-on through a trusted reverse proxy: off unless sso_user_header is set.
     sso_user_header: str | None = None  # e.g. X-Remote-User
     sso_groups_header: str = "X-Remote-Groups"  # comma-separated groups
