@@ -9,7 +9,7 @@ from typing import Any
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 from sqlalchemy import Engine
 
-from webui.audit.keys import Checkpoints, load_key
+from webui.audit.keys import Checkpoints, checkpoint_path, load_key
 from webui.audit.log import AuditLog, as_dict
 from webui.audit.syslog import SyslogForwarder
 from webui.db import default_key_path
@@ -143,8 +143,7 @@ class Settings(BaseSettings):
         return self.audit_key_file or default_key_path(self.database_url)
 
     def audit_checkpoint_path(self) -> Path:
-        key = self.audit_key_path()
-        return self.audit_checkpoint_file or key.with_name(key.name + ".checkpoints")
+        return self.audit_checkpoint_file or checkpoint_path(self.audit_key_path())
 
     def audit_log(self, engine: Engine) -> AuditLog:
         """The audit log these settings describe; KeyMissing when its key was never created."""
