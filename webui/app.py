@@ -53,7 +53,7 @@ from webui.routes.api import server as api_server
 from webui.routes.deps import authorize, checked_names
 from webui.routes.errors import install_error_handlers
 from webui.services.certificates import cluster_certificate
-from webui.services.config_keys import HEALING_WARNING, is_secret
+from webui.services.config_keys import HEALING_WARNING
 from webui.services.context import Context
 from webui.services.healing import Fencing, Healing
 from webui.services.history import recorder
@@ -64,6 +64,7 @@ from webui.services.member_rules import available_actions
 from webui.services.operations import outcome_recorder, reconcile_logged
 from webui.services.pinning import certificate_follower, pin_source
 from webui.services.rolling_driver import Driver
+from webui.services.secrets import Secrets
 from webui.services.upgrades import member_version, upgrade_status
 from webui.settings import Settings
 
@@ -78,8 +79,9 @@ PAGES = (
 )
 
 
-def make_templates(app: FastAPI, trends: Trends | None = None) -> Jinja2Templates:
-    """The templates, with `trends` (the watcher's samples) for the member table and charts."""
+def make_templates(app: FastAPI, trends: Trends | None = None, secrets: Secrets = Secrets()) -> Jinja2Templates:
+    """The templates, with `trends` (the watcher's samples) for the member table and charts,
+    and `secrets` (what is secret) for the pages that hide values."""
     templates = Jinja2Templates(directory=HERE / "templates")
     # The templates ship with the package: no need to stat every file on every render.
     templates.env.auto_reload = False
@@ -99,7 +101,7 @@ def make_templates(app: FastAPI, trends: Trends | None = None) -> Jinja2Template
     templates.env.globals.update(
         upgrade_status=upgrade_status, member_version=member_version, cluster_certificate=cluster_certificate
     )
-    templates.env.filters["is_secret"] = is_secret
+    templates.env.filters["is_secret"] = secrets.is_secret
     templates.env.globals.update(operations_strip=strip, step_words=step_words, healing_warning=HEALING_WARNING)
     trends = trends or Trends()
     templates.env.globals.update(trends=trends, row_metrics=row_metrics, member_panels=member_panels)
@@ -142,11 +144,12 @@ def create_app(settings: Settings) -> FastAPI:
         raise SystemExit(str(exc)) from exc
 
     metrics = Metrics()
+    secrets = Secrets.of(settings.secret_keys)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         trends = Trends(settings.state_interval)
-        templates = make_templates(app, trends)
+        templates = make_templates(app, trends, secrets)
         client = IncusClient(connection)
         client.transport.pin_source = pin_source(engine, connection)
         idle = timedelta(minutes=settings.session_idle_minutes)
@@ -180,7 +183,7 @@ def create_app(settings: Settings) -> FastAPI:
         # Operations that ended while no dashboard ran: their outcome, from Incus, once.
         reconciling = asyncio.create_task(reconcile_logged(audit_log, client))
         clock = asyncio.create_task(hub.run(settings.heartbeat))
-        services = Context(hub, client, watcher, audit_log, engine)
+        services = Context(hub, client, watcher, audit_log, engine, secrets)
         guide = asyncio.create_task(Driver(services, settings.poll_interval).run())
         # Everything imported and built so far lives as long as the process: move it out of
         # the garbage collector's sight. Otherwise each full collection walks it all again
@@ -195,6 +198,7 @@ def create_app(settings: Settings) -> FastAPI:
                 "audit": audit_log,
                 "metrics": metrics,
                 "services": services,
+                "secrets": secrets,
             }
         finally:
             guide.cancel()

@@ -269,7 +269,13 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
         settings = Settings.load(args.config)
         url = settings.database_url
         if args.action == "upgrade":
-            key = db.upgrade(url, args.revision or "head", settings.audit_key_path())
+            key = db.upgrade(
+                url,
+                args.revision or "head",
+                settings.audit_key_path(),
+                settings.audit_checkpoint_path(),
+                tuple(settings.secret_keys),
+            )
             if (args.revision or "head") == "head":
                 # A log from before the key: its head checkpointed now, so it cannot be swapped later.
                 _migrated(settings)[1].checkpoint()

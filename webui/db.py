@@ -19,7 +19,7 @@ MIGRATIONS = next(path for path in (_HERE / "migrations", _HERE.parent / "migrat
 # The newest revision in migrations/ (a test holds them equal). The server compares the
 # database with it instead of asking Alembic, which it would then keep in memory for good
 # (10 MiB of a ~100 MiB process); Alembic is loaded only to migrate.
-HEAD = "0006"
+HEAD = "0007"
 
 
 # engine.execution_options(**IMMEDIATE): a transaction that reads, then writes what it read
@@ -86,7 +86,6 @@ def create_key(path: Path) -> bool:
     return True
 
 
-
 def alembic_config(url: str) -> "Config":
     from alembic.config import Config
 
@@ -96,13 +95,27 @@ def alembic_config(url: str) -> "Config":
     return config
 
 
-def upgrade(url: str, revision: str = "head", key_file: Path | None = None) -> Path:
-    """Migrate, and create the audit key if there is none yet (its path is returned)."""
+def upgrade(
+    url: str,
+    revision: str = "head",
+    key_file: Path | None = None,
+    checkpoint_file: Path | None = None,
+    secret_keys: tuple[str, ...] = (),
+) -> Path:
+    """Create the audit key if there is none yet (its path is returned), then migrate. The
+    migrations that rewrite audit records (0007) re-sign the chain with the key and its
+    checkpoints, and judge secrecy with the site's own `secret_keys` too."""
     from alembic import command
 
-    command.upgrade(alembic_config(url), revision)
+    from webui.audit.keys import checkpoint_path
+
     key = key_file or default_key_path(url)
     create_key(key)
+    config = alembic_config(url)
+    config.attributes.update(
+        audit_key_file=key, audit_checkpoint_file=checkpoint_file or checkpoint_path(key), secret_keys=secret_keys
+    )
+    command.upgrade(config, revision)
     return key
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 from sqlalchemy import Engine
 
-from webui.audit.keys import Checkpoints, load_key
+from webui.audit.keys import Checkpoints, checkpoint_path, load_key
 from webui.audit.log import AuditLog, as_dict
 from webui.audit.syslog import SyslogForwarder
 from webui.db import default_key_path
@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     audit_checkpoint_file: Path | None = None
     audit_checkpoint_every: int = 1
     audit_syslog: str = ""
+    # The site's own secret configuration keys, beside the ones the dashboard knows
+    # (webui/services/secrets.py): names or patterns, e.g. ["user.vault_*"], any case.
+    secret_keys: list[str] = []
     # Single sign-on through a trusted reverse proxy: off unless sso_user_header is set.
     sso_user_header: str | None = None  # e.g. X-Remote-User
     sso_groups_header: str = "X-Remote-Groups"  # comma-separated groups
@@ -140,8 +143,7 @@ class Settings(BaseSettings):
         return self.audit_key_file or default_key_path(self.database_url)
 
     def audit_checkpoint_path(self) -> Path:
-        key = self.audit_key_path()
-        return self.audit_checkpoint_file or key.with_name(key.name + ".checkpoints")
+        return self.audit_checkpoint_file or checkpoint_path(self.audit_key_path())
 
     def audit_log(self, engine: Engine) -> AuditLog:
         """The audit log these settings describe; KeyMissing when its key was never created."""

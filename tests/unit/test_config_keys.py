@@ -13,8 +13,6 @@ from webui.services.config_keys import (
     grouped,
     input_kind,
     invalid_config,
-    is_secret,
-    redact,
     server_keys,
 )
 
@@ -102,25 +100,6 @@ def test_a_global_key_cannot_be_set_on_one_member():
 
 def test_before_the_metadata_arrives_the_documented_rules_still_apply():
     assert "cluster.max_voters" in invalid_config(None, {"cluster.max_voters": "4"})
-
-
-@pytest.mark.parametrize(
-    "name", ["loki.auth.password", "openfga.api.token", "network.ovn.client_key", "user.db_secret", "user.API_TOKEN"]
-)
-def test_credentials_are_secret(name):
-    assert is_secret(name)
-
-
-@pytest.mark.parametrize(
-    "name", ["cluster.join_token_expiry", "core.remote_token_expiry", "loki.auth.username", "oidc.client.id"]
-)
-def test_other_keys_are_not(name):
-    assert not is_secret(name)
-
-
-def test_redact_hides_set_secrets_only():
-    config = {"loki.auth.password": "hunter2", "openfga.api.token": "", "cluster.max_voters": "3"}
-    assert redact(config) == {"loki.auth.password": "(hidden)", "openfga.api.token": "", "cluster.max_voters": "3"}
 
 
 def test_healing_is_being_enabled_only_when_it_goes_from_off_to_on():

@@ -1,11 +1,13 @@
+import json
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from webui import db
-from webui.audit.log import GENESIS, record_hash
+from webui.audit.log import GENESIS, AuditLog, AuditQuery, as_dict, record_hash, search
 from webui.audit.verify import verify
 from webui.settings import Settings
 
@@ -62,3 +64,71 @@ def test_a_chain_from_before_the_key_is_sealed_by_the_first_keyed_record(tmp_pat
         connection.execute(text("UPDATE audit_log SET actor = 'someone else' WHERE id = 2"))
     assert verify(engine, log.key, log.checkpoints).problem == "record 2 was altered"
     engine.dispose()
+
+
+SECRET_VALUES = ("CLOUDFLARE_DNS_API_TOKEN=tok-51e2", "key-7c0d", "pw-99a1")
+
+
+def _log_from_before_0007(tmp_path: Path) -> tuple[str, Path, AuditLog]:
+    """A keyed, checkpointed log at 0006 holding secrets as the dashboard recorded them then."""
+    url = f"sqlite:///{tmp_path / 'webui.db'}"
+    key = db.upgrade(url, "0006", key_file=tmp_path / "audit.key")
+    log = Settings(database_url=url, audit_key_file=key).audit_log(db.make_engine(url))
+    log.append(actor="alice", action="login", target="alice", outcome="succeeded")
+    config = {"acme.provider.environment": SECRET_VALUES[0], "cluster.max_voters": "5"}
+    log.append(actor="alice", action="configure", target="cluster", parameters=config, outcome="requested")
+    member = {"description": "db", "config": {"user.apikey": SECRET_VALUES[1], "user.passwd": SECRET_VALUES[2],
+                                              "user.api_token": "(hidden)", "user.note": "kept"}}
+    log.append(actor="bob", action="edit", target="member2", parameters=member, outcome="requested")
+    log.append(actor="bob", action="logout", target="bob", outcome="succeeded")
+    assert verify(log.engine, log.key, log.checkpoints).problem == ""
+    return url, key, log
+
+
+def test_the_upgrade_replaces_secret_values_in_old_records_and_reanchors_the_chain(tmp_path: Path):
+    url, key, log = _log_from_before_0007(tmp_path)
+    db.upgrade(url, key_file=key)
+    records = search(log.engine, AuditQuery(), limit=None)[0][::-1]
+    assert not [v for v in SECRET_VALUES if v in json.dumps([as_dict(r) for r in records], default=str)]
+    assert records[1].parameters == {"acme.provider.environment": "(changed)", "cluster.max_voters": "5"}
+    assert records[2].parameters["config"] == {
+        "user.apikey": "(changed)", "user.passwd": "(changed)", "user.api_token": "(hidden)", "user.note": "kept"
+    }
+    anchor = records[-1]
+    assert (anchor.action, anchor.actor) == ("re-anchor-audit-log", "incus-webui db upgrade")
+    assert "migration 0007" in anchor.parameters["reason"]
+    assert anchor.parameters["rewritten"] == [records[1].id, records[2].id]
+    assert anchor.parameters["old_head"]["id"] == records[3].id
+    # The chain, its checkpoints (the re-signed ones too) and the key all agree...
+    assert verify(log.engine, log.key, log.checkpoints).problem == ""
+    log.append(actor="alice", action="login", target="alice", outcome="succeeded")
+    assert verify(log.engine, log.key, log.checkpoints).problem == ""
+    # ... and whoever lacks the key still cannot change a record unseen.
+    with log.engine.begin() as connection:
+        connection.execute(text(f"UPDATE audit_log SET target = 'member3' WHERE id = {records[2].id}"))
+    assert verify(log.engine, log.key, log.checkpoints).problem == f"record {records[2].id} was altered"
+    log.engine.dispose()
+
+
+def test_a_log_with_no_secret_value_is_left_as_it_was(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'webui.db'}"
+    key = db.upgrade(url, "0006", key_file=tmp_path / "audit.key")
+    log = Settings(database_url=url, audit_key_file=key).audit_log(db.make_engine(url))
+    log.append(actor="alice", action="configure", target="cluster", parameters={"loki.auth.password": "(changed)"},
+               outcome="requested")
+    before = [as_dict(r) for r in search(log.engine, AuditQuery())[0]]
+    db.upgrade(url, key_file=key)
+    assert [as_dict(r) for r in search(log.engine, AuditQuery())[0]] == before
+    log.engine.dispose()
+
+
+def test_a_chain_that_does_not_verify_is_not_reanchored(tmp_path: Path):
+    """Re-signing a broken chain would launder whatever broke it: refused, values left."""
+    url, key, log = _log_from_before_0007(tmp_path)
+    with log.engine.begin() as connection:
+        connection.execute(text("UPDATE audit_log SET actor = 'nobody' WHERE id = 1"))
+    with pytest.raises(RuntimeError, match="does not verify"):
+        db.upgrade(url, key_file=key)
+    assert db.pending_migrations(log.engine)
+    assert verify(log.engine, log.key, log.checkpoints).problem == "record 1 was altered"
+    log.engine.dispose()

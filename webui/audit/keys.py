@@ -26,6 +26,11 @@ def load_key(path: Path) -> bytes:
         raise KeyMissing(f"no audit key at {path}: run `incus-webui db upgrade`, which creates it") from exc
 
 
+def checkpoint_path(key_path: Path) -> Path:
+    """Where the checkpoints go unless told: beside the key."""
+    return key_path.with_name(key_path.name + ".checkpoints")
+
+
 def key_id(key: bytes) -> str:
     """Names the key in each record (not secret), so verify can say which key signed what."""
     return hashlib.sha256(b"incus-webui audit key id" + key).hexdigest()[:16]
@@ -53,13 +58,29 @@ class Checkpoints:
         self.key = key
 
     def write(self, checkpoint: Checkpoint) -> None:
-        body = {"id": checkpoint.id, "hash": checkpoint.hash, "at": checkpoint.at}
-        line = json.dumps({**body, "mac": sign(self.key, json.dumps(body, sort_keys=True))}, sort_keys=True)
+        line = self._line(checkpoint)
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             os.write(fd, (line + "\n").encode())
         finally:
             os.close(fd)
+
+    def replace(self, checkpoints: list[Checkpoint]) -> None:
+        """The whole file anew: only for re-anchoring the chain (audit/reanchor.py), with no
+        dashboard running. Written beside it, then renamed over it: whole or not at all."""
+        lines = [self._line(c) + "\n" for c in checkpoints]
+        temporary = self.path.with_name(self.path.name + ".new")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, "".join(lines).encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, self.path)
+
+    def _line(self, checkpoint: Checkpoint) -> str:
+        body = {"id": checkpoint.id, "hash": checkpoint.hash, "at": checkpoint.at}
+        return json.dumps({**body, "mac": sign(self.key, json.dumps(body, sort_keys=True))}, sort_keys=True)
 
     def read(self) -> tuple[list[Checkpoint], str]:
         """(checkpoints, "" or why the file cannot be trusted)."""

@@ -51,7 +51,7 @@ UNHEARD_END = "outcome unknown: Incus forgot the operation before the dashboard 
 UNKNOWN_OUTCOMES = (UNKNOWN, UNHEARD_END)
 
 
-def _utc(value: datetime) -> str:
+def utc_text(value: datetime) -> str:
     """One spelling of a time for the hash, whatever the database hands back."""
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
@@ -66,7 +66,7 @@ _LENGTHS = {
 def record_hash(prev_hash: str, fields: dict[str, Any], key: bytes | None) -> str:
     """HMAC-SHA256 with the audit key; plain SHA-256 (key None) for records from before it."""
     names = HASHED if key is not None else LEGACY_HASHED
-    content = {k: (_utc(v) if isinstance(v, datetime) else v) for k, v in fields.items() if k in names}
+    content = {k: (utc_text(v) if isinstance(v, datetime) else v) for k, v in fields.items() if k in names}
     payload = prev_hash + json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
     return sign(key, payload) if key is not None else hashlib.sha256(payload.encode()).hexdigest()
 
@@ -182,7 +182,7 @@ class AuditLog:
             if record is None:
                 return
         try:
-            self.checkpoints.write(Checkpoint(record.id, record.hash, _utc(record.at) + "Z"))
+            self.checkpoints.write(Checkpoint(record.id, record.hash, utc_text(record.at) + "Z"))
         except OSError as exc:
             self.problem = f"the audit checkpoint cannot be written ({exc})"
             log.error("%s", self.problem)
@@ -306,4 +306,4 @@ EXPORTED = ("id", *HASHED, "prev_hash", "hash")
 
 def as_dict(record: AuditRecord) -> dict[str, Any]:
     values = {k: getattr(record, k) for k in EXPORTED}
-    return {k: (_utc(v) + "Z" if isinstance(v, datetime) else v) for k, v in values.items()}
+    return {k: (utc_text(v) + "Z" if isinstance(v, datetime) else v) for k, v in values.items()}

@@ -6,7 +6,7 @@ and every checkpoint kept outside the database still matches a record (none was 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from webui.audit.keys import Checkpoints, key_id
@@ -27,8 +27,9 @@ class Verdict:
         return not self.problem
 
 
-def verify(engine: Engine, key: bytes, checkpoints: Checkpoints | None) -> Verdict:
-    """The whole chain, from its first record, then the checkpoints against it."""
+def verify(engine: Engine | Connection, key: bytes, checkpoints: Checkpoints | None) -> Verdict:
+    """The whole chain, from its first record, then the checkpoints against it (`engine` may
+    be a connection in a transaction: a migration's)."""
     expected_key = key_id(key)
     # Ids may have gaps (a PostgreSQL sequence skips on rollback); the hashes may not.
     prev, prev_id, count, keyed = GENESIS, None, 0, False

@@ -8,18 +8,19 @@ from fastapi.responses import HTMLResponse
 
 from webui.auth.roles import can
 from webui.live.hub import CLUSTER
-from webui.routes.deps import ActorDep, ContextDep, HubDep, render_fragment, render_page
+from webui.routes.deps import ActorDep, ContextDep, HubDep, SecretsDep, render_fragment, render_page
 from webui.services import server, server_config
-from webui.services.config_keys import HEALING_WARNING, HIDDEN, default, input_kind
+from webui.services.config_keys import HEALING_WARNING, default, input_kind
 from webui.services.errors import SERVICE_ERRORS
+from webui.services.secrets import HIDDEN, Secrets
 
 router = APIRouter(prefix="/cluster")
 
 
-def _config_context(request: Request, shown: server_config.ConfigForm) -> dict[str, Any]:
+def _config_context(request: Request, secrets: Secrets, shown: server_config.ConfigForm) -> dict[str, Any]:
     """The form's context; a role that may not see secrets gets none (not even as a value)."""
     admin = can(request.state.identity.role, "admin")
-    hidden = set() if admin else server_config.secret_fields(shown.groups, shown.members)
+    hidden = set() if admin else server_config.secret_fields(secrets, shown.groups, shown.members)
     shown.current = {k: (HIDDEN if v else "") if k in hidden else v for k, v in shown.current.items()}
     return {
         "form": shown,
@@ -33,15 +34,15 @@ def _config_context(request: Request, shown: server_config.ConfigForm) -> dict[s
 
 
 @router.get("", response_class=HTMLResponse, name="cluster")
-async def cluster(request: Request, hub: HubDep, q: str = "") -> HTMLResponse:
-    context = _config_context(request, server_config.form(hub.snapshot, q))
+async def cluster(request: Request, hub: HubDep, secrets: SecretsDep, q: str = "") -> HTMLResponse:
+    context = _config_context(request, secrets, server_config.form(hub.snapshot, q))
     return render_page(request, "cluster/index.html", [CLUSTER], **context, certificate="", key="")
 
 
 @router.get("/config", response_class=HTMLResponse, name="cluster_config_form")
-async def config_form(request: Request, hub: HubDep, q: str = "") -> HTMLResponse:
+async def config_form(request: Request, hub: HubDep, secrets: SecretsDep, q: str = "") -> HTMLResponse:
     """The form again, with only the keys matching `q` (the search box)."""
-    context = _config_context(request, server_config.form(hub.snapshot, q))
+    context = _config_context(request, secrets, server_config.form(hub.snapshot, q))
     return render_fragment(request, "cluster/_config.html", **context)
 
 
@@ -54,7 +55,7 @@ async def save_config(request: Request, ctx: ContextDep, who: ActorDep) -> HTMLR
     status = 422 if shown.error or shown.problems else 200
     if shown.error.startswith("Nothing to save"):
         status = 200
-    return render_fragment(request, "cluster/_config.html", status, **_config_context(request, shown))
+    return render_fragment(request, "cluster/_config.html", status, **_config_context(request, ctx.secrets, shown))
 
 
 async def _text(form_value: Any) -> str:

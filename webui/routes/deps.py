@@ -21,6 +21,7 @@ from webui.metrics import Metrics
 from webui.services.context import Context
 from webui.services.errors import Refused, valid_name
 from webui.services.maintenance_store import Filters
+from webui.services.secrets import Secrets
 from webui.settings import Settings
 
 # Dependencies that only read the request are `async def`: FastAPI would run a plain `def`
@@ -39,6 +40,7 @@ SettingsDep = Annotated[Settings, _state("settings")]
 EngineDep = Annotated[Engine, _state("engine")]
 ContextDep = Annotated[Context, _state("services")]  # what a service call needs
 MetricsDep = Annotated[Metrics, _state("metrics")]
+SecretsDep = Annotated[Secrets, _state("secrets")]  # what is secret: ask it, never a list
 
 
 class NotAuthenticated(Exception):

@@ -21,20 +21,6 @@ LOCAL = "local"  # set on one member (`?target=`, like `incus config set --targe
 _EXPIRY = re.compile(r"^\s*\d+[SMHdwmy](\s+\d+[SMHdwmy])*\s*$")
 # What Incus's validate.IsBool takes.
 BOOLEANS = ("true", "false", "1", "0", "yes", "no", "on", "off")
-# A key holding a credential: its last part says password, secret, token or key
-# (`loki.auth.password`, `openfga.api.token`, `network.ovn.client_key`, `user.db_secret`), but
-# not `cluster.join_token_expiry`, which only says how long tokens live.
-_SECRET = re.compile(r"(^|[._-])(password|secret|token|key)$", re.IGNORECASE)
-HIDDEN = "(hidden)"
-
-
-def is_secret(name: str) -> bool:
-    return bool(_SECRET.search(name))
-
-
-def redact(config: Mapping[str, object]) -> dict[str, object]:
-    """The configuration with every secret's value replaced (set ones only: unset stays unset)."""
-    return {k: HIDDEN if is_secret(k) and v not in ("", None) else v for k, v in config.items()}
 
 
 def _integer(value: str) -> int | None:

@@ -1,5 +1,5 @@
 """What every service needs, built once in the app's lifespan: the snapshot (through the hub),
-the one Incus client, the watcher to wake after a change, the audit log and the database."""
+the one Incus client, the watcher to wake after a change, the audit log, the database, and what is secret."""
 
 from dataclasses import dataclass
 
@@ -9,6 +9,7 @@ from webui.audit.log import AuditLog
 from webui.incus.client import IncusClient
 from webui.live.hub import Hub
 from webui.live.watcher import Watcher
+from webui.services.secrets import Secrets
 
 
 @dataclass(frozen=True)
@@ -18,3 +19,4 @@ class Context:
     watcher: Watcher
     audit: AuditLog
     engine: Engine
+    secrets: Secrets = Secrets()  # what is secret (the site's `secret_keys` included)

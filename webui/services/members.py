@@ -8,7 +8,6 @@ from webui.identity import Actor
 from webui.incus.models import Member, Operation
 from webui.live.snapshot import ClusterSnapshot
 from webui.live.targets import Target
-from webui.services.config_keys import HIDDEN, redact
 from webui.services.context import Context
 from webui.services.errors import Refused
 from webui.services.member_rules import (
@@ -19,7 +18,7 @@ from webui.services.member_rules import (
     running_operation,
 )
 from webui.services.operations import record_outcome
-from webui.services.secrets import sees_secrets
+from webui.services.secrets import HIDDEN, sees_secrets
 
 
 def require_member(snapshot: ClusterSnapshot, name: str) -> Member:
@@ -94,9 +93,9 @@ async def remove(ctx: Context, who: Actor, name: str, force: bool) -> None:
     ctx.watcher.wake()
 
 
-def _shown(fields: dict[str, Any], role: str) -> dict[str, Any]:
+def _shown(ctx: Context, fields: dict[str, Any], role: str) -> dict[str, Any]:
     """The fields as `role` may read them: a secret `user.*` value hidden from non-admins."""
-    return fields if sees_secrets(role) else {**fields, "config": redact(fields.get("config") or {})}
+    return fields if sees_secrets(role) else {**fields, "config": ctx.secrets.redact(fields.get("config") or {})}
 
 
 async def update(ctx: Context, who: Actor, name: str, fields: dict[str, Any], etag: str) -> None:
@@ -108,7 +107,9 @@ async def update(ctx: Context, who: Actor, name: str, fields: dict[str, Any], et
     fields = {**fields, "config": config} if "config" in fields else fields
     if problem := invalid_member_fields(fields):
         raise Refused(400, problem)
-    async with ctx.audit.action(who, "edit", name, _shown(fields, "")):
+    # Every key is sent back: a secret is recorded as changed only when it was.
+    recorded = {**fields, "config": ctx.secrets.recorded(config, member.config)} if "config" in fields else fields
+    async with ctx.audit.action(who, "edit", name, recorded):
         await ctx.client.update_member(name, fields, etag)
     ctx.watcher.wake()
 
@@ -127,7 +128,7 @@ async def edited_meanwhile(
 ) -> tuple[dict[str, Any], str, list[str]]:
     """After a 412: the member's fields now, their new ETag, and which differ from `original`."""
     member, etag = await ctx.client.member_with_etag(name)
-    now = _shown(editable(member), role)
+    now = _shown(ctx, editable(member), role)
     return now, etag, changed_fields(original, now)
 
 
@@ -136,4 +137,4 @@ async def editable_fields(ctx: Context, name: str, role: str) -> tuple[dict[str,
     ETag to send them back with."""
     require_member(ctx.hub.snapshot, name)
     member, etag = await ctx.client.member_with_etag(name)
-    return _shown(editable(member), role), etag
+    return _shown(ctx, editable(member), role), etag

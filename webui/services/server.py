@@ -7,7 +7,7 @@ from typing import Any
 from webui.identity import Actor
 from webui.incus import names
 from webui.services.certificates import CertificateInfo, CertificateProblem, check_replacement
-from webui.services.config_keys import invalid_config, is_secret
+from webui.services.config_keys import invalid_config
 from webui.services.context import Context
 from webui.services.errors import Refused, valid_name
 from webui.services.pinning import trust
@@ -25,8 +25,7 @@ async def update_config(ctx: Context, who: Actor, changes: dict[str, Any], targe
     """PATCH the configuration (one member's local keys with `target`); an empty value unsets."""
     values = {k: "" if v is None else str(v) for k, v in changes.items()}
     # A secret's new value never reaches the audit log: only that it changed (or was unset).
-    recorded = {k: ("(changed)" if v else "") if is_secret(k) else v for k, v in values.items()}
-    async with ctx.audit.action(who, "configure", target or "cluster", recorded):
+    async with ctx.audit.action(who, "configure", target or "cluster", ctx.secrets.recorded(values)):
         if target:
             valid_name(names.api_name, target, "cluster member name")
         if problems := invalid_config(ctx.hub.snapshot.metadata, values, target):

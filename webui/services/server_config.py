@@ -9,9 +9,10 @@ from webui.identity import Actor
 from webui.incus.models import ConfigKey
 from webui.live.snapshot import ClusterSnapshot
 from webui.services import server
-from webui.services.config_keys import LOCAL, KeyGroup, enables_healing, grouped, is_secret, server_keys
+from webui.services.config_keys import LOCAL, KeyGroup, enables_healing, grouped, server_keys
 from webui.services.context import Context
 from webui.services.errors import SERVICE_ERRORS
+from webui.services.secrets import Secrets
 
 SEPARATOR = "@"  # a local key's field is "KEY@MEMBER"
 
@@ -55,12 +56,12 @@ def form(snapshot: ClusterSnapshot, query: str = "") -> ConfigForm:
     )
 
 
-def secret_fields(groups: list[KeyGroup], members: list[str]) -> set[str]:
+def secret_fields(secrets: Secrets, groups: list[KeyGroup], members: list[str]) -> set[str]:
     return {
         field_name(k.name, m)
         for g in groups
         for k in g.keys
-        if is_secret(k.name)
+        if secrets.is_secret(k.name)
         for m in (members if k.scope == LOCAL else [""])
     }
 

@@ -1,5 +1,6 @@
 """/api/v1/cluster/members: `incus cluster list|show|info|evacuate|restore|edit|remove`."""
 
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request
@@ -9,10 +10,10 @@ from pydantic import BaseModel, ConfigDict
 from webui.incus.envelopes import ERRORS, Async, Sync
 from webui.incus.models import Member, MemberState
 from webui.memo import Latest
-from webui.routes.deps import ActorDep, ContextDep, HubDep
+from webui.routes.deps import ActorDep, ContextDep, HubDep, SecretsDep
 from webui.services import join_tokens, members
 from webui.services.errors import Refused
-from webui.services.secrets import member_for, sees_secrets
+from webui.services.secrets import Secrets, sees_secrets
 
 router = APIRouter(prefix="/api/v1/cluster/members", tags=["cluster"])
 
@@ -62,29 +63,27 @@ class MemberPatch(BaseModel):
     groups: list[str] | None = None
 
 
-def _encoder(secrets: bool) -> Latest[tuple[Member, ...], bytes]:
-    role = "admin" if secrets else ""
+# The `recursion=1` body, encoded once per member list the snapshot holds (and per rule and
+# whether it shows secrets): at 1,000 members, validating and encoding the models at every
+# request made the call slower than Incus's own. One rule per app: a few entries at most.
+@lru_cache(maxsize=8)
+def _encoder(secrets: Secrets, admin: bool) -> Latest[tuple[Member, ...], bytes]:
+    role = "admin" if admin else ""
 
     def encode(found: tuple[Member, ...]) -> bytes:
-        return Sync[list[Member]](metadata=[member_for(role, m) for m in found]).model_dump_json().encode()
+        return Sync[list[Member]](metadata=[secrets.member_for(role, m) for m in found]).model_dump_json().encode()
 
     return Latest(encode)
 
 
-# The `recursion=1` body, encoded once per member list the snapshot holds (and per whether it
-# shows secrets): at 1,000 members, validating and encoding the models at every request made
-# the call slower than Incus's own.
-_bodies = {secrets: _encoder(secrets) for secrets in (True, False)}
-
-
 @router.get("", response_model=Sync[list[Member]] | Sync[list[str]], responses=ERRORS)
 async def list_members(
-    hub: HubDep, who: ActorDep, recursion: Annotated[int, Query(ge=0, le=2)] = 0
+    hub: HubDep, who: ActorDep, secrets: SecretsDep, recursion: Annotated[int, Query(ge=0, le=2)] = 0
 ) -> Response | Sync[list[str]]:
     """`incus cluster list`: member URLs, or with `recursion=1` the members themselves."""
     found = hub.snapshot.members
     if recursion:
-        return Response(_bodies[sees_secrets(who.role)](found), media_type="application/json")
+        return Response(_encoder(secrets, sees_secrets(who.role))(found), media_type="application/json")
     return Sync[list[str]](metadata=[router.url_path_for("get_member", name=m.server_name) for m in found])
 
 
@@ -92,7 +91,7 @@ async def list_members(
 async def get_member(ctx: ContextDep, who: ActorDep, name: str) -> JSONResponse:
     """`incus cluster show NAME`, asked of Incus with its `ETag`, for a PUT with `If-Match`."""
     member, etag = await members.fresh_member(ctx, name)
-    body = Sync[Member](metadata=member_for(who.role, member)).model_dump(mode="json")
+    body = Sync[Member](metadata=ctx.secrets.member_for(who.role, member)).model_dump(mode="json")
     return JSONResponse(body, headers={"ETag": etag} if etag else None)
 
 

@@ -7,11 +7,10 @@ from pydantic import BaseModel, ConfigDict
 
 from webui.incus.envelopes import ERRORS, Sync
 from webui.incus.models import Server
-from webui.routes.deps import ActorDep, ContextDep, HubDep
+from webui.routes.deps import ActorDep, ContextDep, HubDep, SecretsDep
 from webui.services import server
 from webui.services.errors import Refused
 from webui.services.members import require_member
-from webui.services.secrets import server_for
 
 router = APIRouter(prefix="/api/v1", tags=["server"])
 
@@ -32,7 +31,7 @@ class ClusterCertificatePut(BaseModel):
 
 
 @router.get("", response_model=Sync[Server], responses=ERRORS, name="get_server")
-async def get_server(hub: HubDep, who: ActorDep, target: Target = "") -> Sync[Server]:
+async def get_server(hub: HubDep, who: ActorDep, secrets: SecretsDep, target: Target = "") -> Sync[Server]:
     """`incus query /1.0`: configuration, API extensions, environment (version, certificate).
     Keys holding credentials are hidden from every role but admin."""
     snapshot = hub.snapshot
@@ -42,7 +41,7 @@ async def get_server(hub: HubDep, who: ActorDep, target: Target = "") -> Sync[Se
         if member is not None and member.status == "Offline":
             raise Refused(503, f'Cluster member "{target}" is offline')
         raise Refused(503, "The server configuration has not been fetched from Incus yet")
-    return Sync[Server](metadata=server_for(who.role, found))
+    return Sync[Server](metadata=secrets.server_for(who.role, found))
 
 
 @router.patch("", response_model=Sync[dict[str, Any]], responses=ERRORS)
