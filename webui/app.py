@@ -152,6 +152,7 @@ def create_app(settings: Settings) -> FastAPI:
             settings.max_streams_per_identity,
             check=lambda credentials: store.ended(engine, credentials, idle),
             send_timeout=settings.send_timeout,
+            max_streams=settings.max_streams,
         )
         # Audit records are written in worker threads; the live audit page hears of each.
         loop = asyncio.get_running_loop()

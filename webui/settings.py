@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     workers: int = 1
     # Open streams one identity (a user, a token, a display) may hold at once, over all tabs.
     max_streams_per_identity: int = 50
+    # Open streams in all, whoever holds them (0: no limit): a process's memory has an end.
+    max_streams: int = 10000
     # Sessions end after session_hours, or after session_idle_minutes without a request.
     session_hours: float = 12.0
     session_idle_minutes: float = 120.0
