@@ -50,3 +50,36 @@ def test_over_https_the_cookie_is_host_prefixed_and_secure(own_dashboard):
     cookie = reply.headers["set-cookie"]
     assert cookie.startswith("__Host-incus_webui_csrf=") and "; Path=/;" in cookie and "Secure" in cookie
     assert "domain" not in cookie.lower()
+
+
+def test_a_junk_bearer_header_beside_a_session_cookie_turns_nothing_off(dashboard):
+    cookies = dashboard.cookies  # the admin's valid session, no CSRF token sent
+    for junk in ("Bearer x", "Bearer iwt_forged"):
+        headers = {"Authorization": junk, "Sec-Fetch-Site": "same-origin"}
+        reply = httpx.post(dashboard.url + EDIT, data={}, cookies=cookies, headers=headers)
+        assert reply.status_code == 403 and "CSRF token missing or wrong" in reply.text, junk
+        api = httpx.delete(dashboard.url + "/api/v1/cluster/members/nosuch", cookies=cookies,
+                           headers={"Authorization": junk})
+        assert api.status_code == 403, junk  # not bearer-authenticated: CSRF applies, and no token was sent
+
+
+def test_a_valid_bearer_acts_as_its_token_and_ignores_the_session_cookie(dashboard):
+    created = dashboard.cli("token", "create", PERSONAS["auditor"])
+    assert created.returncode == 0, created.stderr
+    bearer = {"Authorization": f"Bearer {created.stdout.strip()}"}
+    # Beside the admin's cookie, as the auditor: not allowed to remove a member (the admin
+    # would be told the member does not exist).
+    reply = httpx.delete(dashboard.url + "/api/v1/cluster/members/nosuch", cookies=dashboard.cookies, headers=bearer)
+    assert reply.status_code == 403 and "auditor" in reply.text
+
+
+def test_logged_in_a_post_must_say_it_comes_from_the_dashboards_own_pages(dashboard):
+    client = dashboard.login("operator")
+    try:
+        del client.headers["Sec-Fetch-Site"]  # the right token, but neither header a browser sends
+        reply = client.post(EDIT, data={})
+        assert reply.status_code == 403 and "neither Sec-Fetch-Site nor Origin sent" in reply.text
+        assert client.post(EDIT, data={}, headers={"Origin": dashboard.url}).status_code == 404
+        assert client.post(EDIT, data={}, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 404
+    finally:
+        client.close()
