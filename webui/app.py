@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from webui import __version__, db, filters, middleware
 from webui.audit.keys import KeyMissing
+from webui.audit.refusals import fold_every
 from webui.auth import store
 from webui.auth.roles import can
 from webui.incus.client import IncusClient
@@ -177,6 +178,7 @@ def create_app(settings: Settings) -> FastAPI:
         # Operations that ended while no dashboard ran: their outcome, from Incus, once.
         reconciling = asyncio.create_task(reconcile_logged(audit_log, client))
         clock = asyncio.create_task(hub.run(settings.heartbeat))
+        folding = asyncio.create_task(fold_every(audit_log))  # refused anonymous requests, a minute's at a time
         services = Context(hub, client, watcher, audit_log, engine)
         guide = asyncio.create_task(Driver(services, settings.poll_interval).run())
         # Everything imported and built so far lives as long as the process: move it out of
@@ -196,6 +198,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             guide.cancel()
             clock.cancel()
+            folding.cancel()
             if electing:
                 electing.cancel()
                 await asyncio.gather(electing, return_exceptions=True)

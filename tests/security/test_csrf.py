@@ -2,11 +2,16 @@
 `__Host-` cookie over HTTPS, the browser's Origin and Sec-Fetch-Site checked on every
 unsafe method, and every refusal recorded."""
 
+from datetime import timedelta
+
 import httpx
 import pytest
 
 from tests.conftest import PASSWORD, PERSONAS, csrf_token
-from tests.security.conftest import audit_rows
+from tests.security.conftest import SUBNET, audit_rows, from_address
+from webui import db
+from webui.audit import refusals
+from webui.clock import now
 
 pytestmark = pytest.mark.cluster
 
@@ -83,3 +88,27 @@ def test_logged_in_a_post_must_say_it_comes_from_the_dashboards_own_pages(dashbo
         assert client.post(EDIT, data={}, headers={"Sec-Fetch-Site": "same-origin"}).status_code == 404
     finally:
         client.close()
+
+
+def test_refused_anonymous_posts_are_folded_into_one_record_a_minute(own_dashboard):
+    server = own_dashboard("refusals")
+    before = len(audit_rows(server))
+    path = "/" + "p" * 3000
+    with from_address(server, 61) as anonymous:
+        anonymous.headers["User-Agent"] = "u" * 7000
+        codes = {anonymous.post(path, data={"x": "y"}).status_code for _ in range(500)}
+    assert codes == {403}
+    assert len(audit_rows(server)) - before <= 5  # the minute (or two) not over yet: none, or one each
+    # Once the minute is over (made so here), one record per minute with the count, cut short,
+    # and the chain still whole.
+    engine = db.make_engine(server.database_url)
+    try:
+        refusals.fold(server.settings().audit_log(engine), before=now() + timedelta(minutes=2))
+    finally:
+        engine.dispose()
+    folded = [r for r in audit_rows(server, outcome="denied") if r.source_address == f"{SUBNET}.61"]
+    assert 1 <= len(folded) <= 2 and sum(r.parameters["refused"] for r in folded) == 500
+    assert all(len(r.user_agent) <= 200 and len(r.target) <= 255 for r in folded)
+    assert len(audit_rows(server)) - before <= 5
+    verified = server.cli("audit", "verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr

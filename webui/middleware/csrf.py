@@ -1,6 +1,7 @@
 """CSRF protection for every mutating request (pure ASGI, so SSE streams pass untouched).
 
-Two checks on every POST, PUT, PATCH or DELETE, both refusals recorded in the audit log:
+Two checks on every POST, PUT, PATCH or DELETE, both refusals recorded in the audit log (an
+anonymous one counted, and folded into one record per address and minute: audit/refusals.py):
 
 - The browser's own word on where the request comes from: `Sec-Fetch-Site` must be
   same-origin (or "none": typed by the user), and `Origin`, when sent, must be this site.
@@ -26,9 +27,11 @@ import secrets
 from urllib.parse import parse_qs, urlsplit
 
 import anyio.to_thread
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from webui.audit.log import AuditLog, AuditUnavailable
+from webui.audit.refusals import count_refusal
 from webui.auth.store import SESSION_COOKIE
 from webui.identity import request_actor
 from webui.middleware._http import cookie, header, refuse
@@ -114,13 +117,15 @@ async def _record(scope: Scope, reason: str) -> None:
         return
     actor = request_actor(state, scope.get("client"), header(scope, b"user-agent"))
     path = scope["path"]
+    action = f"{scope['method']} {path}"
     try:
-        await anyio.to_thread.run_sync(
-            lambda: audit.append(
-                **actor.fields(), action=f"{scope['method']} {path}", target=path, outcome="denied", error=reason
+        if actor.identity is None:  # anyone who reaches the port: counted, one record a minute
+            await anyio.to_thread.run_sync(lambda: count_refusal(audit.engine, actor, action, path, reason))
+        else:
+            await anyio.to_thread.run_sync(
+                lambda: audit.append(**actor.fields(), action=action, target=path, outcome="denied", error=reason)
             )
-        )
-    except AuditUnavailable:
+    except (AuditUnavailable, SQLAlchemyError):
         pass  # refused either way
 
 
