@@ -28,6 +28,7 @@ STATE_DIR = Path(os.environ.get("INCUS_WEBUI_BENCH_DIR", "/var/tmp/incus-webui-b
 DASHBOARD_ENV = {"INCUS_WEBUI_POLL_INTERVAL": "3", "INCUS_WEBUI_STATE_INTERVAL": "10", "INCUS_WEBUI_HEARTBEAT": "15"}
 # Every bench stream is one logged-in user's: the per-identity cap (50 tabs) would refuse them.
 DASHBOARD_ENV["INCUS_WEBUI_MAX_STREAMS_PER_IDENTITY"] = "0"
+DASHBOARD_ENV["INCUS_WEBUI_MAX_STREAMS"] = "0"  # nor the process's (10,000): the benches go past it
 
 
 def cluster(state_dir: Path = STATE_DIR, members: int = 3) -> devcluster.DevCluster:

@@ -168,6 +168,8 @@ class Dashboard:
         )
         assert reply.status_code == 303, reply.text
         client.headers["X-CSRF-Token"] = csrf_token(client)
+        # What a browser says of every request its own pages make (CSRF wants it, logged in).
+        client.headers["Sec-Fetch-Site"] = "same-origin"
         return client
 
     def page_as(self, role: str, path: str) -> str:

@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 
 from webui import __version__, db, filters, middleware
 from webui.audit.keys import KeyMissing
+from webui.audit.refusals import fold_every
 from webui.auth import store
 from webui.auth.roles import can
 from webui.incus.client import IncusClient
@@ -159,6 +160,7 @@ def create_app(settings: Settings) -> FastAPI:
             settings.max_streams_per_identity,
             check=lambda credentials: store.ended(engine, credentials, idle),
             send_timeout=settings.send_timeout,
+            max_streams=settings.max_streams,
         )
         # Audit records are written in worker threads; the live audit page hears of each.
         loop = asyncio.get_running_loop()
@@ -183,6 +185,7 @@ def create_app(settings: Settings) -> FastAPI:
         # Operations that ended while no dashboard ran: their outcome, from Incus, once.
         reconciling = asyncio.create_task(reconcile_logged(audit_log, client))
         clock = asyncio.create_task(hub.run(settings.heartbeat))
+        folding = asyncio.create_task(fold_every(audit_log))  # refused anonymous requests, a minute's at a time
         services = Context(hub, client, watcher, audit_log, engine, secrets)
         guide = asyncio.create_task(Driver(services, settings.poll_interval).run())
         # Everything imported and built so far lives as long as the process: move it out of
@@ -203,6 +206,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             guide.cancel()
             clock.cancel()
+            folding.cancel()
             if electing:
                 electing.cancel()
                 await asyncio.gather(electing, return_exceptions=True)

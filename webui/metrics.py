@@ -19,6 +19,9 @@ from webui.incus.transport import Transport
 from webui.live.hub import Hub
 from webui.services.member_rules import MEMBER_OPERATIONS
 
+# Incus's member statuses (lower case); any other is counted as "other".
+MEMBER_STATUSES = frozenset({"online", "offline", "evacuated", "blocked"})
+
 
 def request_histogram() -> Histogram:
     """Time to a response's first byte (an SSE stream's too, not its life), by route name."""
@@ -87,7 +90,9 @@ class _Dashboard(Collector):
         )
         statuses: dict[str, int] = {}
         for member in snapshot.members:
-            statuses[member.status.lower()] = statuses.get(member.status.lower(), 0) + 1
+            # A label from a bounded set, whatever text Incus reports.
+            status = member.status.lower() if member.status.lower() in MEMBER_STATUSES else "other"
+            statuses[status] = statuses.get(status, 0) + 1
         for status, count in sorted(statuses.items()):
             members.add_metric([status], count)
         yield members

@@ -103,6 +103,25 @@ class LoginThrottle(Base):
     refused: Mapped[int] = mapped_column(Integer, default=0)  # attempts refused, not yet recorded
 
 
+class AuditRefusal(Base):
+    """Anonymous requests refused in one minute from one address, counted here (one atomic
+    upsert each, so every process adds to the same row) and written to the audit log as one
+    record with the count once the minute is over (webui/audit/refusals.py)."""
+
+    __tablename__ = "audit_refusals"
+
+    key: Mapped[str] = mapped_column(String(150), primary_key=True)  # the minute and the address
+    minute: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    address: Mapped[str] = mapped_column(String(100))  # "*": past MAX_ADDRESSES in one minute
+    forwarded_for: Mapped[str] = mapped_column(String(100))
+    count: Mapped[int] = mapped_column(Integer)
+    # The first refusal's, cut short: what the record says was tried.
+    action: Mapped[str] = mapped_column(String(100))
+    target: Mapped[str] = mapped_column(String(255))
+    user_agent: Mapped[str] = mapped_column(String(200))
+    error: Mapped[str] = mapped_column(String(200))
+
+
 class ClusterEvent(Base):
     """A cluster lifecycle event from Incus, whoever caused it (dashboard or `incus` CLI)."""
 

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     workers: int = 1
     # Open streams one identity (a user, a token, a display) may hold at once, over all tabs.
     max_streams_per_identity: int = 50
+    # Open streams in all, whoever holds them (0: no limit): a process's memory has an end.
+    max_streams: int = 10000
+    # /metrics: served to clients from these networks (the client's address, honouring
+    # forwarded_allow_ips), or to any that sends `Authorization: Bearer <metrics_token>`.
+    metrics_allow: list[str] = ["127.0.0.1", "::1"]
+    metrics_token: str = ""
     # Sessions end after session_hours, or after session_idle_minutes without a request.
     session_hours: float = 12.0
     session_idle_minutes: float = 120.0

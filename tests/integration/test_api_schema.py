@@ -24,7 +24,7 @@ def admin(dashboard):
     session = Session(dashboard)
     cookies = dict(session.client.cookies)
     session.client.close()
-    return {"headers": {"X-CSRF-Token": session.token}, "cookies": cookies}
+    return {"headers": {"X-CSRF-Token": session.token, "Sec-Fetch-Site": "same-origin"}, "cookies": cookies}
 
 
 @pytest.fixture(scope="module")

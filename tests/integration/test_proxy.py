@@ -33,7 +33,10 @@ def proxied(cluster, tmp_path_factory) -> Iterator[tuple[Dashboard, Nginx]]:
 
 
 def browser(base_url: str) -> httpx.Client:
-    return httpx.Client(base_url=base_url, transport=httpx.HTTPTransport(local_address=BROWSER), timeout=30)
+    return httpx.Client(
+        base_url=base_url, transport=httpx.HTTPTransport(local_address=BROWSER), timeout=30,
+        headers={"Sec-Fetch-Site": "same-origin"},
+    )
 
 
 def login(client: httpx.Client, **headers: str) -> httpx.Response:

@@ -7,6 +7,7 @@ socket's peer."""
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,6 +27,12 @@ def from_address(dashboard: Dashboard, last_octet: int) -> httpx.Client:
     """A browser-like client whose connections come from SUBNET.last_octet."""
     transport = httpx.HTTPTransport(local_address=f"{SUBNET}.{last_octet}")
     return httpx.Client(base_url=dashboard.url, transport=transport, timeout=30)
+
+
+def rss_kib(dashboard: Dashboard) -> int:
+    """The dashboard process's resident memory now (VmRSS), in KiB."""
+    status = Path(f"/proc/{dashboard.process.pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:")))
 
 
 def audit_rows(dashboard: Dashboard, **equal: object) -> list[AuditRecord]:

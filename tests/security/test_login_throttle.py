@@ -2,13 +2,15 @@
 keep its owner, elsewhere, out; parallel guesses must not slip past the count; and a burst of
 refused attempts must not flood the audit log."""
 
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import text
 
 from tests.conftest import PASSWORD, PERSONAS
-from tests.security.conftest import audit_rows, from_address
+from tests.security.conftest import audit_rows, from_address, rss_kib
 from webui import db
 
 pytestmark = pytest.mark.cluster
@@ -64,3 +66,32 @@ def test_a_burst_of_throttled_attempts_is_one_record_with_its_count(own_dashboar
         assert attempt(attacker, name, PASSWORD) == 303
     throttled = audit_rows(server, action="login", target=name, error="throttled")
     assert len(throttled) == 2 and throttled[-1].parameters == {"refused": 25}
+
+
+def test_concurrent_failed_logins_hash_a_few_at_a_time(own_dashboard):
+    """Each argon2id hash holds 64 MiB while it runs: failed logins from many addresses at once
+    (no throttle applies to any one of them) must not add up to gigabytes."""
+    server = own_dashboard("hashing")
+    clients = [from_address(server, 150 + i) for i in range(12)]
+    peak, done = [rss_kib(server)], threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak.append(rss_kib(server))
+            time.sleep(0.005)
+
+    sampler = threading.Thread(target=sample)
+    try:
+        base = rss_kib(server)
+        sampler.start()
+        for _ in range(3):
+            with ThreadPoolExecutor(len(clients)) as pool:
+                codes = set(pool.map(lambda c: attempt(c, f"nobody-{id(c)}", "guess"), clients))
+            assert codes <= {401, 429}, codes
+    finally:
+        done.set()
+        sampler.join()
+        for client in clients:
+            client.close()
+    grown = (max(peak) - base) / 1024
+    assert grown <= 3 * 64, f"{grown:.0f} MiB more at the peak of 12 failed logins at once"

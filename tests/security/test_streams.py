@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.conftest import PERSONAS
+from tests.security.conftest import rss_kib
 from tests.sse import Stream
 from webui import db
 from webui.auth import store
@@ -78,3 +79,32 @@ def test_one_identity_may_hold_only_so_many_streams(own_dashboard):
                 pass
         finally:
             other.close()
+
+
+def open_and_close(client: httpx.Client, path: str) -> int:
+    """A stream opened, its first bytes read, and closed, as a tab that comes and goes; its status."""
+    with client.stream("GET", path) as reply:
+        if reply.status_code == 200:
+            next(reply.iter_bytes())
+        return reply.status_code
+
+
+def test_streams_with_made_up_topics_leave_no_memory_behind(own_dashboard):
+    server = own_dashboard("topics")
+    with httpx.Client(base_url=server.url, cookies=server.cookies, timeout=30) as client:
+        # Every topic the pages use, and every member's page, still opens.
+        assert open_and_close(client, "/stream?topic=members&topic=member:member1&topic=operations&v=0") == 200
+
+        def unique(i: int) -> str:  # a member nobody has, or a topic no page uses
+            made_up = f"member:ghost-{i}" if i % 2 else f"topic-{i}"
+            return f"/stream?topic=members&topic={made_up}&v=0"
+
+        # Warm up: what the first few thousand requests of any kind take once (about 5 MiB,
+        # then flat: the allocator's arenas, SQLite's page caches) is not a leak.
+        for i in range(3000):
+            open_and_close(client, unique(-1 - i))
+        before = rss_kib(server)
+        statuses = {open_and_close(client, unique(i)) for i in range(2000)}
+        after = rss_kib(server)
+    assert statuses == {400}
+    assert after - before <= 2 * 1024, f"{after - before} KiB more after 2,000 streams with unique topics"

@@ -1,5 +1,6 @@
 import asyncio
 
+import pytest
 from sse_starlette.sse import AppStatus
 
 from webui.incus.models import Member, MemberState
@@ -167,3 +168,36 @@ def test_new_state_samples_reach_the_member_table_in_one_frame_however_many_rows
     assert rendered.count("members/_metrics.html") == 1 and "members/_cells.html" not in rendered
     assert len(frames) == 1 and b"event: member-metrics" in frames[0]
     assert table in hub.subscribers  # not dropped
+
+
+def test_a_set_of_topics_is_forgotten_with_its_last_stream():
+    hub, _ = make_hub()
+    for i in range(100):
+        hub.unsubscribe(hub.subscribe([MEMBERS, member_topic(f"m{i}", "admin")]))
+    shared = [hub.subscribe([MEMBERS]) for _ in range(3)]
+    assert shared[0].topics is shared[2].topics  # streams of one page share one set
+    assert len(hub._topic_sets) == 1
+    for subscriber in shared:
+        hub.unsubscribe(subscriber)
+    assert not hub._topic_sets and not hub.by_topic and not hub.per_owner
+
+
+def test_refreshes_kept_for_a_version_are_bounded():
+    hub, _ = make_hub()
+    hub.update(cluster(1))
+    for i in range(hub_module.REFRESH_CACHE * 3):
+        hub.refresh([member_topic(f"m{i}", "admin")])
+    assert len(hub._refreshed[1]) == hub_module.REFRESH_CACHE
+
+
+def test_streams_are_capped_per_identity_and_in_all():
+    hub = Hub(lambda template, context: "", max_per_owner=2, max_streams=3)
+    hub.subscribe([MEMBERS], owner="alice")
+    hub.subscribe([MEMBERS], owner="alice")
+    with pytest.raises(hub_module.TooManyStreams) as per_identity:
+        hub.subscribe([MEMBERS], owner="alice")
+    assert per_identity.value.owner == "alice"
+    hub.subscribe([MEMBERS], owner="bob")
+    with pytest.raises(hub_module.TooManyStreams) as in_all:
+        hub.subscribe([MEMBERS], owner="carol")
+    assert in_all.value.owner == ""

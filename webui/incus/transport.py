@@ -63,17 +63,21 @@ def pinned_ssl_context(connection: Connection, pinned: str | None = None) -> ssl
     return context
 
 
-# Segments after these name one thing (a member, an operation): /metrics labels by endpoint,
-# so each becomes {name} and the label stays one per kind of request.
-_COLLECTIONS = frozenset({"members", "operations", "instances", "certificates", "storage-pools", "networks"})
+# /metrics labels requests to Incus by endpoint, from a bounded set: the words of Incus's
+# paths stay, any other segment (a member, a group, an operation, an instance: names Incus
+# accepts at any length) becomes {name}, so the label is one per kind of request.
+_WORDS = frozenset({
+    "", "1.0", "cluster", "members", "groups", "operations", "instances", "certificates", "certificate",
+    "storage-pools", "networks", "state", "events", "resources", "metadata", "configuration", "wait",
+    "websocket", "join-token", "projects", "profiles", "images", "warnings", "metrics",
+})
+_MAX_SEGMENTS = 8
 
 
 def endpoint(path: str) -> str:
     """/1.0/cluster/members/m1/state?x=y -> /1.0/cluster/members/{name}/state"""
-    segments = path.split("?", 1)[0].split("/")
-    return "/".join(
-        "{name}" if i > 0 and segments[i - 1] in _COLLECTIONS else segment for i, segment in enumerate(segments)
-    )
+    segments = path.split("?", 1)[0].split("/")[:_MAX_SEGMENTS]
+    return "/".join(segment if segment in _WORDS else "{name}" for segment in segments)
 
 
 def check_path(path: str) -> None:

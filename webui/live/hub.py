@@ -80,18 +80,29 @@ def with_common(topics: Iterable[str], pages: bool) -> frozenset[str]:
 
 
 class TooManyStreams(Exception):
-    pass
+    """One identity holds max_per_owner streams already (`owner` set), or the process holds
+    max_streams (`owner` empty)."""
+
+    def __init__(self, owner: str = "") -> None:
+        super().__init__(owner)
+        self.owner = owner
+
+
+# Sets of topics whose refresh is kept for the current snapshot version: the pages' few
+# combinations many times over, not one entry per set a client can make up.
+REFRESH_CACHE = 32
 
 
 class Hub:
     def __init__(
         self, render: Render, queue_size: int = 64, max_per_owner: int = 0, check: CheckCredentials | None = None,
-        send_timeout: float = 30.0,
+        send_timeout: float = 30.0, max_streams: int = 0,
     ) -> None:
         self.render = render
         self.queue_size = queue_size
         self.send_timeout = send_timeout
         self.max_per_owner = max_per_owner  # 0: no limit
+        self.max_streams = max_streams  # 0: no limit
         self.check = check
         self.snapshot = ClusterSnapshot()
         self.subscribers: set[Subscriber] = set()
@@ -99,7 +110,10 @@ class Hub:
         # look at every other stream (with 10,000 open, most listen to something else).
         self.by_topic: dict[str, set[Subscriber]] = {}
         self.per_owner: Counter[str] = Counter()
+        # Streams of one page share one set of topics rather than each holding a copy; a set
+        # is forgotten with its last stream, so what is kept is bounded by what is open.
         self._topic_sets: dict[frozenset[str], frozenset[str]] = {}
+        self._topic_set_users: Counter[frozenset[str]] = Counter()
         self.dropped = 0
         self.frames_published = 0
         # Streams with frames, woken WAKE_SLICE a turn; while any wait, the next slice is due.
@@ -130,12 +144,15 @@ class Hub:
     def subscribe(
         self, topics: Iterable[str], owner: str = "", credential: Credential | None = None, pages: bool = True
     ) -> Subscriber:
-        """A new stream; TooManyStreams when `owner` holds max_per_owner already."""
+        """A new stream; TooManyStreams when `owner` holds max_per_owner already, or the
+        process max_streams."""
         if owner and self.max_per_owner and self.per_owner[owner] >= self.max_per_owner:
             raise TooManyStreams(owner)
+        if self.max_streams and len(self.subscribers) >= self.max_streams:
+            raise TooManyStreams()
         subscriber = Subscriber(with_common(topics, pages), self.queue_size, owner, credential)
-        # Streams of one page share one set of topics rather than each holding a copy.
         subscriber.topics = self._topic_sets.setdefault(subscriber.topics, subscriber.topics)
+        self._topic_set_users[subscriber.topics] += 1
         self.subscribers.add(subscriber)
         for topic in subscriber.topics:
             self.by_topic.setdefault(topic, set()).add(subscriber)
@@ -153,6 +170,10 @@ class Hub:
             self.per_owner[subscriber.owner] -= 1
             if not self.per_owner[subscriber.owner]:
                 del self.per_owner[subscriber.owner]
+            self._topic_set_users[subscriber.topics] -= 1
+            if not self._topic_set_users[subscriber.topics]:
+                del self._topic_set_users[subscriber.topics]
+                del self._topic_sets[subscriber.topics]
 
     def listening(self) -> frozenset[str]:
         """The topics some open stream listens to."""
@@ -185,6 +206,8 @@ class Hub:
             self._refreshed = (snapshot.version, {})
         cache = self._refreshed[1]
         if wanted not in cache:
+            if len(cache) >= REFRESH_CACHE:
+                del cache[next(iter(cache))]  # the oldest
             names = frozenset(m.server_name for m in snapshot.members)
             operations = frozenset(op.id for op in snapshot.operations)
             everything = Changes(

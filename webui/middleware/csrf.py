@@ -1,6 +1,7 @@
 """CSRF protection for every mutating request (pure ASGI, so SSE streams pass untouched).
 
-Two checks on every POST, PUT, PATCH or DELETE, both refusals recorded in the audit log:
+Two checks on every POST, PUT, PATCH or DELETE, both refusals recorded in the audit log (an
+anonymous one counted, and folded into one record per address and minute: audit/refusals.py):
 
 - The browser's own word on where the request comes from: `Sec-Fetch-Site` must be
   same-origin (or "none": typed by the user), and `Origin`, when sent, must be this site.
@@ -12,8 +13,13 @@ Two checks on every POST, PUT, PATCH or DELETE, both refusals recorded in the au
   login (the login form), it is a random cookie echoed back; over HTTPS that cookie is
   `__Host-` prefixed, so no sibling subdomain can plant one.
 
-Requests with an API token (Authorization: Bearer) need neither: a browser never adds that
-header by itself."""
+A request from someone logged in (a session cookie, or single sign-on: credentials the
+browser sends by itself) must also say where it comes from: a same-origin Sec-Fetch-Site or
+Origin. Every current browser sends one; a script should use an API token.
+
+Requests with a valid API token (Authorization: Bearer, webui/middleware/identify.py, which
+runs first and then ignores the session cookie) need neither: a browser never adds that header
+by itself. The header alone, with a token that is not valid, turns nothing off."""
 
 import hashlib
 import hmac
@@ -21,9 +27,11 @@ import secrets
 from urllib.parse import parse_qs, urlsplit
 
 import anyio.to_thread
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from webui.audit.log import AuditLog, AuditUnavailable
+from webui.audit.refusals import count_refusal
 from webui.auth.store import SESSION_COOKIE
 from webui.identity import request_actor
 from webui.middleware._http import cookie, header, refuse
@@ -44,15 +52,18 @@ def own_origin(scope: Scope) -> str:
     return f"{scope.get('scheme', 'http')}://{header(scope, b'host')}"
 
 
-def cross_site(scope: Scope) -> str:
-    """Why the browser's headers say this request comes from another site ("" if they don't)."""
+def cross_site(scope: Scope, required: bool) -> str:
+    """Why the browser's headers say this request comes from another site ("" if they don't);
+    `required`: that neither header was sent is a reason too."""
     fetch_site = header(scope, b"sec-fetch-site")
     if fetch_site and fetch_site not in SAME_SITE:
-        return f"Sec-Fetch-Site: {fetch_site}"
+        return f"Sec-Fetch-Site: {fetch_site[:100]}"
     origin = header(scope, b"origin")
     if origin and origin != own_origin(scope):
         parts = urlsplit(origin)
-        return f"Origin: {parts.scheme}://{parts.netloc}" if parts.netloc else f"Origin: {origin[:100]}"
+        return f"Origin: {parts.scheme}://{parts.netloc}"[:100] if parts.netloc else f"Origin: {origin[:100]}"
+    if required and not fetch_site and not origin:
+        return "neither Sec-Fetch-Site nor Origin sent"
     return ""
 
 
@@ -70,13 +81,14 @@ class CSRFMiddleware:
         anonymous = cookie(scope, name)
         session = cookie(scope, SESSION_COOKIE)
         expected = session_token(session) if session else anonymous
-        if scope["method"] not in SAFE_METHODS and not header(scope, b"authorization").startswith("Bearer "):
+        state = scope.setdefault("state", {})
+        if scope["method"] not in SAFE_METHODS and not state.get("bearer"):
             sent = header(scope, HEADER)
             if not sent and header(scope, b"content-type").startswith("application/x-www-form-urlencoded"):
                 body = await _read_body(receive)
                 sent = parse_qs(body.decode("latin-1")).get("csrf_token", [""])[0]
                 receive = _replay(body)
-            reason = cross_site(scope)
+            reason = cross_site(scope, required=state.get("identity") is not None)
             if not reason and (not expected or not sent or not hmac.compare_digest(expected, sent)):
                 reason = "CSRF token missing or wrong"
             if reason:
@@ -86,7 +98,7 @@ class CSRFMiddleware:
                 return
         new = not anonymous
         anonymous = anonymous or secrets.token_urlsafe(32)
-        scope.setdefault("state", {})["csrf_token"] = session_token(session) if session else anonymous
+        state["csrf_token"] = session_token(session) if session else anonymous
 
         async def send_with_cookie(message: Message) -> None:
             if new and message["type"] == "http.response.start":
@@ -105,13 +117,15 @@ async def _record(scope: Scope, reason: str) -> None:
         return
     actor = request_actor(state, scope.get("client"), header(scope, b"user-agent"))
     path = scope["path"]
+    action = f"{scope['method']} {path}"
     try:
-        await anyio.to_thread.run_sync(
-            lambda: audit.append(
-                **actor.fields(), action=f"{scope['method']} {path}", target=path, outcome="denied", error=reason
+        if actor.identity is None:  # anyone who reaches the port: counted, one record a minute
+            await anyio.to_thread.run_sync(lambda: count_refusal(audit.engine, actor, action, path, reason))
+        else:
+            await anyio.to_thread.run_sync(
+                lambda: audit.append(**actor.fields(), action=action, target=path, outcome="denied", error=reason)
             )
-        )
-    except AuditUnavailable:
+    except (AuditUnavailable, SQLAlchemyError):
         pass  # refused either way
 
 

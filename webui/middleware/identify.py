@@ -1,7 +1,8 @@
 """Who is asking: resolved once per request, before routing (pure ASGI, so SSE streams pass
 untouched). Routes then check what that identity may do (webui/routes/deps.py: authorize).
 
-In order: an API token (`Authorization: Bearer iwt_…`, /api/ only), a display token
+In order: an API token (`Authorization: Bearer iwt_…`, /api/ only; when the header is sent,
+the session cookie is never looked at, and state["bearer"] says whether the token was valid), a display token
 (`/noc?token=iwd_…` once, then its cookie: the NOC view and its stream only), a user name from a trusted reverse proxy
 (single sign-on, off unless configured), and the session cookie."""
 
@@ -34,6 +35,7 @@ class IdentifyMiddleware:
         if scope["type"] == "http" and not scope["path"].startswith("/static/"):
             state = scope.setdefault("state", {})
             state["credential"] = None
+            state["bearer"] = False
             state["identity"] = await anyio.to_thread.run_sync(self.identify, scope)
         await self.app(scope, receive, send)
 
@@ -43,6 +45,10 @@ class IdentifyMiddleware:
         authorization = header(scope, b"authorization")
         if authorization.startswith("Bearer ") and scope["path"].startswith("/api/"):
             identity, new_spell = store.api_token_identity(self.engine, authorization.removeprefix("Bearer ").strip())
+            # Only a valid token makes the request bearer-authenticated (CSRF then has nothing
+            # to guard: no browser adds the header by itself). A junk one beside a session
+            # cookie is no one, and the cookie is not looked at.
+            scope["state"]["bearer"] = identity is not None
             if identity and new_spell:
                 audit: AuditLog = scope["state"]["audit"]
                 state = {**scope["state"], "identity": identity}

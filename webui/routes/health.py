@@ -1,13 +1,17 @@
 """/healthz for alerting and /metrics for Prometheus (and the benchmarks)."""
 
+import hmac
+from ipaddress import ip_network
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from webui.clock import now
-from webui.routes.deps import HubDep, MetricsDep
+from webui.middleware.client_address import within
+from webui.routes.deps import HubDep, MetricsDep, SettingsDep
+from webui.services.errors import Refused
 
 router = APIRouter(tags=["health"])
 
@@ -29,6 +33,13 @@ async def healthz(hub: HubDep) -> JSONResponse:
 
 
 @router.get("/metrics", name="metrics")
-async def metrics(metrics: MetricsDep) -> Response:
-    """Prometheus's text format (see webui/metrics.py for what is measured)."""
+async def metrics(request: Request, metrics: MetricsDep, settings: SettingsDep) -> Response:
+    """Prometheus's text format (see webui/metrics.py for what is measured): for clients in
+    metrics_allow, or with the bearer metrics_token. What it tells (the cluster's size and
+    state, the dashboard's load) is not for anyone who can reach the port."""
+    address = request.client.host if request.client else ""  # behind a trusted proxy, the one it names
+    allowed = within(address, [ip_network(n, strict=False) for n in settings.metrics_allow])
+    sent = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    if not allowed and not (settings.metrics_token and hmac.compare_digest(sent, settings.metrics_token)):
+        raise Refused(403, "Forbidden: /metrics is for the metrics_allow networks, or with the metrics_token")
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

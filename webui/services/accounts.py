@@ -9,6 +9,7 @@ import anyio.to_thread
 from sqlalchemy import Engine
 
 from webui.auth import store, throttle
+from webui.auth.passwords import HashingBusy
 from webui.identity import Actor, Identity
 from webui.services.context import Context
 from webui.services.errors import Refused
@@ -38,7 +39,11 @@ async def log_in(
                 **who.fields(), action="login", target=name, outcome="denied", error="throttled"
             )
         raise Refused(429, f"Too many failed logins. Try again in {int(settings.login_lockout_minutes)} minutes.")
-    user = await anyio.to_thread.run_sync(store.authenticate, ctx.engine, name, password)
+    try:
+        async with ctx.hashing.turn():
+            user = await anyio.to_thread.run_sync(store.authenticate, ctx.engine, name, password)
+    except HashingBusy:
+        raise Refused(429, "Too many logins at once. Try again in a few seconds.") from None
     if user is None:
         await ctx.audit.append_async(
             **who.fields(), action="login", target=name, outcome="failed", error="wrong name or password"

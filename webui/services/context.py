@@ -1,11 +1,13 @@
 """What every service needs, built once in the app's lifespan: the snapshot (through the hub),
-the one Incus client, the watcher to wake after a change, the audit log, the database, and what is secret."""
+the one Incus client, the watcher to wake after a change, the audit log, the database, what is
+secret, and the turns of password hashing."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
 from webui.audit.log import AuditLog
+from webui.auth.passwords import HashingGate
 from webui.incus.client import IncusClient
 from webui.live.hub import Hub
 from webui.live.watcher import Watcher
@@ -19,4 +21,5 @@ class Context:
     watcher: Watcher
     audit: AuditLog
     engine: Engine
-    secrets: Secrets = Secrets()  # what is secret (the site's `secret_keys` included)
+    secrets: Secrets = field(default_factory=Secrets)  # what is secret (the site's `secret_keys` included)
+    hashing: HashingGate = field(default_factory=HashingGate)  # password checks, a few at a time

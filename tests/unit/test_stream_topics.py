@@ -1,0 +1,27 @@
+"""Which topics a stream may listen to: only those the pages use."""
+
+import pytest
+
+from webui.identity import Identity
+from webui.routes.stream import allowed_topics
+from webui.services.errors import Refused
+
+MEMBERS = frozenset({"member1", "member2"})
+OPERATOR = Identity("bob", "operator", "session")
+
+
+def test_a_member_page_is_in_the_version_for_the_viewers_role():
+    topics = allowed_topics(OPERATOR, ["members", "member:member1", "operations", "audit"], MEMBERS)
+    assert topics == ["members", "member:member1:operator", "operations:operator"]  # no audit for an operator
+
+
+@pytest.mark.parametrize("topic", ["member:ghost", "member:", "member:member1:admin", "anything", "*", "ping"])
+def test_a_topic_no_page_uses_is_refused(topic):
+    with pytest.raises(Refused) as refused:
+        allowed_topics(OPERATOR, ["members", topic], MEMBERS)
+    assert refused.value.status == 400
+
+
+def test_a_display_reads_only_the_wall():
+    display = Identity("display:wall", "display", "display")
+    assert allowed_topics(display, ["members", "audit", "noc", "member:member1"], MEMBERS) == ["noc"]
