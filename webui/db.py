@@ -107,13 +107,11 @@ def upgrade(
     checkpoints, and judge secrecy with the site's own `secret_keys` too."""
     from alembic import command
 
-    from webui.audit.keys import checkpoint_path
-
     key = key_file or default_key_path(url)
     create_key(key)
     config = alembic_config(url)
     config.attributes.update(
-        audit_key_file=key, audit_checkpoint_file=checkpoint_file or checkpoint_path(key), secret_keys=secret_keys
+        audit_key_file=key, audit_checkpoint_file=checkpoint_file, secret_keys=secret_keys
     )
     command.upgrade(config, revision)
     return key

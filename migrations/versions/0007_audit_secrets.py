@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import op
 
-from webui.audit.keys import Checkpoints, load_key
+from webui.audit.keys import Checkpoints, checkpoint_path, load_key
 from webui.audit.reanchor import rewrite
 from webui.services.secrets import Secrets
 
@@ -44,7 +44,7 @@ def upgrade() -> None:
             raise RuntimeError("the audit key is needed to rewrite the audit log: run `incus-webui db upgrade`")
         return
     key = load_key(Path(key_file))
-    checkpoints = Checkpoints(Path(attributes["audit_checkpoint_file"]), key)
+    checkpoints = Checkpoints(Path(attributes["audit_checkpoint_file"] or checkpoint_path(Path(key_file))), key)
     rewrite(connection, key, checkpoints, secrets.scrubbed, REASON, "incus-webui db upgrade")
 
 
