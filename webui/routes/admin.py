@@ -44,7 +44,10 @@ async def create_display(
 
 @router.post("/displays/{display_id}/revoke", response_class=HTMLResponse, name="revoke_display")
 async def revoke_display(request: Request, ctx: ContextDep, who: ActorDep, display_id: int) -> HTMLResponse:
-    await accounts.revoke_display(ctx, who, display_id)
+    try:
+        await accounts.revoke_display(ctx, who, display_id)
+    except Refused as exc:
+        return await _page(request, ctx, exc.status, error=exc.message)
     return await _page(request, ctx)
 
 
@@ -61,5 +64,8 @@ async def create_api_token(
 
 @router.post("/tokens/{token_id}/revoke", response_class=HTMLResponse, name="revoke_api_token")
 async def revoke_api_token(request: Request, ctx: ContextDep, who: ActorDep, token_id: int) -> HTMLResponse:
-    await accounts.revoke_api_token(ctx, who, token_id)
+    try:
+        await accounts.revoke_api_token(ctx, who, token_id)
+    except Refused as exc:
+        return await _page(request, ctx, exc.status, error=exc.message)
     return await _page(request, ctx)
