@@ -149,8 +149,10 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
 
 
 def _dashboard_url(settings: Settings, host: str | None) -> str:
-    """Where browsers reach the dashboard: --host, else the settings' host and port."""
-    return f"{'https' if settings.tls_cert else 'http'}://{host or f'{settings.host}:{settings.port}'}"
+    """Where browsers reach the dashboard: --host, else public_url, else the settings' host and port."""
+    if host:
+        return f"{'https' if settings.tls_cert else 'http'}://{host}"
+    return settings.dashboard_url()
 
 
 def accounts(args: argparse.Namespace, settings: Settings, engine: Engine, audit: AuditLog) -> None:
