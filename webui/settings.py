@@ -177,7 +177,8 @@ class Settings(BaseSettings):
     def audit_log(self, engine: Engine) -> AuditLog:
         """The audit log these settings describe; KeyMissing when its key was never created."""
         key = load_key(self.audit_key_path())
-        audit = AuditLog(engine, key, Checkpoints(self.audit_checkpoint_path(), key), self.audit_checkpoint_every)
+        checkpoints = Checkpoints(self.audit_checkpoint_path(), key, self.audit_key_path())
+        audit = AuditLog(engine, key, checkpoints, self.audit_checkpoint_every)
         if self.audit_syslog:
             forwarder = SyslogForwarder(self.audit_syslog)
             audit.on_append.append(lambda record: forwarder.send(record, as_dict(record)))
