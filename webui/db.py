@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -29,6 +29,7 @@ BUSY_TIMEOUT_MS = 30_000
 
 
 def make_engine(url: str) -> Engine:
+    private_sqlite_file(url)
     engine = create_engine(url)
     if engine.dialect.name == "sqlite":
         _immediate_sqlite_transactions(engine)
@@ -52,6 +53,33 @@ def _immediate_sqlite_transactions(engine: Engine) -> None:
             connection.exec_driver_sql(statement)
 
 
+def private_folder(folder: Path) -> None:
+    """Create `folder` (and its missing parents) readable by its owner only; an existing one
+    is left as it is (an admin chose it)."""
+    missing = [folder, *folder.parents]
+    missing = [path for path in missing if not path.exists()]
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
+
+
+def private_sqlite_file(url: str) -> None:
+    """An SQLite database file that does not exist yet is created here, mode 0600 (its folder
+    0700 when created too), before SQLite would create it with the umask's mode (0644: anyone
+    on the host reads the sessions, tokens' hashes and the audit log). SQLite gives its
+    journal and WAL files the mode of the database file."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") or parsed.query.get("uri"):
+        return
+    path = Path(parsed.database or "")
+    if path.exists():
+        return
+    private_folder(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # another process made it first, as this one would have
+
+
 def default_key_path(database_url: str) -> Path:
     """Where the audit key goes unless told: beside an SQLite file (not inside it), else in
     the working folder."""
@@ -64,7 +92,7 @@ def default_key_path(database_url: str) -> Path:
 def create_key(path: Path) -> bool:
     """A new random audit key (webui/audit/keys.py), readable by its owner only; False when one is there already (never
     replaced: records signed with it would no longer verify)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -72,7 +100,6 @@ def create_key(path: Path) -> bool:
     with os.fdopen(fd, "w") as f:
         f.write(secrets.token_hex(32) + "\n")
     return True
-
 
 
 def alembic_config(url: str) -> "Config":
@@ -88,6 +115,7 @@ def upgrade(url: str, revision: str = "head", key_file: Path | None = None) -> P
     """Migrate, and create the audit key if there is none yet (its path is returned)."""
     from alembic import command
 
+    private_sqlite_file(url)  # Alembic's own engine would create it with the umask's mode
     command.upgrade(alembic_config(url), revision)
     key = key_file or default_key_path(url)
     create_key(key)
