@@ -75,8 +75,8 @@ def session_cluster(state: Path, **up: str) -> Iterator[devcluster.DevCluster]:
 
 def csrf_token(client: httpx.Client) -> str:
     """The token a page would give this browser: bound to its session once logged in, else the
-    CSRF cookie (`__Host-` prefixed over HTTPS)."""
-    session = client.cookies.get("incus_webui_session")
+    CSRF cookie (each `__Host-` prefixed over HTTPS)."""
+    session = client.cookies.get("__Host-incus_webui_session") or client.cookies.get("incus_webui_session")
     if session:
         return session_token(session)
     return client.cookies.get("__Host-incus_webui_csrf") or client.cookies["incus_webui_csrf"]

@@ -23,6 +23,8 @@ from webui.auth.passwords import generate_password
 from webui.auth.roles import ROLES
 from webui.identity import Actor, Identity
 from webui.live.sse import EndedMidSend
+from webui.services.accounts import check_revocable
+from webui.services.errors import Refused
 from webui.settings import Settings
 
 T = TypeVar("T")
@@ -104,11 +106,27 @@ def confirm(question: str, yes: bool) -> None:
         raise SystemExit("incus-webui: nothing done")
 
 
+def cli_actor() -> Actor:
+    """The system user running a command, as the audit log names them."""
+    return Actor(Identity(getpass.getuser(), "", "cli"), "local")
+
+
+def revoke(audit: AuditLog, action: str, item: str, change: Callable[[int], None]) -> None:
+    """A revoke by id: refused, and recorded "denied", when the id names nothing to revoke."""
+    if not item.isdigit():
+        raise SystemExit(f"incus-webui: {item!r} is not an id: `list` shows them")
+    try:
+        check_revocable(audit, cli_actor(), action, int(item))
+    except (Refused, AuditUnavailable) as exc:
+        raise SystemExit(f"incus-webui: {exc}") from exc
+    recorded(audit, action, item, lambda: change(int(item)))
+
+
 def recorded(audit: AuditLog, action: str, target: str, change: Callable[[], T]) -> T:
     """A change made with this command, recorded in the audit log as any other: "requested",
     then its outcome, by the system user who ran it, via "cli". Refused when the record
     cannot be written, like the dashboard's own changes."""
-    who = Actor(Identity(getpass.getuser(), "", "cli"), "local")
+    who = cli_actor()
 
     async def run() -> T:
         async with audit.action(who, action, target):
@@ -131,8 +149,10 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
 
 
 def _dashboard_url(settings: Settings, host: str | None) -> str:
-    """Where browsers reach the dashboard: --host, else the settings' host and port."""
-    return f"{'https' if settings.tls_cert else 'http'}://{host or f'{settings.host}:{settings.port}'}"
+    """Where browsers reach the dashboard: --host, else public_url, else the settings' host and port."""
+    if host:
+        return f"{'https' if settings.tls_cert else 'http'}://{host}"
+    return settings.dashboard_url()
 
 
 def accounts(args: argparse.Namespace, settings: Settings, engine: Engine, audit: AuditLog) -> None:
@@ -161,7 +181,7 @@ def accounts(args: argparse.Namespace, settings: Settings, engine: Engine, audit
                 print(change("create-token", args.name, lambda: store.create_api_token(engine, args.name)))
             elif args.action == "revoke":
                 confirm(f"Revoke API token {args.name}?", args.yes)
-                change("revoke-token", args.name, lambda: store.revoke_api_token(engine, int(args.name)))
+                revoke(audit, "revoke-token", args.name, lambda token_id: store.revoke_api_token(engine, token_id))
                 print(f"token {args.name} revoked")
             else:
                 for api_token, owner in store.api_tokens(engine):
@@ -173,7 +193,7 @@ def accounts(args: argparse.Namespace, settings: Settings, engine: Engine, audit
                 print(f"{_dashboard_url(settings, args.host)}/noc?token={token}")
             elif args.action == "revoke":
                 confirm(f"Revoke display {args.name}? Its wall goes dark.", args.yes)
-                change("revoke-display", args.name, lambda: store.revoke_display(engine, int(args.name)))
+                revoke(audit, "revoke-display", args.name, lambda display_id: store.revoke_display(engine, display_id))
                 print(f"display {args.name} revoked")
             else:
                 for display in store.displays(engine):

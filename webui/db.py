@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -33,6 +33,7 @@ class DriverMissing(ValueError):
 
 
 def make_engine(url: str) -> Engine:
+    private_sqlite_file(url)
     try:
         engine = create_engine(url)
     except ModuleNotFoundError as exc:  # SQLAlchemy imports the driver here, not before
@@ -64,6 +65,33 @@ def _immediate_sqlite_transactions(engine: Engine) -> None:
             connection.exec_driver_sql(statement)
 
 
+def private_folder(folder: Path) -> None:
+    """Create `folder` (and its missing parents) readable by its owner only; an existing one
+    is left as it is (an admin chose it)."""
+    missing = [folder, *folder.parents]
+    missing = [path for path in missing if not path.exists()]
+    for path in reversed(missing):
+        path.mkdir(mode=0o700, exist_ok=True)
+
+
+def private_sqlite_file(url: str) -> None:
+    """An SQLite database file that does not exist yet is created here, mode 0600 (its folder
+    0700 when created too), before SQLite would create it with the umask's mode (0644: anyone
+    on the host reads the sessions, tokens' hashes and the audit log). SQLite gives its
+    journal and WAL files the mode of the database file."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") or parsed.query.get("uri"):
+        return
+    path = Path(parsed.database or "")
+    if path.exists():
+        return
+    private_folder(path.parent)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # another process made it first, as this one would have
+
+
 def default_key_path(database_url: str) -> Path:
     """Where the audit key goes unless told: beside an SQLite file (not inside it), else in
     the working folder."""
@@ -76,7 +104,7 @@ def default_key_path(database_url: str) -> Path:
 def create_key(path: Path) -> bool:
     """A new random audit key (webui/audit/keys.py), readable by its owner only; False when one is there already (never
     replaced: records signed with it would no longer verify)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -107,6 +135,7 @@ def upgrade(
     checkpoints, and judge secrecy with the site's own `secret_keys` too."""
     from alembic import command
 
+    private_sqlite_file(url)  # Alembic's own engine would create it with the umask's mode
     key = key_file or default_key_path(url)
     create_key(key)
     config = alembic_config(url)

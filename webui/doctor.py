@@ -139,6 +139,9 @@ def report(settings: Settings, flags: dict[str, Any], config_file: Path | None) 
     print("settings (value, and where it came from):")
     for name, origin in origins(flags, config_file).items():
         print(f"  {name} = {_shown(name, getattr(settings, name))}  ({origin})")
+    print(f"urls: a display's URL starts with {settings.dashboard_url()}/noc" + (
+        "" if settings.public_url or not settings.forwarded_allow_ips else " (behind a proxy: set public_url)"
+    ))
     problems = []
     if tls := settings.tls_problem():
         problems.append(f"tls: {tls}")

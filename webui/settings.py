@@ -2,10 +2,13 @@
 and an optional TOML file (`--config`, or `INCUS_WEBUI_CONFIG`)."""
 
 import os
+import socket
 import ssl
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 from sqlalchemy import Engine
 
@@ -22,6 +25,14 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    # Where browsers reach the dashboard ("https://dash.example.com", a proxy's address), for
+    # the URLs it hands out (a display's); unset: the address it serves on. Never taken from
+    # a request's Host header, which whoever sends the request chooses.
+    public_url: str = ""
+    # Host names the dashboard answers to, besides addresses, localhost, `host` and
+    # public_url's: "dash.example.com", ".example.com" (and its subdomains), "*" (any). Empty:
+    # this machine's own names too. Any other Host is refused with 400 (DNS rebinding).
+    allowed_hosts: list[str] = []
     # How to reach Incus, first match wins: a CLI remote, addresses, a socket, the local socket.
     remote: str | None = None
     incus_conf: Path | None = None  # the incus CLI's configuration folder for `remote`
@@ -128,6 +139,26 @@ class Settings(BaseSettings):
             os.environ["INCUS_WEBUI_CONFIG"] = str(config_file)
         return cls(**{k: v for k, v in overrides.items() if v is not None})
 
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if value and (parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment):
+            raise ValueError(f"public_url: an http(s) URL with a host, such as https://dash.example.com, not {value!r}")
+        return value.rstrip("/")
+
+    def dashboard_url(self, served: tuple[str, int] | None = None, scheme: str = "") -> str:
+        """Where browsers reach the dashboard, for the URLs it hands out: public_url, else the
+        address it serves on (`served`: the socket a request came in on; else host and port)."""
+        if self.public_url:
+            return self.public_url
+        host, port = served or (self.host, self.port)
+        if host in ("", "0.0.0.0", "::"):  # every address: the machine's name is one of them
+            host = socket.getfqdn()
+        if ":" in host:
+            host = f"[{host}]"
+        return f"{scheme or ('https' if self.tls_cert else 'http')}://{host}:{port}"
+
     def tls_problem(self) -> str | None:
         """Why tls_cert and tls_key cannot serve HTTPS, in a sentence; None when they can
         (or when both are unset: plain HTTP)."""
@@ -154,7 +185,8 @@ class Settings(BaseSettings):
     def audit_log(self, engine: Engine) -> AuditLog:
         """The audit log these settings describe; KeyMissing when its key was never created."""
         key = load_key(self.audit_key_path())
-        audit = AuditLog(engine, key, Checkpoints(self.audit_checkpoint_path(), key), self.audit_checkpoint_every)
+        checkpoints = Checkpoints(self.audit_checkpoint_path(), key, self.audit_key_path())
+        audit = AuditLog(engine, key, checkpoints, self.audit_checkpoint_every)
         if self.audit_syslog:
             forwarder = SyslogForwarder(self.audit_syslog)
             audit.on_append.append(lambda record: forwarder.send(record, as_dict(record)))

@@ -44,7 +44,8 @@ def upgrade() -> None:
             raise RuntimeError("the audit key is needed to rewrite the audit log: run `incus-webui db upgrade`")
         return
     key = load_key(Path(key_file))
-    checkpoints = Checkpoints(Path(attributes["audit_checkpoint_file"] or checkpoint_path(Path(key_file))), key)
+    key_path = Path(key_file)
+    checkpoints = Checkpoints(Path(attributes["audit_checkpoint_file"] or checkpoint_path(key_path)), key, key_path)
     rewrite(connection, key, checkpoints, secrets.scrubbed, REASON, "incus-webui db upgrade")
 
 

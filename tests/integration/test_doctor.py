@@ -87,3 +87,18 @@ def test_a_healthy_set_up_has_no_problems(cluster, migrated):
     result = doctor(cluster.settings_file, INCUS_WEBUI_DATABASE_URL=migrated)
     assert result.stdout.splitlines()[-1] == "no problems found"
     assert result.returncode == 0
+
+
+def test_it_shows_where_handed_out_urls_point(cluster, migrated):
+    shown = doctor(cluster.settings_file, INCUS_WEBUI_DATABASE_URL=migrated,
+                   INCUS_WEBUI_PUBLIC_URL="https://dash.example.test/").stdout.splitlines()
+    assert "  public_url = 'https://dash.example.test'  (variable INCUS_WEBUI_PUBLIC_URL)" in shown
+    assert "urls: a display's URL starts with https://dash.example.test/noc" in shown
+    proxied = doctor(cluster.settings_file, "--port", "9123", INCUS_WEBUI_DATABASE_URL=migrated,
+                     INCUS_WEBUI_FORWARDED_ALLOW_IPS='["127.0.0.1"]').stdout.splitlines()
+    assert "urls: a display's URL starts with http://127.0.0.1:9123/noc (behind a proxy: set public_url)" in proxied
+
+
+def test_a_public_url_that_is_not_a_url_is_refused(cluster, migrated):
+    result = doctor(cluster.settings_file, INCUS_WEBUI_DATABASE_URL=migrated, INCUS_WEBUI_PUBLIC_URL="dash.test")
+    assert result.returncode != 0 and "public_url: an http(s) URL with a host" in result.stderr

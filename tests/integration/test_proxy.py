@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tests.conftest import PASSWORD, PERSONAS, Dashboard, csrf_token, edit_member
+from tests.conftest import PASSWORD, PERSONAS, Dashboard, csrf_token, edit_member, free_port
 from tests.nginx import Nginx
 from tests.sse import Stream
 from webui import db
@@ -25,8 +25,16 @@ BROWSER = os.environ.get("INCUS_WEBUI_DEV_SUBNET", "127.0.0") + ".200"
 @pytest.fixture(scope="module")
 def proxied(cluster, tmp_path_factory) -> Iterator[tuple[Dashboard, Nginx]]:
     folder = tmp_path_factory.mktemp("proxy")
-    server = Dashboard(cluster.settings_file, folder / "webui.db", INCUS_WEBUI_FORWARDED_ALLOW_IPS='["127.0.0.1"]')
-    proxy = Nginx(folder / "nginx", server.port)
+    port = free_port()
+    proxy = Nginx(folder / "nginx", port)  # up first: the dashboard is told where browsers reach it
+    try:
+        server = Dashboard(
+            cluster.settings_file, folder / "webui.db", port=port,
+            INCUS_WEBUI_FORWARDED_ALLOW_IPS='["127.0.0.1"]', INCUS_WEBUI_PUBLIC_URL=proxy.url,
+        )
+    except BaseException:
+        proxy.stop()
+        raise
     yield server, proxy
     proxy.stop()
     server.stop()
@@ -70,7 +78,7 @@ def test_login_pages_and_a_csrf_post_work_through_the_proxy(cluster, proxied):
         client.headers["X-CSRF-Token"] = csrf_token(client)
         created = client.post("/settings/displays", data={"name": "through nginx"})
         assert created.status_code == 200
-        # The display's URL names the proxy, as the browser reached it (Host passed on).
+        # The display's URL names the proxy: public_url (never the Host header).
         assert f"{proxy.url}/noc?token=" in created.text
 
 

@@ -35,7 +35,8 @@ def test_https_sets_secure_cookies_and_hsts(cluster, tmp_path):
         assert reply.headers["strict-transport-security"] == "max-age=31536000"
         fresh = server.login("operator")  # a new browser: the CSRF cookie, then the session
         try:
-            assert {cookie.name for cookie in fresh.cookies.jar} == {"__Host-incus_webui_csrf", "incus_webui_session"}
+            names = {cookie.name for cookie in fresh.cookies.jar}
+            assert names == {"__Host-incus_webui_csrf", "__Host-incus_webui_session"}
             assert all(cookie.secure for cookie in fresh.cookies.jar)
         finally:
             fresh.close()

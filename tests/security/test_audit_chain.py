@@ -53,6 +53,21 @@ def test_emptying_the_log_is_detected(logged):
     assert code != 0 and "cut off" in said
 
 
+def test_emptying_the_log_and_removing_its_checkpoints_is_detected(logged):
+    """Nothing left in the database and no checkpoint file: the key file itself says the key
+    has signed records (it keeps the first checkpoint it wrote)."""
+    sql(logged, "DELETE FROM audit_log")
+    logged.settings().audit_checkpoint_path().unlink()
+    code, said = verify(logged)
+    assert code != 0 and "the audit key has signed some" in said and "cut off" in said
+
+
+def test_the_key_file_keeps_the_first_checkpoint_and_still_verifies(logged):
+    key, *anchors = logged.settings().audit_key_path().read_text().splitlines()
+    assert len(key) == 64 and len(anchors) == 1 and '"id": 1,' in anchors[0]
+    assert verify(logged)[0] == 0
+
+
 def test_a_rewritten_chain_with_recomputed_hashes_is_detected(logged):
     """The attacker can write the database but has not the key: the best they can do is a
     plain SHA-256 chain, as the log was before it was keyed."""

@@ -110,6 +110,24 @@ def test_the_upgrade_replaces_secret_values_in_old_records_and_reanchors_the_cha
     log.engine.dispose()
 
 
+def test_the_key_files_anchor_is_re_signed_when_its_record_is(tmp_path: Path):
+    """The first checkpoint a key writes is kept in the key file too (`audit verify` knows from it
+    that records existed): when that very record held a secret, its anchor is re-signed with it."""
+    url = f"sqlite:///{tmp_path / 'webui.db'}"
+    key = db.upgrade(url, "0006", key_file=tmp_path / "audit.key")
+    log = Settings(database_url=url, audit_key_file=key).audit_log(db.make_engine(url))
+    config = {"loki.auth.password": SECRET_VALUES[2]}
+    log.append(actor="alice", action="configure", target="cluster", parameters=config, outcome="requested")
+    first = log.checkpoints.anchor()
+    assert first is not None
+    db.upgrade(url, key_file=key)
+    anchor = log.checkpoints.anchor()
+    assert anchor is not None and anchor.id == first.id and anchor.hash != first.hash
+    assert verify(log.engine, log.key, log.checkpoints).problem == ""
+    assert SECRET_VALUES[2] not in key.read_text()
+    log.engine.dispose()
+
+
 def test_a_log_with_no_secret_value_is_left_as_it_was(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'webui.db'}"
     key = db.upgrade(url, "0006", key_file=tmp_path / "audit.key")

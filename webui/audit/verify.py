@@ -60,9 +60,16 @@ def verify(engine: Engine | Connection, key: bytes, checkpoints: Checkpoints | N
     found, problem = checkpoints.read()
     if problem:
         return verdict(problem)
+    anchor = checkpoints.anchor()
+    if not count and anchor:
+        return verdict(
+            f"the log has no records, but the audit key has signed some (its file keeps its first checkpoint, "
+            f"record {anchor.id} at {anchor.at}): records were cut off the log"
+            + ("" if found else f", and {checkpoints.path} removed")
+        )
     if count and not found:
         return verdict(f"the log has {count} records and no checkpoint: {checkpoints.path} was removed")
-    for checkpoint in found:
+    for checkpoint in ([anchor] if anchor else []) + found:
         if checkpoint.id not in hashes:
             return verdict(
                 f"record {checkpoint.id}, the chain's head at {checkpoint.at}, is missing: "

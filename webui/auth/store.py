@@ -151,8 +151,9 @@ def api_tokens(engine: Engine) -> list[tuple[ApiToken, str]]:
 
 
 def revoke_api_token(engine: Engine, token_id: int) -> None:
-    with DbSession(engine) as db, db.begin():
-        db.execute(update(ApiToken).where(ApiToken.id == token_id).values(revoked_at=now()))
+    """AccountError when no token has this id, or it is revoked already: nothing happened,
+    which the audit log must not record as a success."""
+    _revoke(engine, ApiToken, token_id, "API token")
 
 
 TOKEN_USE_GAP = timedelta(minutes=10)
@@ -191,8 +192,25 @@ def displays(engine: Engine) -> list[DisplayToken]:
 
 
 def revoke_display(engine: Engine, display_id: int) -> None:
+    """AccountError as revoke_api_token."""
+    _revoke(engine, DisplayToken, display_id, "display")
+
+
+class NotFound(AccountError):
+    """What an action names does not exist (or no longer can be acted on): answered 404."""
+
+
+def revocable(engine: Engine, kind: type[ApiToken] | type[DisplayToken], item_id: int) -> bool:
+    """Whether `item_id` names a token of this kind that is not revoked yet."""
+    with DbSession(engine) as db:
+        return db.scalar(select(kind.id).where(kind.id == item_id, kind.revoked_at.is_(None))) is not None
+
+
+def _revoke(engine: Engine, kind: type[ApiToken] | type[DisplayToken], item_id: int, what: str) -> None:
     with DbSession(engine) as db, db.begin():
-        db.execute(update(DisplayToken).where(DisplayToken.id == display_id).values(revoked_at=now()))
+        done = db.execute(update(kind).where(kind.id == item_id, kind.revoked_at.is_(None)).values(revoked_at=now()))
+        if not done.rowcount:  # type: ignore[attr-defined]
+            raise NotFound(f"no active {what} {item_id}")
 
 
 def display_identity(engine: Engine, token: str) -> Identity | None:

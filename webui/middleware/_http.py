@@ -15,6 +15,18 @@ def header(scope: Scope, name: bytes) -> str:
     return next((v.decode("latin-1") for n, v in scope.get("headers", []) if n == name), "")
 
 
+def cookie_name(name: str, secure: bool) -> str:
+    """A cookie's name: over HTTPS `__Host-` prefixed, which the browser accepts only when it
+    is Secure, for Path=/ and without Domain, so no sibling subdomain can plant one, and which
+    a cookie set over plain HTTP (or by a sibling) can never be named."""
+    return "__Host-" + name if secure else name
+
+
+def is_secure(scope: Scope, secure_cookies: bool) -> bool:
+    """Whether this request's cookies are Secure: `secure_cookies`, or it came over HTTPS."""
+    return secure_cookies or scope.get("scheme") == "https"
+
+
 def cookie(scope: Scope, name: str) -> str:
     raw = header(scope, b"cookie")
     if not raw:

@@ -34,10 +34,9 @@ from webui.audit.log import AuditLog, AuditUnavailable
 from webui.audit.refusals import count_refusal
 from webui.auth.store import SESSION_COOKIE
 from webui.identity import request_actor
-from webui.middleware._http import cookie, header, refuse
+from webui.middleware._http import cookie, cookie_name, header, is_secure, refuse
 
-COOKIE = "incus_webui_csrf"
-SECURE_COOKIE = "__Host-" + COOKIE  # HTTPS only: Secure, Path=/, no Domain, by the browser's rules
+COOKIE = "incus_webui_csrf"  # `__Host-` prefixed over HTTPS (webui/middleware/_http.py: cookie_name)
 HEADER = b"x-csrf-token"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 SAME_SITE = {"same-origin", "none"}
@@ -76,10 +75,10 @@ class CSRFMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        secure = self.secure_cookie or scope.get("scheme") == "https"
-        name = SECURE_COOKIE if secure else COOKIE
+        secure = is_secure(scope, self.secure_cookie)
+        name = cookie_name(COOKIE, secure)
         anonymous = cookie(scope, name)
-        session = cookie(scope, SESSION_COOKIE)
+        session = cookie(scope, cookie_name(SESSION_COOKIE, secure))
         expected = session_token(session) if session else anonymous
         state = scope.setdefault("state", {})
         if scope["method"] not in SAFE_METHODS and not state.get("bearer"):

@@ -56,7 +56,11 @@ def forget_layers(scope: Scope, own: set[str]) -> None:
 
 class DetachingFastAPI(FastAPI):
     """FastAPI with DetachMiddleware around its whole stack, its own layers included, so a
-    stream holds none of their frames."""
+    stream holds none of their frames; and inside it `around_errors`, a layer around FastAPI's
+    own error handler (the outermost of its stack, whose 500 no added middleware sees)."""
+
+    around_errors: Callable[[ASGIApp], ASGIApp] | None = None
 
     def build_middleware_stack(self) -> ASGIApp:
-        return DetachMiddleware(super().build_middleware_stack())
+        stack = super().build_middleware_stack()
+        return DetachMiddleware(self.around_errors(stack) if self.around_errors else stack)

@@ -18,7 +18,7 @@ from webui.audit.log import AuditLog, AuditUnavailable
 from webui.auth import store
 from webui.auth.roles import ROLES
 from webui.identity import Identity, request_actor
-from webui.middleware._http import cookie, header
+from webui.middleware._http import cookie, cookie_name, header, is_secure
 from webui.middleware.client_address import Networks, within
 from webui.settings import Settings
 
@@ -64,7 +64,7 @@ class IdentifyMiddleware:
             return store.display_identity(self.engine, display)
         if sso := self.sso_identity(scope):
             return sso
-        session = cookie(scope, store.SESSION_COOKIE)
+        session = cookie(scope, cookie_name(store.SESSION_COOKIE, is_secure(scope, self.settings.secure_cookies)))
         if not session:
             return None
         scope["state"]["credential"] = ("session", store.token_hash(session))

@@ -31,6 +31,12 @@ def policy_for(body: bytes) -> str:
     return POLICY.replace("script-src 'self'", " ".join(["script-src 'self'", *hashes])) if hashes else POLICY
 
 
+def _headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    """Asked when the reply starts: this layer is outside the one that learns from a trusted
+    proxy that the request came over HTTPS (webui/middleware/client_address.py)."""
+    return [*HEADERS, HSTS] if scope.get("scheme") == "https" else HEADERS
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, hashed_paths: tuple[str, ...] = ("/docs",)) -> None:
         self.app = app
@@ -40,20 +46,19 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = [*HEADERS, HSTS] if scope.get("scheme") == "https" else HEADERS
         if scope["path"] in self.hashed_paths:
-            await self._hashed(scope, receive, send, headers)
+            await self._hashed(scope, receive, send)
             return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 policy = (b"content-security-policy", POLICY.encode())
-                message["headers"] = [*message.get("headers", []), *headers, policy]
+                message["headers"] = [*message.get("headers", []), *_headers(scope), policy]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
 
-    async def _hashed(self, scope: Scope, receive: Receive, send: Send, headers: list[tuple[bytes, bytes]]) -> None:
+    async def _hashed(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Hold a small page back until its body is known, to hash its inline script."""
         start: Message = {}
         body = b""
@@ -66,7 +71,7 @@ class SecurityHeadersMiddleware:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 policy = (b"content-security-policy", policy_for(body).encode())
-                await send({**start, "headers": [*start.get("headers", []), *headers, policy]})
+                await send({**start, "headers": [*start.get("headers", []), *_headers(scope), policy]})
                 await send({"type": "http.response.body", "body": body})
 
         await self.app(scope, receive, buffer)

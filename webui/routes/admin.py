@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
 from webui.auth import store
-from webui.routes.deps import ActorDep, ContextDep, render_page
+from webui.routes.deps import ActorDep, ContextDep, SettingsDep, render_page
 from webui.services import accounts
 from webui.services.context import Context
 from webui.services.errors import Refused
@@ -32,19 +32,25 @@ async def settings(request: Request, ctx: ContextDep) -> HTMLResponse:
 
 @router.post("/displays", response_class=HTMLResponse, name="create_display")
 async def create_display(
-    request: Request, ctx: ContextDep, who: ActorDep, name: Annotated[str, Form(max_length=100)] = ""
+    request: Request, ctx: ContextDep, who: ActorDep, settings: SettingsDep,
+    name: Annotated[str, Form(max_length=100)] = "",
 ) -> HTMLResponse:
     try:
         token = await accounts.create_display(ctx, who, name)
     except Refused as exc:
         return await _page(request, ctx, exc.status, error=exc.message, display_name=name)
-    url = str(request.url_for("noc")) + f"?token={token}"
+    # Never from the Host header, which whoever sends the request chooses.
+    base = settings.dashboard_url(request.scope.get("server"), request.url.scheme)
+    url = base + request.app.url_path_for("noc") + f"?token={token}"
     return await _page(request, ctx, new_secret=("display " + name, url))
 
 
 @router.post("/displays/{display_id}/revoke", response_class=HTMLResponse, name="revoke_display")
 async def revoke_display(request: Request, ctx: ContextDep, who: ActorDep, display_id: int) -> HTMLResponse:
-    await accounts.revoke_display(ctx, who, display_id)
+    try:
+        await accounts.revoke_display(ctx, who, display_id)
+    except Refused as exc:
+        return await _page(request, ctx, exc.status, error=exc.message)
     return await _page(request, ctx)
 
 
@@ -61,5 +67,8 @@ async def create_api_token(
 
 @router.post("/tokens/{token_id}/revoke", response_class=HTMLResponse, name="revoke_api_token")
 async def revoke_api_token(request: Request, ctx: ContextDep, who: ActorDep, token_id: int) -> HTMLResponse:
-    await accounts.revoke_api_token(ctx, who, token_id)
+    try:
+        await accounts.revoke_api_token(ctx, who, token_id)
+    except Refused as exc:
+        return await _page(request, ctx, exc.status, error=exc.message)
     return await _page(request, ctx)

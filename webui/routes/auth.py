@@ -10,11 +10,18 @@ from fastapi.templating import Jinja2Templates
 
 from webui.auth import store
 from webui.auth.store import SESSION_COOKIE
+from webui.middleware._http import cookie_name, is_secure
 from webui.routes.deps import ActorDep, ContextDep, SettingsDep
 from webui.services import accounts
 from webui.services.errors import Refused
+from webui.settings import Settings
 
 router = APIRouter()
+
+
+def _session_cookie(request: Request, settings: Settings) -> str:
+    """The session cookie's name for this request, as webui/middleware/identify.py reads it."""
+    return cookie_name(SESSION_COOKIE, is_secure(request.scope, settings.secure_cookies))
 
 
 def _safe_next(target: str) -> str:
@@ -45,20 +52,24 @@ async def login_submit(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     try:
-        token = await accounts.log_in(ctx, settings, who, name, password, request.cookies.get(SESSION_COOKIE, ""))
+        old = request.cookies.get(_session_cookie(request, settings), "")
+        token = await accounts.log_in(ctx, settings, who, name, password, old)
     except Refused as exc:
         return await _form(request, exc.status, error=exc.message, name=name, next=_safe_next(next))
     response = RedirectResponse(_safe_next(next), status_code=303)
-    secure = settings.secure_cookies or request.url.scheme == "https"
+    secure = is_secure(request.scope, settings.secure_cookies)
     max_age = int(timedelta(hours=settings.session_hours).total_seconds())
-    response.set_cookie(SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax", secure=secure)
+    response.set_cookie(
+        _session_cookie(request, settings), token, max_age=max_age, httponly=True, samesite="lax", secure=secure
+    )
     return response
 
 
 @router.post("/logout", name="logout")
-async def logout(request: Request, ctx: ContextDep, who: ActorDep) -> Response:
-    if token := request.cookies.get(SESSION_COOKIE, ""):
+async def logout(request: Request, ctx: ContextDep, settings: SettingsDep, who: ActorDep) -> Response:
+    name = _session_cookie(request, settings)
+    if token := request.cookies.get(name, ""):
         await accounts.log_out(ctx, who, token)
     response = RedirectResponse(request.app.url_path_for("login"), status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(name, secure=is_secure(request.scope, settings.secure_cookies), httponly=True)
     return response

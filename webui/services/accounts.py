@@ -8,9 +8,11 @@ from datetime import timedelta
 import anyio.to_thread
 from sqlalchemy import Engine
 
+from webui.audit.log import AuditLog
 from webui.auth import store, throttle
 from webui.auth.passwords import HashingBusy
 from webui.identity import Actor, Identity
+from webui.models import ApiToken, DisplayToken
 from webui.services.context import Context
 from webui.services.errors import Refused
 from webui.settings import Settings
@@ -82,9 +84,32 @@ async def create_api_token(ctx: Context, who: Actor, user: str) -> str:
         raise Refused(422, str(exc)) from exc
 
 
+# What each revoke names: the table, and its name in a sentence.
+REVOCABLE: dict[str, tuple[type[ApiToken] | type[DisplayToken], str]] = {
+    "revoke-token": (ApiToken, "API token"),
+    "revoke-display": (DisplayToken, "display"),
+}
+
+
+def check_revocable(audit: AuditLog, who: Actor, action: str, item_id: int) -> None:
+    """Refused 404, and recorded "denied", when `item_id` names nothing this revoke could act
+    on (no such id, or revoked already): never recorded as if something had been revoked.
+    Synchronous: the CLI calls it as it is, the pages in a thread."""
+    kind, what = REVOCABLE[action]
+    if store.revocable(audit.engine, kind, item_id):
+        return
+    reason = f"No active {what} with id {item_id}: nothing revoked."
+    audit.denied(who, action, str(item_id), reason)
+    raise Refused(404, reason)
+
+
 async def _revoke(ctx: Context, who: Actor, action: str, revoke: Callable[[Engine, int], None], item_id: int) -> None:
-    async with ctx.audit.action(who, action, str(item_id)):
-        await anyio.to_thread.run_sync(revoke, ctx.engine, item_id)
+    await anyio.to_thread.run_sync(check_revocable, ctx.audit, who, action, item_id)
+    try:
+        async with ctx.audit.action(who, action, str(item_id)):
+            await anyio.to_thread.run_sync(revoke, ctx.engine, item_id)
+    except store.NotFound as exc:  # revoked by someone else since the check: recorded "failed"
+        raise Refused(404, str(exc)) from exc
 
 
 async def revoke_display(ctx: Context, who: Actor, display_id: int) -> None:
