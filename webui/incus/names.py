@@ -7,13 +7,24 @@ when the object is made (`shared/validate/validate.go`, `cmd/incusd/api_project.
 path is built from segments encoded whole, where `.` and `..` cannot be."""
 
 import re
-import uuid
 from urllib.parse import quote
 
 # IsAPIName: what Incus checks a cluster member's name (`server_name` on join and rename) and a
 # cluster group's name against. Not IsHostname: Incus itself accepts `node_1` as a member.
-_API_NAME_RESERVED = set('$?&+"\'`*/')
-_API_NAME_ENDS = re.compile(r"^[a-zA-Z0-9](?:.*[a-zA-Z0-9])?$", re.DOTALL)
+# Spelled out as one pattern, which the OpenAPI schema publishes too (so a client can tell a
+# name we refuse before sending it): control characters, white space (every character
+# Python's and Go's unicode.IsSpace call so, named, since `\s` differs between regex
+# dialects) and Incus's reserved characters nowhere; a letter or digit at both ends. Length
+# is counted in characters (Incus counts bytes: a longer name in another script is left to it).
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+_SPACE = r" \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_RESERVED = "$?&+\"'`*/"  # none of them needs escaping in a class, in either dialect
+API_NAME_PATTERN = f"^[a-zA-Z0-9](?:[^{_CONTROL}{_SPACE}{_RESERVED}]*[a-zA-Z0-9])?$"
+API_NAME_MAX = 64
+_API_NAME = re.compile(API_NAME_PATTERN.removesuffix("$") + r"\Z")  # `$` would allow a final newline
+# An operation's id, as Incus writes it (uuid.New().String()).
+OPERATION_ID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+_OPERATION_ID = re.compile(OPERATION_ID_PATTERN.removesuffix("$") + r"\Z")
 # IsHostname: instance names (instance.ValidName).
 _HOSTNAME = re.compile(r"^[a-zA-Z0-9-]+$")
 
@@ -22,23 +33,20 @@ class InvalidName(ValueError):
     """A name Incus would never have given an object: refused before anything is sent."""
 
 
-def _printable(value: str) -> None:
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
-        raise InvalidName("Name cannot contain control characters")
-
-
 def api_name(value: str) -> str:
-    """A cluster member's or group's name, as `validate.IsAPIName(name, false)` wants it."""
-    if len(value) > 64:
-        raise InvalidName("Maximum name length is 64 characters")
-    _printable(value)
+    """A cluster member's or group's name, as `validate.IsAPIName(name, false)` wants it, with
+    Incus's words for the rule it breaks."""
+    if len(value) > API_NAME_MAX:
+        raise InvalidName(f"Maximum name length is {API_NAME_MAX} characters")
+    if _API_NAME.match(value):
+        return value
+    if re.search(f"[{_CONTROL}]", value):
+        raise InvalidName("Name cannot contain control characters")
     if any(c.isspace() for c in value):
         raise InvalidName("Name cannot contain white space")
-    if reserved := sorted(_API_NAME_RESERVED.intersection(value)):
+    if reserved := [c for c in value if c in _RESERVED]:
         raise InvalidName(f"Name contains invalid character {reserved[0]!r}")
-    if not _API_NAME_ENDS.match(value):
-        raise InvalidName("Names must start and end with an alphanumeric character")
-    return value
+    raise InvalidName("Names must start and end with an alphanumeric character")
 
 
 def hostname(value: str) -> str:
@@ -64,11 +72,7 @@ def project(value: str) -> str:
 
 def operation_id(value: str) -> str:
     """An operation's id: Incus makes them with uuid.New(), always in this form."""
-    try:
-        parsed = uuid.UUID(value)
-    except ValueError:
-        raise InvalidName("Not an operation id (a UUID)") from None
-    if str(parsed) != value:
+    if not _OPERATION_ID.match(value):
         raise InvalidName("Not an operation id (a UUID)")
     return value
 

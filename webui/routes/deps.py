@@ -7,7 +7,7 @@ from typing import Annotated, Any, cast
 from urllib.parse import urlencode
 
 import anyio.to_thread
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
@@ -82,6 +82,13 @@ PATH_NAMES: dict[str, tuple[str, Callable[[str], str]]] = {
     "display_id": ("display id", names.number),
     "fmt": ("export format", _audit_format),
 }
+
+
+# The same rules, published in the OpenAPI schema (checked_names has already refused what
+# breaks them, in Incus's words, by the time FastAPI would).
+MemberName = Annotated[str, Path(pattern=names.API_NAME_PATTERN, max_length=names.API_NAME_MAX)]
+GroupName = Annotated[str, Path(pattern=names.API_NAME_PATTERN, max_length=names.API_NAME_MAX)]
+OperationId = Annotated[str, Path(pattern=names.OPERATION_ID_PATTERN)]
 
 
 async def checked_names(request: Request) -> None:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from webui.live.hub import CLUSTER
-from webui.routes.deps import ActorDep, ContextDep, render_fragment, render_page
+from webui.routes.deps import ActorDep, ContextDep, GroupName, render_fragment, render_page
 from webui.services import groups
 from webui.services.errors import SERVICE_ERRORS
 
@@ -43,25 +43,25 @@ async def create(request: Request, ctx: ContextDep, who: ActorDep) -> HTMLRespon
 
 
 @router.post("/{group}", response_class=HTMLResponse, name="group_edit")
-async def edit(request: Request, ctx: ContextDep, who: ActorDep, group: str) -> HTMLResponse:
+async def edit(request: Request, ctx: ContextDep, who: ActorDep, group: GroupName) -> HTMLResponse:
     _, description, members = await _group_form(request)
     typed = {"group": group, "description": description, "members": members}
     return await _reply(request, groups.update(ctx, who, group, description, members), typed)
 
 
 @router.post("/{group}/members", response_class=HTMLResponse, name="group_members")
-async def change_members(request: Request, ctx: ContextDep, who: ActorDep, group: str) -> HTMLResponse:
+async def change_members(request: Request, ctx: ContextDep, who: ActorDep, group: GroupName) -> HTMLResponse:
     form = await request.form()
     add, remove = str(form.get("add", "")), str(form.get("remove", ""))
     return await _reply(request, groups.change_members(ctx, who, group, add=add, remove=remove), {})
 
 
 @router.post("/{group}/rename", response_class=HTMLResponse, name="group_rename")
-async def rename(request: Request, ctx: ContextDep, who: ActorDep, group: str) -> HTMLResponse:
+async def rename(request: Request, ctx: ContextDep, who: ActorDep, group: GroupName) -> HTMLResponse:
     new_name = str((await request.form()).get("new_name", ""))
     return await _reply(request, groups.rename(ctx, who, group, new_name), {"group": group, "new_name": new_name})
 
 
 @router.post("/{group}/delete", response_class=HTMLResponse, name="group_delete")
-async def delete(request: Request, ctx: ContextDep, who: ActorDep, group: str) -> HTMLResponse:
+async def delete(request: Request, ctx: ContextDep, who: ActorDep, group: GroupName) -> HTMLResponse:
     return await _reply(request, groups.delete(ctx, who, group), {})

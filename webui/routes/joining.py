@@ -4,7 +4,7 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from webui.routes.deps import ActorDep, ContextDep, render_fragment, render_page
+from webui.routes.deps import ActorDep, ContextDep, OperationId, render_fragment, render_page
 from webui.services import join_tokens
 from webui.services.errors import SERVICE_ERRORS
 
@@ -29,7 +29,7 @@ async def create(request: Request, ctx: ContextDep, who: ActorDep) -> HTMLRespon
 
 
 @router.post("/tokens/{operation_id}/revoke", response_class=HTMLResponse, name="token_revoke")
-async def revoke(request: Request, ctx: ContextDep, who: ActorDep, operation_id: str) -> HTMLResponse:
+async def revoke(request: Request, ctx: ContextDep, who: ActorDep, operation_id: OperationId) -> HTMLResponse:
     try:
         await join_tokens.revoke(ctx, who, operation_id)
     except SERVICE_ERRORS as exc:

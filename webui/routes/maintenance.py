@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from webui.auth.roles import can
-from webui.routes.deps import EngineDep, HubDep, IdentityDep, MaintenanceFiltersDep, render_page
+from webui.routes.deps import EngineDep, HubDep, IdentityDep, MaintenanceFiltersDep, OperationId, render_page
 from webui.services import healing
 from webui.services import maintenance_views as views
 
@@ -22,7 +22,7 @@ async def maintenance(request: Request, engine: EngineDep, hub: HubDep, filters:
 
 @router.get("/maintenance/{operation_id}", response_class=HTMLResponse, name="maintenance_run")
 async def maintenance_run(
-    request: Request, engine: EngineDep, hub: HubDep, identity: IdentityDep, operation_id: str
+    request: Request, engine: EngineDep, hub: HubDep, identity: IdentityDep, operation_id: OperationId
 ) -> HTMLResponse:
     run, audit = await views.run_with_audit(engine, hub.snapshot, operation_id)
     audit = audit if can(identity.role, "audit") else []  # the audit log is for auditors

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
 from webui.identity import Actor
-from webui.routes.deps import ActorDep, ContextDep, HubDep, render_fragment
+from webui.routes.deps import ActorDep, ContextDep, HubDep, MemberName, render_fragment
 from webui.services import members
 from webui.services.capacity import preflight
 from webui.services.context import Context
@@ -49,7 +49,7 @@ def _state_dialog(request: Request, name: str, action: str, mode: str) -> dict[s
 
 
 @router.get("/evacuate", response_class=HTMLResponse, name="evacuate_dialog")
-async def evacuate_dialog(request: Request, ctx: ContextDep, name: str, mode: str = "auto") -> HTMLResponse:
+async def evacuate_dialog(request: Request, ctx: ContextDep, name: MemberName, mode: str = "auto") -> HTMLResponse:
     mode = mode if mode in EVACUATE_MODES else "auto"
     context = _state_dialog(request, name, "evacuate", mode)
     partial = request.headers.get("HX-Target") == "evacuate-plan"
@@ -59,19 +59,19 @@ async def evacuate_dialog(request: Request, ctx: ContextDep, name: str, mode: st
 
 @router.post("/evacuate", response_class=HTMLResponse, name="evacuate")
 async def evacuate(
-    request: Request, ctx: ContextDep, who: ActorDep, name: str, mode: Annotated[str, Form()] = "auto"
+    request: Request, ctx: ContextDep, who: ActorDep, name: MemberName, mode: Annotated[str, Form()] = "auto"
 ) -> HTMLResponse:
     return await _change_state(request, ctx, who, name, "evacuate", mode)
 
 
 @router.get("/restore", response_class=HTMLResponse, name="restore_dialog")
-async def restore_dialog(request: Request, name: str) -> HTMLResponse:
+async def restore_dialog(request: Request, name: MemberName) -> HTMLResponse:
     return render_fragment(request, "members/_restore.html", **_state_dialog(request, name, "restore", ""))
 
 
 @router.post("/restore", response_class=HTMLResponse, name="restore")
 async def restore(
-    request: Request, ctx: ContextDep, who: ActorDep, name: str, mode: Annotated[str, Form()] = ""
+    request: Request, ctx: ContextDep, who: ActorDep, name: MemberName, mode: Annotated[str, Form()] = ""
 ) -> HTMLResponse:
     return await _change_state(request, ctx, who, name, "restore", mode)
 
@@ -92,7 +92,7 @@ async def _change_state(request: Request, ctx: Context, who: Actor, name: str, a
 
 
 @router.get("/remove", response_class=HTMLResponse, name="remove_dialog")
-async def remove_dialog(request: Request, hub: HubDep, name: str, force: bool = False) -> HTMLResponse:
+async def remove_dialog(request: Request, hub: HubDep, name: MemberName, force: bool = False) -> HTMLResponse:
     member = members.require_member(hub.snapshot, name)
     refused = available_actions(hub.snapshot, member)["force-remove" if force else "remove"]
     return render_fragment(request, "members/_remove.html", member=member, force=force, refused=refused)
@@ -100,7 +100,7 @@ async def remove_dialog(request: Request, hub: HubDep, name: str, force: bool = 
 
 @router.post("/remove", response_class=HTMLResponse, name="remove")
 async def remove(
-    request: Request, ctx: ContextDep, who: ActorDep, name: str,
+    request: Request, ctx: ContextDep, who: ActorDep, name: MemberName,
     confirm: Annotated[str, Form()] = "", force: Annotated[bool, Form()] = False,
 ) -> HTMLResponse:
     member = members.require_member(ctx.hub.snapshot, name)
@@ -118,13 +118,13 @@ async def remove(
 
 
 @router.get("/edit", response_class=HTMLResponse, name="edit_dialog")
-async def edit_dialog(request: Request, ctx: ContextDep, name: str, section: str = "member") -> HTMLResponse:
+async def edit_dialog(request: Request, ctx: ContextDep, name: MemberName, section: str = "member") -> HTMLResponse:
     fields, etag = await members.editable_fields(ctx, name, request.state.identity.role)
     return _edit_form(request, name, section, fields, fields, etag)
 
 
 @router.post("/edit", response_class=HTMLResponse, name="edit")
-async def edit(request: Request, ctx: ContextDep, who: ActorDep, name: str) -> HTMLResponse:
+async def edit(request: Request, ctx: ContextDep, who: ActorDep, name: MemberName) -> HTMLResponse:
     members.require_member(ctx.hub.snapshot, name)
     form = await request.form()
     section = str(form.get("section", "member"))

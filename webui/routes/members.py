@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from webui.live.hub import MEMBERS, member_topic
-from webui.routes.deps import HubDep, render_page
+from webui.routes.deps import HubDep, MemberName, render_page
 
 router = APIRouter()
 
@@ -16,7 +16,7 @@ async def members(request: Request, group: str = "") -> HTMLResponse:
 
 
 @router.get("/members/{name}", response_class=HTMLResponse, name="member")
-async def member(request: Request, name: str, hub: HubDep) -> HTMLResponse:
+async def member(request: Request, name: MemberName, hub: HubDep) -> HTMLResponse:
     member = hub.snapshot.member(name)
     # An unknown name is a 404, but the page still streams: the member may be joining.
     status = 404 if member is None and hub.snapshot.reachable else 200

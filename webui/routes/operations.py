@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from webui.live.hub import OPERATIONS
-from webui.routes.deps import ActorDep, ContextDep, render_fragment, render_page
+from webui.routes.deps import ActorDep, ContextDep, OperationId, render_fragment, render_page
 from webui.services import operations
 from webui.services.errors import SERVICE_ERRORS
 
@@ -17,7 +17,7 @@ async def operations_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/operations/{operation_id}/cancel", response_class=HTMLResponse, name="cancel_operation")
-async def cancel(request: Request, ctx: ContextDep, who: ActorDep, operation_id: str) -> HTMLResponse:
+async def cancel(request: Request, ctx: ContextDep, who: ActorDep, operation_id: OperationId) -> HTMLResponse:
     """Ask Incus to cancel; the outcome arrives as an operation event, like any other."""
     operation = operations.require_operation(ctx, operation_id)
     try:

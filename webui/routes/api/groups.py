@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 
 from webui.incus.envelopes import ERRORS, Sync
 from webui.incus.models import ClusterGroup
-from webui.routes.deps import ActorDep, ContextDep, HubDep
+from webui.routes.deps import ActorDep, ContextDep, GroupName, HubDep
 from webui.services import groups
 
 router = APIRouter(prefix="/api/v1/cluster/groups", tags=["cluster"])
@@ -49,7 +49,7 @@ async def list_groups(
 
 
 @router.get("/{group}", response_model=Sync[ClusterGroup], responses=ERRORS)
-async def get_group(hub: HubDep, group: str) -> Sync[ClusterGroup]:
+async def get_group(hub: HubDep, group: GroupName) -> Sync[ClusterGroup]:
     return Sync[ClusterGroup](metadata=groups.require_group(hub.snapshot, group))
 
 
@@ -60,18 +60,18 @@ async def create_group(ctx: ContextDep, who: ActorDep, body: GroupPost) -> Sync[
 
 
 @router.put("/{group}", response_model=Sync[dict[str, Any]], responses=ERRORS)
-async def put_group(ctx: ContextDep, who: ActorDep, group: str, body: GroupPut) -> Sync[dict[str, Any]]:
+async def put_group(ctx: ContextDep, who: ActorDep, group: GroupName, body: GroupPut) -> Sync[dict[str, Any]]:
     await groups.update(ctx, who, group, body.description, body.members)
     return Sync[dict[str, Any]](metadata={})
 
 
 @router.post("/{group}", response_model=Sync[dict[str, Any]], responses=ERRORS)
-async def rename_group(ctx: ContextDep, who: ActorDep, group: str, body: GroupRename) -> Sync[dict[str, Any]]:
+async def rename_group(ctx: ContextDep, who: ActorDep, group: GroupName, body: GroupRename) -> Sync[dict[str, Any]]:
     await groups.rename(ctx, who, group, body.name)
     return Sync[dict[str, Any]](metadata={})
 
 
 @router.delete("/{group}", response_model=Sync[dict[str, Any]], responses=ERRORS)
-async def delete_group(ctx: ContextDep, who: ActorDep, group: str) -> Sync[dict[str, Any]]:
+async def delete_group(ctx: ContextDep, who: ActorDep, group: GroupName) -> Sync[dict[str, Any]]:
     await groups.delete(ctx, who, group)
     return Sync[dict[str, Any]](metadata={})

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from webui.auth.roles import can
 from webui.incus.envelopes import ERRORS, Sync
-from webui.routes.deps import ActorDep, EngineDep, HubDep, MaintenanceFiltersDep
+from webui.routes.deps import ActorDep, EngineDep, HubDep, MaintenanceFiltersDep, OperationId
 from webui.services import maintenance_views as views
 
 router = APIRouter(prefix="/api/v1/maintenance", tags=["maintenance"])
@@ -23,7 +23,9 @@ async def list_maintenance(
 
 
 @router.get("/{operation_id}", response_model=Sync[dict[str, Any]], responses=ERRORS)
-async def get_maintenance(engine: EngineDep, hub: HubDep, who: ActorDep, operation_id: str) -> Sync[dict[str, Any]]:
+async def get_maintenance(
+    engine: EngineDep, hub: HubDep, who: ActorDep, operation_id: OperationId
+) -> Sync[dict[str, Any]]:
     """One run with its instances, and for auditors and admins its audit records (who asked,
     and the outcome)."""
     run, audit = await views.run_with_audit(engine, hub.snapshot, operation_id)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from webui.incus.envelopes import ERRORS, Async, Sync
 from webui.incus.models import Member, MemberState
 from webui.memo import Latest
-from webui.routes.deps import ActorDep, ContextDep, HubDep, SecretsDep
+from webui.routes.deps import ActorDep, ContextDep, HubDep, MemberName, SecretsDep
 from webui.services import join_tokens, members
 from webui.services.errors import Refused
 from webui.services.secrets import Secrets, sees_secrets
@@ -88,7 +88,7 @@ async def list_members(
 
 
 @router.get("/{name}", response_model=Sync[Member], responses=ERRORS)
-async def get_member(ctx: ContextDep, who: ActorDep, name: str) -> JSONResponse:
+async def get_member(ctx: ContextDep, who: ActorDep, name: MemberName) -> JSONResponse:
     """`incus cluster show NAME`, asked of Incus with its `ETag`, for a PUT with `If-Match`."""
     member, etag = await members.fresh_member(ctx, name)
     body = Sync[Member](metadata=ctx.secrets.member_for(who.role, member)).model_dump(mode="json")
@@ -96,7 +96,7 @@ async def get_member(ctx: ContextDep, who: ActorDep, name: str) -> JSONResponse:
 
 
 @router.get("/{name}/state", response_model=Sync[MemberState], responses=ERRORS)
-async def get_member_state(hub: HubDep, name: str) -> Sync[MemberState]:
+async def get_member_state(hub: HubDep, name: MemberName) -> Sync[MemberState]:
     """`incus cluster info NAME`: uptime, load, memory and storage pool usage."""
     member = members.require_member(hub.snapshot, name)
     state = hub.snapshot.states.get(name)
@@ -109,7 +109,7 @@ async def get_member_state(hub: HubDep, name: str) -> Sync[MemberState]:
 
 @router.post("/{name}/state", status_code=202, response_model=Async, responses=ERRORS)
 async def change_member_state(
-    request: Request, ctx: ContextDep, who: ActorDep, name: str, body: MemberStatePost
+    request: Request, ctx: ContextDep, who: ActorDep, name: MemberName, body: MemberStatePost
 ) -> JSONResponse:
     """`incus cluster evacuate|restore NAME`: answers with the operation, like Incus.
 
@@ -122,7 +122,7 @@ async def change_member_state(
 
 @router.put("/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
 async def put_member(
-    ctx: ContextDep, who: ActorDep, name: str, body: MemberPut, if_match: Annotated[str | None, Header()] = None
+    ctx: ContextDep, who: ActorDep, name: MemberName, body: MemberPut, if_match: Annotated[str | None, Header()] = None
 ) -> Sync[dict[str, Any]]:
     """`incus cluster edit NAME`: every writable field; `If-Match` guards against lost updates."""
     await members.update(ctx, who, name, body.model_dump(), if_match or "")
@@ -131,7 +131,11 @@ async def put_member(
 
 @router.patch("/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
 async def patch_member(
-    ctx: ContextDep, who: ActorDep, name: str, body: MemberPatch, if_match: Annotated[str | None, Header()] = None
+    ctx: ContextDep,
+    who: ActorDep,
+    name: MemberName,
+    body: MemberPatch,
+    if_match: Annotated[str | None, Header()] = None,
 ) -> Sync[dict[str, Any]]:
     """Change some fields (e.g. `{"roles": [...]}`); `config` keys are merged as Incus does."""
     await members.patch(ctx, who, name, body.model_dump(exclude_none=True), if_match or "")
@@ -140,7 +144,7 @@ async def patch_member(
 
 @router.delete("/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
 async def delete_member(
-    ctx: ContextDep, who: ActorDep, name: str, force: Annotated[int, Query(ge=0, le=1)] = 0
+    ctx: ContextDep, who: ActorDep, name: MemberName, force: Annotated[int, Query(ge=0, le=1)] = 0
 ) -> Sync[dict[str, Any]]:
     """`incus cluster remove NAME [--force]`: synchronous, so success is the real outcome."""
     await members.remove(ctx, who, name, bool(force))
@@ -159,7 +163,7 @@ async def create_join_token(request: Request, ctx: ContextDep, who: ActorDep, bo
 
 
 @router.post("/{name}", response_model=Sync[dict[str, Any]], responses=ERRORS)
-async def rename_member(ctx: ContextDep, who: ActorDep, name: str, body: MemberRename) -> Sync[dict[str, Any]]:
+async def rename_member(ctx: ContextDep, who: ActorDep, name: MemberName, body: MemberRename) -> Sync[dict[str, Any]]:
     """`incus cluster rename NAME NEW`."""
     await join_tokens.rename(ctx, who, name, body.server_name)
     return Sync[dict[str, Any]](metadata={})

@@ -1,19 +1,16 @@
 """/api/v1/operations: running operations, the outcome of finished ones, and cancelling."""
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 
 from webui.incus.envelopes import ERRORS, Sync
 from webui.incus.models import Operation
-from webui.routes.deps import ActorDep, ContextDep, HubDep
+from webui.routes.deps import ActorDep, ContextDep, HubDep, OperationId
 from webui.services import operations
 from webui.services.secrets import operation_for
 
 router = APIRouter(prefix="/api/v1/operations", tags=["operations"])
-
-# Incus's operation ids are UUIDs; anything else would be pasted into the URL sent to Incus.
-OperationId = Annotated[str, Path(pattern=r"^[0-9a-fA-F-]{36}$")]
 
 
 @router.get("", response_model=Sync[dict[str, list[Operation]]])
