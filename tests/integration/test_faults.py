@@ -123,7 +123,8 @@ def test_a_client_that_stops_reading_is_dropped_without_slowing_the_others(clust
         slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # fills after a frame or two
         slow.connect(("127.0.0.1", server.port))
         cookie = "; ".join(f"{k}={v}" for k, v in server.cookies.items()).encode()
-        slow.sendall(b"GET /stream?topic=members HTTP/1.1\r\nHost: dashboard\r\nCookie: " + cookie + b"\r\n\r\n")
+        host = f"127.0.0.1:{server.port}".encode()  # another Host is refused (allowed_hosts)
+        slow.sendall(b"GET /stream?topic=members HTTP/1.1\r\nHost: " + host + b"\r\nCookie: " + cookie + b"\r\n\r\n")
         with server.stream("/stream?topic=members") as fast:
             # ~50 KiB a frame: the kernel's send buffer on loopback grows to 4 MiB, then
             # uvicorn's 64 KiB, then the hub's queue of 4 frames.
