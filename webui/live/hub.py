@@ -34,8 +34,13 @@ NOC = "noc"  # the wall display
 OPERATIONS = "operations"  # the operations page
 
 
+def member_page_topic(name: str) -> str:
+    """What a member's page asks the stream for; the stream subscribes it to its role's version."""
+    return f"member:{name}"
+
+
 def member_topic(name: str, role: str) -> str:
-    return f"member:{name}:{role}"
+    return f"{member_page_topic(name)}:{role}"
 
 
 def member_of(topic: str) -> str | None:
