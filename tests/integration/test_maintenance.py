@@ -68,6 +68,12 @@ def test_a_cli_evacuation_is_followed_instance_by_instance_then_a_dashboard_rest
         name: ("started", where[name]) for name in crowded
     }
     assert MEMBER not in {where[name] for name in crowded}
+    # Asked from outside the dashboard: audited as it started, then with its outcome.
+    cli = dashboard.get(f"/api/v1/maintenance/{run['operation_id']}").json()["metadata"]
+    assert [(a["action"], a["outcome"], a["actor"], a["via"]) for a in cli["audit"]] == [
+        ("evacuate", "accepted", "outside the dashboard", "incus"),
+        ("evacuate", "succeeded", "outside the dashboard", "incus"),
+    ]
 
     reply = dashboard.admin.post(f"/api/v1/cluster/members/{MEMBER}/state", json={"action": "restore"})
     assert reply.status_code == 202, reply.text
