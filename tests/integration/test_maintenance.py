@@ -172,3 +172,11 @@ def test_a_restore_incus_refuses_shows_incus_reason_on_the_instance_and_the_run(
         if cluster.member_status(MEMBER) == "Evacuated":
             cluster.incus("cluster", "restore", MEMBER, "--force", timeout=300)
         cluster.incus("delete", "--force", name)
+
+
+def test_only_the_unfiltered_list_of_runs_is_live(dashboard):
+    """The stream sends every run the snapshot holds, whatever a page's filters: a filtered list
+    does not take them, and says where they appear."""
+    assert 'sse-swap="maintenance-runs"' in dashboard.get("/maintenance").text
+    filtered = dashboard.get("/maintenance", params={"member": "member3"}).text
+    assert 'sse-swap="maintenance-runs"' not in filtered and "unfiltered list" in filtered
