@@ -165,7 +165,7 @@ def create_app(settings: Settings) -> FastAPI:
         # Audit records are written in worker threads; the live audit page hears of each.
         loop = asyncio.get_running_loop()
         audit_log.on_append.append(lambda record: loop.call_soon_threadsafe(hub.publish_audit, record))
-        tracker = MaintenanceTracker(hub, client, engine)
+        tracker = MaintenanceTracker(hub, client, engine, audit_log)
         fencing = Fencing(settings.healed_hook, settings.healed_hook_timeout, settings.healed_webhook)
         healing = Healing(hub, engine, audit_log, fencing)
         watcher = Watcher(

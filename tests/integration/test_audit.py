@@ -96,6 +96,9 @@ def test_the_page_filters_paginates_and_exports(dashboard):
     logins = records(dashboard, action="login")
     page = dashboard.get("/audit", params={"action": "login"}).text
     assert f"{len(logins)} records" in page
+    # The stream updates the unfiltered first page only: a filtered one says so.
+    assert 'sse-swap="audit"' not in page and "live only on the first page of the" in page
+    assert 'sse-swap="audit"' in dashboard.get("/audit").text
     csv = dashboard.get("/audit.csv", params={"action": "login"}).text
     assert csv.splitlines()[0].startswith("id,at,actor,role,via,source_address")
     assert all(r["action"] == "login" for r in records(dashboard, action="login"))

@@ -68,6 +68,12 @@ def test_a_cli_evacuation_is_followed_instance_by_instance_then_a_dashboard_rest
         name: ("started", where[name]) for name in crowded
     }
     assert MEMBER not in {where[name] for name in crowded}
+    # Asked from outside the dashboard: audited as it started, then with its outcome.
+    cli = dashboard.get(f"/api/v1/maintenance/{run['operation_id']}").json()["metadata"]
+    assert [(a["action"], a["outcome"], a["actor"], a["via"]) for a in cli["audit"]] == [
+        ("evacuate", "accepted", "outside the dashboard", "incus"),
+        ("evacuate", "succeeded", "outside the dashboard", "incus"),
+    ]
 
     reply = dashboard.admin.post(f"/api/v1/cluster/members/{MEMBER}/state", json={"action": "restore"})
     assert reply.status_code == 202, reply.text
@@ -166,3 +172,11 @@ def test_a_restore_incus_refuses_shows_incus_reason_on_the_instance_and_the_run(
         if cluster.member_status(MEMBER) == "Evacuated":
             cluster.incus("cluster", "restore", MEMBER, "--force", timeout=300)
         cluster.incus("delete", "--force", name)
+
+
+def test_only_the_unfiltered_list_of_runs_is_live(dashboard):
+    """The stream sends every run the snapshot holds, whatever a page's filters: a filtered list
+    does not take them, and says where they appear."""
+    assert 'sse-swap="maintenance-runs"' in dashboard.get("/maintenance").text
+    filtered = dashboard.get("/maintenance", params={"member": "member3"}).text
+    assert 'sse-swap="maintenance-runs"' not in filtered and "unfiltered list" in filtered

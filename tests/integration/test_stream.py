@@ -1,5 +1,7 @@
 """Live updates: one watcher, fanned out over SSE to every page."""
 
+import html
+import re
 import time
 
 import pytest
@@ -40,6 +42,16 @@ def test_the_member_page_stream_carries_that_member_only(cluster, dashboard, res
         frame = stream.wait_for(lambda f: "for the member page" in f.data, timeout=5)
     assert frame.event == f"member-{name}-detail"
     assert all(not f.event.startswith("member-member1") for f in stream.seen)
+
+
+@pytest.mark.parametrize("path", ["/", "/members/member2", "/operations", "/maintenance", "/audit", "/cluster"])
+def test_every_live_page_opens_the_stream_it_names(dashboard, path):
+    """The stream URL a page carries is one the stream accepts (a member page once asked for
+    its role's version by name, refused with a 400: the page was never live)."""
+    page = dashboard.get(path)
+    stream_url = html.unescape(re.search(r'sse-connect="([^"]+)"', page.text)[1])
+    with dashboard.stream(stream_url) as stream:  # a refusal (400) raises here
+        assert stream.response.status_code == 200
 
 
 def test_browsers_cost_incus_nothing(dashboard):

@@ -5,9 +5,10 @@ from sse_starlette.sse import AppStatus
 
 from webui.incus.models import Member, MemberState
 from webui.live import hub as hub_module
-from webui.live.hub import HEARTBEAT, MEMBERS, NOC, Hub, member_topic
+from webui.live.hub import HEARTBEAT, MEMBERS, NOC, Hub, maintenance_topic, member_topic
 from webui.live.mailbox import Subscriber
 from webui.live.snapshot import ClusterSnapshot
+from webui.services.maintenance import MaintenanceRun
 
 
 def make_hub(queue_size: int = 4) -> tuple[Hub, list[str]]:
@@ -58,6 +59,21 @@ def test_a_member_page_is_rendered_once_per_role_that_has_it_open():
     hub.update(cluster(2, description="new"))
     assert rendered.count("members/_detail.html") == 2  # admin's and auditor's, not per viewer
     assert all(drain(v) for v in viewers)
+
+
+def test_a_new_maintenance_run_reaches_the_maintenance_page_once_per_role_that_has_it_open():
+    hub, rendered = make_hub(queue_size=200)
+    viewers = [hub.subscribe([maintenance_topic(role)]) for role in ("operator", "operator", "auditor")]
+    hub.update(cluster(1))
+    for viewer in viewers:
+        drain(viewer)
+    rendered.clear()
+    run = MaintenanceRun("op1", "m1", "evacuate", None)
+    hub.update(hub.snapshot.evolve(maintenance=(run,)))
+    assert rendered.count("maintenance/_runs.html") == 2  # the operator's and the auditor's, not per viewer
+    frames = [drain(viewer) for viewer in viewers]
+    assert all(b"event: maintenance-runs" in b"".join(f) for f in frames)
+    assert frames[0] == frames[1]
 
 
 def test_subscribers_get_only_their_topics():

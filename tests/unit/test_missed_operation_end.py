@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tests.unit.replies import evacuation_updates
 from webui import db
+from webui.audit.log import AuditLog
 from webui.clock import now
 from webui.incus.errors import IncusError
 from webui.incus.models import UNHEARD, Instance, Member, Operation
@@ -129,7 +130,7 @@ def run_after_unheard_end(tmp_path: Path, member_status: str):
     incus = Incus(running=[], known={})
     watcher, _ = watching(incus, started, member_status)
     incus.placed = [Instance(name="c1", location="member2", status="Stopped")]
-    tracker = MaintenanceTracker(watcher.hub, incus, engine)  # type: ignore[arg-type]
+    tracker = MaintenanceTracker(watcher.hub, incus, engine, AuditLog(engine, b"k" * 32))  # type: ignore[arg-type]
     watcher.on_operation.append(tracker.on_operation)
     asyncio.run(watcher.sync_operations())
     run = maintenance_store.load(engine, started.id)

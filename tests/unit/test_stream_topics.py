@@ -11,11 +11,15 @@ OPERATOR = Identity("bob", "operator", "session")
 
 
 def test_a_member_page_is_in_the_version_for_the_viewers_role():
-    topics = allowed_topics(OPERATOR, ["members", "member:member1", "operations", "audit"], MEMBERS)
-    assert topics == ["members", "member:member1:operator", "operations:operator"]  # no audit for an operator
+    requested = ["members", "member:member1", "operations", "maintenance", "audit"]
+    topics = allowed_topics(OPERATOR, requested, MEMBERS)
+    # No audit for an operator.
+    assert topics == ["members", "member:member1:operator", "operations:operator", "maintenance:operator"]
 
 
-@pytest.mark.parametrize("topic", ["member:ghost", "member:", "member:member1:admin", "anything", "*", "ping"])
+@pytest.mark.parametrize(
+    "topic", ["member:ghost", "member:", "member:member1:admin", "maintenance:admin", "anything", "*", "ping"]
+)
 def test_a_topic_no_page_uses_is_refused(topic):
     with pytest.raises(Refused) as refused:
         allowed_topics(OPERATOR, ["members", topic], MEMBERS)

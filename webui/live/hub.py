@@ -32,10 +32,16 @@ ROLE_VIEWS = ("admin", "operator", "auditor")
 CLUSTER = "cluster"  # the cluster page: configuration, upgrades, certificate
 NOC = "noc"  # the wall display
 OPERATIONS = "operations"  # the operations page
+MAINTENANCE = "maintenance"  # the maintenance page
+
+
+def member_page_topic(name: str) -> str:
+    """What a member's page asks the stream for; the stream subscribes it to its role's version."""
+    return f"member:{name}"
 
 
 def member_topic(name: str, role: str) -> str:
-    return f"member:{name}:{role}"
+    return f"{member_page_topic(name)}:{role}"
 
 
 def member_of(topic: str) -> str | None:
@@ -47,6 +53,12 @@ def member_of(topic: str) -> str | None:
 def operations_topic(role: str) -> str:
     """The operations page, in the version for one role (Cancel only where it may cancel)."""
     return f"{OPERATIONS}:{role}"
+
+
+def maintenance_topic(role: str) -> str:
+    """The maintenance page's runs, in the version for one role (links to audit records only
+    where the viewer may read them)."""
+    return f"{MAINTENANCE}:{role}"
 
 
 EXIT_CHECK = 0.5  # seconds between looks at the exit signal
@@ -212,7 +224,7 @@ class Hub:
             operations = frozenset(op.id for op in snapshot.operations)
             everything = Changes(
                 names, names, membership=True, status=True, operations=operations, cluster=True, fresh=True,
-                statuses=True,
+                statuses=True, maintenance=True,
             )
             cache[wanted] = [m.data for m in self.frames(snapshot, everything, wanted) if m.topic in wanted]
         return cache[wanted]
@@ -243,6 +255,13 @@ class Hub:
                     frames.append(
                         frame(EVERYONE, f"operation-{operation_id}", "operations/_operation.html", operation=operation)
                     )
+        if changes.maintenance:
+            # Newest first, as the page lists them; the page keeps the rows this no longer sends.
+            runs = snapshot.maintenance[::-1]
+            for role in ROLE_VIEWS:
+                if listening is None or maintenance_topic(role) in listening:
+                    topic = maintenance_topic(role)
+                    frames.append(frame(topic, "maintenance-runs", "maintenance/_runs.html", runs=runs, role=role))
         if changes.membership:
             frames.append(frame(MEMBERS, "members", "members/_rows.html"))
         else:

@@ -178,10 +178,12 @@ class Changes:
     statuses: bool = False  # a member's status changed (Online, Offline, Blocked...)
     fresh: bool = False  # nothing else maybe, but the data was fetched again (the NOC shows its age)
     metrics: frozenset[str] = frozenset()  # members whose load, memory or instance count changed
+    maintenance: bool = False  # an evacuation or restore started, moved on, ended or was forgotten
 
     def __bool__(self) -> bool:
         return (
             bool(self.details) or self.membership or self.status or bool(self.operations) or self.cluster or self.fresh
+            or self.maintenance
         )
 
 
@@ -218,4 +220,5 @@ def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
         fresh=old.updated_at != new.updated_at,
         metrics=frozenset(n for n in new_names if metrics(old, n) != metrics(new, n)),
         statuses=[(m.server_name, m.status) for m in old.members] != [(m.server_name, m.status) for m in new.members],
+        maintenance=old.maintenance != new.maintenance,
     )

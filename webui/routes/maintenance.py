@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from webui.auth.roles import can
+from webui.live.hub import MAINTENANCE
 from webui.routes.deps import EngineDep, HubDep, IdentityDep, MaintenanceFiltersDep, OperationId, render_page
 from webui.services import healing
 from webui.services import maintenance_views as views
@@ -14,10 +15,18 @@ router = APIRouter()
 
 
 @router.get("/maintenance", response_class=HTMLResponse, name="maintenance")
-async def maintenance(request: Request, engine: EngineDep, hub: HubDep, filters: MaintenanceFiltersDep) -> HTMLResponse:
+async def maintenance(
+    request: Request, engine: EngineDep, hub: HubDep, identity: IdentityDep, filters: MaintenanceFiltersDep
+) -> HTMLResponse:
     found = await views.runs(engine, hub.snapshot, filters)
     healed, moves = await asyncio.to_thread(healing.history, engine)
-    return render_page(request, "maintenance/index.html", [], runs=found, filters=filters, healed=healed, moves=moves)
+    # The stream sends every run the snapshot holds, whatever the filters: only the unfiltered
+    # list takes them (its length aside: a new run goes on top, and the oldest stays).
+    live = not (filters.member or filters.kind or filters.outcome or filters.since or filters.until)
+    return render_page(
+        request, "maintenance/index.html", [MAINTENANCE] if live else [],
+        runs=found, filters=filters, healed=healed, moves=moves, live=live, role=identity.role,
+    )
 
 
 @router.get("/maintenance/{operation_id}", response_class=HTMLResponse, name="maintenance_run")

@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from webui.live.hub import MEMBERS, member_topic
+from webui.live.hub import MEMBERS, member_page_topic
 from webui.routes.deps import HubDep, MemberName, render_page
 
 router = APIRouter()
@@ -22,5 +22,5 @@ async def member(request: Request, name: MemberName, hub: HubDep) -> HTMLRespons
     status = 404 if member is None and hub.snapshot.reachable else 200
     role = request.state.identity.role
     return render_page(
-        request, "members/detail.html", [member_topic(name, role)], status, name=name, member=member, role=role
+        request, "members/detail.html", [member_page_topic(name)], status, name=name, member=member, role=role
     )

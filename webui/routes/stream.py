@@ -6,7 +6,18 @@ from fastapi import APIRouter, Header, Query, Request
 
 from webui.auth.roles import can
 from webui.identity import Identity
-from webui.live.hub import AUDIT, CLUSTER, MEMBERS, NOC, OPERATIONS, TooManyStreams, member_topic, operations_topic
+from webui.live.hub import (
+    AUDIT,
+    CLUSTER,
+    MAINTENANCE,
+    MEMBERS,
+    NOC,
+    OPERATIONS,
+    TooManyStreams,
+    maintenance_topic,
+    member_topic,
+    operations_topic,
+)
 from webui.live.sse import SubscriberResponse
 from webui.routes.deps import HubDep, IdentityDep, SettingsDep
 from webui.services.errors import Refused
@@ -18,7 +29,7 @@ MAX_TOPICS = 8
 
 # The topics the pages ask for; any other is refused, so a client cannot make the hub keep
 # sets of topics nobody publishes to (each set of topics is held, and its refresh cached).
-PAGE_TOPICS = frozenset({MEMBERS, NOC, CLUSTER, AUDIT, OPERATIONS})
+PAGE_TOPICS = frozenset({MEMBERS, NOC, CLUSTER, AUDIT, OPERATIONS, MAINTENANCE})
 
 
 def allowed_topics(identity: Identity, requested: list[str], members: frozenset[str]) -> list[str]:
@@ -37,6 +48,8 @@ def allowed_topics(identity: Identity, requested: list[str], members: frozenset[
             topics.append(member_topic(name, identity.role))
         elif topic == OPERATIONS:
             topics.append(operations_topic(identity.role))
+        elif topic == MAINTENANCE:
+            topics.append(maintenance_topic(identity.role))
         elif topic != AUDIT or can(identity.role, "audit"):
             topics.append(topic)
     return topics

@@ -3,7 +3,7 @@ and writes the same values: rows are keyed on Incus's operation id (and the inst
 if absent, so there is one row per run and per instance however many processes write."""
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError
@@ -134,11 +134,42 @@ def unfinished(engine: Engine) -> list[MaintenanceRun]:
     return search(engine, Filters(outcome=RUNNING))
 
 
+# The "via" of the audit records of a run nobody asked the dashboard for (the incus CLI, another
+# client), written as the watcher sees it start: never taken for a dashboard user's request.
+OBSERVED = "incus"
+OBSERVED_ACTOR = "outside the dashboard"  # Incus names who asked only once the run has ended
+# How long a dashboard request may wait for Incus's answer and still be the run that starts.
+ASKING = timedelta(minutes=2)
+
+
+def asked_here(engine: Engine, run: MaintenanceRun) -> bool:
+    """Whether a dashboard user asked for this run. Incus's operation does not say who started
+    it, and the watcher can hear of it before the request's "accepted" names it (the reply is
+    still on its way): a recent "requested" of the run's kind on its member counts, unless it
+    was answered otherwise (refused, or another operation)."""
+    with Session(engine) as session:
+        asked = select(AuditRecord.id).where(
+            AuditRecord.action == run.kind,
+            AuditRecord.target == run.member,
+            AuditRecord.outcome == "requested",
+            AuditRecord.at >= now() - ASKING,
+        )
+        answered_otherwise = select(AuditRecord.request_id).where(
+            AuditRecord.request_id.in_(asked), AuditRecord.operation_id != run.operation_id
+        )
+        pending = asked.where(AuditRecord.id.not_in(answered_otherwise))
+        return session.scalar(pending.limit(1)) is not None
+
+
 def asked_from_dashboard(engine: Engine, run: MaintenanceRun) -> MaintenanceRun:
     """The run with the dashboard user and mode, when it was asked from the dashboard."""
     with Session(engine) as session:
         record = session.scalars(
-            select(AuditRecord).where(AuditRecord.operation_id == run.operation_id, AuditRecord.outcome == "accepted")
+            select(AuditRecord).where(
+                AuditRecord.operation_id == run.operation_id,
+                AuditRecord.outcome == "accepted",
+                AuditRecord.via != OBSERVED,
+            )
         ).first()
         if record is None:
             return run

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from sqlalchemy import Engine
 
+from webui.audit.log import AuditLog, AuditUnavailable
 from webui.clock import now
 from webui.incus.client import IncusClient
 from webui.incus.errors import IncusError
@@ -18,6 +19,7 @@ from webui.live.snapshot import KEEP_FINISHED, Maintenance
 from webui.live.watcher import STATE_TIMEOUT
 from webui.services import maintenance_store as store
 from webui.services.maintenance import MaintenanceRun, advance, begin, finish, kind_of
+from webui.services.operations import record_outcome
 
 log = logging.getLogger(__name__)
 # Incus's lifecycle event once a run ended, with who asked for it.
@@ -34,10 +36,11 @@ def _states(run: MaintenanceRun | None) -> object:
 
 
 class MaintenanceTracker:
-    def __init__(self, hub: Hub, client: IncusClient, engine: Engine) -> None:
+    def __init__(self, hub: Hub, client: IncusClient, engine: Engine, audit: AuditLog) -> None:
         self.hub = hub
         self.client = client
         self.engine = engine
+        self.audit = audit
         self.runs: dict[str, MaintenanceRun] = {}
         self._lock = asyncio.Lock()  # one run's writes in order
 
@@ -56,6 +59,7 @@ class MaintenanceTracker:
                 run = await asyncio.to_thread(store.load, self.engine, operation.id)
             if run is None:
                 run = begin(operation, self.hub.snapshot)
+                await self._note_if_outside(run, operation)
             if run.running:
                 run = advance(run, operation)
                 if operation.finished:
@@ -87,6 +91,21 @@ class MaintenanceTracker:
                 if run.member == member and run.kind == kind and not run.requestor and who:
                     await self._keep(replace(run, requestor=who))
                     break
+
+    async def _note_if_outside(self, run: MaintenanceRun, operation: Operation) -> None:
+        """A run nobody asked the dashboard for goes into the audit log as it starts, "accepted"
+        as a dashboard request's would be: its outcome is then written like theirs."""
+        if await asyncio.to_thread(store.asked_here, self.engine, run):
+            return
+        try:
+            await self.audit.append_async(
+                actor=store.OBSERVED_ACTOR, via=store.OBSERVED, action=run.kind, target=run.member,
+                operation_id=run.operation_id, outcome="accepted",
+            )
+            if operation.finished:  # seen only once it had ended: the outcome handler found nothing to settle
+                await record_outcome(self.audit, operation)
+        except AuditUnavailable as exc:  # the banner says so; the run is followed all the same
+            log.warning("%s run on %s not audited: %s", run.kind, run.member, exc)
 
     async def _resolve(self, run: MaintenanceRun) -> None:
         try:

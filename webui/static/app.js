@@ -119,6 +119,25 @@
     }
   });
 
+  // A table whose rows outlive the stream's fragment (the Maintenance page: a run stays on
+  // record after the snapshot forgets it): each row sent replaces the row with its id, or goes
+  // on top when it is new; rows not sent stay as they are.
+  document.addEventListener("htmx:sseBeforeMessage", function (evt) {
+    var body = evt.target;
+    if (!body.hasAttribute("data-merge-rows")) return;
+    evt.preventDefault();
+    var sent = document.createElement("template");
+    sent.innerHTML = evt.detail.data;
+    // Newest first in the fragment: the oldest new one goes on top first.
+    Array.prototype.slice.call(sent.content.querySelectorAll("tr[id]")).reverse().forEach(function (row) {
+      var shown = document.getElementById(row.id);
+      // Sent again unchanged (another run moved on): left alone, as is a text being selected.
+      if (shown && !shown.isEqualNode(row)) shown.replaceWith(row);
+      else if (!shown) body.prepend(row);
+    });
+    body.querySelectorAll("tr.empty").forEach(function (row) { row.remove(); });
+  });
+
   // The stream itself is a liveness signal: when it drops, say so at once.
   document.addEventListener("htmx:sseError", function () {
     document.body.classList.add("stream-lost");
