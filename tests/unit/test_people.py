@@ -74,9 +74,8 @@ def test_a_certificate_gone_from_the_trust_store_says_so():
 
 def test_a_member_asking_another_reads_as_that_member():
     # In evacuation_events.jsonl the moves are asked by the member evacuated, over "cluster".
-    move = next(
-        e for e in recorded_events("evacuation_events.jsonl") if (e.metadata.get("requestor") or {}).get("protocol") == "cluster"
-    )
+    events = recorded_events("evacuation_events.jsonl")
+    move = next(e for e in events if (e.metadata.get("requestor") or {}).get("protocol") == "cluster")
     fingerprint = requestor(move).username
     assert people.describe(requestor(move), {fingerprint: "member2"}, {}) == "cluster member member2"
     assert people.describe(requestor(move), {}, {}) == f"a cluster member (fingerprint {fingerprint[:8]})"
