@@ -63,6 +63,7 @@ from webui.services.maintenance_tracker import MaintenanceTracker
 from webui.services.member_metrics import COLUMNS, DEFAULT_COLUMNS, member_panels, row_metrics
 from webui.services.member_rules import available_actions
 from webui.services.operations import outcome_recorder, reconcile_logged
+from webui.services.people import acted, asked_by, requested_by
 from webui.services.pinning import certificate_follower, pin_source
 from webui.services.rolling_driver import Driver
 from webui.services.secrets import Secrets
@@ -104,6 +105,7 @@ def make_templates(app: FastAPI, trends: Trends | None = None, secrets: Secrets 
     )
     templates.env.filters["is_secret"] = secrets.is_secret
     templates.env.globals.update(operations_strip=strip, step_words=step_words, healing_warning=HEALING_WARNING)
+    templates.env.globals.update(acted=acted, asked_by=asked_by, requested_by=requested_by)
     trends = trends or Trends()
     templates.env.globals.update(trends=trends, row_metrics=row_metrics, member_panels=member_panels)
     templates.env.globals.update(member_rows=MemberRows(templates.env, trends))

@@ -26,4 +26,5 @@ def test_a_cli_change_appears_in_the_cluster_history(cluster, dashboard, restore
     wait_until(lambda: kept(dashboard, source) > before, timeout=10)
     page = dashboard.get("/history").text
     assert "cluster-member-updated" in page and source in page
-    assert "<td>unix</td>" in page  # the CLI came through the unix socket
+    assert "incus CLI (unix socket) on member1" in page  # edit_member uses member1's socket
+    assert 'title="unix/root (@)"' in page  # Incus's own identity, in the tooltip

@@ -79,7 +79,7 @@ def test_a_cli_evacuation_is_followed_instance_by_instance_then_a_dashboard_rest
     assert reply.status_code == 202, reply.text
     restore = ended(dashboard, "restore", since)
     assert restore["operation_id"] == reply.json()["metadata"]["id"]
-    assert (restore["outcome"], restore["done"], restore["requestor"]) == ("succeeded", total, "alice")
+    assert (restore["outcome"], restore["done"], restore["account"]) == ("succeeded", total, "alice")
     assert {s["state"] for s in restore["instances"]} == {"started"}
     assert {i["location"] for i in cluster.instances() if i["name"] in crowded} == {MEMBER}
     detail = dashboard.get(f"/api/v1/maintenance/{restore['operation_id']}").json()["metadata"]

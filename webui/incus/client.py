@@ -13,6 +13,7 @@ from websockets.asyncio.client import ClientConnection
 
 from webui.incus.errors import IncusError, IncusUnreachable
 from webui.incus.models import (
+    Certificate,
     ClusterGroup,
     ConfigMetadata,
     Event,
@@ -130,6 +131,11 @@ class IncusClient:
         """`PUT /1.0/cluster/certificate`: Incus pushes it to every member."""
         body = {"cluster_certificate": certificate, "cluster_certificate_key": key}
         await self.request("PUT", "/1.0/cluster/certificate", json=body)
+
+    async def certificates(self) -> list[Certificate]:
+        """`incus config trust list`: the trust store, whose names say who a fingerprint is."""
+        data = await self.request("GET", path("certificates"), params={"recursion": "1"})
+        return parse_each(Certificate, data or [])
 
     async def cancel_operation(self, operation_id: str) -> None:
         await self.request("DELETE", path("operations", operation_id))

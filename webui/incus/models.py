@@ -208,9 +208,22 @@ class ConfigMetadata(_Model):
 
 
 class Requestor(_Model):
+    """Who asked Incus (a lifecycle event's `requestor`): see webui/services/people.py."""
+
     username: str = ""
     protocol: str = ""
     address: str = ""
+
+
+class Certificate(_Model):
+    """An entry of the trust store (`incus config trust list`): the PEM is not kept."""
+
+    fingerprint: str
+    name: str = ""
+    type: str = ""  # client, server (a member's), metrics
+    description: str = ""
+    restricted: bool = False
+    certificate: str = Field("", exclude=True, repr=False)
 
 
 class Event(_Model):

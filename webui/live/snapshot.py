@@ -5,6 +5,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Protocol, TypeVar
+from urllib.parse import urlsplit
 
 from webui.clock import now
 from webui.incus.models import ClusterGroup, ConfigMetadata, Event, Instance, Member, MemberState, Operation, Server
@@ -112,6 +113,8 @@ class ClusterSnapshot:
     groups: tuple[ClusterGroup, ...] = ()  # `incus cluster group list`, from the slow round
     # Evacuations and restores, running or ended within KEEP_FINISHED, oldest first.
     maintenance: tuple[Maintenance, ...] = ()
+    # The trust store's certificate names by fingerprint, to name who asked Incus (people.py).
+    trust_store: dict[str, str] = field(default_factory=dict)
 
     def group(self, name: str) -> ClusterGroup | None:
         return next((g for g in self.groups if g.name == name), None)
@@ -142,6 +145,11 @@ class ClusterSnapshot:
     @cached_property
     def _maintenance_by_member(self) -> dict[str, Maintenance]:
         return {run.member: run for run in self.maintenance}  # oldest first: the latest stays
+
+    @cached_property
+    def member_addresses(self) -> dict[str, str]:
+        """Each member's name by the host of its cluster address: a request from one of them."""
+        return {host: m.server_name for m in self.members if (host := urlsplit(m.url).hostname)}
 
     def member(self, name: str) -> Member | None:
         return self._members_by_name.get(name)

@@ -68,7 +68,8 @@ class MaintenanceRun:
     error: str = ""  # Incus's words when it failed
     ended_at: datetime | None = None
     mode: str = ""  # as asked from the dashboard; the incus CLI does not tell
-    requestor: str = ""  # Incus's requestor, or the dashboard user who asked
+    requestor: str = ""  # Incus's requestor, as incusd logs it (services/people.py)
+    account: str = ""  # the dashboard user who asked (from the audit log), when one did
 
     @property
     def running(self) -> bool:

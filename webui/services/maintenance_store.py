@@ -97,10 +97,33 @@ def _run(session: Session, row: RunRow) -> MaintenanceRun:
     )
 
 
+def _asked(session: Session, operation_ids: list[str]) -> dict[str, AuditRecord]:
+    """The "accepted" audit record of each run asked from the dashboard: who, and in what mode."""
+    records = session.scalars(
+        select(AuditRecord).where(
+            AuditRecord.operation_id.in_(operation_ids),
+            AuditRecord.outcome == "accepted",
+            AuditRecord.via != OBSERVED,  # a run the CLI started, recorded as seen: nobody's here
+        )
+    )
+    return {record.operation_id: record for record in records if record.operation_id}
+
+
+def _from_dashboard(run: MaintenanceRun, record: AuditRecord | None) -> MaintenanceRun:
+    if record is None:
+        return run
+    return replace(run, account=record.actor, mode=str((record.parameters or {}).get("mode", "")) or run.mode)
+
+
+def _runs(session: Session, rows: list[RunRow]) -> list[MaintenanceRun]:
+    asked = _asked(session, [row.operation_id for row in rows])
+    return [_from_dashboard(_run(session, row), asked.get(row.operation_id)) for row in rows]
+
+
 def load(engine: Engine, operation_id: str) -> MaintenanceRun | None:
     with Session(engine) as session:
-        row = session.scalars(select(RunRow).where(RunRow.operation_id == operation_id)).one_or_none()
-        return _run(session, row) if row else None
+        rows = list(session.scalars(select(RunRow).where(RunRow.operation_id == operation_id)))
+        return next(iter(_runs(session, rows)), None)
 
 
 @dataclass(frozen=True)
@@ -127,7 +150,7 @@ def search(engine: Engine, filters: Filters = Filters()) -> list[MaintenanceRun]
     if filters.until:
         query = query.where(RunRow.started_at <= filters.until)
     with Session(engine) as session:
-        return [_run(session, row) for row in session.scalars(query)]
+        return _runs(session, list(session.scalars(query)))
 
 
 def unfinished(engine: Engine) -> list[MaintenanceRun]:
@@ -164,16 +187,7 @@ def asked_here(engine: Engine, run: MaintenanceRun) -> bool:
 def asked_from_dashboard(engine: Engine, run: MaintenanceRun) -> MaintenanceRun:
     """The run with the dashboard user and mode, when it was asked from the dashboard."""
     with Session(engine) as session:
-        record = session.scalars(
-            select(AuditRecord).where(
-                AuditRecord.operation_id == run.operation_id,
-                AuditRecord.outcome == "accepted",
-                AuditRecord.via != OBSERVED,
-            )
-        ).first()
-        if record is None:
-            return run
-        return replace(run, requestor=record.actor, mode=str((record.parameters or {}).get("mode", "")))
+        return _from_dashboard(run, _asked(session, [run.operation_id]).get(run.operation_id))
 
 
 def audit_records(engine: Engine, operation_id: str) -> list[AuditRecord]:

@@ -13,11 +13,12 @@ from webui.audit.log import AuditLog, AuditUnavailable
 from webui.clock import now
 from webui.incus.client import IncusClient
 from webui.incus.errors import IncusError
-from webui.incus.models import UNHEARD, Event, Instance, Operation
+from webui.incus.models import UNHEARD, Event, Instance, Operation, Requestor
 from webui.live.hub import Hub
 from webui.live.snapshot import KEEP_FINISHED, Maintenance
 from webui.live.watcher import STATE_TIMEOUT
 from webui.services import maintenance_store as store
+from webui.services import people
 from webui.services.maintenance import MaintenanceRun, advance, begin, finish, kind_of
 from webui.services.operations import record_outcome
 
@@ -82,10 +83,7 @@ class MaintenanceTracker:
         if not kind:
             return
         member = str(event.metadata.get("source", "")).rsplit("/", 1)[-1]
-        requestor = event.metadata.get("requestor") or {}
-        who = " ".join(
-            filter(None, (str(requestor.get("username", ""))[:12], requestor.get("protocol"), requestor.get("address")))
-        )
+        who = people.spelled(Requestor.model_validate(event.metadata.get("requestor") or {}))
         async with self._lock:
             for run in reversed(list(self.runs.values())):
                 if run.member == member and run.kind == kind and not run.requestor and who:
@@ -140,7 +138,7 @@ class MaintenanceTracker:
 
     async def _keep(self, run: MaintenanceRun) -> None:
         before = self.runs.get(run.operation_id)
-        if before is None or not run.running:  # the dashboard user beats Incus's requestor (its certificate)
+        if before is None or not run.running:  # the dashboard user who asked, if one did
             run = await asyncio.to_thread(store.asked_from_dashboard, self.engine, run)
         self.runs[run.operation_id] = run
         if _states(before) != _states(run):

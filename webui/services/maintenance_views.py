@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from webui.audit.log import as_dict
 from webui.live.snapshot import ClusterSnapshot
 from webui.services import maintenance_store as store
+from webui.services import people
 from webui.services.errors import Refused
 from webui.services.maintenance import MaintenanceRun
 
@@ -32,9 +33,11 @@ async def run_with_audit(
     return _live(snapshot, run), await asyncio.to_thread(store.audit_records, engine, operation_id)
 
 
-def as_json(run: MaintenanceRun, audit: list[Any] | None = None) -> dict[str, Any]:
-    """A run for /api/v1, with its totals (and its audit records, when asked for one run)."""
-    data = asdict(run) | {"done": run.done, "total": run.total}
+def as_json(run: MaintenanceRun, snapshot: ClusterSnapshot, audit: list[Any] | None = None) -> dict[str, Any]:
+    """A run for /api/v1, with its totals and who asked in words (beside Incus's raw
+    `requestor` and the dashboard `account`), and its audit records when asked for one run."""
+    asked = people.asked_by(run, snapshot).words if run.requestor or run.account else ""
+    data = asdict(run) | {"done": run.done, "total": run.total, "asked_by": asked}
     if audit is not None:
         data["audit"] = [as_dict(record) for record in audit]
     return data

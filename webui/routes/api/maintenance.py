@@ -19,7 +19,7 @@ async def list_maintenance(
     """Runs newest first; `member`, `kind` (evacuate, restore), `outcome` (running, succeeded,
     failed, cancelled), `since` and `until` (ISO 8601 start times) narrow them."""
     found = await views.runs(engine, hub.snapshot, filters)
-    return Sync[list[dict[str, Any]]](metadata=[views.as_json(run) for run in found])
+    return Sync[list[dict[str, Any]]](metadata=[views.as_json(run, hub.snapshot) for run in found])
 
 
 @router.get("/{operation_id}", response_model=Sync[dict[str, Any]], responses=ERRORS)
@@ -30,4 +30,4 @@ async def get_maintenance(
     and the outcome)."""
     run, audit = await views.run_with_audit(engine, hub.snapshot, operation_id)
     allowed = who.identity is not None and can(who.identity.role, "audit")
-    return Sync[dict[str, Any]](metadata=views.as_json(run, audit if allowed else None))
+    return Sync[dict[str, Any]](metadata=views.as_json(run, hub.snapshot, audit if allowed else None))
