@@ -81,8 +81,9 @@ class MaintenanceRun:
 
     @property
     def done(self) -> int:
-        """Instances through the run; a failed one is not (a failed run never reads 7/7)."""
-        return sum(step.done and step.state != FAILED for step in self.instances)
+        """Instances through the run as planned: a failed one, or one that stayed though
+        planned to move (both carry why), is not (a failed run never reads 7/7)."""
+        return sum(step.done and not step.error for step in self.instances)
 
     @property
     def failed(self) -> tuple[InstanceStep, ...]:
