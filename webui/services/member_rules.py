@@ -14,9 +14,13 @@ from webui.live.snapshot import ClusterSnapshot
 EVACUATE_MODES = {
     "auto": "Each instance as its cluster.evacuate key says (default: migrate if it can, else stop).",
     "migrate": "Move every instance to another member; running ones are stopped, moved and started again.",
-    "live-migrate": "Move running instances without stopping them (VMs that support live migration).",
+    "live-migrate": (
+        "Move running instances without stopping them (VMs need migration.stateful, containers CRIU on both members)."
+    ),
     "stop": "Stop every instance cleanly and leave it on this member.",
-    "stateful-stop": "Stop every instance saving its running state, and leave it on this member.",
+    "stateful-stop": (
+        "Stop every instance saving its running state (needs migration.stateful), and leave it on this member."
+    ),
     "force-stop": "Kill every instance at once, without a clean shutdown, and leave it on this member.",
 }
 RESTORE_MODES = {
