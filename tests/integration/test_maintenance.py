@@ -180,3 +180,42 @@ def test_only_the_unfiltered_list_of_runs_is_live(dashboard):
     assert 'sse-swap="maintenance-runs"' in dashboard.get("/maintenance").text
     filtered = dashboard.get("/maintenance", params={"member": "member3"}).text
     assert 'sse-swap="maintenance-runs"' not in filtered and "unfiltered list" in filtered
+
+
+def test_live_migrating_a_container_is_planned_to_fail_without_criu_and_the_run_names_it_and_why(cluster, dashboard):
+    """Incus live-migrates containers only with CRIU on both members (this host has none): the
+    plan says so before, and the failed run names the instance and Incus's reason after."""
+    name = f"{CONTAINER_PREFIX}lm"
+    cluster.incus("launch", "busybox", name, "--target", MEMBER, "--quiet")
+    try:
+        def planned() -> tuple[str, str] | None:
+            dialog = dashboard.get(f"/members/{MEMBER}/evacuate", params={"mode": "live-migrate"}).text
+            row = dialog.split(f'id="plan-default-{name}"')[-1].split("</tr>")[0]
+            return (dialog, row) if "container, running" in row else None  # once the dashboard saw it start
+
+        dialog, row = wait_until(planned, timeout=60)
+        assert f"fails unless CRIU is installed on {MEMBER} and the member it goes to" in row, row
+        assert "Unable to perform live container migration. CRIU isn&#39;t installed" in row, row
+        assert "would make Incus fail the evacuation" in dialog
+        assert "shut down cleanly" not in row  # a live migration stops nothing
+        since = moment()
+        reply = dashboard.admin.post(
+            f"/api/v1/cluster/members/{MEMBER}/state", json={"action": "evacuate", "mode": "live-migrate"}
+        )
+        assert reply.status_code == 202, reply.text
+        run = ended(dashboard, "evacuate", since)
+        assert run["outcome"] == "failed" and "CRIU isn't installed" in run["error"], run
+        failed = [s for s in run["instances"] if s["state"] == "failed"]
+        assert failed and all(s["error"] == run["error"] for s in failed), run
+        culprit = failed[0]["name"]
+        assert f'instance "{culprit}"' in run["error"]  # pinned on the instance Incus names
+        assert run["done"] < run["total"]  # a failed run never reads N/N
+        page = dashboard.get("/maintenance/" + run["operation_id"]).text
+        assert f"EVACUATE FAILED {run['done']}/{run['total']}" in page
+        assert f"{culprit} failed: " in page and str(escape(run["error"])) in page
+        assert f"failed, now on {MEMBER}" in page  # Incus left it running where it was
+        wait_until(lambda: cluster.member_status(MEMBER) == "Online", timeout=60)  # Incus put it back
+    finally:
+        if cluster.member_status(MEMBER) == "Evacuated":
+            cluster.incus("cluster", "restore", MEMBER, "--force", timeout=300)
+        cluster.incus("delete", "--force", name)

@@ -7,6 +7,7 @@ import time
 import httpx
 import pytest
 
+from devcluster.formation import STOP_TIMEOUT
 from tests.conftest import edit_member, incus_member, known_member, wait_until
 from tests.integration.conftest import Session
 
@@ -62,8 +63,13 @@ def test_the_evacuate_dialog_lists_what_will_happen(cluster, dashboard):
     page = dashboard.get("/members/member2/evacuate", params={"mode": "stop"}).text
     for name in on_member:
         assert f"<td>{name}</td>" in page
-    assert "stopped cleanly, stays here" in page
-    assert "boot.host_shutdown_timeout" in page
+    assert "stays here, stopped" in page
+    # Each instance's own timeout (the demo profile sets it), then what member2's vote means.
+    assert f"shut down cleanly, killed after {STOP_TIMEOUT} s (boot.host_shutdown_timeout)" in page
+    assert "member2 is one of the 3 database voters" in page and "keeps voting while evacuated" in page
+    assert "no other member can take its vote: 2 of 3 voters remain up, the database needs 2" in page
+    killed = dashboard.get("/members/member2/evacuate", params={"mode": "force-stop"}).text
+    assert "killed at once, no clean shutdown" in killed and "shut down cleanly" not in killed
 
 
 def test_the_evacuate_dialog_weighs_the_memory_that_would_move_against_the_receivers_free_memory(cluster, dashboard):

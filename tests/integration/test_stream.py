@@ -37,7 +37,9 @@ def test_a_reconnecting_stream_gets_what_it_missed(dashboard):
 
 def test_the_member_page_stream_carries_that_member_only(cluster, dashboard, restore_description):
     name = restore_description
-    with dashboard.stream(f"/stream?topic=member:{name}") as stream:
+    page = dashboard.get(f"/members/{name}").text
+    url = html.unescape(re.search(r'sse-connect="([^"]+)"', page)[1])  # the stream the page itself opens
+    with dashboard.stream(url) as stream:
         edit_member(cluster, name, description="for the member page")
         frame = stream.wait_for(lambda f: "for the member page" in f.data, timeout=5)
     assert frame.event == f"member-{name}-detail"

@@ -1,6 +1,8 @@
 """The maintenance model, fed the events a real Incus 6.0.4 sent while `incus cluster evacuate
 member2 --action migrate` moved seven containers (recorded with `incus monitor`)."""
 
+from dataclasses import replace
+
 from tests.unit.replies import EVACUATING, evacuation_operations, evacuation_updates
 from webui.incus.models import Instance, Operation
 from webui.live.snapshot import ClusterSnapshot
@@ -124,3 +126,44 @@ def test_the_strip_groups_the_instance_operations_under_their_run():
     assert [(op.id, r is not None) for op, r, _ in lines] == [(updates[3].id, True), ("x", False)]
     assert {op.description for op in lines[0][2]} == {"Migrating instance", "Starting instance"}
     assert len(lines[0][2]) == len({op.id for op in others})
+
+
+def test_a_failure_is_pinned_on_the_instance_incus_names_where_it_still_is_and_is_not_counted_done():
+    """`incus cluster evacuate --action live-migrate` of a container without CRIU (Incus 6.0.4)."""
+    err = (
+        'Failed to evacuate instances: Failed to migrate instance "s13c4" in project "default": Unable to perform '
+        "live container migration. CRIU isn't installed on the source server. To migrate the container, stop the "
+        "container before migration or install CRIU on the source server"
+    )
+    evacuation = Operation(id="e", description="Evacuating cluster member", location="member2", status="Running")
+    run = m.begin(evacuation, before())
+    text = 'Migrating "s13c2" in project "default" to "member1"'  # the dashboard missed s13c4's line
+    run = m.advance(run, evacuation.model_copy(update={"metadata": {"evacuation_progress": text}}))
+    run = m.finish(run, evacuation.model_copy(update={"status": "Failure", "err": err}), before().instances)
+    assert [(s.name, s.member, s.error) for s in run.failed] == [("s13c4", "member2", err)]
+    assert m.step_words(run.failed[0], run.kind) == "failed, now on member2"
+    assert run.done < run.total and run.percent < 100  # not a full bar
+
+
+def test_an_instance_planned_to_move_that_stayed_says_why():
+    evacuation = Operation(id="e", description="Evacuating cluster member", location="member2", status="Running")
+    run = m.begin(evacuation, before())
+    text = 'Stopping "s13c2" in project "default"'
+    run = m.advance(run, evacuation.model_copy(update={"metadata": {"evacuation_progress": text}}))
+    stopped = tuple(  # s13c2 stopped where it was, the others moved
+        i.model_copy(update={"status": "Stopped"} if i.name == "s13c2" else {"location": WENT_TO.get(i.name)})
+        for i in before().instances
+    )
+    asked = replace(run, mode="migrate")
+    ended = m.finish(asked, evacuation.model_copy(update={"status": "Success"}), stopped)
+    step = ended.step("default", "s13c2")
+    assert (step.state, step.member) == (m.STOPPED, "member2")
+    assert step.error == (
+        "Planned to migrate, it stayed on member2: Incus found no member to take it "
+        "(online, open to placement, of its architecture)"
+    )
+    assert ended.done == ended.total - 1  # not through the run as planned
+    unasked = m.finish(run, evacuation.model_copy(update={"status": "Success"}), stopped)  # the CLI: mode unknown
+    assert unasked.step("default", "s13c2").error == ""
+    by_stop = m.finish(replace(run, mode="stop"), evacuation.model_copy(update={"status": "Success"}), stopped)
+    assert by_stop.step("default", "s13c2").error == ""

@@ -3,8 +3,6 @@ from webui.live.snapshot import ClusterSnapshot
 from webui.services.member_rules import (
     available_actions,
     changed_fields,
-    evacuation_plan,
-    evacuation_warnings,
     invalid_member_fields,
 )
 
@@ -53,37 +51,6 @@ def test_remove_needs_an_online_empty_member_and_force_remove_an_offline_one():
 def test_the_last_member_cannot_be_removed():
     s = cluster(member("m1"))
     assert available_actions(s, s.members[0])["remove"] == "The last member of a cluster cannot be removed"
-
-
-def test_the_plan_follows_each_instance_setting_in_auto_mode():
-    instances = [
-        Instance(name="a", location="m2", status="Running"),
-        Instance(name="b", location="m2", status="Running", expanded_config={"cluster.evacuate": "stop"}),
-        Instance(name="c", location="m2", status="Stopped"),
-        Instance(name="d", location="m2", status="Running",
-                 expanded_devices={"data": {"type": "disk", "source": "/srv", "path": "/srv"}}),
-    ]
-    s = cluster(member("m1"), member("m2"), member("m3"), instances=instances)
-    plan = {p.instance.name: (p.setting, p.outcome) for p in evacuation_plan(s, "m2", "auto")}
-    assert plan["a"] == ("auto", "stopped, moved to another member and started there")
-    assert plan["b"] == ("stop", "stopped cleanly, stays here")
-    assert plan["c"] == ("auto", "moved to another member")
-    assert plan["d"][1] == "stopped (it has local devices that cannot move)"
-
-
-def test_the_plan_for_a_mode_overrides_instance_settings_and_knows_when_nowhere_to_go():
-    instances = [Instance(name="a", location="m2", status="Running", expanded_config={"cluster.evacuate": "migrate"})]
-    s = cluster(member("m1", "Evacuated"), member("m2"), instances=instances)
-    assert evacuation_plan(s, "m2", "force-stop")[0].outcome == "killed, stays here"
-    assert evacuation_plan(s, "m2", "migrate")[0].outcome == "stopped: no other online member to move it to"
-
-
-def test_evacuation_warns_about_the_member_in_use_voters_and_few_members():
-    s = cluster(member("m1", roles=["database-leader", "database"]), member("m2"))
-    warnings = evacuation_warnings(s, s.members[0])
-    assert any("talks to the cluster through this member" in w for w in warnings)
-    assert "This member is the database leader." in warnings
-    assert "Only 1 other member is online to take its instances." in warnings
 
 
 def test_member_fields_are_checked_like_incus_does():

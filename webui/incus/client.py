@@ -239,6 +239,10 @@ class IncusClient:
         data = await self.request("GET", path("instances", name, "state"), params={"project": project})
         return int(((data or {}).get("memory") or {}).get("usage", 0))
 
+    async def storage_pools(self) -> list[dict[str, Any]]:
+        """`incus storage list`: each pool's name and driver (among others)."""
+        return list(await self.request("GET", "/1.0/storage-pools", params={"recursion": "1"}) or [])
+
     async def operations(self) -> list[Operation]:
         data = await self.request(
             "GET", "/1.0/operations", params={"recursion": "1", "all-projects": "true"}

@@ -12,9 +12,10 @@ from fastapi.responses import HTMLResponse
 from webui.identity import Actor
 from webui.routes.deps import ActorDep, ContextDep, HubDep, MemberName, render_fragment
 from webui.services import members
-from webui.services.capacity import preflight
+from webui.services.capacity import preflight, remote_pools
 from webui.services.context import Context
 from webui.services.errors import SERVICE_ERRORS, Refused
+from webui.services.evacuation_plan import evacuation_plan, evacuation_warnings, plan_warnings
 from webui.services.member_rules import (
     ASSIGNABLE_ROLES,
     AUTOMATIC_ROLES,
@@ -22,8 +23,6 @@ from webui.services.member_rules import (
     RESTORE_MODES,
     SCHEDULER_VALUES,
     available_actions,
-    evacuation_plan,
-    evacuation_warnings,
 )
 
 router = APIRouter(prefix="/members/{name}")
@@ -32,8 +31,11 @@ router = APIRouter(prefix="/members/{name}")
 # Evacuate and restore: long operations. The dialog shows the operation, followed live.
 
 
-def _state_dialog(request: Request, name: str, action: str, mode: str) -> dict[str, Any]:
-    """What the evacuate or restore dialog shows: the modes and, to evacuate, the plan."""
+def _state_dialog(
+    request: Request, name: str, action: str, mode: str, pools: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """What the evacuate or restore dialog shows: the modes and, to evacuate, the plan (`pools`:
+    the remote storage pools, whose disks move with their instance)."""
     snapshot = request.state.hub.snapshot
     member = members.require_member(snapshot, name)
     modes = EVACUATE_MODES if action == "evacuate" else RESTORE_MODES
@@ -41,8 +43,10 @@ def _state_dialog(request: Request, name: str, action: str, mode: str) -> dict[s
         "member": member, "mode": mode, "modes": modes, "refused": available_actions(snapshot, member)[action]
     }
     if action == "evacuate":
+        plan = evacuation_plan(snapshot, name, mode if mode in modes else "auto", pools)
         context |= {
-            "plan": evacuation_plan(snapshot, name, mode if mode in modes else "auto"),
+            "plan": plan,
+            "plan_warnings": plan_warnings(plan, name),
             "warnings": evacuation_warnings(snapshot, member),
         }
     return context
@@ -51,9 +55,10 @@ def _state_dialog(request: Request, name: str, action: str, mode: str) -> dict[s
 @router.get("/evacuate", response_class=HTMLResponse, name="evacuate_dialog")
 async def evacuate_dialog(request: Request, ctx: ContextDep, name: MemberName, mode: str = "auto") -> HTMLResponse:
     mode = mode if mode in EVACUATE_MODES else "auto"
-    context = _state_dialog(request, name, "evacuate", mode)
+    pools = await remote_pools(ctx.client)
+    context = _state_dialog(request, name, "evacuate", mode, pools)
     partial = request.headers.get("HX-Target") == "evacuate-plan"
-    capacity = await preflight(ctx.client, ctx.hub.snapshot, name, mode)
+    capacity = await preflight(ctx.client, ctx.hub.snapshot, name, mode, pools)
     return render_fragment(request, "members/_evacuate.html", partial=partial, capacity=capacity, **context)
 
 
@@ -82,6 +87,8 @@ async def _change_state(request: Request, ctx: Context, who: Actor, name: str, a
         operation = await members.change_state(ctx, who, name, action, mode)
     except SERVICE_ERRORS as exc:
         status = exc.status if exc.status >= 400 else 400
+        if action == "evacuate":  # shown again: the plan as the dialog showed it
+            context = _state_dialog(request, name, action, mode, await remote_pools(ctx.client)) | {"refused": ""}
         return render_fragment(request, f"members/_{action}.html", status, error=exc.message, **context)
     return render_fragment(
         request, "members/_started.html", member=context["member"], operation=operation, action=action

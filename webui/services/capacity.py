@@ -1,17 +1,19 @@
-"""Capacity pre-flight for an evacuation: the memory the instances that would move use now,
+"""Pre-flight for an evacuation, asked when its dialog opens: which storage pools are remote
+(a disk there moves with its instance), and the memory the instances that would move use now
 against the free memory of the members that would receive them. Incus places each instance
 on a member by its own rules (the scheduler, its instance count); this warns before moving
 more than fits, it does not predict placement."""
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 from webui.incus.client import IncusClient
 from webui.incus.errors import IncusError
 from webui.live.snapshot import ClusterSnapshot
-from webui.services.member_rules import evacuation_plan
+from webui.services.evacuation_plan import REMOTE_DRIVERS, evacuation_plan
 
-MOVES = ("moved to", "migrated to")  # the plan's outcomes that start an instance elsewhere
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,25 @@ def receivers(snapshot: ClusterSnapshot, name: str) -> tuple[tuple[str, int], ..
     return tuple(found)
 
 
-async def preflight(client: IncusClient, snapshot: ClusterSnapshot, name: str, mode: str) -> Capacity:
+async def remote_pools(client: IncusClient) -> frozenset[str]:
+    """The pools whose volumes every member reaches. When Incus does not answer, every pool
+    counts as local: the plan then errs towards "stays here" for a disk on one."""
+    try:
+        pools = await client.storage_pools()
+    except IncusError as exc:
+        log.info("storage pools not read for an evacuation plan: %s", exc.message)
+        return frozenset()
+    return frozenset(str(p.get("name")) for p in pools if p.get("driver") in REMOTE_DRIVERS)
+
+
+async def preflight(
+    client: IncusClient, snapshot: ClusterSnapshot, name: str, mode: str, pools: frozenset[str] = frozenset()
+) -> Capacity:
     """Asked when the evacuate dialog opens (an admin about to act), not on page loads."""
     moving = [
         item.instance
-        for item in evacuation_plan(snapshot, name, mode)
-        if item.instance.status == "Running" and any(word in item.outcome for word in MOVES)
+        for item in evacuation_plan(snapshot, name, mode, pools)
+        if item.instance.status == "Running" and item.moves
     ]
     results = await asyncio.gather(*(client.instance_memory(i.name, i.project) for i in moving), return_exceptions=True)
     used, unknown = [], []

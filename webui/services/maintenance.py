@@ -14,6 +14,7 @@ from datetime import datetime
 
 from webui.incus.models import Instance, Operation
 from webui.live.snapshot import ClusterSnapshot
+from webui.services.evacuation_plan import MOVING, action_of, named_instance
 
 EVACUATE = "evacuate"
 RESTORE = "restore"
@@ -81,7 +82,13 @@ class MaintenanceRun:
 
     @property
     def done(self) -> int:
-        return sum(step.done for step in self.instances)
+        """Instances through the run as planned: a failed one, or one that stayed though
+        planned to move (both carry why), is not (a failed run never reads 7/7)."""
+        return sum(step.done and not step.error for step in self.instances)
+
+    @property
+    def failed(self) -> tuple[InstanceStep, ...]:
+        return tuple(step for step in self.instances if step.state == FAILED)
 
     @property
     def percent(self) -> int:
@@ -102,6 +109,8 @@ def step_words(step: InstanceStep, kind: str) -> str:
         return f"migrating {'to' if kind == EVACUATE else 'from'} {step.member}"
     if step.state in (STARTED, STOPPED) and step.member:
         return f"{step.state} on {step.member}"
+    if step.state == FAILED and step.member:
+        return f"failed, now on {step.member}"
     return step.state
 
 
@@ -185,28 +194,54 @@ def advance(run: MaintenanceRun, operation: Operation) -> MaintenanceRun:
 
 
 def finish(run: MaintenanceRun, operation: Operation, instances: tuple[Instance, ...]) -> MaintenanceRun:
-    """The run once its operation ended: each instance's outcome from where it is now (a
-    failure is pinned on the instance the run was busy with, with Incus's error)."""
+    """The run once its operation ended: each instance's outcome from where it is now. A
+    failure is pinned on the instance Incus's error names (else the one the run was busy
+    with), with that error; an instance the plan moved that stayed says why."""
     outcome = OUTCOMES.get(operation.status, operation.status.lower())
     where = {(i.project, i.name): i for i in instances}
+    named = named_instance(operation.err) if outcome != SUCCEEDED else None
+    if named not in {(s.project, s.name) for s in run.instances}:
+        named = None
     steps = []
     for step in run.instances:
+        instance = where.get((step.project, step.name))
         if step.state == FAILED:
             steps.append(step)
             continue
-        if step.active and outcome != SUCCEEDED:
-            steps.append(replace(step, state=FAILED, error=operation.err or outcome, percent=None, speed=None))
+        if outcome != SUCCEEDED and ((step.project, step.name) == named or (named is None and step.active)):
+            member = instance.location if instance else step.member  # where it is now, not where it was going
+            steps.append(
+                replace(step, state=FAILED, member=member, error=operation.err or outcome, percent=None, speed=None)
+            )
             continue
         settled = _settle(run, step)
-        now = _where_it_is(run, settled, where.get((step.project, step.name)))
+        now = _where_it_is(run, settled, instance)
         # Where an instance is now beats what the events said (a dashboard that restarted
         # mid-run missed some), except when it seems left in place while the events saw it
         # stopped or started: the next run (a restore begun as soon as the CLI returned)
         # already put it back.
         if now.state == LEFT and settled.done:
             now = replace(settled, percent=None, speed=None, stage="")
-        steps.append(now)
+        steps.append(_against_plan(run, now, instance, outcome))
     return replace(run, instances=tuple(steps), outcome=outcome, error=operation.err, ended_at=operation.updated_at)
+
+
+def _against_plan(run: MaintenanceRun, step: InstanceStep, instance: Instance | None, outcome: str) -> InstanceStep:
+    """An instance the plan moved (by the mode asked from the dashboard: the incus CLI does
+    not tell its mode) that stayed on the member, with Incus's reason for it."""
+    if run.kind != EVACUATE or not run.mode or instance is None or step.error:
+        return step
+    if step.state not in (STOPPED, LEFT) or step.member not in ("", run.member):
+        return step
+    action, _ = action_of(instance, run.mode, frozenset())  # pools unknown here: a remote disk reads "stop"
+    if action not in MOVING:
+        return step
+    why = (
+        "the evacuation failed before Incus moved it"
+        if outcome != SUCCEEDED
+        else "Incus found no member to take it (online, open to placement, of its architecture)"
+    )
+    return replace(step, error=f"Planned to {action}, it stayed on {run.member}: {why}")
 
 
 def _where_it_is(run: MaintenanceRun, step: InstanceStep, instance: Instance | None) -> InstanceStep:

@@ -1,23 +1,26 @@
-"""The rules for members: what may be done to one now, what an evacuation will do before it
-starts, and which writable fields Incus would refuse.
+"""The rules for members: what may be done to one now, and which writable fields Incus would
+refuse (what an evacuation will do is `evacuation_plan`).
 
 Pure functions of the snapshot, so the buttons, the dialogs and the server-side checks agree.
 Incus's own rules (`cmd/incusd/api_cluster.go`, `api_cluster_evacuation.go`) are the source.
 """
 
-from dataclasses import dataclass
 from typing import Any
 
-from webui.incus.models import Instance, Member, Operation
+from webui.incus.models import Member, Operation
 from webui.live.snapshot import ClusterSnapshot
 
 # Evacuation modes the server accepts, each in one line (`incus cluster evacuate --help`).
 EVACUATE_MODES = {
     "auto": "Each instance as its cluster.evacuate key says (default: migrate if it can, else stop).",
     "migrate": "Move every instance to another member; running ones are stopped, moved and started again.",
-    "live-migrate": "Move running instances without stopping them (VMs that support live migration).",
+    "live-migrate": (
+        "Move running instances without stopping them (VMs need migration.stateful, containers CRIU on both members)."
+    ),
     "stop": "Stop every instance cleanly and leave it on this member.",
-    "stateful-stop": "Stop every instance saving its running state, and leave it on this member.",
+    "stateful-stop": (
+        "Stop every instance saving its running state (needs migration.stateful), and leave it on this member."
+    ),
     "force-stop": "Kill every instance at once, without a clean shutdown, and leave it on this member.",
 }
 RESTORE_MODES = {
@@ -34,7 +37,6 @@ AUTOMATIC_ROLES = {
     "database-leader": "The current leader of the cluster database (elected).",
     "database-standby": "A stand-by member of the cluster database (set by Incus, up to cluster.max_standby).",
 }
-SHUTDOWN_TIMEOUT_DEFAULT = "30"
 MEMBER_OPERATIONS = ("Evacuating cluster member", "Restoring cluster member")
 
 
@@ -79,74 +81,6 @@ def available_actions(snapshot: ClusterSnapshot, member: Member) -> dict[str, st
         reasons["remove"] = ""
     reasons["force-remove"] = "" if status == "Offline" else "Only an offline member can be force-removed"
     return reasons
-
-
-@dataclass(frozen=True)
-class PlannedInstance:
-    instance: Instance
-    setting: str  # its cluster.evacuate key ("auto" when unset)
-    outcome: str  # what will happen to it, in a few words
-    shutdown_timeout: str  # boot.host_shutdown_timeout, for a clean stop
-
-
-def _outcome(instance: Instance, mode: str, targets: int) -> str:
-    effective = instance.expanded_config.get("cluster.evacuate", "auto") if mode == "auto" else mode
-    if effective == "auto":
-        local_devices = any(
-            d.get("type") in ("disk", "unix-char", "unix-block", "usb", "gpu", "pci")
-            and d.get("path") != "/"
-            and not d.get("pool")
-            for d in instance.expanded_devices.values()
-        )
-        if local_devices:
-            return "stopped (it has local devices that cannot move)"
-        stateful = instance.expanded_config.get("migration.stateful") == "true"
-        effective = "live-migrate" if instance.type == "virtual-machine" and stateful else "migrate"
-    if effective in ("stop", "stateful-stop", "force-stop"):
-        return {
-            "stop": "stopped cleanly, stays here",
-            "stateful-stop": "stopped with its state saved, stays here",
-            "force-stop": "killed, stays here",
-        }[effective]
-    if targets == 0:
-        return "stopped: no other online member to move it to"
-    if instance.status != "Running":
-        return "moved to another member"
-    if effective == "live-migrate":
-        return "live-migrated to another member"
-    return "stopped, moved to another member and started there"
-
-
-def evacuation_plan(snapshot: ClusterSnapshot, name: str, mode: str) -> list[PlannedInstance]:
-    targets = sum(1 for m in snapshot.members if m.server_name != name and m.status == "Online")
-    return [
-        PlannedInstance(
-            instance=i,
-            setting=i.expanded_config.get("cluster.evacuate", "auto"),
-            outcome=_outcome(i, mode, targets),
-            shutdown_timeout=i.expanded_config.get("boot.host_shutdown_timeout", SHUTDOWN_TIMEOUT_DEFAULT),
-        )
-        for i in snapshot.instances_on(name)
-    ]
-
-
-def evacuation_warnings(snapshot: ClusterSnapshot, member: Member) -> list[str]:
-    name = member.server_name
-    warnings = []
-    if name == snapshot.server_name:
-        warnings.append(
-            "This dashboard talks to the cluster through this member; it will move to another member."
-        )
-    if member.is_leader:
-        warnings.append("This member is the database leader.")
-    elif "database" in member.roles:
-        warnings.append("This member is a database voter.")
-    others = sum(1 for m in snapshot.members if m.server_name != name and m.status == "Online")
-    if others < 2:
-        warnings.append(
-            f"Only {others} other member{'s are' if others != 1 else ' is'} online to take its instances."
-        )
-    return warnings
 
 
 def editable(member: Member) -> dict[str, object]:
