@@ -42,11 +42,12 @@ DIALOGS = {
     "restore_dialog": "/members/member3/restore",
     "edit_dialog": "/members/member3/edit",
     "remove_dialog": "/members/member3/remove",
+    "rolling_upgrade_dialog": "/upgrade/start",
 }
 # Seen apart: the login form (no session), the wall display (its token), and the cluster
 # page's configuration search, whose fragment replaces the form as you type.
 ELSEWHERE = {"login", "noc", "cluster_config_form"}
-EXPECTED = 19  # HTML routes on 2026-12-01; a new one must be added above
+EXPECTED = 20  # HTML routes on 2026-12-07 (the upgrade confirmation); a new one must be added above
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
-"""A real rolling upgrade, Incus 6.0 to 7.0, member by member, while a browser watches.
+"""The Upgrade page as each role sees it on the test cluster (one version everywhere), and a
+real rolling upgrade, Incus 6.0 to 7.0, member by member, while a browser watches.
 
 Incus's rule: a member restarted on 7.0 waits for the others and answers nothing (not even
 `/1.0`) until the last one is upgraded; the members not upgraded yet show BLOCKED, "Needs
@@ -20,7 +21,52 @@ from playwright.sync_api import Browser, Page, expect
 from tests.browser.conftest import logged_in_page
 from tests.conftest import Dashboard, UpgradeRig, wait_until
 
-pytestmark = [pytest.mark.cluster, pytest.mark.browser, pytest.mark.lts7]
+pytestmark = [pytest.mark.cluster, pytest.mark.browser]
+INSIDE_VIEWPORT = """el => { const r = el.getBoundingClientRect();
+  return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; }"""
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1920, 1080)], ids=["1440x900", "1920x1080"])
+@pytest.mark.parametrize("role", ["admin", "operator", "auditor"])
+def test_with_one_version_everywhere_the_page_says_there_is_nothing_to_upgrade(
+    browser: Browser, dashboard: Dashboard, server_fetched, role: str, size: tuple[int, int]
+):
+    """Seen on a real cluster: the page offered Start with every member on one version."""
+    page = logged_in_page(browser, dashboard, role, viewport={"width": size[0], "height": size[1]})
+    try:
+        page.goto(dashboard.url + "/upgrade")
+        said = page.locator(".nothing-to-do")
+        expect(said).to_have_text(re.compile(r"^Every member runs Incus 6\.0\.\d+: there is nothing to upgrade\.$"))
+        assert said.evaluate(INSIDE_VIEWPORT), "the sentence is outside the viewport"
+        expect(page.get_by_role("button", name=re.compile("start", re.IGNORECASE))).to_have_count(0)
+        plan = page.get_by_role("button", name="Plan an upgrade to a newer Incus…")
+        expect(plan).to_have_count(1 if role == "admin" else 0)
+    finally:
+        page.context.close()
+
+
+def test_the_confirmation_says_the_plan_in_words(browser: Browser, dashboard: Dashboard, server_fetched):
+    """Start asks first, with the order and why: the member the dashboard talks to comes last."""
+    talking_to = httpx.get(dashboard.url + "/healthz", timeout=15).json()["member"]
+    page = logged_in_page(browser, dashboard, viewport={"width": 1440, "height": 900})
+    try:
+        page.goto(dashboard.url + "/upgrade")
+        page.get_by_role("button", name="Plan an upgrade to a newer Incus…").click()
+        dialog = page.locator("#dialog")
+        expect(dialog).to_be_visible()
+        page.get_by_label("Upgrade to").fill("99.0")
+        expect(dialog).to_contain_text("to 99.0, one at a time, in this order")
+        last = dialog.locator(".upgrade-order li").last
+        expect(last).to_contain_text(f"{talking_to} · Last: the dashboard talks to this member")
+        page.get_by_label("stop", exact=True).check()
+        expect(dialog).to_contain_text("Each member is evacuated with mode stop")
+        start = dialog.get_by_role("button", name="Start the guided upgrade")
+        assert start.evaluate(INSIDE_VIEWPORT), "Start is outside the viewport"
+        dialog.get_by_role("button", name="Cancel").click()
+        expect(dialog).to_be_hidden()
+        expect(page.locator(".nothing-to-do")).to_be_visible()  # nothing started
+    finally:
+        page.context.close()
 
 
 def shown_rows(page: Page) -> dict[str, tuple[str, str]]:
@@ -55,6 +101,7 @@ def watching(upgrade_rig: UpgradeRig, browser: Browser) -> Iterator[Page]:
     page.context.close()
 
 
+@pytest.mark.lts7
 def test_members_upgraded_one_by_one_are_shown_as_incus_reports_them(upgrade_rig, watching):
     rig, dashboard, page = upgrade_rig, upgrade_rig.dashboard, watching
     members = list(rig.cluster.members)

@@ -29,6 +29,7 @@ REQUESTS = {
     "list_maintenance": ("GET", "/api/v1/maintenance", None),
     "get_maintenance": ("GET", f"/api/v1/maintenance/{NO_OPERATION}", None),
     "rolling_upgrade": ("GET", "/upgrade", None),
+    "rolling_upgrade_dialog": ("GET", "/upgrade/start", None),
     "rolling_upgrade_start": ("POST", "/upgrade/start", {"data": {"mode": "sideways"}}),
     "rolling_upgrade_cancel": ("POST", "/upgrade/cancel", {"data": {}}),
     "evacuate_dialog": ("GET", "/members/nosuch/evacuate", None),

@@ -1,14 +1,18 @@
 """Healing on the real cluster: a member frozen (SIGSTOP) past low offline and healing
 thresholds is healed by Incus; two dashboards on one database fire the fencing hook and the
 webhook once, flag the member on every page, across a restart, until it is restored. The
-cluster is a throwaway one, so its low thresholds and healed members never reach other tests."""
+cluster is a throwaway one, so its low thresholds and healed members never reach other tests.
+The healing section says whether fencing is set, never its secret parts, and when it fired."""
 
+import re
 import threading
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from tests.conftest import Dashboard, wait_until
+from tests.conftest import PERSONAS, Dashboard, wait_until
+from webui import db
 
 pytestmark = pytest.mark.cluster
 
@@ -26,6 +30,51 @@ class Webhook(BaseHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:
         pass
+
+
+def healing_section(dashboard: Dashboard, role: str = "admin") -> str:
+    """The Cluster page's healing section, as a person reads it."""
+    html = dashboard.page_as(role, "/cluster")
+    found = re.search(r'<section id="healing".*?</section>', html, re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(0))) if found else ""
+
+
+SECRET_PARTS = ("s3cret", "T0K3N", "key=abc", "fence:", "/hooks")
+
+
+def test_the_healing_section_says_whether_fencing_is_set_and_when_it_last_fired(cluster, tmp_path):
+    """Seen on a real cluster: the healing section never said whether a fencing hook was set."""
+    env = {
+        "INCUS_WEBUI_HEALED_HOOK": "/usr/local/bin/fence-bmc --password s3cret",
+        "INCUS_WEBUI_HEALED_WEBHOOK": "https://fence:s3cret@bmc.example:8443/hooks/T0K3N?key=abc",
+    }
+    server = Dashboard(cluster.settings_file, tmp_path / "fencing.db", **env)
+    try:
+        for role in PERSONAS:
+            text = wait_until(lambda role=role: (t := healing_section(server, role)) and "Fencing hook" in t and t)
+            assert "Fencing hook set: runs fence-bmc · never fired" in text, text
+            assert "Fencing webhook set: posts to https://bmc.example:8443 · never fired" in text, text
+            assert not [part for part in SECRET_PARTS if part in server.page_as(role, "/cluster")], role
+    finally:
+        server.stop()
+    # Another dashboard process fired the hook (and the webhook failed): in the shared database.
+    engine = db.make_engine(server.database_url)
+    audit = server.settings().audit_log(engine)
+    at = datetime(2026, 12, 7, 5, 0, 0, tzinfo=UTC)
+    audit.append(at=at, actor="incus-webui", via="healing", action="healed-hook", target="member3", outcome="succeeded")
+    audit.append(
+        at=at, actor="incus-webui", via="healing", action="healed-webhook", target="member3", outcome="failed",
+        error="HTTP 503",
+    )
+    engine.dispose()
+    server = Dashboard(cluster.settings_file, tmp_path / "fencing.db", port=server.port, **env)
+    try:
+        text = wait_until(lambda: (t := healing_section(server, "auditor")) and "last fired" in t and t)
+        assert "runs fence-bmc · last fired 2026-12-07 05:00:00 UTC for member3: succeeded" in text, text
+        failed = "last fired 2026-12-07 05:00:00 UTC for member3: failed, HTTP 503"
+        assert f"posts to https://bmc.example:8443 · {failed}" in text, text
+    finally:
+        server.stop()
 
 
 def banner(dashboard: Dashboard) -> bool:
@@ -58,6 +107,9 @@ def test_a_frozen_member_is_healed_and_two_dashboards_fence_it_once(healing_clus
         assert len(Webhook.received) == 1 and b"cluster-member-healed" in Webhook.received[0]
         audit = first.get("/audit.json", params={"action": "healed-hook"}).json()
         assert [(r["target"], r["outcome"]) for r in audit if r["action"] == "healed-hook"] == [(HEALED, "succeeded")]
+        # When it fired, on the healing section of both (the leader fired, the follower hears).
+        for each in (first, second):
+            wait_until(lambda d=each: f"for {HEALED}: succeeded" in healing_section(d), timeout=30)
         page = first.get("/").text
         assert "no heartbeat and no ICMP reply" in page and "restored by hand" in page
         assert HEALED in first.get("/maintenance").text

@@ -12,7 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from webui import db
-from webui.models import HealingEvent
+from webui.audit.log import AuditLog
+from webui.live.hub import Hub
+from webui.live.snapshot import FencingState
+from webui.models import AuditRecord, HealingEvent
 from webui.services import healing
 
 AT = datetime(2026, 12, 1, 17, 0, 0, 123456, tzinfo=UTC)
@@ -89,3 +92,45 @@ def test_a_webhook_nobody_answers_fails_after_every_attempt():
     server.server_close()  # nothing listens there any more
     error, attempts = asyncio.run(healing.post_webhook(f"http://127.0.0.1:{port}/", b"{}", backoff=0.01))
     assert attempts == healing.WEBHOOK_ATTEMPTS and error
+
+
+def test_a_webhook_is_shown_by_its_scheme_and_host_only():
+    """A webhook URL may carry a password (user:password@) or a token (in its path or query)."""
+    assert healing.webhook_site("https://fence:s3cret@bmc.example:8443/hooks/T0K3N?key=abc") == (
+        "https://bmc.example:8443"
+    )
+    assert healing.webhook_site("http://[fd00::1]/fence") == "http://[fd00::1]"
+    assert healing.webhook_site("not a url") == "an address that is not a URL"
+    assert healing.hook_program("/usr/local/bin/fence-bmc --password s3cret") == "fence-bmc"
+    assert healing.configured(healing.Fencing()) == FencingState()
+
+
+def test_the_healing_section_learns_when_fencing_last_fired_from_the_database(tmp_path):
+    """The process that fired it and another one, sharing the database, both say when."""
+    engine = engine_at(tmp_path)
+    class Taker(Receiver):
+        failures = 0
+        received: list[bytes] = []
+
+    server = HTTPServer(("127.0.0.1", 0), Taker)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://fence:s3cret@127.0.0.1:{server.server_port}/hooks/T0K3N?key=abc"
+    fencing = healing.Fencing(hook="sh -c 'exit 3' --password s3cret", webhook=url)
+    audit = AuditLog(engine, b"k" * 32)
+    firing, other = (healing.Healing(Hub(lambda template, context: ""), engine, audit, fencing) for _ in range(2))
+    assert firing.hub.snapshot.fencing == FencingState(hook="sh", webhook=f"http://127.0.0.1:{server.server_port}")
+    try:
+        asyncio.run(firing.fire("m2", b"{}"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    fired = firing.hub.snapshot.fencing
+    hook, webhook = fired.last("healed-hook"), fired.last("healed-webhook")
+    assert hook is not None and (hook.member, hook.error) == ("m2", "exit status 3: ")
+    assert webhook is not None and (webhook.member, webhook.error) == ("m2", "")
+    asyncio.run(other.on_sync(None))
+    assert other.hub.snapshot.fencing == fired
+    with Session(engine) as session:
+        records = session.scalars(select(AuditRecord).where(AuditRecord.action == "healed-webhook")).all()
+    assert [r.parameters["url"] for r in records] == [f"http://127.0.0.1:{server.server_port}"]
+    engine.dispose()

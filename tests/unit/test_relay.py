@@ -17,7 +17,7 @@ from webui.incus.models import (
     SysInfo,
 )
 from webui.live.relay import PAYLOAD_LIMIT, SnapshotCodec, conninfo, notification, parse
-from webui.live.snapshot import ClusterSnapshot
+from webui.live.snapshot import ClusterSnapshot, FencingState, Firing
 from webui.services.maintenance import InstanceStep, MaintenanceRun
 
 UNIT = Path(__file__).parent / "recorded"
@@ -50,6 +50,7 @@ def busy_snapshot() -> ClusterSnapshot:
         silent=frozenset({"member3"}),
         healed=frozenset({"member2"}),
         rebalanced=tuple(events),
+        fencing=FencingState("fence-bmc", "https://bmc.example", (Firing("healed-hook", "member2", AT, "exit 3"),)),
         metadata=ConfigMetadata.from_incus("6.0.4", metadata_reply),
         groups=(ClusterGroup(name="default", members=["member1"]),),
         maintenance=(run,),

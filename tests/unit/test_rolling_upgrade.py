@@ -1,6 +1,9 @@
 """The guided rolling upgrade's steps, over snapshots shaped as a real 6.0 -> 7.0 upgrade
 shows them: the upgraded member waits silent while the others are Blocked."""
 
+import re
+from dataclasses import replace
+
 from webui.incus.models import Instance, Member, Server
 from webui.live.snapshot import ClusterSnapshot
 from webui.services import rolling_upgrade as r
@@ -99,3 +102,51 @@ def test_a_passing_view_of_members_restarting_takes_no_action():
 def test_a_cancelled_upgrade_takes_no_action():
     plan = r.Plan(mode="stop", members=(r.MemberStep("m1", "6.0.4"),), outcome=r.CANCELLED)
     assert r.advance(plan, cluster({}, {})) == (plan, None)
+
+
+def test_the_dashboards_member_and_the_database_leader_come_last_and_say_why():
+    """Seen on a real cluster: the order started with the database leader, which was also the
+    member the dashboard talks to."""
+    snapshot = cluster({}, {})
+    leader = [m.model_copy(update={"roles": ["database-leader", "database"]}) if m.server_name == "m1" else m
+              for m in snapshot.members]
+    both = r.plan(snapshot.evolve(members=tuple(leader), server_name="m1"), "stop")
+    assert [m.name for m in both.members] == ["m2", "m3", "m1"]
+    assert both.members[-1].why.startswith("Last: the dashboard talks to this member")
+    assert "the database leader" in both.members[-1].why
+    assert [m.why for m in both.members[:2]] == ["", ""]
+    apart = r.plan(snapshot.evolve(members=tuple(leader), server_name="m2"), "stop")
+    assert [m.name for m in apart.members] == ["m3", "m1", "m2"]
+    assert apart.members[1].why.startswith("Next to last: it is the database leader")
+    assert apart.members[2].why.startswith("Last: the dashboard talks to this member")
+
+
+def test_with_one_version_everywhere_there_is_nothing_to_do():
+    snapshot = cluster({}, {})
+    assert r.nothing_to_do(snapshot) == "Every member runs Incus 6.0.4: there is nothing to upgrade."
+    assert r.propose(snapshot, "stop", "").refused == (
+        "Every member runs Incus 6.0.4: name the newer version you are about to install."
+    )
+    assert r.propose(snapshot, "stop", "6.0").refused == "Every member runs Incus 6.0.4 already: 6.0 is not newer."
+    assert "is not a version" in r.propose(snapshot, "stop", "latest").refused
+    newer = r.propose(snapshot, "stop", "7.0")
+    assert (newer.refused, newer.running, newer.target) == ("", "6.0.4", "7.0")
+
+
+def test_members_behind_the_newest_version_are_something_to_do():
+    snapshot = cluster({}, {"m1": "6.0.5"})
+    assert r.nothing_to_do(snapshot) == ""
+    proposal = r.propose(snapshot, "skip", "")
+    assert (proposal.refused, proposal.target, proposal.running) == ("", "6.0.5", "6.0.4, 6.0.5")
+
+
+def test_after_cancel_no_row_tells_anyone_to_act():
+    """Seen on a real cluster: after Cancel, the member the guide had reached still read
+    "upgrade it now"."""
+    steps = tuple(r.MemberStep(f"m{n}", "6.0.4", state) for n, state in enumerate(r.WORDS))
+    running = r.Plan(mode="stop", members=steps)
+    assert running.words(steps[2]) == "upgrade it now: the package, then restart the daemon"
+    cancelled = replace(running, outcome=r.CANCELLED)
+    for step in steps:
+        words = cancelled.words(step)
+        assert not re.search(r"\bnow\b|upgrade it|restore it|: restoring", words), (step.state, words)

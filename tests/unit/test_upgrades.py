@@ -61,3 +61,14 @@ def test_once_all_run_one_version_nothing_is_left_to_do():
     status = upgrade_status(snapshot(("m1", "Online"), ("m2", "Online"),
                                      servers={"m1": server("7.0.2", 562), "m2": server("7.0.2", 562)}))
     assert not status.mid_upgrade and status.to_upgrade == () and status.members[0].line == "7.0"
+
+
+def test_one_version_read_from_every_member_is_uniform():
+    same = upgrade_status(snapshot(("m1", "Online"), ("m2", "Online"),
+                                   servers={"m1": server("6.0.4", 450), "m2": server("6.0.4", 450)}))
+    assert same.uniform == "6.0.4"
+    unread = upgrade_status(snapshot(("m1", "Online"), ("m2", "Online"), servers={"m1": server("6.0.4", 450)}))
+    assert unread.uniform == ""  # m2 may run another version
+    extensions = upgrade_status(snapshot(("m1", "Online"), ("m2", "Online"),
+                                         servers={"m1": server("6.0.4", 450), "m2": server("6.0.4", 451)}))
+    assert extensions.uniform == ""

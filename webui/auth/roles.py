@@ -35,6 +35,7 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "list_maintenance": "view",
     "get_maintenance": "view",
     "rolling_upgrade": "view",
+    "rolling_upgrade_dialog": "admin",
     "rolling_upgrade_start": "admin",
     "rolling_upgrade_cancel": "admin",
     "stream": "noc",  # every page's stream; the topics a display may read are checked there

@@ -84,6 +84,33 @@ def _by_location(items: Iterable[L]) -> dict[str, list[L]]:
 
 
 @dataclass(frozen=True)
+class Firing:
+    """A fencing action's last run, as the audit log has it."""
+
+    action: str  # healed-hook or healed-webhook
+    member: str
+    at: datetime
+    error: str = ""  # what went wrong; "" when it succeeded
+
+    @property
+    def label(self) -> str:
+        return "the webhook" if self.action == "healed-webhook" else "the hook"
+
+
+@dataclass(frozen=True)
+class FencingState:
+    """Whether each fencing action is set (never its secret parts) and when each last fired:
+    from the database, since the process that fired it may be another one."""
+
+    hook: str = ""  # the hook's program name; "" when healed_hook is not set
+    webhook: str = ""  # the webhook's scheme and host; "" when healed_webhook is not set
+    fired: tuple[Firing, ...] = ()
+
+    def last(self, action: str) -> Firing | None:
+        return next((f for f in self.fired if f.action == action), None)
+
+
+@dataclass(frozen=True)
 class ClusterSnapshot:
     version: int = 0
     members: tuple[Member, ...] = ()
@@ -108,6 +135,7 @@ class ClusterSnapshot:
     # itself, until restored; migrations Incus made on its own (rebalancing), newest last.
     healed: frozenset[str] = frozenset()
     rebalanced: tuple[Event, ...] = ()
+    fencing: FencingState = FencingState()  # the dashboard's settings and the audit log
     # Incus's own description of its configuration keys, fetched once per server version.
     metadata: ConfigMetadata | None = None
     groups: tuple[ClusterGroup, ...] = ()  # `incus cluster group list`, from the slow round
@@ -223,8 +251,8 @@ def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
         details=frozenset(details),
         membership=old_names != new_names,
         status=(old.reachable, old.error, old.server_name) != (new.reachable, new.error, new.server_name),
-        cluster=(old.server, old.servers, old.silent, old.healed, old.rebalanced, old.groups)
-        != (new.server, new.servers, new.silent, new.healed, new.rebalanced, new.groups),
+        cluster=(old.server, old.servers, old.silent, old.healed, old.rebalanced, old.groups, old.fencing)
+        != (new.server, new.servers, new.silent, new.healed, new.rebalanced, new.groups, new.fencing),
         fresh=old.updated_at != new.updated_at,
         metrics=frozenset(n for n in new_names if metrics(old, n) != metrics(new, n)),
         statuses=[(m.server_name, m.status) for m in old.members] != [(m.server_name, m.status) for m in new.members],

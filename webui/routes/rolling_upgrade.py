@@ -1,53 +1,84 @@
-"""The guided rolling upgrade page: start it (mode chosen), follow each member's step, cancel."""
+"""The guided rolling upgrade page: confirm the plan (mode and version chosen) and start it,
+follow each member's step, cancel."""
 
 import asyncio
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
-from webui.routes.deps import ActorDep, ContextDep, EngineDep, render_fragment, render_page
+from webui.live.snapshot import ClusterSnapshot
+from webui.routes.deps import ActorDep, ContextDep, EngineDep, HubDep, render_fragment, render_page
 from webui.services import rolling_driver
 from webui.services.errors import SERVICE_ERRORS
-from webui.services.rolling_upgrade import refusal
+from webui.services.rolling_upgrade import each_member, nothing_to_do, propose, refusal
+from webui.services.upgrades import upgrade_status
 
 router = APIRouter()
+
+
+def _status(snapshot: ClusterSnapshot, found: tuple[int, str, Any] | None) -> dict[str, Any]:
+    """What `upgrade/_status.html` shows: the upgrade on record, and whether one may start."""
+    return rolling_driver.view(found) | {"refusal": refusal(snapshot), "nothing": nothing_to_do(snapshot)}
 
 
 @router.get("/upgrade", response_class=HTMLResponse, name="rolling_upgrade")
 async def page(request: Request, engine: EngineDep) -> HTMLResponse:
     found = await asyncio.to_thread(rolling_driver.active, engine)
-    partial = request.headers.get("HX-Target") == "upgrade-status"
-    template = "upgrade/_status.html" if partial else "upgrade/index.html"
-    context = rolling_driver.view(found) | {
+    context = _status(request.state.hub.snapshot, found)
+    if request.headers.get("HX-Target") == "upgrade-status":
+        return render_fragment(request, "upgrade/_status.html", **context)
+    return render_page(request, "upgrade/index.html", [], **context)
+
+
+def _dialog(snapshot: ClusterSnapshot, mode: str, target: str) -> dict[str, Any]:
+    mode = mode if mode in rolling_driver.MODES else "auto"
+    return {
+        "proposal": propose(snapshot, mode, target),
+        "uniform": upgrade_status(snapshot).uniform,
+        "each": each_member(mode),
+        "mode": mode,
         "modes": rolling_driver.MODES,
-        "refusal": refusal(request.state.hub.snapshot),
+        "typed": target,
     }
-    if partial:
-        return render_fragment(request, template, identity=request.state.identity, **context)
-    return render_page(request, template, [], **context)
+
+
+@router.get("/upgrade/start", response_class=HTMLResponse, name="rolling_upgrade_dialog")
+async def dialog(request: Request, hub: HubDep, mode: str = "auto", target: str = "") -> HTMLResponse:
+    """The confirmation: the plan in words (order and why, what happens to each member)."""
+    partial = request.headers.get("HX-Target") == "upgrade-plan"
+    return render_fragment(request, "upgrade/_start.html", partial=partial, **_dialog(hub.snapshot, mode, target))
 
 
 @router.post("/upgrade/start", response_class=HTMLResponse, name="rolling_upgrade_start")
 async def start(
-    request: Request, ctx: ContextDep, who: ActorDep, mode: Annotated[str, Form()] = "auto"
+    request: Request,
+    ctx: ContextDep,
+    who: ActorDep,
+    mode: Annotated[str, Form()] = "auto",
+    target: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
-    return await _act(request, ctx, rolling_driver.start(ctx, who, mode))
+    try:
+        await rolling_driver.start(ctx, who, mode, target)
+    except SERVICE_ERRORS as exc:
+        context = _dialog(ctx.hub.snapshot, mode, target)
+        return render_fragment(request, "upgrade/_start.html", 409, error=exc.message, partial=False, **context)
+    found = await asyncio.to_thread(rolling_driver.active, ctx.engine)
+    return render_fragment(request, "upgrade/_started.html", **_status(ctx.hub.snapshot, found))
 
 
 @router.post("/upgrade/cancel", response_class=HTMLResponse, name="rolling_upgrade_cancel")
 async def cancel(request: Request, ctx: ContextDep, who: ActorDep) -> HTMLResponse:
-    return await _act(request, ctx, rolling_driver.cancel(ctx, who))
-
-
-async def _act(request: Request, ctx: ContextDep, call: object) -> HTMLResponse:
     error = ""
     try:
-        await call  # type: ignore[misc]
+        await rolling_driver.cancel(ctx, who)
     except SERVICE_ERRORS as exc:
         error = exc.message
     found = await asyncio.to_thread(rolling_driver.active, ctx.engine)
-    context = rolling_driver.view(found) | {"modes": rolling_driver.MODES, "refusal": refusal(ctx.hub.snapshot)}
     return render_fragment(
-        request, "upgrade/_status.html", 409 if error else 200, error=error, identity=request.state.identity, **context
+        request,
+        "upgrade/_status.html",
+        409 if error else 200,
+        error=error,
+        **_status(ctx.hub.snapshot, found),
     )

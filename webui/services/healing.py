@@ -7,6 +7,8 @@ the database, so a healed member stays flagged on every page until it is restore
 restarts and for every dashboard process sharing the database. Each event is kept once (keyed
 on the member and Incus's timestamp) and claimed by exactly one process, which runs the
 `healed_hook` command and posts to `healed_webhook`, each firing audited with its outcome.
+The healing section shows whether each is set (never its secret parts) and, from those audit
+records, when each last fired, whichever process fired it.
 """
 
 import asyncio
@@ -14,9 +16,11 @@ import json
 import logging
 import shlex
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import Engine, select, update
@@ -27,11 +31,13 @@ from webui.clock import now
 from webui.incus.models import Event
 from webui.live.cluster_events import by_incus_itself
 from webui.live.hub import Hub
-from webui.models import HealingEvent, RebalanceMove
+from webui.live.snapshot import FencingState, Firing
+from webui.models import AuditRecord, HealingEvent, RebalanceMove
 from webui.services.maintenance_store import insert_if_absent
 
 log = logging.getLogger(__name__)
 MEMBER_SOURCE = "/1.0/cluster/members/"
+FIRINGS = ("healed-hook", "healed-webhook")  # the audit actions of the two fencing actions
 WEBHOOK_ATTEMPTS = 4  # then given up, and audited as failed
 WEBHOOK_TIMEOUT = 10.0
 
@@ -45,6 +51,57 @@ class Fencing:
     hook_timeout: float = 30.0
     webhook: str = ""
     backoff: float = 1.0
+
+
+def webhook_site(url: str) -> str:
+    """The webhook's scheme and host (and port), all a page or the audit log may show: the URL
+    may carry credentials (user:password@) or a token (in its path, as Slack's do, or query)."""
+    parts = urlsplit(url.strip())
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if not parts.scheme or not parts.hostname:
+        return "an address that is not a URL"
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    return f"{parts.scheme}://{host}{f':{port}' if port else ''}"
+
+
+def hook_program(command: str) -> str:
+    """The hook's program name: its arguments may hold a password (a BMC's)."""
+    try:
+        words = shlex.split(command)
+    except ValueError:  # unbalanced quotes: Healing would fail to run it too
+        words = command.split()
+    return PurePosixPath(words[0]).name if words else ""
+
+
+def configured(fencing: Fencing) -> FencingState:
+    """What the healing section may say of the settings."""
+    return FencingState(
+        hook=hook_program(fencing.hook) if fencing.hook.strip() else "",
+        webhook=webhook_site(fencing.webhook) if fencing.webhook.strip() else "",
+    )
+
+
+def last_firings(engine: Engine) -> tuple[Firing, ...]:
+    """Each fencing action's last run with its outcome, from the audit log (any process's)."""
+    found = []
+    with Session(engine) as session:
+        for action in FIRINGS:
+            record = session.scalars(
+                select(AuditRecord)
+                .where(
+                    AuditRecord.action == action,
+                    AuditRecord.via == "healing",
+                    AuditRecord.outcome.in_(("succeeded", "failed")),
+                )
+                .order_by(AuditRecord.id.desc())
+                .limit(1)
+            ).first()
+            if record is not None:
+                found.append(Firing(action, record.target, record.at, record.error))
+    return tuple(found)
 
 
 def _member(event: Event) -> str:
@@ -133,6 +190,8 @@ class Healing:
         self.audit = audit
         self.fencing = fencing
         self.me = f"{socket.gethostname()}:{hub.boot}"  # this process, for the claim
+        self.configured = configured(fencing)
+        hub.update(hub.snapshot.evolve(fencing=self.configured))  # said at once; when it fired, at the first sync
 
     async def on_event(self, event: Event) -> None:
         """A watcher event handler."""
@@ -157,9 +216,10 @@ class Healing:
 
     async def refresh(self) -> None:
         healed = await asyncio.to_thread(healed_members, self.engine)
+        fencing = replace(self.configured, fired=await asyncio.to_thread(last_firings, self.engine))
         snapshot = self.hub.snapshot
-        if healed != snapshot.healed:
-            self.hub.update(snapshot.evolve(healed=healed))
+        if (healed, fencing) != (snapshot.healed, snapshot.fencing):
+            self.hub.update(snapshot.evolve(healed=healed, fencing=fencing))
 
     async def fire(self, member: str, payload: bytes) -> None:
         """Both fencing actions at once, each audited with its outcome."""
@@ -176,10 +236,12 @@ class Healing:
         if self.fencing.webhook:
             jobs.append(self._audited_webhook(member, payload))
         await asyncio.gather(*jobs)
+        await self.refresh()  # when it fired; other processes read it at their next sync
 
     async def _audited_webhook(self, member: str, payload: bytes) -> None:
         error, attempts = await post_webhook(self.fencing.webhook, payload, self.fencing.backoff)
-        await self._record("healed-webhook", member, {"url": self.fencing.webhook, "attempts": attempts}, error)
+        site = webhook_site(self.fencing.webhook)  # the audit log is read by auditors: no credentials
+        await self._record("healed-webhook", member, {"url": site, "attempts": attempts}, error)
 
     async def _audited(self, action: str, member: str, parameters: dict[str, Any], job: Any) -> None:
         await self._record(action, member, parameters, await job)

@@ -20,7 +20,7 @@ from webui.models import RollingUpgrade
 from webui.services import members
 from webui.services.context import Context
 from webui.services.errors import SERVICE_ERRORS, Refused
-from webui.services.rolling_upgrade import CANCELLED, FAILED, RUNNING, MemberStep, Plan, advance, plan, refusal
+from webui.services.rolling_upgrade import CANCELLED, FAILED, RUNNING, MemberStep, Plan, advance, propose
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=20)
@@ -61,16 +61,18 @@ def _claim(engine: Engine, upgrade_id: int, me: str) -> bool:
         return bool(getattr(result, "rowcount", 0) == 1)
 
 
-async def start(ctx: Context, who: Actor, mode: str) -> None:
+async def start(ctx: Context, who: Actor, mode: str, target: str = "") -> None:
+    """Start guiding, in the order and to the version the confirmation showed (`propose`)."""
     if mode not in MODES:
         raise Refused(400, f"Unknown mode {mode!r}: one of {', '.join(MODES)}")
-    async with ctx.audit.action(who, "rolling-upgrade-start", "cluster", {"mode": mode}):
-        if reason := refusal(ctx.hub.snapshot):
-            raise Refused(409, reason)
+    proposal = propose(ctx.hub.snapshot, mode, target)
+    async with ctx.audit.action(who, "rolling-upgrade-start", "cluster", {"mode": mode, "to": proposal.target}):
+        if proposal.refused:
+            raise Refused(409, proposal.refused)
         current = await asyncio.to_thread(active, ctx.engine)
         if current is not None and current[2].outcome == RUNNING:
             raise Refused(409, "A rolling upgrade is already under way")
-        fresh = plan(ctx.hub.snapshot, mode)
+        fresh = proposal.plan
         name = who.identity.name if who.identity else ""
         row = RollingUpgrade(
             started_at=now(),

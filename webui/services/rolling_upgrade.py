@@ -8,10 +8,13 @@ until every member runs its version; seen from a member not upgraded yet, the ol
 listed BLOCKED, "Needs updating to newer version"; instances keep running. So an upgraded
 member that waits is restored only once the last member is upgraded and all come back."""
 
+import re
 from dataclasses import dataclass, replace
 
+from webui.incus.models import Member
 from webui.live.snapshot import ClusterSnapshot
-from webui.services.upgrades import member_version, upgrade_status
+from webui.services.member_rules import EVACUATE_MODES
+from webui.services.upgrades import member_version, upgrade_status, version_key
 
 # A member's steps, in order.
 PENDING = "pending"
@@ -32,6 +35,15 @@ WORDS = {
     DONE: "done",
     FAILED: "failed",
 }
+# Once the guide stopped (cancelled), a row says where the member was left, never what to do
+# next: nobody is guiding any more, and "upgrade it now" read as an order to nobody.
+LEFT = {
+    PENDING: "not reached: the guide was cancelled before its turn",
+    EVACUATING: "the guide was cancelled while it was being evacuated",
+    UPGRADE: "the guide was cancelled before it was upgraded",
+    RESTORE: "upgraded; the guide was cancelled before it was restored",
+    RESTORING: "upgraded; the guide was cancelled while it was being restored",
+}
 RUNNING, CANCELLED, FINISHED = "running", "cancelled", "finished"
 SKIP = "skip"  # a mode: upgrade in place, instances keep running, no evacuation
 BLOCKED_NOTE = "not evacuated: the cluster is blocked mid-upgrade, its instances keep running"
@@ -44,6 +56,7 @@ class MemberStep:
     state: str = PENDING
     evacuated: bool = False
     note: str = ""  # Incus's words when a step failed
+    why: str = ""  # why its place in the order (last: the dashboard's member, the leader)
 
     @property
     def words(self) -> str:
@@ -75,6 +88,12 @@ class Plan:
         """The member the admin is working on: the first neither done nor waiting."""
         return next((m for m in self.members if m.state not in (DONE, WAITING)), None)
 
+    def words(self, step: MemberStep) -> str:
+        """The step's row: what to do while the guide runs, where it was left once it stopped."""
+        if self.outcome == RUNNING:
+            return step.words
+        return LEFT.get(step.state, step.words)
+
 
 @dataclass(frozen=True)
 class Action:
@@ -100,9 +119,93 @@ def refusal(snapshot: ClusterSnapshot) -> str:
     return ""
 
 
+TALKING_WHY = "the dashboard talks to this member (an upgraded one answers nothing until all are)"
+LEADER_WHY = "it is the database leader (upgraded after the others, the leadership moves once, not at each step)"
+
+
+def _rank(snapshot: ClusterSnapshot, member: Member) -> int:
+    """The others first, then the database leader, then the member the dashboard talks to."""
+    return 2 if member.server_name == snapshot.server_name else 1 if member.is_leader else 0
+
+
+def _why(snapshot: ClusterSnapshot, member: Member) -> str:
+    reasons = [
+        *([TALKING_WHY] if member.server_name == snapshot.server_name else []),
+        *([LEADER_WHY] if member.is_leader else []),
+    ]
+    return ", and ".join(reasons)
+
+
 def plan(snapshot: ClusterSnapshot, mode: str) -> Plan:
-    steps = tuple(MemberStep(m.server_name, member_version(snapshot, m.server_name).version) for m in snapshot.members)
-    return Plan(mode=mode, members=steps)
+    ordered = sorted(snapshot.members, key=lambda m: _rank(snapshot, m))  # stable: the others keep Incus's order
+    steps = []
+    for n, member in enumerate(ordered, 1):
+        why = _why(snapshot, member)
+        place = "Last" if n == len(ordered) else "Next to last"
+        steps.append(
+            MemberStep(
+                member.server_name,
+                member_version(snapshot, member.server_name).version,
+                why=f"{place}: {why}" if why else "",
+            )
+        )
+    return Plan(mode=mode, members=tuple(steps))
+
+
+def each_member(mode: str) -> str:
+    """What the guide does with every member under `mode`, for the confirmation."""
+    if mode == SKIP:
+        return (
+            "not evacuated: its instances keep running while you upgrade its package and restart its daemon; "
+            "the guide waits until it is back with the new version"
+        )
+    evacuation = EVACUATE_MODES.get(mode, "").rstrip(".")
+    return (
+        f"evacuated with mode {mode} ({evacuation[:1].lower() + evacuation[1:]}); then you upgrade its package "
+        "and restart its daemon; back with the new version, it is restored"
+    )
+
+
+VERSION = re.compile(r"\d+(\.\d+){0,2}")
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What Start would do, for the confirmation: the plan, from which version to which, or
+    why it may not start."""
+
+    plan: Plan
+    running: str  # the versions the members run now, "6.0.4" or "6.0.4, 7.0.2"
+    target: str  # the version to upgrade to: typed when all run one version, else the newest seen
+    refused: str
+
+
+def propose(snapshot: ClusterSnapshot, mode: str, typed: str) -> Proposal:
+    status = upgrade_status(snapshot)
+    typed = typed.strip().removeprefix("v")
+    target = typed if status.uniform else status.newest
+    refused = refusal(snapshot) or _target_refusal(status.uniform, typed)
+    return Proposal(plan(snapshot, mode), ", ".join(status.versions), target, refused)
+
+
+def nothing_to_do(snapshot: ClusterSnapshot) -> str:
+    """The page's sentence when every member runs one version, else ""."""
+    version = upgrade_status(snapshot).uniform
+    return f"Every member runs Incus {version}: there is nothing to upgrade." if version else ""
+
+
+def _target_refusal(uniform: str, typed: str) -> str:
+    """With one version everywhere, the admin names the newer one they are about to install:
+    the dashboard cannot see a package that is not running yet."""
+    if not uniform:
+        return ""  # members run different versions: the guide upgrades those behind
+    if not typed:
+        return f"Every member runs Incus {uniform}: name the newer version you are about to install."
+    if not VERSION.fullmatch(typed):
+        return f"{typed!r} is not a version: type one such as 6.0.5 or 7.0."
+    if version_key(typed) <= version_key(uniform):
+        return f"Every member runs Incus {uniform} already: {typed} is not newer."
+    return ""
 
 
 def _back_upgraded(snapshot: ClusterSnapshot, step: MemberStep) -> bool:

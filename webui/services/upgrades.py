@@ -63,16 +63,26 @@ class UpgradeStatus:
         return tuple(m.name for m in self.members if m.status not in ("Blocked", "Offline") and not m.answering)
 
     @cached_property
+    def uniform(self) -> str:
+        """The one version every member runs (with one API extension set), else "": then there
+        is nothing to upgrade until a newer Incus is out."""
+        read = all(m.version for m in self.members)
+        return self.versions[0] if read and len(self.versions) == 1 and not self.mid_upgrade else ""
+
+    @cached_property
+    def newest(self) -> str:
+        return max(self.versions, key=version_key, default="")
+
+    @cached_property
     def to_upgrade(self) -> tuple[str, ...]:
         """The admin's next step: the members Incus says need updating (the Blocked ones), or,
         with no member blocked yet, those behind the newest version seen."""
         if self.blocked:
             return self.blocked
-        newest = max(self.versions, key=_version_key, default="")
-        return tuple(m.name for m in self.members if m.version and m.version != newest)
+        return tuple(m.name for m in self.members if m.version and m.version != self.newest)
 
 
-def _version_key(version: str) -> tuple[int, ...]:
+def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
 
 
