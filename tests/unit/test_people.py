@@ -148,10 +148,10 @@ def test_the_watcher_reads_the_trust_store_once_then_again_only_after_a_certific
     async def rounds() -> list[int]:
         counts = []
         for _ in range(3):
-            await watcher.refresh_trust_store()
+            await watcher.trust_store.refresh()
             counts.append(incus.asked)
         await watcher._handle(changed)
-        await watcher.refresh_trust_store()
+        await watcher.trust_store.refresh()
         return [*counts, incus.asked]
 
     assert asyncio.run(rounds()) == [1, 1, 1, 2]

@@ -20,6 +20,7 @@ from webui.live import cadence, cluster_events, targets
 from webui.live.hub import Hub
 from webui.live.snapshot import merge_operations
 from webui.live.trends import Trends
+from webui.live.trust_store import TrustStore
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -30,9 +31,7 @@ STATE_TIMEOUT = 5.0
 # How long an operation shown running may go unheard of before Incus is asked whether it still
 # runs: its last event can be lost between members (one restarting) without our stream noticing.
 QUIET_OPERATION = 10.0
-# The trust store is read again this often (seconds), and at once after a `certificate-*`
-# event: it only names who asked Incus for things, and changes rarely.
-TRUST_STORE_EVERY = 300.0
+SLOW_ROUND_EVENTS = ("config-updated", "cluster-certificate-updated", "cluster-group-", "certificate-")  # run it now
 # A resync slower than this is logged: each request has its timeout, but a round's can add up.
 SLOW_RESYNC = 10.0
 EventHandler = Callable[[Event], Awaitable[None]]
@@ -89,7 +88,7 @@ class Watcher:
         self._state_asked: dict[str, float] = {}
         self._server_asked: dict[str, float] = {}
         self._operation_heard: dict[str, float] = {}  # operation id: when last heard or asked (loop time)
-        self._trust_read: float | None = None  # when the trust store was last read (loop time); None: now
+        self.trust_store = TrustStore(client, hub)
 
     def start(self) -> None:
         self._tasks = [
@@ -247,22 +246,6 @@ class Watcher:
             return
         self.hub.update(self.hub.snapshot.evolve(groups=tuple(sorted(groups, key=lambda g: g.name))))
 
-    async def refresh_trust_store(self) -> None:
-        """The trust store's names by fingerprint, when due (TRUST_STORE_EVERY, or a
-        certificate changed): pages name who asked Incus from the snapshot, never by asking."""
-        at = asyncio.get_running_loop().time()
-        if self._trust_read is not None and at - self._trust_read < TRUST_STORE_EVERY:
-            return
-        self._trust_read = at
-        try:
-            certificates = await self.client.certificates()
-        except IncusError as exc:
-            log.info("trust store not read: %s", exc.message)
-            return
-        names = {c.fingerprint: c.name for c in certificates if c.name}
-        if names != self.hub.snapshot.trust_store:
-            self.hub.update(self.hub.snapshot.evolve(trust_store=names))
-
     async def _server_of(self, name: str) -> Server | None:
         try:
             return await self.client.server_of(name, timeout=STATE_TIMEOUT)
@@ -303,7 +286,7 @@ class Watcher:
                 self._slow_wake.clear()
                 await self.refresh_states()
                 await self.refresh_servers()
-                await self.refresh_trust_store()
+                await self.trust_store.refresh()
                 try:
                     await asyncio.wait_for(self._slow_wake.wait(), self.state_interval)
                 except TimeoutError:
@@ -410,11 +393,8 @@ class Watcher:
             if (updated := cluster_events.apply(self.hub.snapshot, event)) is not None:
                 self.hub.update(updated)
             if event.action.startswith("certificate-"):  # created, updated, deleted: names changed
-                self._trust_read = None
-                self._slow_wake.set()
-            if event.action in ("config-updated", "cluster-certificate-updated") or event.action.startswith(
-                "cluster-group-"
-            ):
+                self.trust_store.changed()
+            if event.action.startswith(SLOW_ROUND_EVENTS):
                 self._slow_wake.set()
         elif event.type == "operation":
             for operation in parse_each(Operation, [event.metadata]):
