@@ -29,6 +29,9 @@ RAW = ("{'", '{"', '": ')
 # standing for its name), where a name, a short form or a tooltip belongs.
 HEX = re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{12,}(?![0-9a-fA-F])")
 
+# The pages that say who asked for each change (an account, the incus CLI, a certificate).
+WHO_PAGES = ("/history", "/audit")
+
 # The text of every visible element, as a person reads it: hidden parts, scripts and tooltips
 # (title attributes) are not text. A labelled fingerprint (`.fingerprint`, "Fingerprint: ...")
 # is the datum itself, not an identity standing for a name.
@@ -62,6 +65,7 @@ class Walk:
     scrollbar: list[str] = field(default_factory=list)
     strip: list[str] = field(default_factory=list)
     raw: list[str] = field(default_factory=list)
+    asked_by: list[str] = field(default_factory=list)  # hex identities on the pages that say who asked
     navigation: list[str] = field(default_factory=list)
     results: list[str] = field(default_factory=list)
 
@@ -88,7 +92,8 @@ def look(page: Page, where: str, walk: Walk) -> None:
             walk.raw.append(f"{where}: {text[max(0, at - 40) : at + 40]!r}")
     for found in HEX.finditer(text):
         around = text[max(0, found.start() - 40) : found.end() + 20]
-        walk.raw.append(f"{where}: a bare hex identity {found.group()} in {around!r}")
+        kind = walk.asked_by if where.split()[2] in WHO_PAGES else walk.raw
+        kind.append(f"{where}: a bare hex identity {found.group()} in {around!r}")
 
 
 def walk_role(browser: Browser, dashboard, role: str, paths: dict[str, str], walk: Walk) -> None:
@@ -166,6 +171,11 @@ def test_the_navigation_fits_one_line(walk):
 
 def test_a_result_shows_where_the_admin_looks(walk):
     assert walk.results == []
+
+
+@pytest.mark.xfail(strict=False, reason="issue 31 item 5: who asked is a raw identity, named on its own branch")
+def test_who_asked_is_never_a_bare_hex_identity(walk):
+    assert walk.asked_by == []
 
 
 @pytest.mark.xfail(strict=False, reason="issue 31 item 2: the strip is being cut to three rows on its own branch")
