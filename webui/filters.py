@@ -143,8 +143,22 @@ def load(value: float) -> str:
     return f"{value:.2f}"
 
 
+def fields(value: object) -> str:
+    """An audit record's parameters as people read them: `mode: stop; roles: event-hub, ovn-chassis`
+    (never the JSON the record keeps, which the export still gives)."""
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_nested(item)}" for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_nested(item) for item in value)
+    return "none" if value is None else str(value)
+
+
+def _nested(value: object) -> str:
+    return f"({fields(value)})" if isinstance(value, dict) and value else fields(value)
+
+
 def register(env: Environment) -> None:
     env.filters.update(iso=iso, datetime=datetime_, size=size, duration=duration, status_class=status_class)
     env.filters.update(status_icon=status_icon, age_seconds=age_seconds, stage=stage, rate=rate)
-    env.filters.update(plural=plural, clock=clock, load=load)
+    env.filters.update(plural=plural, clock=clock, load=load, fields=fields)
     env.globals.update(percent=percent, severity=severity, noc_columns=noc_columns)

@@ -1,10 +1,11 @@
 """Headless Chromium (Debian's /usr/bin/chromium) driven by Playwright; never a download."""
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium tries to reach Google on start.
@@ -46,3 +47,20 @@ def page(browser: Browser, dashboard) -> Iterator[Page]:
     page = logged_in_page(browser, dashboard)
     yield page
     page.context.close()
+
+
+def in_view(locator: Locator, timeout: float = 2) -> bool:
+    """Whether the element is wholly inside the window within `timeout` seconds (the page may
+    still be bringing it there), as it is: the test does not scroll, as a person would not
+    know where to. Playwright's own actions would scroll it into view first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        inside = locator.evaluate(
+            "el => { const r = el.getBoundingClientRect();"
+            # A pixel's leeway: layout in fractions of a pixel puts a bottom at 900.3 in a 900 px window.
+            " return r.height > 0 && r.top >= -1 && r.left >= -1"
+            " && r.bottom <= innerHeight + 1 && r.right <= innerWidth + 1; }"
+        )
+        if inside or time.monotonic() > deadline:
+            return bool(inside)
+        time.sleep(0.1)

@@ -8,11 +8,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import logged_in_page
+from tests.browser.pages import DIALOGS, ELSEWHERE, EXPECTED, PAGES, a_maintenance_run, html_route_names, open_dialog
 from tests.conftest import STATE_DIR, wait_until
-from tests.routes import walk_routes
-from webui import db
-from webui.app import create_app
-from webui.settings import Settings
 
 pytestmark = [pytest.mark.cluster, pytest.mark.browser]
 
@@ -21,41 +18,11 @@ pytestmark = [pytest.mark.cluster, pytest.mark.browser]
 AXE = "/static/vendor/axe-core-4.14.1.min.js"
 SCREENSHOTS = STATE_DIR / "screenshots"
 THEMES = ("light", "dark")
-# Pages opened by their URL (a maintenance run's is found at run time).
-PAGES = {
-    "members": "/",
-    "member": "/members/member1",
-    "history": "/history",
-    "maintenance": "/maintenance",
-    "maintenance_run": None,
-    "rolling_upgrade": "/upgrade",
-    "operations": "/operations",
-    "cluster": "/cluster",
-    "groups": "/cluster/groups",
-    "joining": "/cluster/joining",
-    "audit": "/audit",
-    "settings": "/settings",
-}
-# Dialogs, opened over the member page as their buttons do (htmx into #dialog).
-DIALOGS = {
-    "evacuate_dialog": "/members/member3/evacuate",
-    "restore_dialog": "/members/member3/restore",
-    "edit_dialog": "/members/member3/edit",
-    "remove_dialog": "/members/member3/remove",
-    "rolling_upgrade_dialog": "/upgrade/start",
-}
-# Seen apart: the login form (no session), the wall display (its token), and the cluster
-# page's configuration search, whose fragment replaces the form as you type.
-ELSEWHERE = {"login", "noc", "cluster_config_form"}
-EXPECTED = 20  # HTML routes on 2026-12-07 (the upgrade confirmation); a new one must be added above
 
 
 @pytest.fixture(scope="module")
 def html_routes(cluster, tmp_path_factory) -> set[str]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('routes') / 'w.db'}"
-    db.upgrade(url)
-    app = create_app(Settings(database_url=url, addresses=[cluster.url("member1")], server_cert=cluster.cluster_cert))
-    return {route.name for route in walk_routes(app) if route.html and "GET" in route.methods and route.name}
+    return html_route_names(cluster, tmp_path_factory.mktemp("routes"))
 
 
 def test_every_html_route_is_checked(html_routes):
@@ -93,17 +60,6 @@ def check(page: Page, name: str, theme: str, found: dict[str, list[str]]) -> Non
     page.screenshot(path=str(SCREENSHOTS / f"{name}-{theme}.png"))
 
 
-def a_maintenance_run(cluster, dashboard) -> str:
-    """A run on record: one of the dashboard's own, else an evacuation and restore of member3
-    with the CLI (the dashboard follows those too)."""
-    runs = dashboard.get("/api/v1/maintenance").json()["metadata"]
-    if not runs:
-        cluster.incus("cluster", "evacuate", "member3", "--force", "--action", "stop", timeout=300)
-        cluster.incus("cluster", "restore", "member3", "--force", timeout=300)
-        runs = wait_until(lambda: dashboard.get("/api/v1/maintenance").json()["metadata"], timeout=30)
-    return runs[0]["operation_id"]
-
-
 @pytest.mark.parametrize("theme", THEMES)
 def test_every_page_has_no_serious_accessibility_violation(browser, cluster, dashboard, theme):
     paths = {**PAGES, "maintenance_run": f"/maintenance/{a_maintenance_run(cluster, dashboard)}"}
@@ -119,7 +75,7 @@ def test_every_page_has_no_serious_accessibility_violation(browser, cluster, das
         page.goto(dashboard.url + "/members/member3")
         dialog = page.locator("#dialog")
         for name, path in DIALOGS.items():
-            page.evaluate("path => htmx.ajax('GET', path, '#dialog')", path)
+            open_dialog(page, path)
             expect(dialog).to_be_visible()
             expect(dialog.locator("h2")).to_be_visible()
             check(page, name, theme, found)

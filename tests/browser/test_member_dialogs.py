@@ -4,7 +4,7 @@ second open page sees the change live."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import logged_in_page
+from tests.browser.conftest import in_view, logged_in_page
 from tests.conftest import incus_member
 
 pytestmark = [pytest.mark.cluster, pytest.mark.browser]
@@ -62,6 +62,9 @@ def test_evacuate_and_restore_through_their_dialogs(cluster, dashboard, page, se
     expect(dialog.locator("#evacuate-plan")).to_contain_text("(stop)")
     dialog.get_by_role("button", name=f"Evacuate {name}").click()
     try:
+        started = dialog.locator("[data-result]", has_text="Incus accepted the request")
+        expect(started).to_be_visible()
+        assert in_view(started)
         expect(dialog).to_contain_text("SUCCEEDED", timeout=60000)
         expect(second_page.locator(f"#member-{name}")).to_contain_text("EVACUATED", timeout=10000)
         # Said to screen readers, politely, on the page that only watched.
@@ -132,6 +135,7 @@ def test_edit_dialog_cancel_then_save_a_description(cluster, dashboard, page, se
     dialog.get_by_label("Description").fill("saved from the browser")
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_contain_text("saved")
+    assert in_view(dialog.locator("[data-result]", has_text="Incus accepted the change"))
     assert incus_member(cluster, name)["description"] == "saved from the browser"
     expect(second_page.locator(f"#member-{name}")).to_contain_text("saved from the browser", timeout=5000)
 

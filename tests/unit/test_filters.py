@@ -44,3 +44,13 @@ def test_severity_of_a_member_for_the_wall():
     assert severity("Online") == "" and severity("Online", healed=True) == "critical"
     assert severity("Offline") == "critical"
     assert severity("Evacuated") == severity("Blocked") == severity("") == "warning"
+
+
+def test_audit_parameters_read_as_words_not_json():
+    assert filters.fields({"new_name": "gpu2"}) == "new_name: gpu2"
+    roles = {"mode": "stop", "roles": ["event-hub", "ovn-chassis"]}
+    assert filters.fields(roles) == "mode: stop; roles: event-hub, ovn-chassis"
+    assert filters.fields({"config": {"user.a": "1", "user.b": "2"}, "force": None}) == (
+        "config: (user.a: 1; user.b: 2); force: none"
+    )
+    assert filters.fields({}) == ""

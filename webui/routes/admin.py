@@ -38,11 +38,11 @@ async def create_display(
     try:
         token = await accounts.create_display(ctx, who, name)
     except Refused as exc:
-        return await _page(request, ctx, exc.status, error=exc.message, display_name=name)
+        return await _page(request, ctx, exc.status, at="displays", error=exc.message, display_name=name)
     # Never from the Host header, which whoever sends the request chooses.
     base = settings.dashboard_url(request.scope.get("server"), request.url.scheme)
     url = base + request.app.url_path_for("noc") + f"?token={token}"
-    return await _page(request, ctx, new_secret=("display " + name, url))
+    return await _page(request, ctx, at="displays", new_secret=("display " + name, url))
 
 
 @router.post("/displays/{display_id}/revoke", response_class=HTMLResponse, name="revoke_display")
@@ -50,8 +50,8 @@ async def revoke_display(request: Request, ctx: ContextDep, who: ActorDep, displ
     try:
         await accounts.revoke_display(ctx, who, display_id)
     except Refused as exc:
-        return await _page(request, ctx, exc.status, error=exc.message)
-    return await _page(request, ctx)
+        return await _page(request, ctx, exc.status, at="displays", error=exc.message)
+    return await _page(request, ctx, at="displays", done=f"Display {display_id} revoked.")
 
 
 @router.post("/tokens", response_class=HTMLResponse, name="create_api_token")
@@ -61,8 +61,8 @@ async def create_api_token(
     try:
         token = await accounts.create_api_token(ctx, who, user)
     except Refused as exc:
-        return await _page(request, ctx, exc.status, error=exc.message)
-    return await _page(request, ctx, new_secret=(f"API token for {user}", token))
+        return await _page(request, ctx, exc.status, at="tokens", error=exc.message)
+    return await _page(request, ctx, at="tokens", new_secret=(f"API token for {user}", token))
 
 
 @router.post("/tokens/{token_id}/revoke", response_class=HTMLResponse, name="revoke_api_token")
@@ -70,5 +70,5 @@ async def revoke_api_token(request: Request, ctx: ContextDep, who: ActorDep, tok
     try:
         await accounts.revoke_api_token(ctx, who, token_id)
     except Refused as exc:
-        return await _page(request, ctx, exc.status, error=exc.message)
-    return await _page(request, ctx)
+        return await _page(request, ctx, exc.status, at="tokens", error=exc.message)
+    return await _page(request, ctx, at="tokens", done=f"API token {token_id} revoked.")

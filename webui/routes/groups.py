@@ -16,16 +16,18 @@ router = APIRouter(prefix="/cluster/groups")
 
 @router.get("", response_class=HTMLResponse, name="groups")
 async def groups_page(request: Request) -> HTMLResponse:
-    return render_page(request, "groups/index.html", [CLUSTER], error="", typed={})
+    return render_page(request, "groups/index.html", [CLUSTER], error="", done="", at=None, typed={})
 
 
-async def _reply(request: Request, change: Any, typed: dict[str, Any]) -> HTMLResponse:
-    """Run one change; the list again, with what was typed and Incus's words if refused."""
+async def _reply(request: Request, change: Any, typed: dict[str, Any], at: str, done: str) -> HTMLResponse:
+    """Run one change; the list again, with what was typed and Incus's words if refused, or
+    `done`. The outcome is drawn beside the form that sent it: the row of group `at`, or the
+    new-group form for "" (the list is long, and the create form is below it)."""
     try:
         await change
     except SERVICE_ERRORS as exc:
-        return render_fragment(request, "groups/_list.html", 422, error=exc.message, typed=typed)
-    return render_fragment(request, "groups/_list.html", error="", typed={})
+        return render_fragment(request, "groups/_list.html", 422, error=exc.message, done="", at=at, typed=typed)
+    return render_fragment(request, "groups/_list.html", error="", done=done, at=at, typed={})
 
 
 async def _group_form(request: Request) -> tuple[str, str, list[str]]:
@@ -39,29 +41,31 @@ async def _group_form(request: Request) -> tuple[str, str, list[str]]:
 async def create(request: Request, ctx: ContextDep, who: ActorDep) -> HTMLResponse:
     name, description, members = await _group_form(request)
     typed = {"name": name, "description": description, "members": members}
-    return await _reply(request, groups.create(ctx, who, name, description, members), typed)
+    return await _reply(request, groups.create(ctx, who, name, description, members), typed, "", f"Created {name}.")
 
 
 @router.post("/{group}", response_class=HTMLResponse, name="group_edit")
 async def edit(request: Request, ctx: ContextDep, who: ActorDep, group: GroupName) -> HTMLResponse:
     _, description, members = await _group_form(request)
     typed = {"group": group, "description": description, "members": members}
-    return await _reply(request, groups.update(ctx, who, group, description, members), typed)
+    return await _reply(request, groups.update(ctx, who, group, description, members), typed, group, f"Saved {group}.")
 
 
 @router.post("/{group}/members", response_class=HTMLResponse, name="group_members")
 async def change_members(request: Request, ctx: ContextDep, who: ActorDep, group: GroupName) -> HTMLResponse:
     form = await request.form()
     add, remove = str(form.get("add", "")), str(form.get("remove", ""))
-    return await _reply(request, groups.change_members(ctx, who, group, add=add, remove=remove), {})
+    done = f"Removed {remove} from {group}." if remove else f"Added {add} to {group}."
+    return await _reply(request, groups.change_members(ctx, who, group, add=add, remove=remove), {}, group, done)
 
 
 @router.post("/{group}/rename", response_class=HTMLResponse, name="group_rename")
 async def rename(request: Request, ctx: ContextDep, who: ActorDep, group: GroupName) -> HTMLResponse:
     new_name = str((await request.form()).get("new_name", ""))
-    return await _reply(request, groups.rename(ctx, who, group, new_name), {"group": group, "new_name": new_name})
+    typed = {"group": group, "new_name": new_name}
+    return await _reply(request, groups.rename(ctx, who, group, new_name), typed, group, f"{group} is now {new_name}.")
 
 
 @router.post("/{group}/delete", response_class=HTMLResponse, name="group_delete")
 async def delete(request: Request, ctx: ContextDep, who: ActorDep, group: GroupName) -> HTMLResponse:
-    return await _reply(request, groups.delete(ctx, who, group), {})
+    return await _reply(request, groups.delete(ctx, who, group), {}, group, f"Deleted {group}.")

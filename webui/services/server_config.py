@@ -100,12 +100,14 @@ async def save(ctx: Context, who: Actor, submitted: Mapping[str, str], healing_a
             await server.update_config(ctx, who, changes, member)
         except server.ConfigRefused as exc:
             shown.problems |= {field_name(k, member): p for k, p in exc.problems.items()}
-            shown.error = "Nothing was sent to Incus for the values marked below: fix them."
+            # Said again beside the Save button, far below the fields on a long form: name them.
+            reasons = "; ".join(f"{name}: {problem}" for name, problem in sorted(shown.problems.items()))
+            shown.error = f"Nothing was sent to Incus. {reasons}."
         except SERVICE_ERRORS as exc:
-            # Incus's words, beside the field it names, else above the form.
+            # Incus's words, beside the field it names and beside Save.
             named = [field_name(k, member) for k in changes if k in exc.message]
             shown.problems |= {name: exc.message for name in named}
-            shown.error = exc.message if not named else "Incus refused the values marked below."
+            shown.error = exc.message if not named else f"Incus refused {', '.join(named)}: {exc.message}"
         else:
             shown.saved += [field_name(k, member) for k in changes]
     # What Incus accepted is shown as now in force (the snapshot may not have read it back

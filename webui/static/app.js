@@ -97,6 +97,27 @@
     focusOpener();
   }, true);
 
+  // A form's outcome ([data-result], drawn beside the control that sent it: form_result in
+  // _macros.html) must be seen where the person looks. A swap can still leave it off screen (the
+  // strip above grew meanwhile, a full page came back scrolled to its top): it is brought into
+  // view; an error takes focus, so it is read out and the keyboard starts from it; what was done
+  // is said through #announcer, as a live region that arrives with its text is often not read.
+  function showResults() {
+    document.querySelectorAll("[data-result]:not([data-shown])").forEach(function (el) {
+      el.setAttribute("data-shown", "");
+      if (el.getAttribute("role") === "alert") {
+        el.setAttribute("tabindex", "-1");
+        el.focus({ preventScroll: true });
+      } else {
+        var announcer = document.getElementById("announcer");
+        if (announcer) announcer.textContent = el.textContent.trim();
+      }
+      el.scrollIntoView({ block: "nearest" });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", showResults);
+  document.addEventListener("htmx:afterSettle", showResults);
+
   // Status changes are announced politely (#announcer, a live region): each [data-announce]
   // element is one subject's status, compared with what the page last showed of it (kept
   // while a progress bar stands in for the status, as during an evacuation).
