@@ -3,10 +3,10 @@
 import asyncio
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from webui.auth.roles import can
-from webui.routes.deps import EngineDep, HubDep, IdentityDep, MaintenanceFiltersDep, render_page
+from webui.routes.deps import ActorDep, ContextDep, EngineDep, HubDep, IdentityDep, MaintenanceFiltersDep, render_page
 from webui.services import healing
 from webui.services import maintenance_views as views
 
@@ -27,3 +27,10 @@ async def maintenance_run(
     run, audit = await views.run_with_audit(engine, hub.snapshot, operation_id)
     audit = audit if can(identity.role, "audit") else []  # the audit log is for auditors
     return render_page(request, "maintenance/run.html", [], run=run, audit=audit)
+
+
+@router.post("/maintenance/{operation_id}/acknowledge", name="acknowledge_maintenance")
+async def acknowledge(request: Request, ctx: ContextDep, who: ActorDep, operation_id: str) -> RedirectResponse:
+    """A failed run, seen: back to the page it was acknowledged on, which says by whom."""
+    await views.acknowledge(ctx, who, operation_id)
+    return RedirectResponse(request.url_for("maintenance").path + f"#maintenance-run-{operation_id}", status_code=303)

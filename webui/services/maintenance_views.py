@@ -1,5 +1,5 @@
 """Maintenance runs for pages and /api/v1: from the database, with the live ones (their
-percentages) from the snapshot, and each run's audit records."""
+percentages) from the snapshot, and each run's audit records; acknowledging a failure."""
 
 import asyncio
 from dataclasses import asdict
@@ -8,8 +8,11 @@ from typing import Any
 from sqlalchemy import Engine
 
 from webui.audit.log import as_dict
+from webui.clock import now
+from webui.identity import Actor
 from webui.live.snapshot import ClusterSnapshot
 from webui.services import maintenance_store as store
+from webui.services.context import Context
 from webui.services.errors import Refused
 from webui.services.maintenance import MaintenanceRun
 
@@ -38,3 +41,14 @@ def as_json(run: MaintenanceRun, audit: list[Any] | None = None) -> dict[str, An
     if audit is not None:
         data["audit"] = [as_dict(record) for record in audit]
     return data
+
+
+async def acknowledge(ctx: Context, who: Actor, operation_id: str) -> MaintenanceRun:
+    """Note that someone saw a failed run: the wall display stops showing it in red (the
+    watching process reads it from the database, whichever process took it)."""
+    name = who.identity.name if who.identity else ""
+    async with ctx.audit.action(who, "acknowledge-maintenance", operation_id):
+        run = await asyncio.to_thread(store.acknowledge, ctx.engine, operation_id, name, now())
+        if run is None:
+            raise Refused(409, "Only a failed run nobody has acknowledged yet can be acknowledged")
+    return run
