@@ -1,5 +1,7 @@
 """Live updates: one watcher, fanned out over SSE to every page."""
 
+import html
+import re
 import time
 
 import pytest
@@ -40,6 +42,19 @@ def test_the_member_page_stream_carries_that_member_only(cluster, dashboard, res
         frame = stream.wait_for(lambda f: "for the member page" in f.data, timeout=5)
     assert frame.event == f"member-{name}-detail"
     assert all(not f.event.startswith("member-member1") for f in stream.seen)
+
+
+def test_the_member_page_asks_for_a_stream_it_is_given(dashboard):
+    """The stream the page itself names (its sse-connect), not one a test spells out."""
+    for role in ("admin", "auditor"):
+        client = dashboard.login(role)
+        try:
+            page = client.get("/members/member2").text
+            url = html.unescape(re.search(r'sse-connect="([^"]+)"', page)[1])
+            with client.stream("GET", url) as reply:
+                assert reply.status_code == 200, (role, url)
+        finally:
+            client.close()
 
 
 def test_browsers_cost_incus_nothing(dashboard):

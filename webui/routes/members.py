@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from webui.live.hub import MEMBERS, member_topic
+from webui.live.hub import MEMBERS
 from webui.routes.deps import HubDep, render_page
 
 router = APIRouter()
@@ -21,6 +21,6 @@ async def member(request: Request, name: str, hub: HubDep) -> HTMLResponse:
     # An unknown name is a 404, but the page still streams: the member may be joining.
     status = 404 if member is None and hub.snapshot.reachable else 200
     role = request.state.identity.role
-    return render_page(
-        request, "members/detail.html", [member_topic(name, role)], status, name=name, member=member, role=role
-    )
+    # The page asks for "member:NAME"; the stream answers with its viewer's role's version
+    # (routes/stream.py), and refuses a topic with the role in it (no page asks for one).
+    return render_page(request, "members/detail.html", [f"member:{name}"], status, name=name, member=member, role=role)
