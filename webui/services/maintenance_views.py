@@ -2,7 +2,7 @@
 percentages) from the snapshot, and each run's audit records; acknowledging a failure."""
 
 import asyncio
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from sqlalchemy import Engine
@@ -18,8 +18,12 @@ from webui.services.maintenance import MaintenanceRun
 
 
 def _live(snapshot: ClusterSnapshot, run: MaintenanceRun) -> MaintenanceRun:
+    """The run as the snapshot has it (its percentages), acknowledged as the database says:
+    an acknowledgement reaches the snapshot only at the watching process's next look."""
     shown = next((r for r in snapshot.maintenance if r.operation_id == run.operation_id), None)
-    return shown if isinstance(shown, MaintenanceRun) else run
+    if not isinstance(shown, MaintenanceRun):
+        return run
+    return replace(shown, acknowledged_at=run.acknowledged_at, acknowledged_by=run.acknowledged_by)
 
 
 async def runs(engine: Engine, snapshot: ClusterSnapshot, filters: store.Filters) -> list[MaintenanceRun]:
