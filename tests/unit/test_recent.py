@@ -131,9 +131,12 @@ def test_the_hub_redraws_the_strip_and_the_member_page_once_when_a_run_stops_bei
     hub.age()
     assert rendered == []  # still "just ended": nothing to redraw
     clock[0] = AT + timedelta(seconds=51)
+    fresh = hub.snapshot.evolve(updated_at=clock[0])  # a resync came first, with nothing new
+    hub.update(fresh)
     hub.age()
     assert sorted(rendered) == ["members/_detail.html", "operations/_list.html"]
     assert len(page.frames) == 2
+    assert hub.snapshot.version == fresh.version + 1  # a stream that reconnects is sent it too
     rendered.clear()
     hub.age()
     assert rendered == []  # once: nothing else ends later

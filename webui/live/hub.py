@@ -200,7 +200,11 @@ class Hub:
             self.render_seconds.observe(time.perf_counter() - started)
             self.publish(frames)
         if self.expires is not None:
-            self._ages_at = self.expires(snapshot, now())
+            # A due time that passed stays due until age() redraws, unless the strip was just
+            # redrawn anyway: a resync at that moment must not skip it.
+            due = self.expires(snapshot, now())
+            pending = None if changes.operations or changes.membership else self._ages_at
+            self._ages_at = min((at for at in (pending, due) if at is not None), default=None)
         for listener in self.on_update:
             listener(snapshot)
 
@@ -211,10 +215,11 @@ class Hub:
         at = now()
         if self._ages_at is None or at < self._ages_at or self.expires is None:
             return
-        snapshot = self.snapshot
+        # A new version (same data): a stream that reconnects with an older event id is sent
+        # the redrawn strip, and refresh() renders it anew.
+        snapshot = self.snapshot = self.snapshot.evolve()
         ended = frozenset(run.member for run in snapshot.maintenance if not run.running)
         changes = Changes(frozenset(), ended, membership=False, status=False, aged=True)
-        self._refreshed = (-1, {})  # a stream that reconnects now gets the strip without them
         self.publish(self.frames(snapshot, changes, self.listening()))
         self._ages_at = self.expires(snapshot, at)
 
