@@ -58,16 +58,19 @@ from webui.services.config_keys import HEALING_WARNING
 from webui.services.context import Context
 from webui.services.healing import Fencing, Healing
 from webui.services.history import recorder
-from webui.services.maintenance import MaintenanceRun, step_words, strip
+from webui.services.maintenance import MaintenanceRun, step_words
 from webui.services.maintenance_tracker import MaintenanceTracker
 from webui.services.member_metrics import COLUMNS, DEFAULT_COLUMNS, member_panels, row_metrics
 from webui.services.member_rules import available_actions
 from webui.services.operations import outcome_recorder, reconcile_logged
 from webui.services.people import acted, asked_by, requested_by
 from webui.services.pinning import certificate_follower, pin_source
+from webui.services.recent import Recent
 from webui.services.rolling_driver import Driver
 from webui.services.secrets import Secrets
 from webui.services.upgrades import member_version, upgrade_status
+from webui.services.wall import tile as wall_tile
+from webui.services.wall import totals as wall_totals
 from webui.settings import Settings
 
 if TYPE_CHECKING:
@@ -81,9 +84,15 @@ PAGES = (
 )
 
 
-def make_templates(app: FastAPI, trends: Trends | None = None, secrets: Secrets = Secrets()) -> Jinja2Templates:
+def make_templates(
+    app: FastAPI,
+    trends: Trends | None = None,
+    secrets: Secrets = Secrets(),
+    recent: Recent = Recent(timedelta(seconds=60)),
+) -> Jinja2Templates:
     """The templates, with `trends` (the watcher's samples) for the member table and charts,
-    and `secrets` (what is secret) for the pages that hide values."""
+    `secrets` (what is secret) for the pages that hide values, and `recent` (what "just
+    ended" means) for the operations strip and the member pages."""
     templates = Jinja2Templates(directory=HERE / "templates")
     # The templates ship with the package: no need to stat every file on every render.
     templates.env.auto_reload = False
@@ -104,7 +113,8 @@ def make_templates(app: FastAPI, trends: Trends | None = None, secrets: Secrets 
         upgrade_status=upgrade_status, member_version=member_version, cluster_certificate=cluster_certificate
     )
     templates.env.filters["is_secret"] = secrets.is_secret
-    templates.env.globals.update(operations_strip=strip, step_words=step_words, healing_warning=HEALING_WARNING)
+    templates.env.globals.update(recent=recent, step_words=step_words, healing_warning=HEALING_WARNING)
+    templates.env.globals.update(wall_tile=wall_tile, wall_totals=wall_totals)
     templates.env.globals.update(acted=acted, asked_by=asked_by, requested_by=requested_by)
     trends = trends or Trends()
     templates.env.globals.update(trends=trends, row_metrics=row_metrics, member_panels=member_panels)
@@ -152,7 +162,8 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         trends = Trends(settings.state_interval)
-        templates = make_templates(app, trends, secrets)
+        recent = Recent(timedelta(seconds=settings.recent_seconds))
+        templates = make_templates(app, trends, secrets, recent)
         client = IncusClient(connection)
         client.transport.pin_source = pin_source(engine, connection)
         idle = timedelta(minutes=settings.session_idle_minutes)
@@ -163,6 +174,7 @@ def create_app(settings: Settings) -> FastAPI:
             check=lambda credentials: store.ended(engine, credentials, idle),
             send_timeout=settings.send_timeout,
             max_streams=settings.max_streams,
+            expires=recent.expires,
         )
         # Audit records are written in worker threads; the live audit page hears of each.
         loop = asyncio.get_running_loop()
@@ -182,11 +194,16 @@ def create_app(settings: Settings) -> FastAPI:
             on_sync=[tracker.on_sync, healing.on_sync],
         )
         leadership = watch(settings, engine.dialect.name, hub, watcher, tracker)
-        metrics.watch(hub, client.transport, audit_log, lambda: leadership is None or leadership.leading)
+        def leading() -> bool:
+            return leadership is None or leadership.leading
+
+        metrics.watch(hub, client.transport, audit_log, leading)
         electing = asyncio.create_task(leadership.run()) if leadership else None
         # Operations that ended while no dashboard ran: their outcome, from Incus, once.
         reconciling = asyncio.create_task(reconcile_logged(audit_log, client))
         clock = asyncio.create_task(hub.run(settings.heartbeat))
+        # A failure acknowledged through another dashboard process leaves the wall display.
+        acknowledging = asyncio.create_task(tracker.follow_acknowledgements(leading, settings.poll_interval))
         folding = asyncio.create_task(fold_every(audit_log))  # refused anonymous requests, a minute's at a time
         services = Context(hub, client, watcher, audit_log, engine, secrets)
         guide = asyncio.create_task(Driver(services, settings.poll_interval).run())
@@ -208,6 +225,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             guide.cancel()
             clock.cancel()
+            acknowledging.cancel()
             folding.cancel()
             if electing:
                 electing.cancel()

@@ -169,6 +169,10 @@ class MaintenanceRun(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     outcome: Mapped[str] = mapped_column(String(20), index=True)  # running succeeded failed cancelled
     error: Mapped[str] = mapped_column(Text, default="")
+    # A failed run stays red on the wall display until someone acknowledges it (every
+    # dashboard process reads it here).
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    acknowledged_by: Mapped[str] = mapped_column(String(255), default="")
 
 
 class MaintenanceStep(Base):

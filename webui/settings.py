@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     queue_size: int = 64
     heartbeat: float = 15.0
     send_timeout: float = 30.0
+    # What "just ended" means: the operations strip on every page, and a member page's
+    # maintenance block, show what ended this many seconds ago at most (older: the
+    # Operations and Maintenance pages).
+    recent_seconds: float = 60.0
     # Server processes sharing the port (SO_REUSEPORT: the kernel spreads connections), for
     # more open streams than one core can feed. Each runs its own watcher unless the
     # database elects one (PostgreSQL), so Incus sees `workers` readers with SQLite.

@@ -23,7 +23,7 @@ def watched(dashboard, page: Page, role: str) -> dict[str, tuple[Locator, int]]:
     """Each live view of `role` open in a tab of its own, with the rows the evacuation must
     add to it (each naming the member and the evacuation) and how many there are before."""
     views = {
-        "maintenance": ("/maintenance", "#maintenance-runs tr[id^='run-row-']", (MEMBER, "evacuate")),
+        "maintenance": ("/maintenance", "#maintenance-runs tr[id^='maintenance-run-']", (MEMBER, "evacuate")),
         "operations": ("/operations", "#operations-table tr", (MEMBER, "Evacuating cluster member")),
         "member": (f"/members/{MEMBER}", "section.member-maintenance h2", (EVACUATION,)),
     }

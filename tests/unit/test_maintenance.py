@@ -3,7 +3,7 @@ member2 --action migrate` moved seven containers (recorded with `incus monitor`)
 
 from dataclasses import replace
 
-from tests.unit.replies import EVACUATING, evacuation_operations, evacuation_updates
+from tests.unit.replies import evacuation_updates
 from webui.incus.models import Instance, Operation
 from webui.live.snapshot import ClusterSnapshot
 from webui.services import maintenance as m
@@ -113,19 +113,6 @@ def test_a_restore_reads_from_and_starts_on_the_member_itself():
         run, restore.model_copy(update={"status": "Success"}), (moved.model_copy(update={"location": "member2"}),)
     )
     assert (done.step("default", "c1").state, done.step("default", "c1").member) == (m.STARTED, "member2")
-
-
-def test_the_strip_groups_the_instance_operations_under_their_run():
-    updates = evacuation_updates()
-    others = [op for op in evacuation_operations() if op.description != EVACUATING]
-    run = m.begin(updates[0], before())
-    unrelated = Operation(id="x", description="Creating instance", resources={"instances": ["/1.0/instances/other"]})
-    latest = {op.id: op for op in (updates[3], *others, unrelated)}  # as the watcher keeps them
-    snapshot = ClusterSnapshot(operations=tuple(latest.values()), maintenance=(run,))
-    lines = m.strip(snapshot)
-    assert [(op.id, r is not None) for op, r, _ in lines] == [(updates[3].id, True), ("x", False)]
-    assert {op.description for op in lines[0][2]} == {"Migrating instance", "Starting instance"}
-    assert len(lines[0][2]) == len({op.id for op in others})
 
 
 def test_a_failure_is_pinned_on_the_instance_incus_names_where_it_still_is_and_is_not_counted_done():

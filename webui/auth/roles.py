@@ -32,6 +32,7 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "history": "view",
     "maintenance": "view",
     "maintenance_run": "view",
+    "acknowledge_maintenance": "operate",
     "list_maintenance": "view",
     "get_maintenance": "view",
     "rolling_upgrade": "view",

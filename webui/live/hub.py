@@ -12,11 +12,13 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from prometheus_client import Histogram
 from sse_starlette import ServerSentEvent
 from sse_starlette.sse import AppStatus
 
+from webui.clock import now
 from webui.live.mailbox import Credential, Subscriber
 from webui.live.snapshot import Changes, ClusterSnapshot, diff
 
@@ -72,6 +74,8 @@ WAKE_SLICE = 64
 Render = Callable[[str, dict[str, object]], str]
 # Given the credentials of open streams, those no longer valid (revoked, disabled, expired).
 CheckCredentials = Callable[[frozenset[Credential]], set[Credential]]
+# When something a snapshot shows as "just ended" stops being so (None: nothing will).
+Expires = Callable[[ClusterSnapshot, datetime], datetime | None]
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ REFRESH_CACHE = 32
 class Hub:
     def __init__(
         self, render: Render, queue_size: int = 64, max_per_owner: int = 0, check: CheckCredentials | None = None,
-        send_timeout: float = 30.0, max_streams: int = 0,
+        send_timeout: float = 30.0, max_streams: int = 0, expires: Expires | None = None,
     ) -> None:
         self.render = render
         self.queue_size = queue_size
@@ -116,6 +120,8 @@ class Hub:
         self.max_per_owner = max_per_owner  # 0: no limit
         self.max_streams = max_streams  # 0: no limit
         self.check = check
+        self.expires = expires
+        self._ages_at: datetime | None = None  # when to render what shows "just ended" again
         self.snapshot = ClusterSnapshot()
         self.subscribers: set[Subscriber] = set()
         # The same streams by topic: a frame goes to those listening to its topic without a
@@ -205,8 +211,29 @@ class Hub:
             frames = self.frames(snapshot, changes, listening)
             self.render_seconds.observe(time.perf_counter() - started)
             self.publish(frames)
+        if self.expires is not None:
+            # A due time that passed stays due until age() redraws, unless the strip was just
+            # redrawn anyway: a resync at that moment must not skip it.
+            due = self.expires(snapshot, now())
+            pending = None if changes.operations or changes.membership else self._ages_at
+            self._ages_at = min((at for at in (pending, due) if at is not None), default=None)
         for listener in self.on_update:
             listener(snapshot)
+
+    def age(self) -> None:
+        """What ended "just now" and no longer did leaves the pages with no change in the
+        cluster: the strip, and the pages of members whose run ended, rendered once
+        for every stream as for a change. Looked at on the hub's clock."""
+        at = now()
+        if self._ages_at is None or at < self._ages_at or self.expires is None:
+            return
+        # A new version (same data): a stream that reconnects with an older event id is sent
+        # the redrawn strip, and refresh() renders it anew.
+        snapshot = self.snapshot = self.snapshot.evolve()
+        ended = frozenset(run.member for run in snapshot.maintenance if not run.running)
+        changes = Changes(frozenset(), ended, membership=False, status=False, aged=True)
+        self.publish(self.frames(snapshot, changes, self.listening()))
+        self._ages_at = self.expires(snapshot, at)
 
     def refresh(self, topics: Iterable[str], pages: bool = True) -> list[bytes]:
         """Everything a page shows, for a stream that may have missed updates. Rendered once
@@ -244,8 +271,9 @@ class Hub:
         frames = []
         if changes.status:
             frames.append(frame(EVERYONE, "banner", "_banner.html"))
-        if changes.operations or changes.membership:  # membership: a full redraw, as on refresh
+        if changes.operations or changes.membership or changes.aged:  # membership: a full redraw, as on refresh
             frames.append(frame(EVERYONE, "operations", "operations/_list.html"))
+        if changes.operations or changes.membership:
             for role in ROLE_VIEWS:
                 if listening is None or operations_topic(role) in listening:
                     topic = operations_topic(role)
@@ -366,6 +394,7 @@ class Hub:
         next_beat = loop.time() + heartbeat
         while not AppStatus.should_exit:
             await asyncio.sleep(EXIT_CHECK)
+            self.age()
             if loop.time() >= next_beat:
                 self.publish([HEARTBEAT])
                 self.drop_stalled()

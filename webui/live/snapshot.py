@@ -67,6 +67,9 @@ class Maintenance(Protocol):
     @property
     def error(self) -> str: ...
 
+    @property
+    def ended_at(self) -> datetime | None: ...
+
 
 class Located(Protocol):
     @property
@@ -215,11 +218,12 @@ class Changes:
     fresh: bool = False  # nothing else maybe, but the data was fetched again (the NOC shows its age)
     metrics: frozenset[str] = frozenset()  # members whose load, memory or instance count changed
     maintenance: bool = False  # an evacuation or restore started, moved on, ended or was forgotten
+    aged: bool = False  # no change: what ended "just now" no longer did (services/recent.py)
 
     def __bool__(self) -> bool:
         return (
             bool(self.details) or self.membership or self.status or bool(self.operations) or self.cluster or self.fresh
-            or self.maintenance
+            or self.maintenance or self.aged
         )
 
 

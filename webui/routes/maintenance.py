@@ -3,11 +3,21 @@
 import asyncio
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from webui.auth.roles import can
 from webui.live.hub import MAINTENANCE
-from webui.routes.deps import EngineDep, HubDep, IdentityDep, MaintenanceFiltersDep, OperationId, render_page
+from webui.routes.deps import (
+    ActorDep,
+    ContextDep,
+    EngineDep,
+    HubDep,
+    IdentityDep,
+    MaintenanceFiltersDep,
+    OperationId,
+    render_fragment,
+    render_page,
+)
 from webui.services import healing
 from webui.services import maintenance_views as views
 
@@ -36,3 +46,15 @@ async def maintenance_run(
     run, audit = await views.run_with_audit(engine, hub.snapshot, operation_id)
     audit = audit if can(identity.role, "audit") else []  # the audit log is for auditors
     return render_page(request, "maintenance/run.html", [], run=run, audit=audit)
+
+
+@router.post("/maintenance/{operation_id}/acknowledge", name="acknowledge_maintenance", response_model=None)
+async def acknowledge(
+    request: Request, ctx: ContextDep, who: ActorDep, operation_id: OperationId
+) -> HTMLResponse | RedirectResponse:
+    """A failed run, seen: the button becomes who acknowledged it (the page, or the API's
+    caller, is sent back to the list, which says so)."""
+    run = await views.acknowledge(ctx, who, operation_id)
+    if request.headers.get("HX-Request"):
+        return render_fragment(request, "maintenance/_acknowledgement.html", run=run, role=who.role)
+    return RedirectResponse(request.url_for("maintenance").path + f"#maintenance-run-{operation_id}", status_code=303)

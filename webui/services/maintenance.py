@@ -26,8 +26,8 @@ WAITING, STOPPING, MIGRATING, STARTING = "waiting", "stopping", "migrating", "st
 STARTED, STOPPED, LEFT, FAILED = "started", "stopped", "left in place", "failed"
 STEPS = (WAITING, STOPPING, MIGRATING, STARTING)  # in the order an instance goes through them
 FINAL = (STARTED, STOPPED, LEFT, FAILED)
-RUNNING, SUCCEEDED = "running", "succeeded"
-OUTCOMES = {"Success": SUCCEEDED, "Failure": "failed", "Cancelled": "cancelled"}
+RUNNING, SUCCEEDED, FAILED_RUN = "running", "succeeded", "failed"
+OUTCOMES = {"Success": SUCCEEDED, "Failure": FAILED_RUN, "Cancelled": "cancelled"}
 
 _STEP = re.compile(
     r'^(?P<verb>Stopping|Migrating|Starting) "(?P<name>[^"]+)" in project "(?P<project>[^"]+)"'
@@ -71,10 +71,17 @@ class MaintenanceRun:
     mode: str = ""  # as asked from the dashboard; the incus CLI does not tell
     requestor: str = ""  # Incus's requestor, as incusd logs it (services/people.py)
     account: str = ""  # the dashboard user who asked (from the audit log), when one did
+    acknowledged_at: datetime | None = None  # a failure, seen by someone on the Maintenance page
+    acknowledged_by: str = ""
 
     @property
     def running(self) -> bool:
         return self.outcome == RUNNING
+
+    @property
+    def unacknowledged(self) -> bool:
+        """A failure nobody has acknowledged yet: the wall display shows it in red."""
+        return self.outcome == FAILED_RUN and self.acknowledged_at is None
 
     @property
     def total(self) -> int:
@@ -273,19 +280,3 @@ def children(snapshot: ClusterSnapshot, run: MaintenanceRun) -> list[Operation]:
         and (run.ended_at is None or op.created_at is None or op.created_at <= run.ended_at)
     ]
 
-
-def strip(snapshot: ClusterSnapshot) -> list[tuple[Operation, MaintenanceRun | None, list[Operation]]]:
-    """The operations strip, newest first: one line per maintenance run with its instances'
-    operations under it, then every other operation on its own."""
-    runs = {run.operation_id: run for run in snapshot.maintenance if isinstance(run, MaintenanceRun)}
-    grouped: set[str] = set()
-    lines: list[tuple[Operation, MaintenanceRun | None, list[Operation]]] = []
-    for operation in reversed(snapshot.operations):
-        run = runs.get(operation.id)
-        if run is not None:
-            kids = children(snapshot, run)
-            grouped |= {op.id for op in kids}
-            lines.append((operation, run, kids))
-    return lines + [
-        (op, None, []) for op in reversed(snapshot.operations) if op.id not in grouped and op.id not in runs
-    ]

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from webui.clock import now
 from webui.models import AuditRecord, Base, MaintenanceStep
 from webui.models import MaintenanceRun as RunRow
-from webui.services.maintenance import RUNNING, InstanceStep, MaintenanceRun
+from webui.services.maintenance import FAILED_RUN, RUNNING, InstanceStep, MaintenanceRun
 
 
 def insert_if_absent(engine: Engine, row: Base) -> bool:
@@ -94,6 +94,8 @@ def _run(session: Session, row: RunRow) -> MaintenanceRun:
         ended_at=_utc(row.ended_at),
         mode=row.mode,
         requestor=row.requestor,
+        acknowledged_at=_utc(row.acknowledged_at),
+        acknowledged_by=row.acknowledged_by,
     )
 
 
@@ -199,3 +201,40 @@ def audit_records(engine: Engine, operation_id: str) -> list[AuditRecord]:
         if asked:
             named += session.scalars(select(AuditRecord).where(AuditRecord.id.in_(asked)))
         return sorted(named, key=lambda r: r.id)
+
+
+def acknowledge(engine: Engine, operation_id: str, who: str, at: datetime) -> MaintenanceRun | None:
+    """Note that `who` saw a failed run; None unless it is a failure not yet acknowledged
+    (the first acknowledgement stands, whichever process took it)."""
+    with Session(engine) as session, session.begin():
+        row = session.scalars(
+            select(RunRow).where(
+                RunRow.operation_id == operation_id, RunRow.outcome == FAILED_RUN, RunRow.acknowledged_at.is_(None)
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        row.acknowledged_at, row.acknowledged_by = at, who
+        session.flush()
+        return _run(session, row)
+
+
+def unacknowledged(engine: Engine, limit: int = 100) -> list[MaintenanceRun]:
+    """Failed runs nobody has acknowledged, newest first."""
+    query = (
+        select(RunRow)
+        .where(RunRow.outcome == FAILED_RUN, RunRow.acknowledged_at.is_(None))
+        .order_by(RunRow.started_at.desc(), RunRow.id.desc())
+        .limit(limit)
+    )
+    with Session(engine) as session:
+        return [_run(session, row) for row in session.scalars(query)]
+
+
+def acknowledgements(engine: Engine, operation_ids: list[str]) -> dict[str, tuple[datetime, str]]:
+    """When and by whom each of these runs was acknowledged, for those that were."""
+    query = select(RunRow.operation_id, RunRow.acknowledged_at, RunRow.acknowledged_by).where(
+        RunRow.operation_id.in_(operation_ids), RunRow.acknowledged_at.is_not(None)
+    )
+    with Session(engine) as session:
+        return {op_id: (when, by) for op_id, at, by in session.execute(query) if (when := _utc(at)) is not None}

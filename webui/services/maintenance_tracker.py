@@ -4,10 +4,11 @@ each instance's change of state (not every percent) to the database."""
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from webui.audit.log import AuditLog, AuditUnavailable
 from webui.clock import now
@@ -76,6 +77,38 @@ class MaintenanceTracker:
         for run in await asyncio.to_thread(store.unfinished, self.engine):
             if run.operation_id not in seen:
                 await self._resolve(run)
+        # Failures nobody acknowledged stay on the wall display, even from before a restart.
+        waiting = await asyncio.to_thread(store.unacknowledged, self.engine)
+        async with self._lock:
+            for run in waiting:
+                self.runs.setdefault(run.operation_id, run)
+            self._publish()
+
+    async def recheck_acknowledged(self) -> None:
+        """Failures shown as unacknowledged that someone acknowledged since (on the
+        Maintenance page, maybe served by another dashboard process): shown as such."""
+        waiting = [key for key, run in self.runs.items() if run.unacknowledged]
+        if not waiting:
+            return
+        seen = await asyncio.to_thread(store.acknowledgements, self.engine, waiting)
+        async with self._lock:
+            for key, (at, who) in seen.items():
+                if key in self.runs:
+                    self.runs[key] = replace(self.runs[key], acknowledged_at=at, acknowledged_by=who)
+            if seen:
+                self._publish()
+
+    async def follow_acknowledgements(self, leading: Callable[[], bool], interval: float) -> None:
+        """recheck_acknowledged() every `interval` while this process watches Incus (only
+        the watching process publishes runs): one query a round, and only while a failure
+        waits for its acknowledgement."""
+        while True:
+            await asyncio.sleep(interval)
+            if leading():
+                try:
+                    await self.recheck_acknowledged()
+                except SQLAlchemyError as exc:  # the database is away: try again next round
+                    log.warning("acknowledgements not read: %s", exc)
 
     async def on_event(self, event: Event) -> None:
         """A watcher event handler: the lifecycle event at a run's end names its requestor."""
@@ -150,7 +183,7 @@ class MaintenanceTracker:
         self.runs = {
             key: run
             for key, run in self.runs.items()
-            if run.running or run.ended_at is None or at - run.ended_at < KEEP_FINISHED
+            if run.running or run.ended_at is None or at - run.ended_at < KEEP_FINISHED or run.unacknowledged
         }
         shown = tuple(sorted(self.runs.values(), key=lambda r: (r.started_at or at, r.operation_id)))
         snapshot = self.hub.snapshot

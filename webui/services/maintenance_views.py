@@ -1,23 +1,30 @@
 """Maintenance runs for pages and /api/v1: from the database, with the live ones (their
-percentages) from the snapshot, and each run's audit records."""
+percentages) from the snapshot, and each run's audit records; acknowledging a failure."""
 
 import asyncio
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from sqlalchemy import Engine
 
 from webui.audit.log import as_dict
+from webui.clock import now
+from webui.identity import Actor
 from webui.live.snapshot import ClusterSnapshot
 from webui.services import maintenance_store as store
 from webui.services import people
+from webui.services.context import Context
 from webui.services.errors import Refused
 from webui.services.maintenance import MaintenanceRun
 
 
 def _live(snapshot: ClusterSnapshot, run: MaintenanceRun) -> MaintenanceRun:
+    """The run as the snapshot has it (its percentages), acknowledged as the database says:
+    an acknowledgement reaches the snapshot only at the watching process's next look."""
     shown = next((r for r in snapshot.maintenance if r.operation_id == run.operation_id), None)
-    return shown if isinstance(shown, MaintenanceRun) else run
+    if not isinstance(shown, MaintenanceRun):
+        return run
+    return replace(shown, acknowledged_at=run.acknowledged_at, acknowledged_by=run.acknowledged_by)
 
 
 async def runs(engine: Engine, snapshot: ClusterSnapshot, filters: store.Filters) -> list[MaintenanceRun]:
@@ -41,3 +48,14 @@ def as_json(run: MaintenanceRun, snapshot: ClusterSnapshot, audit: list[Any] | N
     if audit is not None:
         data["audit"] = [as_dict(record) for record in audit]
     return data
+
+
+async def acknowledge(ctx: Context, who: Actor, operation_id: str) -> MaintenanceRun:
+    """Note that someone saw a failed run: the wall display stops showing it in red (the
+    watching process reads it from the database, whichever process took it)."""
+    name = who.identity.name if who.identity else ""
+    async with ctx.audit.action(who, "acknowledge-maintenance", operation_id):
+        run = await asyncio.to_thread(store.acknowledge, ctx.engine, operation_id, name, now())
+        if run is None:
+            raise Refused(409, "Only a failed run nobody has acknowledged yet can be acknowledged")
+    return run

@@ -185,4 +185,31 @@
   }
   document.addEventListener("htmx:afterSwap", unfold);
   document.addEventListener("htmx:sseMessage", unfold);
+
+  // The operations strip folds to its heading line, and each browser remembers that. The
+  // class sits on #operations, which the stream fills but never replaces.
+  var FOLDED = "incus-webui.strip-folded";
+  var foldedHere = false; // where storage is refused: remembered for this page only
+  function remembered() {
+    try { return window.localStorage.getItem(FOLDED) === "yes"; } catch (e) { return foldedHere; }
+  }
+  function fold() {
+    var strip = document.getElementById("operations");
+    if (!strip) return;
+    var folded = remembered();
+    strip.classList.toggle("folded", folded);
+    strip.querySelectorAll("[data-strip-fold]").forEach(function (button) {
+      button.setAttribute("aria-expanded", folded ? "false" : "true");
+    });
+  }
+  document.addEventListener("click", function (evt) {
+    if (!evt.target.closest || !evt.target.closest("[data-strip-fold]")) return;
+    foldedHere = !remembered();
+    try { window.localStorage.setItem(FOLDED, foldedHere ? "yes" : "no"); } catch (e) { /* foldedHere keeps it */ }
+    fold();
+  });
+  fold();
+  document.addEventListener("DOMContentLoaded", fold);
+  document.addEventListener("htmx:afterSwap", fold);
+  document.addEventListener("htmx:sseMessage", fold);
 })();
