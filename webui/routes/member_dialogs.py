@@ -55,6 +55,7 @@ def _state_dialog(
 @router.get("/evacuate", response_class=HTMLResponse, name="evacuate_dialog")
 async def evacuate_dialog(request: Request, ctx: ContextDep, name: MemberName, mode: str = "auto") -> HTMLResponse:
     mode = mode if mode in EVACUATE_MODES else "auto"
+    members.require_member(ctx.hub.snapshot, name)  # Incus is asked nothing for a member we do not know
     pools = await remote_pools(ctx.client)
     context = _state_dialog(request, name, "evacuate", mode, pools)
     partial = request.headers.get("HX-Target") == "evacuate-plan"
