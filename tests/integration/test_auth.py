@@ -28,6 +28,7 @@ REQUESTS = {
     "maintenance_run": ("GET", f"/maintenance/{NO_OPERATION}", None),
     "list_maintenance": ("GET", "/api/v1/maintenance", None),
     "get_maintenance": ("GET", f"/api/v1/maintenance/{NO_OPERATION}", None),
+    "acknowledge_maintenance": ("POST", f"/maintenance/{NO_OPERATION}/acknowledge", {"data": {}}),
     "rolling_upgrade": ("GET", "/upgrade", None),
     "rolling_upgrade_dialog": ("GET", "/upgrade/start", None),
     "rolling_upgrade_start": ("POST", "/upgrade/start", {"data": {"mode": "sideways"}}),
