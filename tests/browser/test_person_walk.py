@@ -176,7 +176,6 @@ def test_who_asked_is_never_a_bare_hex_identity(walk):
     assert walk.asked_by == []
 
 
-@pytest.mark.xfail(strict=False, reason="issue 31 item 2: the strip is being cut to three rows on its own branch")
 def test_the_operations_strip_stays_within_three_rows(walk):
     assert walk.strip == []
 
