@@ -112,6 +112,9 @@ def test_a_change_right_after_a_whole_table_reaches_the_page(cluster, page, cutt
     row = open_table(page, cutter.url, restore_description)
     cutter.hold()
     cutter.cut()  # the browser comes back in a few seconds; the dashboard's answer is held
+    # A change while it is away, so that it comes back behind and is sent the whole table (a
+    # quiet cluster, no new sample in those seconds, would leave it current: no table).
+    edit_member(cluster, restore_description, description="changed while the stream was away")
     wait_until(lambda: re.search(rb"^event: members\r?$", cutter.held(), re.M), timeout=LIVE_MS / 1000)
     text = "changed right after the whole table"
     edit_member(cluster, restore_description, description=text)
