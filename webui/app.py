@@ -63,15 +63,14 @@ from webui.services.maintenance_tracker import MaintenanceTracker
 from webui.services.member_metrics import COLUMNS, DEFAULT_COLUMNS, member_panels, row_metrics
 from webui.services.member_rules import available_actions
 from webui.services.operations import outcome_recorder, reconcile_logged
-from webui.services.people import acted, asked_by, requested_by
 from webui.services.pinning import certificate_follower, pin_source
 from webui.services.recent import Recent
 from webui.services.rolling_driver import Driver
 from webui.services.secrets import Secrets
 from webui.services.upgrades import member_version, upgrade_status
-from webui.services.wall import tile as wall_tile
-from webui.services.wall import totals as wall_totals
 from webui.settings import Settings
+from webui.views import Views
+from webui.views.audit import show_record
 
 if TYPE_CHECKING:
     from webui.live.leadership import Leadership
@@ -84,15 +83,9 @@ PAGES = (
 )
 
 
-def make_templates(
-    app: FastAPI,
-    trends: Trends | None = None,
-    secrets: Secrets = Secrets(),
-    recent: Recent = Recent(timedelta(seconds=60)),
-) -> Jinja2Templates:
+def make_templates(app: FastAPI, trends: Trends | None = None, secrets: Secrets = Secrets()) -> Jinja2Templates:
     """The templates, with `trends` (the watcher's samples) for the member table and charts,
-    `secrets` (what is secret) for the pages that hide values, and `recent` (what "just
-    ended" means) for the operations strip and the member pages."""
+    and `secrets` (what is secret) for the pages that hide values."""
     templates = Jinja2Templates(directory=HERE / "templates")
     # The templates ship with the package: no need to stat every file on every render.
     templates.env.auto_reload = False
@@ -113,9 +106,7 @@ def make_templates(
         upgrade_status=upgrade_status, member_version=member_version, cluster_certificate=cluster_certificate
     )
     templates.env.filters["is_secret"] = secrets.is_secret
-    templates.env.globals.update(recent=recent, step_words=step_words, healing_warning=HEALING_WARNING)
-    templates.env.globals.update(wall_tile=wall_tile, wall_totals=wall_totals)
-    templates.env.globals.update(acted=acted, asked_by=asked_by, requested_by=requested_by)
+    templates.env.globals.update(step_words=step_words, healing_warning=HEALING_WARNING)
     trends = trends or Trends()
     templates.env.globals.update(trends=trends, row_metrics=row_metrics, member_panels=member_panels)
     templates.env.globals.update(member_rows=MemberRows(templates.env, trends))
@@ -163,7 +154,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         trends = Trends(settings.state_interval)
         recent = Recent(timedelta(seconds=settings.recent_seconds))
-        templates = make_templates(app, trends, secrets, recent)
+        views = Views(recent)
+        templates = make_templates(app, trends, secrets)
         client = IncusClient(connection)
         client.transport.pin_source = pin_source(engine, connection)
         idle = timedelta(minutes=settings.session_idle_minutes)
@@ -175,10 +167,11 @@ def create_app(settings: Settings) -> FastAPI:
             send_timeout=settings.send_timeout,
             max_streams=settings.max_streams,
             expires=recent.expires,
+            pages=views.pages(),
         )
         # Audit records are written in worker threads; the live audit page hears of each.
         loop = asyncio.get_running_loop()
-        audit_log.on_append.append(lambda record: loop.call_soon_threadsafe(hub.publish_audit, record))
+        audit_log.on_append.append(lambda record: loop.call_soon_threadsafe(show_record, hub, record))
         tracker = MaintenanceTracker(hub, client, engine, audit_log)
         fencing = Fencing(settings.healed_hook, settings.healed_hook_timeout, settings.healed_webhook)
         healing = Healing(hub, engine, audit_log, fencing)
@@ -215,6 +208,7 @@ def create_app(settings: Settings) -> FastAPI:
             yield {
                 "settings": settings,
                 "templates": templates,
+                "views": views,
                 "hub": hub,
                 "engine": engine,
                 "audit": audit_log,

@@ -17,6 +17,7 @@ from webui.app import HERE, make_templates
 from webui.incus.models import Member
 from webui.live.snapshot import ClusterSnapshot
 from webui.settings import Settings
+from webui.views.noc import wall_view
 
 pytestmark = [pytest.mark.cluster, pytest.mark.browser]
 
@@ -47,7 +48,7 @@ def synthesized_wall(count: int) -> str:
         healed=frozenset({"member06"}),
     )
     template = make_templates(app).get_template("noc/index.html")
-    return template.render(snapshot=snapshot, stream_url="", stale_after=15, settings=Settings())
+    return template.render(snapshot=snapshot, stream_url="", stale_after=15, settings=Settings(), **wall_view(snapshot))
 
 
 def open_synthesized(page: Page, dashboard: Dashboard, count: int) -> None:

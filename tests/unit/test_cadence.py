@@ -1,5 +1,6 @@
+from tests.live_pages import PAGES, member_topic
 from webui.live.cadence import due
-from webui.live.hub import Hub, member_topic
+from webui.live.hub import Hub
 
 NAMES = [f"m{i}" for i in range(1, 41)]
 
@@ -31,9 +32,9 @@ def test_requests_per_round_stop_growing_with_the_member_count():
 
 
 def test_the_members_whose_page_is_open_are_the_watched_ones():
-    hub = Hub(lambda template, context: "")
+    hub = Hub(lambda template, context: "", pages=PAGES)
     hub.subscribe([member_topic("m1", "admin")])
     hub.subscribe([member_topic("m2", "auditor"), "members"])
     page = hub.subscribe([member_topic("m3", "admin")])
     hub.unsubscribe(page)
-    assert hub.watched_members() == frozenset({"m1", "m2"})
+    assert hub.watched() == frozenset({"m1", "m2"})

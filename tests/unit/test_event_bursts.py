@@ -9,10 +9,12 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from tests.live_pages import PAGES
 from tests.unit.replies import recorded_events
 from webui.incus.models import Event, Operation
-from webui.live.hub import MEMBERS, Hub
+from webui.live.hub import Hub
 from webui.live.watcher import Watcher
+from webui.views.members import MEMBERS
 
 
 class Burst:
@@ -37,7 +39,7 @@ class Burst:
 
 
 async def burst_to_a_reading_browser(events: list[Event]) -> tuple[int, int]:
-    hub = Hub(lambda template, context: "", queue_size=8)
+    hub = Hub(lambda template, context: "", queue_size=8, pages=PAGES)
     subscriber = hub.subscribe([MEMBERS])
     taken = 0
 

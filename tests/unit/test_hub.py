@@ -3,12 +3,15 @@ import asyncio
 import pytest
 from sse_starlette.sse import AppStatus
 
+from tests.live_pages import PAGES, maintenance_topic, member_topic
 from webui.incus.models import Member, MemberState
 from webui.live import hub as hub_module
-from webui.live.hub import HEARTBEAT, MEMBERS, NOC, Hub, maintenance_topic, member_topic
+from webui.live.hub import HEARTBEAT, Hub
 from webui.live.mailbox import Subscriber
 from webui.live.snapshot import ClusterSnapshot
 from webui.services.maintenance import MaintenanceRun
+from webui.views.members import MEMBERS
+from webui.views.noc import NOC
 
 
 def make_hub(queue_size: int = 4) -> tuple[Hub, list[str]]:
@@ -18,7 +21,7 @@ def make_hub(queue_size: int = 4) -> tuple[Hub, list[str]]:
         rendered.append(template)
         return f"<p>{template}</p>"
 
-    return Hub(render, queue_size), rendered
+    return Hub(render, queue_size, pages=PAGES), rendered
 
 
 def cluster(version: int, description: str = "") -> ClusterSnapshot:
@@ -105,7 +108,7 @@ def test_refresh_sends_everything_a_page_shows():
     hub.update(cluster(1))
     frames = hub.refresh([MEMBERS])
     events = [f.splitlines()[1] for f in frames]
-    assert events == [b"event: banner", b"event: operations", b"event: members", b"event: cluster-alerts"]
+    assert events == [b"event: banner", b"event: operations", b"event: cluster-alerts", b"event: members"]
 
 
 def test_refresh_renders_only_what_the_page_shows_once_per_version():
@@ -132,15 +135,14 @@ def test_close_ends_every_stream():
 def test_the_wall_display_gets_tiles_and_freshness_only_when_one_is_open():
     from datetime import UTC, datetime
 
-    from webui.live.hub import NOC
-
     hub, rendered = make_hub(queue_size=100)
     hub.update(cluster(1))
     assert not any(t.startswith("noc/") for t in rendered)
     wall = hub.subscribe([NOC])
     rendered.clear()
     hub.update(cluster(2, description="new"))
-    assert rendered == ["members/_cells.html", "noc/_tile.html", "noc/_summary.html", "noc/_maintenance.html"]
+    # Only what someone has open: no member table here.
+    assert rendered == ["noc/_tile.html", "noc/_summary.html", "noc/_maintenance.html"]
     events = [f.splitlines()[1] for f in drain(wall)]
     assert events == [b"event: noc-member-m1", b"event: noc-summary", b"event: noc-maintenance"]
     # A resync that changed nothing still tells the wall its data is fresh.

@@ -8,8 +8,9 @@ import random
 
 import pytest
 
-from webui.live.hub import MEMBERS, Hub, Message
+from webui.live.hub import Hub, Message
 from webui.live.mailbox import Subscriber
+from webui.views.members import MEMBERS
 
 
 async def stream(subscriber: Subscriber, rng: random.Random, last: dict[Subscriber, bytes]) -> None:

@@ -5,14 +5,16 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
+from tests.live_pages import member_topic
 from tests.unit.replies import EVACUATING, evacuation_operations, evacuation_updates
 from tests.unit.test_maintenance import before
 from webui.app import PAGES, make_templates
 from webui.incus.models import Member, Operation
-from webui.live.hub import Hub, member_topic
+from webui.live.hub import Hub
 from webui.live.snapshot import ClusterSnapshot
 from webui.services import maintenance as m
 from webui.services.recent import STRIP_LINES, Recent
+from webui.views import Views
 
 AT = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 MINUTE = Recent(timedelta(seconds=60))
@@ -106,7 +108,7 @@ def test_a_failed_run_in_the_strip_has_no_bar_a_red_mark_and_the_reason():
         ),
         maintenance=(run,),
     )
-    html = render("operations/_list.html", snapshot)
+    html = render("operations/_list.html", snapshot, strip=MINUTE.strip(snapshot))
     assert "<progress" not in html
     assert 'class="run-mark"' in html and "✕" in html
     assert "CRIU isn&#39;t installed" in html
@@ -120,7 +122,7 @@ def test_the_hub_redraws_the_strip_and_the_member_page_once_when_a_run_stops_bei
         rendered.append(template)
         return template
 
-    hub = Hub(render_name, queue_size=32, expires=MINUTE.expires)
+    hub = Hub(render_name, queue_size=32, expires=MINUTE.expires, pages=Views(MINUTE).pages())
     clock = [AT]
     monkeypatch.setattr("webui.live.hub.now", lambda: clock[0])
     page = hub.subscribe([member_topic("member2", "auditor")])

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.live_pages import PAGES
 from webui.identity import Identity
 from webui.routes.stream import allowed_topics
 from webui.services.errors import Refused
@@ -12,7 +13,7 @@ OPERATOR = Identity("bob", "operator", "session")
 
 def test_a_member_page_is_in_the_version_for_the_viewers_role():
     requested = ["members", "member:member1", "operations", "maintenance", "audit"]
-    topics = allowed_topics(OPERATOR, requested, MEMBERS)
+    topics = allowed_topics(OPERATOR, requested, MEMBERS, PAGES)
     # No audit for an operator.
     assert topics == ["members", "member:member1:operator", "operations:operator", "maintenance:operator"]
 
@@ -22,10 +23,10 @@ def test_a_member_page_is_in_the_version_for_the_viewers_role():
 )
 def test_a_topic_no_page_uses_is_refused(topic):
     with pytest.raises(Refused) as refused:
-        allowed_topics(OPERATOR, ["members", topic], MEMBERS)
+        allowed_topics(OPERATOR, ["members", topic], MEMBERS, PAGES)
     assert refused.value.status == 400
 
 
 def test_a_display_reads_only_the_wall():
     display = Identity("display:wall", "display", "display")
-    assert allowed_topics(display, ["members", "audit", "noc", "member:member1"], MEMBERS) == ["noc"]
+    assert allowed_topics(display, ["members", "audit", "noc", "member:member1"], MEMBERS, PAGES) == ["noc"]

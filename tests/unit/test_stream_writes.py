@@ -3,15 +3,18 @@ its browser stops reading (the hub ends a send that waits too long, at its heart
 
 import asyncio
 
+from tests.live_pages import PAGES
 from webui.incus.models import Member
-from webui.live.hub import AUDIT, MEMBERS, WAKE_SLICE, Hub
+from webui.live.hub import WAKE_SLICE, Hub
 from webui.live.snapshot import ClusterSnapshot
 from webui.live.sse import SubscriberResponse
 from webui.middleware.detach import DetachMiddleware, detach
+from webui.views.audit import AUDIT
+from webui.views.members import MEMBERS
 
 
 def make_hub(send_timeout: float = 30.0) -> Hub:
-    return Hub(lambda template, context: f"<p>{template}</p>", queue_size=8, send_timeout=send_timeout)
+    return Hub(lambda template, context: f"<p>{template}</p>", queue_size=8, send_timeout=send_timeout, pages=PAGES)
 
 
 def cluster(version: int, description: str = "") -> ClusterSnapshot:
@@ -59,7 +62,7 @@ async def test_the_frames_of_one_change_reach_a_stream_in_one_write():
     await written(browser)
     assert browser.writes[0].startswith(b"retry: ") and b"event: members" in browser.writes[0]  # one write
     hub.update(cluster(2, description="new"))
-    hub.publish_audit("a record")  # a second publish before the stream's task runs
+    hub.publish_one(AUDIT, "audit", "audit/_row.html", {})  # a second publish before the stream's task runs
     await written(browser)
     assert len(browser.writes) == 2
     assert b"event: member-m1" in browser.writes[1] and b"event: audit" in browser.writes[1]  # both, one write

@@ -11,6 +11,7 @@ from webui.incus.models import Member
 from webui.live.snapshot import ClusterSnapshot
 from webui.services import maintenance as m
 from webui.services.wall import tile, totals
+from webui.views.noc import tile_view, totals_view
 
 AT = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
@@ -60,10 +61,10 @@ def test_each_tile_says_what_is_happening_to_its_member_now():
 
 def test_the_wall_header_and_tile_read_evacuating_k_of_n():
     snapshot = cluster()
-    summary = render("noc/_summary.html", snapshot)
+    summary = render("noc/_summary.html", snapshot, **totals_view(snapshot))
     assert re.search(r'id="noc-total-evacuating"><dt>EVACUATING</dt><dd>1</dd>', summary)
     assert re.search(r'id="noc-total-evacuated"><dt>EVACUATED</dt><dd>2</dd>', summary)
-    html = render("noc/_tile.html", snapshot, member=snapshot.member("m2"))
+    html = render("noc/_tile.html", snapshot, **tile_view(snapshot, "m2"))
     headline = re.search(r'<p class="noc-status">(.*?)</p>', html, re.S)
     assert headline and "EVACUATING" in headline[1] and "EVACUATED" not in headline[1]
     assert "EVACUATING 4/5" in html
@@ -71,10 +72,10 @@ def test_the_wall_header_and_tile_read_evacuating_k_of_n():
 
 def test_a_failed_run_turns_its_tile_red_with_the_reason_until_acknowledged():
     snapshot = cluster()
-    html = render("noc/_tile.html", snapshot, member=snapshot.member("m4"))
+    html = render("noc/_tile.html", snapshot, **tile_view(snapshot, "m4"))
     assert 'class="noc-tile status-failed"' in html and 'data-severity="critical"' in html
     assert "EVACUATE FAILED" in html and "CRIU isn&#39;t installed" in html
     acknowledged = replace(snapshot.maintenance[1], acknowledged_at=AT, acknowledged_by="bob")
     seen = replace(snapshot, maintenance=(*snapshot.maintenance[:1], acknowledged, *snapshot.maintenance[2:]))
-    html = render("noc/_tile.html", seen, member=seen.member("m4"))
+    html = render("noc/_tile.html", seen, **tile_view(seen, "m4"))
     assert "status-failed" not in html and "FAILED" not in html

@@ -10,7 +10,7 @@ import logging
 import secrets
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,48 +19,13 @@ from sse_starlette import ServerSentEvent
 from sse_starlette.sse import AppStatus
 
 from webui.clock import now
+from webui.live.fragments import EVERYONE, LivePage, keys_of, pieces
 from webui.live.mailbox import Credential, Subscriber
 from webui.live.snapshot import Changes, ClusterSnapshot, diff
 
 log = logging.getLogger(__name__)
 
-EVERYONE = "*"  # what every page shows: the banner, the operations chips, the cluster alerts
 PING = "ping"  # the heartbeat, to every stream (a wall display's too)
-MEMBERS = "members"
-AUDIT = "audit"
-# A member's page shows the buttons its viewer's role may use, so it is rendered once per
-# role (not per viewer) and each viewer subscribes to their role's version.
-ROLE_VIEWS = ("admin", "operator", "auditor")
-CLUSTER = "cluster"  # the cluster page: configuration, upgrades, certificate
-NOC = "noc"  # the wall display
-OPERATIONS = "operations"  # the operations page
-MAINTENANCE = "maintenance"  # the maintenance page
-
-
-def member_page_topic(name: str) -> str:
-    """What a member's page asks the stream for; the stream subscribes it to its role's version."""
-    return f"member:{name}"
-
-
-def member_topic(name: str, role: str) -> str:
-    return f"{member_page_topic(name)}:{role}"
-
-
-def member_of(topic: str) -> str | None:
-    """The member a member page's topic names, or None for another topic."""
-    kind, _, rest = topic.partition(":")
-    return rest.rpartition(":")[0] or None if kind == "member" else None
-
-
-def operations_topic(role: str) -> str:
-    """The operations page, in the version for one role (Cancel only where it may cancel)."""
-    return f"{OPERATIONS}:{role}"
-
-
-def maintenance_topic(role: str) -> str:
-    """The maintenance page's runs, in the version for one role (links to audit records only
-    where the viewer may read them)."""
-    return f"{MAINTENANCE}:{role}"
 
 
 EXIT_CHECK = 0.5  # seconds between looks at the exit signal
@@ -113,8 +78,10 @@ class Hub:
     def __init__(
         self, render: Render, queue_size: int = 64, max_per_owner: int = 0, check: CheckCredentials | None = None,
         send_timeout: float = 30.0, max_streams: int = 0, expires: Expires | None = None,
+        pages: Sequence[LivePage] = (),
     ) -> None:
         self.render = render
+        self.pages = tuple(pages)  # what it renders: the live pages' fragments (webui/views/)
         self.queue_size = queue_size
         self.send_timeout = send_timeout
         self.max_per_owner = max_per_owner  # 0: no limit
@@ -197,9 +164,9 @@ class Hub:
         """The topics some open stream listens to."""
         return frozenset(self.by_topic)
 
-    def watched_members(self) -> frozenset[str]:
-        """Members whose page someone has open (in any role's version)."""
-        return frozenset(name for topic in self.by_topic if (name := member_of(topic)) is not None)
+    def watched(self) -> frozenset[str]:
+        """The keys of the keyed pages someone has open (members whose page is open)."""
+        return frozenset(key for topic in self.by_topic for page in self.pages if (key := keys_of(topic, page)))
 
     def update(self, snapshot: ClusterSnapshot) -> None:
         """Take a new snapshot and publish what it changed."""
@@ -262,88 +229,21 @@ class Hub:
         """Rendered fragments for what changed; those of pages nobody has open (`listening`,
         None for all) are skipped, since a stream that opens later gets refresh()."""
         version = self.event_id(snapshot.version)
+        return [
+            Message(
+                piece.topic,
+                ServerSentEvent(
+                    # Multi-line data is fine in SSE; each line becomes its own `data:` field.
+                    self.render(piece.template, {"snapshot": snapshot, **piece.context}), event=piece.event, id=version
+                ).encode(),
+            )
+            for piece in pieces(self.pages, snapshot, changes, listening)
+        ]
 
-        def frame(topic: str, event: str, template: str, **context: object) -> Message:
-            html = self.render(template, {"snapshot": snapshot, **context})
-            # Multi-line data is fine in SSE; each line becomes its own `data:` field.
-            return Message(topic, ServerSentEvent(html, event=event, id=version).encode())
-
-        frames = []
-        if changes.status:
-            frames.append(frame(EVERYONE, "banner", "_banner.html"))
-        if changes.operations or changes.membership or changes.aged:  # membership: a full redraw, as on refresh
-            frames.append(frame(EVERYONE, "operations", "operations/_list.html"))
-        if changes.operations or changes.membership:
-            for role in ROLE_VIEWS:
-                if listening is None or operations_topic(role) in listening:
-                    topic = operations_topic(role)
-                    frames.append(frame(topic, "operations-table", "operations/_table.html", role=role))
-            for operation_id in sorted(changes.operations):
-                if (operation := snapshot.operation(operation_id)) is not None:
-                    frames.append(
-                        frame(EVERYONE, f"operation-{operation_id}", "operations/_operation.html", operation=operation)
-                    )
-        if changes.maintenance:
-            # Newest first, as the page lists them; the page keeps the rows this no longer sends.
-            runs = snapshot.maintenance[::-1]
-            for role in ROLE_VIEWS:
-                if listening is None or maintenance_topic(role) in listening:
-                    topic = maintenance_topic(role)
-                    frames.append(frame(topic, "maintenance-runs", "maintenance/_runs.html", runs=runs, role=role))
-        if changes.membership:
-            frames.append(frame(MEMBERS, "members", "members/_rows.html"))
-        else:
-            for name in sorted(changes.rows):
-                if (member := snapshot.member(name)) is not None:
-                    frames.append(frame(MEMBERS, f"member-{name}", "members/_cells.html", member=member))
-            # A redrawn row has its figures already; the others' come in one frame.
-            figures = sorted(changes.metrics - changes.rows)
-            if figures and (listening is None or MEMBERS in listening):
-                frames.append(frame(MEMBERS, "member-metrics", "members/_metrics.html", names=figures))
-        if changes.cluster or changes.statuses or changes.membership:
-            frames.append(frame(EVERYONE, "cluster-alerts", "cluster/_alerts.html"))
-            if listening is None or CLUSTER in listening:
-                frames.append(frame(CLUSTER, "cluster-panels", "cluster/_panels.html"))
-        if listening is None or NOC in listening:
-            frames += self.noc_frames(snapshot, changes, frame)
-        for name in sorted(changes.details):
-            for role in ROLE_VIEWS:
-                if listening is not None and member_topic(name, role) not in listening:
-                    continue  # nobody has this page open in this role's view
-                frames.append(
-                    frame(
-                        member_topic(name, role),
-                        f"member-{name}-detail",
-                        "members/_detail.html",
-                        name=name,
-                        member=snapshot.member(name),
-                        role=role,
-                    )
-                )
-        return frames
-
-    def publish_audit(self, record: object) -> None:
-        """A new audit record, for open audit pages (rendered once, like everything else)."""
-        html = self.render("audit/_row.html", {"record": record})
-        self.publish([Message(AUDIT, ServerSentEvent(html, event="audit").encode())])
-    @staticmethod
-    def noc_frames(snapshot: ClusterSnapshot, changes: Changes, frame: Callable[..., Message]) -> list[Message]:
-        """The wall display's: a tile per changed member, the totals, and the data's age on
-        every resync (the display turns STALE when these stop coming)."""
-        frames = []
-        if changes.membership or changes.cluster:  # cluster: a member was healed, or restored
-            frames.append(frame(NOC, "noc-tiles", "noc/_tiles.html"))
-        else:
-            for name in sorted(changes.rows):
-                if (member := snapshot.member(name)) is not None:
-                    frames.append(frame(NOC, f"noc-member-{name}", "noc/_tile.html", member=member))
-        if changes.membership or changes.rows or changes.status or changes.operations or changes.cluster:
-            frames.append(frame(NOC, "noc-summary", "noc/_summary.html"))
-        if changes.membership or changes.rows or changes.operations or changes.cluster:
-            frames.append(frame(NOC, "noc-maintenance", "noc/_maintenance.html"))
-        if changes.fresh or changes.status:
-            frames.append(frame(NOC, "noc-freshness", "noc/_freshness.html"))
-        return frames
+    def publish_one(self, topic: str, event: str, template: str, context: dict[str, object]) -> None:
+        """Something that is not in the snapshot (an audit record), rendered once for `topic`."""
+        html = self.render(template, context)
+        self.publish([Message(topic, ServerSentEvent(html, event=event).encode())])
 
     def publish(self, messages: list[Message]) -> None:
         self.frames_published += sum(message is not HEARTBEAT for message in messages)

@@ -186,7 +186,7 @@ class Watcher:
     async def refresh_states(self) -> None:
         """Member state (uptime, load, memory, pools): every round for members whose page is
         open, in turns for the others."""
-        chosen = self._due(self._state_asked, self.hub.watched_members())
+        chosen = self._due(self._state_asked, self.hub.watched())
         online = [m for name in chosen if (m := self.hub.snapshot.member(name)) is not None]
         results = await asyncio.gather(*(self._member_state(m) for m in online))
         snapshot = self.hub.snapshot

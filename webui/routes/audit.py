@@ -14,8 +14,8 @@ from fastapi.responses import HTMLResponse, Response
 from webui.audit.log import EXPORTED, AuditLog, AuditQuery, as_dict, search
 from webui.audit.verify import verify
 from webui.clock import now
-from webui.live.hub import AUDIT
 from webui.routes.deps import EngineDep, render_page
+from webui.views.audit import AUDIT, rows_view
 
 router = APIRouter()
 
@@ -47,7 +47,7 @@ async def audit(
     live = page == 1 and not filters
     return render_page(
         request, "audit/index.html", [AUDIT] if live else [],
-        records=records, total=total, page=page, pages=max(1, -(-total // PER_PAGE)),
+        records=rows_view(records), total=total, page=page, pages=max(1, -(-total // PER_PAGE)),
         filters=filters, outcomes=OUTCOMES, live=live, verdict=audit.verdict,
     )
 

@@ -7,12 +7,12 @@ from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from webui.auth.roles import can
-from webui.live.hub import CLUSTER
 from webui.routes.deps import ActorDep, ContextDep, HubDep, SecretsDep, render_fragment, render_page
 from webui.services import server, server_config
 from webui.services.config_keys import HEALING_WARNING, default, input_kind
 from webui.services.errors import SERVICE_ERRORS
 from webui.services.secrets import HIDDEN, Secrets
+from webui.views.cluster import CLUSTER
 
 router = APIRouter(prefix="/cluster")
 

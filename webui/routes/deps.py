@@ -147,6 +147,7 @@ def render_page(
             "csrf_token": request.state.csrf_token,
             "identity": request.state.identity,
             "audit_problem": request.state.audit.problem,
+            **request.state.views.common(snapshot),
             **context,
         },
         status_code=status_code,

@@ -6,10 +6,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from webui.live.hub import CLUSTER
 from webui.routes.deps import ActorDep, ContextDep, GroupName, render_fragment, render_page
 from webui.services import groups
 from webui.services.errors import SERVICE_ERRORS
+from webui.views.cluster import CLUSTER
 
 router = APIRouter(prefix="/cluster/groups")
 

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from webui.routes.deps import EngineDep, render_page
 from webui.services.history import recent
+from webui.services.people import requested_by
 
 router = APIRouter()
 
@@ -14,4 +15,6 @@ router = APIRouter()
 @router.get("/history", response_class=HTMLResponse, name="history")
 async def history(request: Request, engine: EngineDep) -> HTMLResponse:
     events = await asyncio.to_thread(recent, engine)
-    return render_page(request, "history/index.html", [], events=events)
+    snapshot = request.state.hub.snapshot
+    asked = [(event, requested_by(event, snapshot)) for event in events]
+    return render_page(request, "history/index.html", [], events=asked)

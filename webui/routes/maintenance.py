@@ -6,7 +6,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from webui.auth.roles import can
-from webui.live.hub import MAINTENANCE
 from webui.routes.deps import (
     ActorDep,
     ContextDep,
@@ -20,6 +19,8 @@ from webui.routes.deps import (
 )
 from webui.services import healing
 from webui.services import maintenance_views as views
+from webui.views.audit import rows_view
+from webui.views.maintenance import MAINTENANCE, asker, runs_view
 
 router = APIRouter()
 
@@ -35,7 +36,7 @@ async def maintenance(
     live = not (filters.member or filters.kind or filters.outcome or filters.since or filters.until)
     return render_page(
         request, "maintenance/index.html", [MAINTENANCE] if live else [],
-        runs=found, filters=filters, healed=healed, moves=moves, live=live, role=identity.role,
+        runs=runs_view(hub.snapshot, found), filters=filters, healed=healed, moves=moves, live=live, role=identity.role,
     )
 
 
@@ -45,7 +46,9 @@ async def maintenance_run(
 ) -> HTMLResponse:
     run, audit = await views.run_with_audit(engine, hub.snapshot, operation_id)
     audit = audit if can(identity.role, "audit") else []  # the audit log is for auditors
-    return render_page(request, "maintenance/run.html", [], run=run, audit=audit)
+    return render_page(
+        request, "maintenance/run.html", [], run=run, asked=asker(run, hub.snapshot), audit=rows_view(audit)
+    )
 
 
 @router.post("/maintenance/{operation_id}/acknowledge", name="acknowledge_maintenance", response_model=None)

@@ -3,8 +3,9 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from webui.live.hub import MEMBERS, member_page_topic
 from webui.routes.deps import HubDep, MemberName, render_page
+from webui.views import Views
+from webui.views.members import MEMBERS, detail_view, member_page_topic
 
 router = APIRouter()
 
@@ -21,6 +22,6 @@ async def member(request: Request, name: MemberName, hub: HubDep) -> HTMLRespons
     # An unknown name is a 404, but the page still streams: the member may be joining.
     status = 404 if member is None and hub.snapshot.reachable else 200
     role = request.state.identity.role
-    return render_page(
-        request, "members/detail.html", [member_page_topic(name)], status, name=name, member=member, role=role
-    )
+    views: Views = request.state.views
+    detail = detail_view(views.recent, hub.snapshot, name, role)
+    return render_page(request, "members/detail.html", [member_page_topic(name)], status, **detail)

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from webui.auth.store import DISPLAY_COOKIE
-from webui.live.hub import NOC
 from webui.routes.deps import SettingsDep, render_page
+from webui.views.noc import NOC, wall_view
 
 router = APIRouter()
 
@@ -33,5 +33,6 @@ async def noc(request: Request, settings: SettingsDep, token: str = "") -> Respo
         return response
     stale_after = max(STALE_FLOOR, settings.poll_interval * STALE_AFTER_RESYNCS)
     return render_page(
-        request, "noc/index.html", [NOC], stream_route="noc_stream", stale_after=stale_after, settings=settings
+        request, "noc/index.html", [NOC], stream_route="noc_stream", stale_after=stale_after, settings=settings,
+        **wall_view(request.state.hub.snapshot),
     )

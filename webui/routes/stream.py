@@ -6,18 +6,8 @@ from fastapi import APIRouter, Header, Query, Request
 
 from webui.auth.roles import can
 from webui.identity import Identity
-from webui.live.hub import (
-    AUDIT,
-    CLUSTER,
-    MAINTENANCE,
-    MEMBERS,
-    NOC,
-    OPERATIONS,
-    TooManyStreams,
-    maintenance_topic,
-    member_topic,
-    operations_topic,
-)
+from webui.live.fragments import EVERYONE, LivePage
+from webui.live.hub import TooManyStreams
 from webui.live.sse import SubscriberResponse
 from webui.routes.deps import HubDep, IdentityDep, SettingsDep
 from webui.services.errors import Refused
@@ -27,31 +17,25 @@ router = APIRouter()
 MAX_TOPICS = 8
 
 
-# The topics the pages ask for; any other is refused, so a client cannot make the hub keep
-# sets of topics nobody publishes to (each set of topics is held, and its refresh cached).
-PAGE_TOPICS = frozenset({MEMBERS, NOC, CLUSTER, AUDIT, OPERATIONS, MAINTENANCE})
-
-
-def allowed_topics(identity: Identity, requested: list[str], members: frozenset[str]) -> list[str]:
-    """The topics this viewer may read: a display only the NOC's, the audit log only those
-    who may see it, and a member page (of a member in `members`, those the snapshot knows) in
-    the version for the viewer's own role. Refused 400 for a topic no page uses."""
+def allowed_topics(
+    identity: Identity, requested: list[str], keys: frozenset[str], pages: tuple[LivePage, ...]
+) -> list[str]:
+    """The topics this viewer may read, of the live `pages`: a display only the wall's, a page
+    needing a permission only those whose role has it, a keyed page (a member's, of a member
+    in `keys`, those the snapshot knows) and a page per role in the version for the viewer's
+    own role. Any topic no page uses is refused (400), so a client cannot make the hub keep
+    sets of topics nobody publishes to (each set is held, and its refresh cached)."""
+    by_topic = {page.topic: page for page in pages if page.topic != EVERYONE}
     topics = []
     for topic in requested:
-        kind, _, name = topic.partition(":")
-        if topic not in PAGE_TOPICS and not (kind == "member" and name in members):
+        kind, _, key = topic.partition(":")
+        page = by_topic.get(kind)
+        if page is None or (key not in keys if page.keyed else key or topic != kind):
             raise Refused(400, f"No live view called {topic[:100]!r}")
-        if identity.is_display:
-            if topic == NOC:
-                topics.append(topic)
-        elif kind == "member":
-            topics.append(member_topic(name, identity.role))
-        elif topic == OPERATIONS:
-            topics.append(operations_topic(identity.role))
-        elif topic == MAINTENANCE:
-            topics.append(maintenance_topic(identity.role))
-        elif topic != AUDIT or can(identity.role, "audit"):
-            topics.append(topic)
+        if identity.is_display and not page.display:
+            continue
+        if not page.permission or can(identity.role, page.permission):
+            topics.append(page.topic_for(key, identity.role))
     return topics
 
 
@@ -68,9 +52,9 @@ async def stream(
 ) -> SubscriberResponse:
     # The version the page shows: its URL's on first connect, Last-Event-ID on a resume.
     members = frozenset(m.server_name for m in hub.snapshot.members)
-    topics = allowed_topics(identity, topic or [], members)
+    topics = allowed_topics(identity, topic or [], members, hub.pages)
     # The wall shows none of what every page shows (banner, operations, alerts): not sent there.
-    pages = NOC not in topics
+    pages = all(page.common for page in hub.pages if page.topic in topics)
     try:
         # The credential behind the stream is checked every heartbeat: it ends when that does.
         subscriber = hub.subscribe(topics, identity.name, request.state.credential, pages)

@@ -1,0 +1,35 @@
+"""What each page shows, as view models, and the live fragments each page declares: the hub
+renders from these declarations (webui/live/fragments.py), the routes render the same views,
+and templates read the view models rather than calling services."""
+
+from dataclasses import dataclass
+
+from webui.live.fragments import LivePage
+from webui.live.snapshot import ClusterSnapshot
+from webui.services.recent import Recent
+from webui.views import cluster, common, maintenance, members, noc, operations
+from webui.views.audit import AUDIT_PAGE
+
+
+@dataclass(frozen=True)
+class Views:
+    """Every page's views, with the one setting they depend on: how long "just ended" lasts."""
+
+    recent: Recent
+
+    def pages(self) -> tuple[LivePage, ...]:
+        """The live pages in the order their fragments are sent."""
+        return (
+            common.page(self.recent),
+            operations.PAGE,
+            maintenance.PAGE,
+            members.TABLE,
+            cluster.PAGE,
+            noc.PAGE,
+            members.member_page(self.recent),
+            AUDIT_PAGE,
+        )
+
+    def common(self, snapshot: ClusterSnapshot) -> dict[str, object]:
+        """What every page shows around its own content (the operations strip)."""
+        return common.strip_view(self.recent, snapshot)

@@ -1,0 +1,22 @@
+"""The audit log's live page: its rows come from the audit log as records are written, not
+from the snapshot; only roles that may read it listen. Each row names who acted in words."""
+
+from collections.abc import Iterable
+
+from webui.live.fragments import LivePage
+from webui.live.hub import Hub
+from webui.models import AuditRecord
+from webui.services.people import Who, acted
+
+AUDIT = "audit"
+AUDIT_PAGE = LivePage(AUDIT, (), permission="audit")
+
+
+def rows_view(records: Iterable[AuditRecord]) -> list[tuple[AuditRecord, Who]]:
+    return [(record, acted(record.actor, record.via, record.source_address)) for record in records]
+
+
+def show_record(hub: Hub, record: AuditRecord) -> None:
+    """A new audit record, on the open audit pages (rendered once, like everything else)."""
+    [(record, actor)] = rows_view([record])
+    hub.publish_one(AUDIT, "audit", "audit/_row.html", {"record": record, "actor": actor})

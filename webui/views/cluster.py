@@ -1,0 +1,9 @@
+"""The cluster page: configuration, upgrades, certificate, healing and rebalancing."""
+
+from webui.live.fragments import Fragment, LivePage
+
+CLUSTER = "cluster"
+PAGE = LivePage(
+    CLUSTER,
+    (Fragment("cluster-panels", "cluster/_panels.html", lambda c: c.cluster or c.statuses or c.membership),),
+)
