@@ -53,7 +53,6 @@ from webui.routes.api import operations as api_operations
 from webui.routes.api import server as api_server
 from webui.routes.deps import authorize, checked_names
 from webui.routes.errors import install_error_handlers
-from webui.services.certificates import cluster_certificate
 from webui.services.config_keys import HEALING_WARNING
 from webui.services.context import Context
 from webui.services.healing import Fencing, Healing
@@ -61,13 +60,12 @@ from webui.services.history import recorder
 from webui.services.maintenance import MaintenanceRun, step_words
 from webui.services.maintenance_tracker import MaintenanceTracker
 from webui.services.member_metrics import COLUMNS, DEFAULT_COLUMNS, member_panels, row_metrics
-from webui.services.member_rules import available_actions
 from webui.services.operations import outcome_recorder, reconcile_logged
 from webui.services.pinning import certificate_follower, pin_source
 from webui.services.recent import Recent
 from webui.services.rolling_driver import Driver
 from webui.services.secrets import Secrets
-from webui.services.upgrades import member_version, upgrade_status
+from webui.services.upgrades import member_version
 from webui.settings import Settings
 from webui.views import Views
 from webui.views.audit import show_record
@@ -101,10 +99,8 @@ def make_templates(app: FastAPI, trends: Trends | None = None, secrets: Secrets 
     def url(route: str, /, **params: object) -> str:
         return path(route, tuple(sorted(params.items())))
 
-    templates.env.globals.update(url=url, available_actions=available_actions, can=can)
-    templates.env.globals.update(
-        upgrade_status=upgrade_status, member_version=member_version, cluster_certificate=cluster_certificate
-    )
+    templates.env.globals.update(url=url, can=can)
+    templates.env.globals.update(member_version=member_version)
     templates.env.filters["is_secret"] = secrets.is_secret
     templates.env.globals.update(step_words=step_words, healing_warning=HEALING_WARNING)
     trends = trends or Trends()

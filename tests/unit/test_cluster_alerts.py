@@ -7,13 +7,15 @@ from webui.app import make_templates
 from webui.incus.models import Member, Server
 from webui.live.snapshot import ClusterSnapshot
 from webui.routes import cluster, members
+from webui.views.common import alerts_view
 
 
 def render(snapshot: ClusterSnapshot) -> str:
     app = FastAPI()
     for module in (members, cluster):
         app.include_router(module.router)
-    return make_templates(app).get_template("cluster/_alerts.html").render(snapshot=snapshot)
+    template = make_templates(app).get_template("cluster/_alerts.html")
+    return template.render(snapshot=snapshot, **alerts_view(snapshot))
 
 
 def server(version: str, certificate: str = "") -> Server:

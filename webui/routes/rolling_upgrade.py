@@ -18,8 +18,10 @@ router = APIRouter()
 
 
 def _status(snapshot: ClusterSnapshot, found: tuple[int, str, Any] | None) -> dict[str, Any]:
-    """What `upgrade/_status.html` shows: the upgrade on record, and whether one may start."""
-    return rolling_driver.view(found) | {"refusal": refusal(snapshot), "nothing": nothing_to_do(snapshot)}
+    """What `upgrade/_status.html` shows: the members' versions, the upgrade on record, and
+    whether one may start."""
+    may = {"refusal": refusal(snapshot), "nothing": nothing_to_do(snapshot)}
+    return rolling_driver.view(found) | {"status": upgrade_status(snapshot)} | may
 
 
 @router.get("/upgrade", response_class=HTMLResponse, name="rolling_upgrade")

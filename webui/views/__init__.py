@@ -31,5 +31,5 @@ class Views:
         )
 
     def common(self, snapshot: ClusterSnapshot) -> dict[str, object]:
-        """What every page shows around its own content (the operations strip)."""
-        return common.strip_view(self.recent, snapshot)
+        """What every page shows around its own content: the operations strip, the alerts."""
+        return common.strip_view(self.recent, snapshot) | common.alerts_view(snapshot)

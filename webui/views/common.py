@@ -3,11 +3,19 @@ is drawn, and the cluster's alerts."""
 
 from webui.live.fragments import EVERYONE, Fragment, LivePage
 from webui.live.snapshot import Changes, ClusterSnapshot
+from webui.services.certificates import cluster_certificate
 from webui.services.recent import Recent
+from webui.services.upgrades import upgrade_status
 
 
 def strip_view(recent: Recent, snapshot: ClusterSnapshot) -> dict[str, object]:
     return {"strip": recent.strip(snapshot)}
+
+
+def alerts_view(snapshot: ClusterSnapshot) -> dict[str, object]:
+    """An upgrade under way and the cluster certificate's expiry: every page warns of them."""
+    pem = snapshot.server.certificate if snapshot.server else ""
+    return {"upgrade": upgrade_status(snapshot), "certificate": cluster_certificate(pem)}
 
 
 def page(recent: Recent) -> LivePage:
@@ -28,6 +36,9 @@ def page(recent: Recent) -> LivePage:
                 "operation-{key}", "operations/_operation.html", lambda c: bool(c.operations), operation,
                 keys=lambda snapshot, c: c.operations,
             ),
-            Fragment("cluster-alerts", "cluster/_alerts.html", lambda c: c.cluster or c.statuses or c.membership),
+            Fragment(
+                "cluster-alerts", "cluster/_alerts.html", lambda c: c.cluster or c.statuses or c.membership,
+                lambda snapshot, changes, key, role: alerts_view(snapshot),
+            ),
         ),
     )

@@ -5,6 +5,7 @@ from typing import Any
 
 from webui.live.fragments import Fragment, LivePage
 from webui.live.snapshot import Changes, ClusterSnapshot
+from webui.services.member_rules import available_actions
 from webui.services.recent import Recent
 from webui.views.maintenance import asker
 
@@ -42,7 +43,9 @@ def detail_view(recent: Recent, snapshot: ClusterSnapshot, name: str, role: str)
     runs and for recent_seconds after."""
     run = recent.maintenance_of(snapshot, name)
     asked = asker(run, snapshot) if run else None
-    return {"name": name, "member": snapshot.member(name), "role": role, "run": run, "asked": asked}
+    member = snapshot.member(name)
+    reasons = available_actions(snapshot, member) if member else {}
+    return {"name": name, "member": member, "role": role, "run": run, "asked": asked, "reasons": reasons}
 
 
 def member_page(recent: Recent) -> LivePage:
