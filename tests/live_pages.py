@@ -3,7 +3,7 @@ subscribes to, for tests of the hub without an app."""
 
 from datetime import timedelta
 
-from webui.services.recent import Recent
+from webui.services.activity.recent import Recent
 from webui.views import Views, maintenance, members
 
 PAGES = Views(Recent(timedelta(seconds=60))).pages()

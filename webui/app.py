@@ -53,19 +53,19 @@ from webui.routes.api import operations as api_operations
 from webui.routes.api import server as api_server
 from webui.routes.deps import authorize, checked_names
 from webui.routes.errors import install_error_handlers
-from webui.services.config_keys import HEALING_WARNING
+from webui.services.activity.history import recorder
+from webui.services.activity.operations import outcome_recorder, reconcile_logged
+from webui.services.activity.recent import Recent
+from webui.services.configuration.keys import HEALING_WARNING
+from webui.services.configuration.pinning import certificate_follower, pin_source
+from webui.services.configuration.secrets import Secrets
 from webui.services.context import Context
-from webui.services.healing import Fencing, Healing
-from webui.services.history import recorder
-from webui.services.maintenance import MaintenanceRun, step_words
-from webui.services.maintenance_tracker import MaintenanceTracker
-from webui.services.member_metrics import COLUMNS, DEFAULT_COLUMNS, member_panels, row_metrics
-from webui.services.operations import outcome_recorder, reconcile_logged
-from webui.services.pinning import certificate_follower, pin_source
-from webui.services.recent import Recent
-from webui.services.rolling_driver import Driver
-from webui.services.secrets import Secrets
-from webui.services.upgrades import member_version
+from webui.services.maintenance.healing import Fencing, Healing
+from webui.services.maintenance.runs import MaintenanceRun, step_words
+from webui.services.maintenance.tracker import MaintenanceTracker
+from webui.services.members.metrics import COLUMNS, DEFAULT_COLUMNS, member_panels, row_metrics
+from webui.services.upgrade.driver import Driver
+from webui.services.upgrade.status import member_version
 from webui.settings import Settings
 from webui.views import Views
 from webui.views.audit import show_record

@@ -23,7 +23,7 @@ from webui.auth.passwords import generate_password
 from webui.auth.roles import ROLES
 from webui.identity import Actor, Identity
 from webui.live.sse import EndedMidSend
-from webui.services.accounts import check_revocable
+from webui.services.accounts.signin import check_revocable
 from webui.services.errors import Refused
 from webui.settings import Settings
 

@@ -17,7 +17,7 @@ from webui.audit.log import AuditLog
 from webui.clock import now
 from webui.incus.transport import Transport
 from webui.live.hub import Hub
-from webui.services.member_rules import MEMBER_OPERATIONS
+from webui.services.members.rules import MEMBER_OPERATIONS
 
 # Incus's member statuses (lower case); any other is counted as "other".
 MEMBER_STATUSES = frozenset({"online", "offline", "evacuated", "blocked"})

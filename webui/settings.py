@@ -98,7 +98,7 @@ class Settings(BaseSettings):
     audit_checkpoint_every: int = 1
     audit_syslog: str = ""
     # The site's own secret configuration keys, beside the ones the dashboard knows
-    # (webui/services/secrets.py): names or patterns, e.g. ["user.vault_*"], any case.
+    # (webui/services/configuration/secrets.py): names or patterns, e.g. ["user.vault_*"], any case.
     secret_keys: list[str] = []
     # Single sign-on through a trusted reverse proxy: off unless sso_user_header is set.
     sso_user_header: str | None = None  # e.g. X-Remote-User

@@ -1,5 +1,5 @@
 """Secret values out of the audit log: records written before secrecy was decided by one rule
-(webui/services/secrets.py) kept some in clear (`acme.provider.environment`, `user.apikey`,
+(webui/services/configuration/secrets.py) kept some in clear (`acme.provider.environment`, `user.apikey`,
 `user.passwd`...). Each such value becomes "(changed)"; the chain is then re-signed from the
 first rewritten record and a record says so (webui/audit/reanchor.py). A chain that does not
 verify is refused, with what to do. Nothing to rewrite, nothing done.
@@ -20,7 +20,7 @@ from alembic import op
 
 from webui.audit.keys import Checkpoints, checkpoint_path, load_key
 from webui.audit.reanchor import rewrite
-from webui.services.secrets import Secrets
+from webui.services.configuration.secrets import Secrets
 
 revision = "0007"
 down_revision = "0006"

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import logged_in_page
 from tests.conftest import MAINTAINED as MEMBER
 from tests.conftest import PERSONAS, Dashboard
-from webui.services.recent import STRIP_LINES
+from webui.services.activity.recent import STRIP_LINES
 
 pytestmark = [pytest.mark.cluster, pytest.mark.browser]
 

@@ -9,8 +9,8 @@ import pytest
 from tests.certs import make_certificate
 from tests.conftest import Dashboard, wait_until
 from webui import db
-from webui.services import pinning
-from webui.services.certificates import describe
+from webui.services.configuration import pinning
+from webui.services.configuration.certificates import describe
 
 pytestmark = [pytest.mark.cluster, pytest.mark.usefixtures("server_fetched")]
 

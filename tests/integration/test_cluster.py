@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tests.conftest import STATE_DIR
-from webui.services.certificates import describe
+from webui.services.configuration.certificates import describe
 
 pytestmark = [pytest.mark.cluster, pytest.mark.usefixtures("server_fetched")]
 

@@ -14,7 +14,7 @@ import pytest
 from tests.conftest import edit_member, incus_member, wait_until
 from tests.integration.test_auth import REQUESTS
 from webui.auth.roles import ROUTE_PERMISSIONS
-from webui.services.config_keys import RULES
+from webui.services.configuration.keys import RULES
 
 pytestmark = [pytest.mark.cluster, pytest.mark.lts7]
 # Routes whose harmless request (tests/integration/test_auth.py) names something that does not exist.

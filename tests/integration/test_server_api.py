@@ -8,7 +8,7 @@ import pytest
 
 from tests.certs import make_certificate
 from tests.conftest import STATE_DIR, wait_until
-from webui.services.certificates import describe
+from webui.services.configuration.certificates import describe
 
 pytestmark = [pytest.mark.cluster, pytest.mark.usefixtures("server_fetched")]
 

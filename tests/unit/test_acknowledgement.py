@@ -6,8 +6,8 @@ from pathlib import Path
 from sqlalchemy import text
 
 from webui import db
-from webui.services import maintenance as m
-from webui.services import maintenance_store as store
+from webui.services.maintenance import runs as m
+from webui.services.maintenance import store
 
 AT = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-from webui.services.capacity import Capacity
+from webui.services.maintenance.capacity import Capacity
 
 MiB = 1024 * 1024
 

@@ -3,7 +3,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.certs import make_certificate
-from webui.services.certificates import CertificateProblem, check_replacement, cluster_certificate, describe
+from webui.services.configuration.certificates import (
+    CertificateProblem,
+    check_replacement,
+    cluster_certificate,
+    describe,
+)
 
 
 def test_a_valid_certificate_and_its_key_pass_with_their_details():

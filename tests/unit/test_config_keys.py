@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from webui.incus.models import ConfigMetadata
-from webui.services.config_keys import (
+from webui.services.configuration.keys import (
     GLOBAL,
     LOCAL,
     default,

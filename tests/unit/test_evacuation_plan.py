@@ -1,11 +1,11 @@
-"""The evacuation plan against Incus's rules (cited in webui/services/evacuation_plan.py): each
+"""The evacuation plan against Incus's rules (cited in webui/services/maintenance/evacuation_plan.py): each
 mode × instance type × cluster.evacuate × devices × migration.stateful × running or not."""
 
 import pytest
 
 from webui.incus.models import Instance, Member, Server
 from webui.live.snapshot import ClusterSnapshot
-from webui.services.evacuation_plan import (
+from webui.services.maintenance.evacuation_plan import (
     NEEDS_CRIU,
     NO_CRIU,
     database_role,

@@ -16,7 +16,7 @@ from webui.audit.log import AuditLog
 from webui.live.hub import Hub
 from webui.live.snapshot import FencingState
 from webui.models import AuditRecord, HealingEvent
-from webui.services import healing
+from webui.services.maintenance import healing
 
 AT = datetime(2026, 12, 1, 17, 0, 0, 123456, tzinfo=UTC)
 EVENT = {"type": "lifecycle", "metadata": {"action": "cluster-member-healed", "source": "/1.0/cluster/members/m2"}}

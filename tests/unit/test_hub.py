@@ -9,7 +9,7 @@ from webui.live import hub as hub_module
 from webui.live.hub import HEARTBEAT, Hub
 from webui.live.mailbox import Subscriber
 from webui.live.snapshot import ClusterSnapshot
-from webui.services.maintenance import MaintenanceRun
+from webui.services.maintenance.runs import MaintenanceRun
 from webui.views.members import MEMBERS
 from webui.views.noc import NOC
 

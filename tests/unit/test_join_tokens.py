@@ -2,8 +2,8 @@
 
 from webui.incus.models import Operation
 from webui.live.snapshot import ClusterSnapshot, merge_operations
-from webui.services.join_tokens import join_token
-from webui.services.secrets import operation_for
+from webui.services.configuration.secrets import operation_for
+from webui.services.members.join_tokens import join_token
 
 # `incus query /1.0/operations?recursion=1` after `incus cluster add newbie`, and the token it printed.
 RECORDED = {

@@ -6,7 +6,7 @@ from dataclasses import replace
 from tests.unit.replies import evacuation_updates
 from webui.incus.models import Instance, Operation
 from webui.live.snapshot import ClusterSnapshot
-from webui.services import maintenance as m
+from webui.services.maintenance import runs as m
 
 NAMES = ["s13c2", "s13c4", "s13c5", "s13c6", "s13c7", "s13c8", "s13c9"]
 WENT_TO = {

@@ -16,9 +16,9 @@ from webui.identity import Actor, Identity
 from webui.incus.models import Operation
 from webui.live.hub import Hub
 from webui.models import AuditRecord
-from webui.services import maintenance_store as store
-from webui.services.maintenance import MaintenanceRun
-from webui.services.maintenance_tracker import MaintenanceTracker
+from webui.services.maintenance import store
+from webui.services.maintenance.runs import MaintenanceRun
+from webui.services.maintenance.tracker import MaintenanceTracker
 
 ALICE = Actor(Identity("alice", "operator", "session"), "127.0.0.1")
 RUN = MaintenanceRun("op-1", "member2", "evacuate", None)

@@ -1,6 +1,6 @@
 from webui.incus.models import Instance, Member, Operation
 from webui.live.snapshot import ClusterSnapshot
-from webui.services.member_rules import (
+from webui.services.members.rules import (
     available_actions,
     changed_fields,
     invalid_member_fields,

@@ -16,8 +16,8 @@ from webui.incus.models import UNHEARD, Instance, Member, Operation
 from webui.live.hub import Hub
 from webui.live.snapshot import ClusterSnapshot
 from webui.live.watcher import QUIET_OPERATION, Watcher
-from webui.services import maintenance_store
-from webui.services.maintenance_tracker import MaintenanceTracker
+from webui.services.maintenance import store as maintenance_store
+from webui.services.maintenance.tracker import MaintenanceTracker
 
 # Incus's reply to GET /1.0/operations/<id> seconds after the operation ended (cmd/incusd/operations.go).
 FORGOTTEN = (404, "Operation not found")

@@ -12,8 +12,8 @@ from webui.live.hub import Hub
 from webui.live.snapshot import ClusterSnapshot
 from webui.live.watcher import Watcher
 from webui.models import ClusterEvent
-from webui.services import people
-from webui.services.maintenance import MaintenanceRun
+from webui.services.accounts import people
+from webui.services.maintenance.runs import MaintenanceRun
 
 CLIENT = "661f7f0d9c3df39e70fa8d4f2a43d4dc26e5cdc0620d2cb8358ea4380b538c09"  # incus-webui, in the recording
 MEMBERS = tuple(Member(server_name=f"member{i}", url=f"https://127.0.34.{i}:8443") for i in (1, 2, 3))

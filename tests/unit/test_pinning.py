@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.certs import make_certificate
 from webui import db
 from webui.incus.transport import Connection, Transport
-from webui.services import pinning
+from webui.services.configuration import pinning
 
 
 def test_the_database_pin_comes_before_the_configured_file(tmp_path: Path):

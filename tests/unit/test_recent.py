@@ -12,8 +12,8 @@ from webui.app import PAGES, make_templates
 from webui.incus.models import Member, Operation
 from webui.live.hub import Hub
 from webui.live.snapshot import ClusterSnapshot
-from webui.services import maintenance as m
-from webui.services.recent import STRIP_LINES, Recent
+from webui.services.activity.recent import STRIP_LINES, Recent
+from webui.services.maintenance import runs as m
 from webui.views import Views
 
 AT = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)

@@ -18,7 +18,7 @@ from webui.incus.models import (
 )
 from webui.live.relay import PAYLOAD_LIMIT, SnapshotCodec, conninfo, notification, parse
 from webui.live.snapshot import ClusterSnapshot, FencingState, Firing
-from webui.services.maintenance import InstanceStep, MaintenanceRun
+from webui.services.maintenance.runs import InstanceStep, MaintenanceRun
 
 UNIT = Path(__file__).parent / "recorded"
 CODEC = SnapshotCodec({"maintenance": tuple[MaintenanceRun, ...]})

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from webui.incus.models import Instance, Member, Server
 from webui.live.snapshot import ClusterSnapshot
-from webui.services import rolling_upgrade as r
+from webui.services.upgrade import plan as r
 
 NAMES = ("m1", "m2", "m3")
 BLOCKED = "Needs updating to newer version"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from webui.incus.models import ConfigMetadata, Member, Operation
-from webui.services.secrets import CHANGED, HIDDEN, UNCHANGED, Secrets, operation_for
+from webui.services.configuration.secrets import CHANGED, HIDDEN, UNCHANGED, Secrets, operation_for
 
 RECORDED = Path(__file__).parent.parent / "recorded" / "metadata_configuration_6.0.4.json"
 METADATA = ConfigMetadata.from_incus("6.0.4", json.loads(RECORDED.read_text()))

@@ -1,6 +1,6 @@
 from webui.incus.models import Member, Server
 from webui.live.snapshot import ClusterSnapshot
-from webui.services.upgrades import upgrade_status
+from webui.services.upgrade.status import upgrade_status
 
 
 def server(version: str, extensions: int) -> Server:

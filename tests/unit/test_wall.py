@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from tests.unit.test_recent import render
 from webui.incus.models import Member
 from webui.live.snapshot import ClusterSnapshot
-from webui.services import maintenance as m
-from webui.services.wall import tile, totals
+from webui.services.maintenance import runs as m
+from webui.services.maintenance.wall import tile, totals
 from webui.views.noc import tile_view, totals_view
 
 AT = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)

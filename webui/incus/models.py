@@ -208,7 +208,7 @@ class ConfigMetadata(_Model):
 
 
 class Requestor(_Model):
-    """Who asked Incus (a lifecycle event's `requestor`): see webui/services/people.py."""
+    """Who asked Incus (a lifecycle event's `requestor`): see webui/services/accounts/people.py."""
 
     username: str = ""
     protocol: str = ""

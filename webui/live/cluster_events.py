@@ -1,6 +1,6 @@
 """What lifecycle events tell that no resync can: Incus keeps no record of the migrations
 rebalancing made, so the watcher remembers the last ones from the event stream (they are also
-kept in the database by services/healing.py, as healed members are)."""
+kept in the database by services/maintenance/healing.py, as healed members are)."""
 
 from webui.incus.models import Event
 from webui.live.snapshot import ClusterSnapshot

@@ -49,7 +49,7 @@ def _older(incoming: Operation, known: Operation | None) -> bool:
 
 
 class Maintenance(Protocol):
-    """An evacuation or restore in progress or just ended (services/maintenance.py derives
+    """An evacuation or restore in progress or just ended (services/maintenance/runs.py derives
     them; the snapshot only carries them to the pages)."""
 
     @property
@@ -218,7 +218,7 @@ class Changes:
     fresh: bool = False  # nothing else maybe, but the data was fetched again (the NOC shows its age)
     metrics: frozenset[str] = frozenset()  # members whose load, memory or instance count changed
     maintenance: bool = False  # an evacuation or restore started, moved on, ended or was forgotten
-    aged: bool = False  # no change: what ended "just now" no longer did (services/recent.py)
+    aged: bool = False  # no change: what ended "just now" no longer did (services/activity/recent.py)
 
     def __bool__(self) -> bool:
         return (

@@ -1,5 +1,5 @@
 """The trust store's certificate names, kept in the snapshot for the pages that name who asked
-Incus for something (webui/services/people.py): read rarely, never per page view."""
+Incus for something (webui/services/accounts/people.py): read rarely, never per page view."""
 
 import asyncio
 import logging

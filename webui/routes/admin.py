@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 
 from webui.auth import store
 from webui.routes.deps import ActorDep, ContextDep, SettingsDep, render_page
-from webui.services import accounts
+from webui.services.accounts import signin as accounts
 from webui.services.context import Context
 from webui.services.errors import Refused
 

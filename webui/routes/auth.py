@@ -1,4 +1,4 @@
-"""The login form, and signing in and out (webui/services/accounts.py records and throttles)."""
+"""The login form, and signing in and out (webui/services/accounts/signin.py records and throttles)."""
 
 from datetime import timedelta
 from typing import Annotated
@@ -12,7 +12,7 @@ from webui.auth import store
 from webui.auth.store import SESSION_COOKIE
 from webui.middleware._http import cookie_name, is_secure
 from webui.routes.deps import ActorDep, ContextDep, SettingsDep
-from webui.services import accounts
+from webui.services.accounts import signin as accounts
 from webui.services.errors import Refused
 from webui.settings import Settings
 

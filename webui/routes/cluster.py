@@ -8,10 +8,11 @@ from fastapi.responses import HTMLResponse
 
 from webui.auth.roles import can
 from webui.routes.deps import ActorDep, ContextDep, HubDep, SecretsDep, render_fragment, render_page
-from webui.services import server, server_config
-from webui.services.config_keys import HEALING_WARNING, default, input_kind
+from webui.services.configuration import form as server_config
+from webui.services.configuration import server
+from webui.services.configuration.keys import HEALING_WARNING, default, input_kind
+from webui.services.configuration.secrets import HIDDEN, Secrets
 from webui.services.errors import SERVICE_ERRORS
-from webui.services.secrets import HIDDEN, Secrets
 from webui.views.cluster import CLUSTER
 
 router = APIRouter(prefix="/cluster")

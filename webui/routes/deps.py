@@ -18,10 +18,10 @@ from webui.identity import Actor, Identity, request_actor
 from webui.incus import names
 from webui.live.hub import Hub
 from webui.metrics import Metrics
+from webui.services.configuration.secrets import Secrets
 from webui.services.context import Context
 from webui.services.errors import Refused, valid_name
-from webui.services.maintenance_store import Filters
-from webui.services.secrets import Secrets
+from webui.services.maintenance.store import Filters
 from webui.settings import Settings
 
 # Dependencies that only read the request are `async def`: FastAPI would run a plain `def`

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from webui.routes.deps import ActorDep, ContextDep, GroupName, render_fragment, render_page
-from webui.services import groups
 from webui.services.errors import SERVICE_ERRORS
+from webui.services.members import groups
 from webui.views.cluster import CLUSTER
 
 router = APIRouter(prefix="/cluster/groups")

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from webui.routes.deps import EngineDep, render_page
-from webui.services.history import recent
-from webui.services.people import requested_by
+from webui.services.accounts.people import requested_by
+from webui.services.activity.history import recent
 
 router = APIRouter()
 

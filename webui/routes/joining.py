@@ -5,8 +5,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from webui.routes.deps import ActorDep, ContextDep, OperationId, render_fragment, render_page
-from webui.services import join_tokens
 from webui.services.errors import SERVICE_ERRORS
+from webui.services.members import join_tokens
 
 router = APIRouter(prefix="/cluster/joining")
 

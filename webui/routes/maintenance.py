@@ -17,8 +17,8 @@ from webui.routes.deps import (
     render_fragment,
     render_page,
 )
-from webui.services import healing
-from webui.services import maintenance_views as views
+from webui.services.maintenance import healing
+from webui.services.maintenance import listing as views
 from webui.views.audit import rows_view
 from webui.views.maintenance import MAINTENANCE, asker, runs_view
 

@@ -11,12 +11,12 @@ from fastapi.responses import HTMLResponse
 
 from webui.identity import Actor
 from webui.routes.deps import ActorDep, ContextDep, HubDep, MemberName, render_fragment
-from webui.services import members
-from webui.services.capacity import preflight, remote_pools
 from webui.services.context import Context
 from webui.services.errors import SERVICE_ERRORS, Refused
-from webui.services.evacuation_plan import evacuation_plan, evacuation_warnings, plan_warnings
-from webui.services.member_rules import (
+from webui.services.maintenance.capacity import preflight, remote_pools
+from webui.services.maintenance.evacuation_plan import evacuation_plan, evacuation_warnings, plan_warnings
+from webui.services.members import changes as members
+from webui.services.members.rules import (
     ASSIGNABLE_ROLES,
     AUTOMATIC_ROLES,
     EVACUATE_MODES,

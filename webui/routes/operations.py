@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from webui.routes.deps import ActorDep, ContextDep, OperationId, render_fragment, render_page
-from webui.services import operations
+from webui.services.activity import operations
 from webui.services.errors import SERVICE_ERRORS
 from webui.views.operations import OPERATIONS
 

@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse
 
 from webui.live.snapshot import ClusterSnapshot
 from webui.routes.deps import ActorDep, ContextDep, EngineDep, HubDep, render_fragment, render_page
-from webui.services import rolling_driver
 from webui.services.errors import SERVICE_ERRORS
-from webui.services.rolling_upgrade import each_member, nothing_to_do, propose, refusal
-from webui.services.upgrades import upgrade_status
+from webui.services.upgrade import driver as rolling_driver
+from webui.services.upgrade.plan import each_member, nothing_to_do, propose, refusal
+from webui.services.upgrade.status import upgrade_status
 
 router = APIRouter()
 

@@ -11,7 +11,7 @@ from webui.auth.passwords import HashingGate
 from webui.incus.client import IncusClient
 from webui.live.hub import Hub
 from webui.live.watcher import Watcher
-from webui.services.secrets import Secrets
+from webui.services.configuration.secrets import Secrets
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from webui.live.fragments import LivePage
 from webui.live.snapshot import ClusterSnapshot
-from webui.services.recent import Recent
+from webui.services.activity.recent import Recent
 from webui.views import cluster, common, maintenance, members, noc, operations
 from webui.views.audit import AUDIT_PAGE
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from webui.live.fragments import LivePage
 from webui.live.hub import Hub
 from webui.models import AuditRecord
-from webui.services.people import Who, acted
+from webui.services.accounts.people import Who, acted
 
 AUDIT = "audit"
 AUDIT_PAGE = LivePage(AUDIT, (), permission="audit")

@@ -3,9 +3,9 @@ is drawn, and the cluster's alerts."""
 
 from webui.live.fragments import EVERYONE, Fragment, LivePage
 from webui.live.snapshot import Changes, ClusterSnapshot
-from webui.services.certificates import cluster_certificate
-from webui.services.recent import Recent
-from webui.services.upgrades import upgrade_status
+from webui.services.activity.recent import Recent
+from webui.services.configuration.certificates import cluster_certificate
+from webui.services.upgrade.status import upgrade_status
 
 
 def strip_view(recent: Recent, snapshot: ClusterSnapshot) -> dict[str, object]:

@@ -5,8 +5,8 @@ from collections.abc import Iterable
 
 from webui.live.fragments import Fragment, LivePage
 from webui.live.snapshot import Changes, ClusterSnapshot, Maintenance
-from webui.services.maintenance import MaintenanceRun
-from webui.services.people import Who, asked_by
+from webui.services.accounts.people import Who, asked_by
+from webui.services.maintenance.runs import MaintenanceRun
 
 MAINTENANCE = "maintenance"
 

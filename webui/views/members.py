@@ -5,8 +5,8 @@ from typing import Any
 
 from webui.live.fragments import Fragment, LivePage
 from webui.live.snapshot import Changes, ClusterSnapshot
-from webui.services.member_rules import available_actions
-from webui.services.recent import Recent
+from webui.services.activity.recent import Recent
+from webui.services.members.rules import available_actions
 from webui.views.maintenance import asker
 
 MEMBERS = "members"

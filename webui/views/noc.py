@@ -5,7 +5,7 @@ from typing import Any
 
 from webui.live.fragments import Fragment, LivePage
 from webui.live.snapshot import ClusterSnapshot
-from webui.services import wall
+from webui.services.maintenance import wall
 
 NOC = "noc"
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict
 from webui.incus.envelopes import ERRORS, Sync
 from webui.incus.models import ClusterGroup
 from webui.routes.deps import ActorDep, ContextDep, GroupName, HubDep
-from webui.services import groups
+from webui.services.members import groups
 
 router = APIRouter(prefix="/api/v1/cluster/groups", tags=["cluster"])
 

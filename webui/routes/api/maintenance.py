@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from webui.auth.roles import can
 from webui.incus.envelopes import ERRORS, Sync
 from webui.routes.deps import ActorDep, EngineDep, HubDep, MaintenanceFiltersDep, OperationId
-from webui.services import maintenance_views as views
+from webui.services.maintenance import listing as views
 
 router = APIRouter(prefix="/api/v1/maintenance", tags=["maintenance"])
 

@@ -11,9 +11,10 @@ from webui.incus.envelopes import ERRORS, Async, Sync
 from webui.incus.models import Member, MemberState
 from webui.memo import Latest
 from webui.routes.deps import ActorDep, ContextDep, HubDep, MemberName, SecretsDep
-from webui.services import join_tokens, members
+from webui.services.configuration.secrets import Secrets, sees_secrets
 from webui.services.errors import Refused
-from webui.services.secrets import Secrets, sees_secrets
+from webui.services.members import changes as members
+from webui.services.members import join_tokens
 
 router = APIRouter(prefix="/api/v1/cluster/members", tags=["cluster"])
 

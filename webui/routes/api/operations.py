@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from webui.incus.envelopes import ERRORS, Sync
 from webui.incus.models import Operation
 from webui.routes.deps import ActorDep, ContextDep, HubDep, OperationId
-from webui.services import operations
-from webui.services.secrets import operation_for
+from webui.services.activity import operations
+from webui.services.configuration.secrets import operation_for
 
 router = APIRouter(prefix="/api/v1/operations", tags=["operations"])
 

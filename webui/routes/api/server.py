@@ -8,9 +8,9 @@ from pydantic import BaseModel, ConfigDict
 from webui.incus.envelopes import ERRORS, Sync
 from webui.incus.models import Server
 from webui.routes.deps import ActorDep, ContextDep, HubDep, SecretsDep
-from webui.services import server
+from webui.services.configuration import server
 from webui.services.errors import Refused
-from webui.services.members import require_member
+from webui.services.members.changes import require_member
 
 router = APIRouter(prefix="/api/v1", tags=["server"])
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 
 from webui.incus.models import Member
 from webui.live.snapshot import ClusterSnapshot
-from webui.services.member_rules import EVACUATE_MODES
-from webui.services.upgrades import member_version, upgrade_status, version_key
+from webui.services.members.rules import EVACUATE_MODES
+from webui.services.upgrade.status import member_version, upgrade_status, version_key
 
 # A member's steps, in order.
 PENDING = "pending"

@@ -12,7 +12,7 @@ from typing import NamedTuple
 from webui.clock import now
 from webui.incus.models import Operation
 from webui.live.snapshot import ClusterSnapshot, Maintenance
-from webui.services.maintenance import MaintenanceRun, children
+from webui.services.maintenance.runs import MaintenanceRun, children
 
 # Lines the strip shows at most (the rest is "and N more"): three rows stay above the fold
 # of a 1440x900 screen with the page's own heading below them.

@@ -14,10 +14,10 @@ from datetime import datetime
 from webui.identity import Actor
 from webui.incus import names
 from webui.incus.models import Operation
+from webui.services.activity.operations import require_operation
 from webui.services.context import Context
 from webui.services.errors import Refused, valid_name
-from webui.services.members import known_member
-from webui.services.operations import require_operation
+from webui.services.members.changes import known_member
 
 
 @dataclass(frozen=True)

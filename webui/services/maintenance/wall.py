@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from webui.filters import severity
 from webui.incus.models import Member
 from webui.live.snapshot import ClusterSnapshot
-from webui.services.maintenance import EVACUATE, MaintenanceRun
+from webui.services.maintenance.runs import EVACUATE, MaintenanceRun
 
 EVACUATING, RESTORING = "Evacuating", "Restoring"
 # The header's totals, in this order: a member counts under exactly one.

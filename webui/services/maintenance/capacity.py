@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from webui.incus.client import IncusClient
 from webui.incus.errors import IncusError
 from webui.live.snapshot import ClusterSnapshot
-from webui.services.evacuation_plan import REMOTE_DRIVERS, evacuation_plan
+from webui.services.maintenance.evacuation_plan import REMOTE_DRIVERS, evacuation_plan
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,10 @@ from webui.incus.models import UNHEARD, Event, Instance, Operation, Requestor
 from webui.live.hub import Hub
 from webui.live.snapshot import KEEP_FINISHED, Maintenance
 from webui.live.watcher import STATE_TIMEOUT
-from webui.services import maintenance_store as store
-from webui.services import people
-from webui.services.maintenance import MaintenanceRun, advance, begin, finish, kind_of
-from webui.services.operations import record_outcome
+from webui.services.accounts import people
+from webui.services.activity.operations import record_outcome
+from webui.services.maintenance import store
+from webui.services.maintenance.runs import MaintenanceRun, advance, begin, finish, kind_of
 
 log = logging.getLogger(__name__)
 # Incus's lifecycle event once a run ended, with who asked for it.

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from webui.incus.models import Instance, Operation
 from webui.live.snapshot import ClusterSnapshot
-from webui.services.evacuation_plan import MOVING, action_of, named_instance
+from webui.services.maintenance.evacuation_plan import MOVING, action_of, named_instance
 
 EVACUATE = "evacuate"
 RESTORE = "restore"
@@ -69,7 +69,7 @@ class MaintenanceRun:
     error: str = ""  # Incus's words when it failed
     ended_at: datetime | None = None
     mode: str = ""  # as asked from the dashboard; the incus CLI does not tell
-    requestor: str = ""  # Incus's requestor, as incusd logs it (services/people.py)
+    requestor: str = ""  # Incus's requestor, as incusd logs it (services/accounts/people.py)
     account: str = ""  # the dashboard user who asked (from the audit log), when one did
     acknowledged_at: datetime | None = None  # a failure, seen by someone on the Maintenance page
     acknowledged_by: str = ""

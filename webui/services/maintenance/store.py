@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from webui.clock import now
 from webui.models import AuditRecord, Base, MaintenanceStep
 from webui.models import MaintenanceRun as RunRow
-from webui.services.maintenance import FAILED_RUN, RUNNING, InstanceStep, MaintenanceRun
+from webui.services.maintenance.runs import FAILED_RUN, RUNNING, InstanceStep, MaintenanceRun
 
 
 def insert_if_absent(engine: Engine, row: Base) -> bool:

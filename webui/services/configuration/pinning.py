@@ -23,7 +23,7 @@ from webui.incus.errors import IncusError
 from webui.incus.models import Event, Server
 from webui.incus.transport import Connection, PinSource
 from webui.models import PinnedCertificate
-from webui.services.certificates import describe
+from webui.services.configuration.certificates import describe
 
 log = logging.getLogger(__name__)
 NAME = "cluster"

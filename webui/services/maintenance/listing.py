@@ -11,11 +11,11 @@ from webui.audit.log import as_dict
 from webui.clock import now
 from webui.identity import Actor
 from webui.live.snapshot import ClusterSnapshot
-from webui.services import maintenance_store as store
-from webui.services import people
+from webui.services.accounts import people
 from webui.services.context import Context
 from webui.services.errors import Refused
-from webui.services.maintenance import MaintenanceRun
+from webui.services.maintenance import store
+from webui.services.maintenance.runs import MaintenanceRun
 
 
 def _live(snapshot: ClusterSnapshot, run: MaintenanceRun) -> MaintenanceRun:

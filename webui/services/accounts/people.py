@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from webui.incus.models import Requestor
 from webui.live.snapshot import ClusterSnapshot
 from webui.models import ClusterEvent
-from webui.services.maintenance import MaintenanceRun
+from webui.services.maintenance.runs import MaintenanceRun
 
 # Fingerprint characters shown: enough to tell certificates apart, short enough to read.
 SHORT = 8

@@ -8,17 +8,17 @@ from webui.identity import Actor
 from webui.incus.models import Member, Operation
 from webui.live.snapshot import ClusterSnapshot
 from webui.live.targets import Target
+from webui.services.activity.operations import record_outcome
+from webui.services.configuration.secrets import HIDDEN, sees_secrets
 from webui.services.context import Context
 from webui.services.errors import Refused
-from webui.services.member_rules import (
+from webui.services.members.rules import (
     available_actions,
     changed_fields,
     editable,
     invalid_member_fields,
     running_operation,
 )
-from webui.services.operations import record_outcome
-from webui.services.secrets import HIDDEN, sees_secrets
 
 
 def require_member(snapshot: ClusterSnapshot, name: str) -> Member:

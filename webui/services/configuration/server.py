@@ -6,11 +6,11 @@ from typing import Any
 
 from webui.identity import Actor
 from webui.incus import names
-from webui.services.certificates import CertificateInfo, CertificateProblem, check_replacement
-from webui.services.config_keys import invalid_config
+from webui.services.configuration.certificates import CertificateInfo, CertificateProblem, check_replacement
+from webui.services.configuration.keys import invalid_config
+from webui.services.configuration.pinning import trust
 from webui.services.context import Context
 from webui.services.errors import Refused, valid_name
-from webui.services.pinning import trust
 
 
 class ConfigRefused(Refused):

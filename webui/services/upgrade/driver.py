@@ -17,10 +17,10 @@ from webui.clock import now
 from webui.identity import Actor, Identity
 from webui.incus.errors import IncusError
 from webui.models import RollingUpgrade
-from webui.services import members
 from webui.services.context import Context
 from webui.services.errors import SERVICE_ERRORS, Refused
-from webui.services.rolling_upgrade import CANCELLED, FAILED, RUNNING, MemberStep, Plan, advance, propose
+from webui.services.members import changes as members
+from webui.services.upgrade.plan import CANCELLED, FAILED, RUNNING, MemberStep, Plan, advance, propose
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=20)

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from webui.identity import Actor
 from webui.incus.models import ConfigKey
 from webui.live.snapshot import ClusterSnapshot
-from webui.services import server
-from webui.services.config_keys import LOCAL, KeyGroup, enables_healing, grouped, server_keys
+from webui.services.configuration import server
+from webui.services.configuration.keys import LOCAL, KeyGroup, enables_healing, grouped, server_keys
+from webui.services.configuration.secrets import Secrets
 from webui.services.context import Context
 from webui.services.errors import SERVICE_ERRORS
-from webui.services.secrets import Secrets
 
 SEPARATOR = "@"  # a local key's field is "KEY@MEMBER"
 

@@ -33,7 +33,7 @@ from webui.live.cluster_events import by_incus_itself
 from webui.live.hub import Hub
 from webui.live.snapshot import FencingState, Firing
 from webui.models import AuditRecord, HealingEvent, RebalanceMove
-from webui.services.maintenance_store import insert_if_absent
+from webui.services.maintenance.store import insert_if_absent
 
 log = logging.getLogger(__name__)
 MEMBER_SOURCE = "/1.0/cluster/members/"

@@ -1,0 +1,1 @@
+"""Activity: Incus's operations, what is happening now, and the cluster's history."""
