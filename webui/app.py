@@ -1,14 +1,14 @@
 """create_app(settings): the routers, the templates, the middleware, and the long-lived objects
-in lifespan state: one Incus client, one hub, one watcher, one database engine, one audit log."""
+in lifespan state: the watched cluster (webui/clusters.py: its client, hub, watcher...), one
+database engine, one audit log."""
 
 import asyncio
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -19,12 +19,9 @@ from fastapi.templating import Jinja2Templates
 from webui import __version__, db, filters, middleware
 from webui.audit.keys import KeyMissing
 from webui.audit.refusals import fold_every
-from webui.auth import store
 from webui.auth.roles import can
-from webui.incus.client import IncusClient
-from webui.live.hub import Hub
+from webui.clusters import WatchedCluster
 from webui.live.trends import Trends
-from webui.live.watcher import Watcher
 from webui.member_charts import MemberCharts
 from webui.member_rows import MemberRows
 from webui.metrics import Metrics
@@ -53,25 +50,12 @@ from webui.routes.api import operations as api_operations
 from webui.routes.api import server as api_server
 from webui.routes.deps import authorize, checked_names
 from webui.routes.errors import install_error_handlers
-from webui.services.activity.history import recorder
-from webui.services.activity.operations import outcome_recorder, reconcile_logged
-from webui.services.activity.recent import Recent
 from webui.services.configuration.keys import HEALING_WARNING
-from webui.services.configuration.pinning import certificate_follower, pin_source
 from webui.services.configuration.secrets import Secrets
-from webui.services.context import Context
-from webui.services.maintenance.healing import Fencing, Healing
-from webui.services.maintenance.runs import MaintenanceRun, step_words
-from webui.services.maintenance.tracker import MaintenanceTracker
+from webui.services.maintenance.runs import step_words
 from webui.services.members.metrics import COLUMNS, DEFAULT_COLUMNS, member_panels, row_metrics
-from webui.services.upgrade.driver import Driver
 from webui.services.upgrade.status import member_version
 from webui.settings import Settings
-from webui.views import Views
-from webui.views.audit import show_record
-
-if TYPE_CHECKING:
-    from webui.live.leadership import Leadership
 
 HERE = Path(__file__).resolve().parent
 # The routers of the pages, in the order they are matched.
@@ -111,26 +95,6 @@ def make_templates(app: FastAPI, trends: Trends | None = None, secrets: Secrets 
     return templates
 
 
-def watch(
-    settings: Settings, dialect: str, hub: Hub, watcher: Watcher, tracker: MaintenanceTracker
-) -> "Leadership | None":
-    """Start watching Incus: at once with SQLite (one host); with PostgreSQL, the Leadership
-    that makes this process watch only while it is the elected one (None with SQLite)."""
-    if dialect != "postgresql":
-        watcher.start()
-        return None
-    # Imported here: they need psycopg, which only the postgres extra installs.
-    from webui.live.leadership import Leadership
-    from webui.live.relay import SnapshotCodec, conninfo
-
-    def lead() -> None:
-        tracker.adopt(hub.snapshot.maintenance)
-        watcher.start()
-
-    codec = SnapshotCodec({"maintenance": tuple[MaintenanceRun, ...]})
-    return Leadership(conninfo(settings.database_url), hub, codec, watcher.trends, lead, watcher.stop)
-
-
 def create_app(settings: Settings) -> FastAPI:
     connection = settings.connection()  # fails early, with a sentence, when nothing is configured
     engine = db.make_engine(settings.database_url)
@@ -148,54 +112,12 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-        trends = Trends(settings.state_interval)
-        recent = Recent(timedelta(seconds=settings.recent_seconds))
-        views = Views(recent)
-        templates = make_templates(app, trends, secrets)
-        client = IncusClient(connection)
-        client.transport.pin_source = pin_source(engine, connection)
-        idle = timedelta(minutes=settings.session_idle_minutes)
-        hub = Hub(
-            lambda name, context: templates.get_template(name).render(context),
-            settings.queue_size,
-            settings.max_streams_per_identity,
-            check=lambda credentials: store.ended(engine, credentials, idle),
-            send_timeout=settings.send_timeout,
-            max_streams=settings.max_streams,
-            expires=recent.expires,
-            pages=views.pages(),
+        cluster = WatchedCluster(
+            settings, connection, engine, audit_log, secrets, lambda trends: make_templates(app, trends, secrets)
         )
-        # Audit records are written in worker threads; the live audit page hears of each.
-        loop = asyncio.get_running_loop()
-        audit_log.on_append.append(lambda record: loop.call_soon_threadsafe(show_record, hub, record))
-        tracker = MaintenanceTracker(hub, client, engine, audit_log)
-        fencing = Fencing(settings.healed_hook, settings.healed_hook_timeout, settings.healed_webhook)
-        healing = Healing(hub, engine, audit_log, fencing)
-        watcher = Watcher(
-            client,
-            hub,
-            poll_interval=settings.poll_interval,
-            state_interval=settings.state_interval,
-            trends=trends,
-            budget=settings.state_budget,
-            on_event=[recorder(engine), tracker.on_event, healing.on_event, certificate_follower(client, engine)],
-            on_operation=[outcome_recorder(audit_log), tracker.on_operation],
-            on_sync=[tracker.on_sync, healing.on_sync],
-        )
-        leadership = watch(settings, engine.dialect.name, hub, watcher, tracker)
-        def leading() -> bool:
-            return leadership is None or leadership.leading
-
-        metrics.watch(hub, client.transport, audit_log, leading)
-        electing = asyncio.create_task(leadership.run()) if leadership else None
-        # Operations that ended while no dashboard ran: their outcome, from Incus, once.
-        reconciling = asyncio.create_task(reconcile_logged(audit_log, client))
-        clock = asyncio.create_task(hub.run(settings.heartbeat))
-        # A failure acknowledged through another dashboard process leaves the wall display.
-        acknowledging = asyncio.create_task(tracker.follow_acknowledgements(leading, settings.poll_interval))
+        cluster.start()
+        metrics.watch(cluster.hub, cluster.client.transport, audit_log, cluster.leading)
         folding = asyncio.create_task(fold_every(audit_log))  # refused anonymous requests, a minute's at a time
-        services = Context(hub, client, watcher, audit_log, engine, secrets)
-        guide = asyncio.create_task(Driver(services, settings.poll_interval).run())
         # Everything imported and built so far lives as long as the process: move it out of
         # the garbage collector's sight. Otherwise each full collection walks it all again
         # (140-250 ms pauses with 1,000 streams open, each one a late frame for everyone).
@@ -203,27 +125,15 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield {
                 "settings": settings,
-                "templates": templates,
-                "views": views,
-                "hub": hub,
                 "engine": engine,
                 "audit": audit_log,
                 "metrics": metrics,
-                "services": services,
                 "secrets": secrets,
+                **cluster.state(),
             }
         finally:
-            guide.cancel()
-            clock.cancel()
-            acknowledging.cancel()
             folding.cancel()
-            if electing:
-                electing.cancel()
-                await asyncio.gather(electing, return_exceptions=True)
-            reconciling.cancel()
-            hub.close()
-            await watcher.stop()
-            await client.aclose()
+            await cluster.stop()
             engine.dispose()
 
     app = DetachingFastAPI(
