@@ -112,8 +112,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
+        name = settings.cluster()
+        await asyncio.to_thread(db.adopt_unnamed_rows, engine, name)
         cluster = WatchedCluster(
-            settings, connection, engine, audit_log, secrets, lambda trends: make_templates(app, trends, secrets)
+            name, settings, connection, engine, audit_log, secrets, lambda trends: make_templates(app, trends, secrets)
         )
         cluster.start()
         metrics.watch(cluster.hub, cluster.client.transport, audit_log, cluster.leading)

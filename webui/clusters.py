@@ -43,16 +43,17 @@ class WatchedCluster:
     """Built in the app's lifespan; start() begins watching, stop() ends it all."""
 
     def __init__(
-        self, settings: Settings, connection: Connection, engine: Engine, audit: AuditLog, secrets: Secrets,
-        make_templates: MakeTemplates,
+        self, name: str, settings: Settings, connection: Connection, engine: Engine, audit: AuditLog,
+        secrets: Secrets, make_templates: MakeTemplates,
     ) -> None:
+        self.name = name  # as the dashboard shows it, and as its rows in the database carry it
         self.settings = settings
         self.engine = engine
         self.trends = Trends(settings.state_interval)
         self.views = Views(Recent(timedelta(seconds=settings.recent_seconds)))
         self.templates = templates = make_templates(self.trends)
         self.client = client = IncusClient(connection)
-        client.transport.pin_source = pin_source(engine, connection)
+        client.transport.pin_source = pin_source(engine, name, connection)
         idle = timedelta(minutes=settings.session_idle_minutes)
         self.hub = hub = Hub(
             lambda name, context: templates.get_template(name).render(context),
@@ -64,9 +65,9 @@ class WatchedCluster:
             expires=self.views.recent.expires,
             pages=self.views.pages(),
         )
-        self.tracker = tracker = MaintenanceTracker(hub, client, engine, audit)
+        self.tracker = tracker = MaintenanceTracker(hub, client, engine, audit, name)
         fencing = Fencing(settings.healed_hook, settings.healed_hook_timeout, settings.healed_webhook)
-        healing = Healing(hub, engine, audit, fencing)
+        healing = Healing(hub, engine, audit, fencing, name)
         self.watcher = Watcher(
             client,
             hub,
@@ -74,11 +75,13 @@ class WatchedCluster:
             state_interval=settings.state_interval,
             trends=self.trends,
             budget=settings.state_budget,
-            on_event=[recorder(engine), tracker.on_event, healing.on_event, certificate_follower(client, engine)],
+            on_event=[
+                recorder(engine, name), tracker.on_event, healing.on_event, certificate_follower(client, engine, name)
+            ],
             on_operation=[outcome_recorder(audit), tracker.on_operation],
             on_sync=[tracker.on_sync, healing.on_sync],
         )
-        self.context = Context(hub, client, self.watcher, audit, engine, secrets)
+        self.context = Context(name, hub, client, self.watcher, audit, engine, secrets)
         self.leadership: Leadership | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -119,7 +122,7 @@ class WatchedCluster:
 
         codec = SnapshotCodec({"maintenance": tuple[MaintenanceRun, ...]})
         return Leadership(
-            conninfo(self.settings.database_url), self.hub, codec, self.trends, lead, self.watcher.stop
+            conninfo(self.settings.database_url), self.name, self.hub, codec, self.trends, lead, self.watcher.stop
         )
 
     async def stop(self) -> None:

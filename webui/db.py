@@ -19,7 +19,7 @@ MIGRATIONS = next(path for path in (_HERE / "migrations", _HERE.parent / "migrat
 # The newest revision in migrations/ (a test holds them equal). The server compares the
 # database with it instead of asking Alembic, which it would then keep in memory for good
 # (10 MiB of a ~100 MiB process); Alembic is loaded only to migrate.
-HEAD = "0009"
+HEAD = "0010"
 
 
 # engine.execution_options(**IMMEDIATE): a transaction that reads, then writes what it read
@@ -158,3 +158,23 @@ def pending_migrations(engine: Engine) -> bool:
         if not inspect(connection).has_table("alembic_version"):
             return True
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar() != HEAD
+
+
+# Tables whose rows name their cluster (migration 0010); rows from before it have "".
+CLUSTER_TABLES = ("cluster_history", "maintenance_runs", "healing_events", "rebalance_moves", "rolling_upgrades")
+UNNAMED_PIN = "cluster"  # the pinned certificate's name before clusters had names
+
+
+def adopt_unnamed_rows(engine: Engine, cluster: str) -> None:
+    """Rows kept before clusters were named belong to the dashboard's first cluster: they take
+    its name (every process may do this at once; it changes nothing the second time)."""
+    with engine.begin() as connection:
+        for table in CLUSTER_TABLES:
+            connection.execute(text(f"UPDATE {table} SET cluster = :cluster WHERE cluster = ''"), {"cluster": cluster})
+        connection.execute(
+            text(
+                "UPDATE pinned_certificates SET name = :cluster WHERE name = :unnamed "
+                "AND NOT EXISTS (SELECT 1 FROM pinned_certificates WHERE name = :cluster)"
+            ),
+            {"cluster": cluster, "unnamed": UNNAMED_PIN},
+        )

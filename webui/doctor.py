@@ -43,7 +43,7 @@ def _shown(name: str, value: object) -> str:
     return "unset" if value is None else str(value) if isinstance(value, Path) else repr(value)
 
 
-def check_database(url: str) -> tuple[list[str], list[str]]:
+def check_database(url: str, cluster: str) -> tuple[list[str], list[str]]:
     """(findings, problems): can it be opened, is it migrated, may this user write to it."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database and not parsed.query.get("uri"):
@@ -54,7 +54,7 @@ def check_database(url: str) -> tuple[list[str], list[str]]:
     except db.DriverMissing as exc:
         return [], [f"database: {exc}"]
     try:
-        return _check_database(engine, _shown("database_url", url))
+        return _check_database(engine, _shown("database_url", url), cluster)
     except SQLAlchemyError as exc:
         reason = str(exc.orig if hasattr(exc, "orig") and exc.orig else exc).splitlines()[0]
         return [], [f"database: cannot use {_shown('database_url', url)} ({reason}): check database_url"]
@@ -62,7 +62,7 @@ def check_database(url: str) -> tuple[list[str], list[str]]:
         engine.dispose()
 
 
-def _check_database(engine: Engine, shown: str) -> tuple[list[str], list[str]]:
+def _check_database(engine: Engine, shown: str, cluster: str) -> tuple[list[str], list[str]]:
     if db.pending_migrations(engine):
         return [], [f"database: {shown} is not migrated to {db.HEAD}: run `incus-webui db upgrade`"]
     findings = [f"database: {shown}, migrated ({db.HEAD})"]
@@ -75,19 +75,19 @@ def _check_database(engine: Engine, shown: str) -> tuple[list[str], list[str]]:
         connection.rollback()
     findings.append("database: writable")
     if engine.dialect.name == "postgresql":
-        findings.append(_watcher(engine))
+        findings.append(_watcher(engine, cluster))
     if not store.has_users(engine):
         return findings, ["database: no accounts: create one with `incus-webui user add NAME --role admin`"]
     return findings, []
 
 
-def _watcher(engine: Engine) -> str:
-    """Which dashboard process watches Incus for the others sharing this database (their
+def _watcher(engine: Engine, cluster: str) -> str:
+    """Which dashboard process watches `cluster` for the others sharing this database (their
     election, webui/live/leadership.py), as PostgreSQL's lock table has it."""
-    from webui.live.leadership import LEADER_QUERY, electorate_query, leader_name  # needs psycopg: PostgreSQL only
+    from webui.live.leadership import electorate_query, leader_name, leader_query  # needs psycopg: PostgreSQL only
 
     with engine.connect() as connection:
-        leader = leader_name(connection.execute(text(LEADER_QUERY)).first())
+        leader = leader_name(connection.execute(text(leader_query(cluster))).first())
         processes = connection.execute(text(electorate_query())).scalar()
     if not leader:
         return f"watcher: no dashboard process leads ({processes} running on this database)"
@@ -145,7 +145,7 @@ def report(settings: Settings, flags: dict[str, Any], config_file: Path | None) 
     problems = []
     if tls := settings.tls_problem():
         problems.append(f"tls: {tls}")
-    for findings, found in (check_database(settings.database_url), check_incus(settings)):
+    for findings, found in (check_database(settings.database_url, settings.cluster()), check_incus(settings)):
         for line in findings:
             print(line)
         problems += found

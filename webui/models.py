@@ -128,6 +128,8 @@ class ClusterEvent(Base):
     __tablename__ = "cluster_history"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The cluster it belongs to (webui/clusters.py), as the dashboard names it.
+    cluster: Mapped[str] = mapped_column(String(50), index=True, default="")
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     action: Mapped[str] = mapped_column(String(100), index=True)
     source: Mapped[str] = mapped_column(String(500))
@@ -145,7 +147,7 @@ class PinnedCertificate(Base):
 
     __tablename__ = "pinned_certificates"
 
-    name: Mapped[str] = mapped_column(String(50), primary_key=True)  # "cluster"
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)  # the cluster's (webui/clusters.py)
     certificate: Mapped[str] = mapped_column(Text)  # PEM
     fingerprint: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -160,6 +162,8 @@ class MaintenanceRun(Base):
     __tablename__ = "maintenance_runs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The cluster it belongs to (webui/clusters.py), as the dashboard names it.
+    cluster: Mapped[str] = mapped_column(String(50), index=True, default="")
     operation_id: Mapped[str] = mapped_column(String(100), unique=True)  # Incus's operation
     member: Mapped[str] = mapped_column(String(255), index=True)
     kind: Mapped[str] = mapped_column(String(20), index=True)  # evacuate, restore
@@ -199,6 +203,8 @@ class HealingEvent(Base):
     __table_args__ = (UniqueConstraint("member", "occurred_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The cluster it belongs to (webui/clusters.py), as the dashboard names it.
+    cluster: Mapped[str] = mapped_column(String(50), index=True, default="")
     member: Mapped[str] = mapped_column(String(255), index=True)
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     event: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -213,6 +219,8 @@ class RebalanceMove(Base):
     __table_args__ = (UniqueConstraint("project", "instance", "occurred_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The cluster it belongs to (webui/clusters.py), as the dashboard names it.
+    cluster: Mapped[str] = mapped_column(String(50), index=True, default="")
     occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     project: Mapped[str] = mapped_column(String(255))
     instance: Mapped[str] = mapped_column(String(255))
@@ -227,6 +235,8 @@ class RollingUpgrade(Base):
     __tablename__ = "rolling_upgrades"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The cluster it belongs to (webui/clusters.py), as the dashboard names it.
+    cluster: Mapped[str] = mapped_column(String(50), index=True, default="")
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started_by: Mapped[str] = mapped_column(String(100))
     mode: Mapped[str] = mapped_column(String(20))
@@ -244,5 +254,6 @@ class LiveSnapshotField(Base):
 
     __tablename__ = "live_snapshot"
 
+    cluster: Mapped[str] = mapped_column(String(50), primary_key=True)
     field: Mapped[str] = mapped_column(String(64), primary_key=True)
     body: Mapped[str] = mapped_column(Text)

@@ -16,8 +16,11 @@ from webui.audit.keys import Checkpoints, checkpoint_path, load_key
 from webui.audit.log import AuditLog, as_dict
 from webui.audit.syslog import SyslogForwarder
 from webui.db import default_key_path
+from webui.incus import names
 from webui.incus.remotes import config_dir, default_socket, load_remote
 from webui.incus.transport import Connection
+
+CLUSTER_NAME_MAX = 50  # the database keeps cluster names in 50 characters
 
 
 class Settings(BaseSettings):
@@ -41,6 +44,10 @@ class Settings(BaseSettings):
     client_cert: Path | None = None
     client_key: Path | None = None
     server_cert: Path | None = None
+    # The name the cluster is shown and kept under in the database (its history, maintenance
+    # runs, pinned certificate...): default the remote's, else "local" for a socket, else
+    # "default". Naming it keeps its records its own when the way to reach it changes.
+    cluster_name: str = ""
     database_url: str = "sqlite:///incus-webui.db"
     # The watcher's resync: member list and instances every poll_interval seconds (a member
     # going offline emits no event), member state (uptime, load, memory) every state_interval.
@@ -143,6 +150,16 @@ class Settings(BaseSettings):
             os.environ["INCUS_WEBUI_CONFIG"] = str(config_file)
         return cls(**{k: v for k, v in overrides.items() if v is not None})
 
+    @field_validator("cluster_name")
+    @classmethod
+    def _cluster_name(cls, value: str) -> str:
+        if len(value) > CLUSTER_NAME_MAX:
+            raise ValueError(f"cluster_name: at most {CLUSTER_NAME_MAX} characters")
+        try:
+            return names.api_name(value) if value else value
+        except names.InvalidName as exc:  # Incus's rule for the names of its objects
+            raise ValueError(f"cluster_name: {exc}") from None
+
     @field_validator("public_url")
     @classmethod
     def _absolute_url(cls, value: str) -> str:
@@ -195,6 +212,14 @@ class Settings(BaseSettings):
             forwarder = SyslogForwarder(self.audit_syslog)
             audit.on_append.append(lambda record: forwarder.send(record, as_dict(record)))
         return audit
+
+    def cluster(self) -> str:
+        """The cluster's name (cluster_name, else from how it is reached)."""
+        if self.cluster_name:
+            return self.cluster_name
+        if self.remote:
+            return self.remote
+        return "default" if self.addresses else "local"
 
     def connection(self) -> Connection:
         """Where Incus is; ValueError with a sentence an admin can act on when nowhere."""

@@ -23,16 +23,16 @@ def test_the_first_acknowledgement_of_a_failure_stands(tmp_path: Path):
     url = f"sqlite:///{tmp_path / 'webui.db'}"
     db.upgrade(url)
     engine = db.make_engine(url)
-    store.save(engine, failed())
+    store.save(engine, "c1", failed())
     succeeded = m.MaintenanceRun(operation_id="ok", member="m2", kind=m.RESTORE, started_at=AT, outcome="succeeded")
-    store.save(engine, succeeded)
-    assert [run.operation_id for run in store.unacknowledged(engine)] == ["op-1"]
+    store.save(engine, "c1", succeeded)
+    assert [run.operation_id for run in store.unacknowledged(engine, "c1")] == ["op-1"]
     seen = store.acknowledge(engine, "op-1", "alice", AT + timedelta(minutes=1))
     assert seen is not None and (seen.acknowledged_by, seen.unacknowledged) == ("alice", False)
     assert store.acknowledge(engine, "op-1", "bob", AT + timedelta(minutes=2)) is None
     assert store.acknowledge(engine, "ok", "bob", AT) is None  # only failures wait for one
     assert store.acknowledgements(engine, ["op-1", "ok"]) == {"op-1": (AT + timedelta(minutes=1), "alice")}
-    assert store.unacknowledged(engine) == []
+    assert store.unacknowledged(engine, "c1") == []
     engine.dispose()
 
 
@@ -48,5 +48,7 @@ def test_failures_from_before_acknowledgements_existed_raise_no_alarm(tmp_path: 
             )
         )
     db.upgrade(url)
-    assert store.unacknowledged(engine) == []
+    db.adopt_unnamed_rows(engine, "c1")  # as the first cluster served does (0010)
+    assert [run.operation_id for run in store.search(engine, "c1")] == ["old"]
+    assert store.unacknowledged(engine, "c1") == []
     engine.dispose()

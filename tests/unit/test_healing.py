@@ -30,14 +30,15 @@ def engine_at(tmp_path: Path):
 
 def test_the_first_process_claims_the_event_and_the_others_do_not(tmp_path):
     engine = engine_at(tmp_path)
-    claims = [healing.record_and_claim(engine, "m2", AT, EVENT, f"process-{n}") for n in range(3)]
+    claims = [healing.record_and_claim(engine, "c1", "m2", AT, EVENT, f"process-{n}") for n in range(3)]
     assert claims == [True, False, False]
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(HealingEvent)) == 1
         assert session.scalars(select(HealingEvent.claimed_by)).one() == "process-0"
-    assert healing.healed_members(engine) == {"m2"}
-    healing.mark_restored(engine, "m2")
-    assert healing.healed_members(engine) == frozenset()
+    assert healing.healed_members(engine, "c1") == {"m2"}
+    assert healing.healed_members(engine, "c2") == frozenset()  # another cluster's member2 was not healed
+    healing.mark_restored(engine, "c1", "m2")
+    assert healing.healed_members(engine, "c1") == frozenset()
     engine.dispose()
 
 
@@ -117,7 +118,7 @@ def test_the_healing_section_learns_when_fencing_last_fired_from_the_database(tm
     url = f"http://fence:s3cret@127.0.0.1:{server.server_port}/hooks/T0K3N?key=abc"
     fencing = healing.Fencing(hook="sh -c 'exit 3' --password s3cret", webhook=url)
     audit = AuditLog(engine, b"k" * 32)
-    firing, other = (healing.Healing(Hub(lambda template, context: ""), engine, audit, fencing) for _ in range(2))
+    firing, other = (healing.Healing(Hub(lambda template, context: ""), engine, audit, fencing, "c1") for _ in range(2))
     assert firing.hub.snapshot.fencing == FencingState(hook="sh", webhook=f"http://127.0.0.1:{server.server_port}")
     try:
         asyncio.run(firing.fire("m2", b"{}"))

@@ -87,7 +87,7 @@ class NoIncus:
 
 def test_a_run_from_the_cli_is_audited_as_it_starts_and_once(engine):
     audit = AuditLog(engine, b"k" * 32)
-    tracker = MaintenanceTracker(Hub(lambda template, context: ""), NoIncus(), engine, audit)  # type: ignore[arg-type]
+    tracker = MaintenanceTracker(Hub(lambda template, context: ""), NoIncus(), engine, audit, "c1")  # type: ignore[arg-type]
     asyncio.run(tracker.on_operation(STARTED))
     asyncio.run(tracker.on_operation(STARTED.model_copy(update={"metadata": {"evacuation_progress": "x"}})))
     assert records(engine) == [("outside the dashboard", "incus", "evacuate", "accepted", "op-1")]
@@ -97,13 +97,13 @@ def test_a_run_from_the_cli_is_audited_as_it_starts_and_once(engine):
 def test_a_run_asked_from_the_dashboard_is_not_audited_twice(engine):
     audit = AuditLog(engine, b"k" * 32)
     ask(audit, answer=None)
-    tracker = MaintenanceTracker(Hub(lambda template, context: ""), NoIncus(), engine, audit)  # type: ignore[arg-type]
+    tracker = MaintenanceTracker(Hub(lambda template, context: ""), NoIncus(), engine, audit, "c1")  # type: ignore[arg-type]
     asyncio.run(tracker.on_operation(STARTED))
     assert [r[3] for r in records(engine)] == ["requested"]
 
 
 def test_a_run_from_the_cli_seen_only_once_ended_gets_its_outcome_too(engine):
     audit = AuditLog(engine, b"k" * 32)
-    tracker = MaintenanceTracker(Hub(lambda template, context: ""), NoIncus(), engine, audit)  # type: ignore[arg-type]
+    tracker = MaintenanceTracker(Hub(lambda template, context: ""), NoIncus(), engine, audit, "c1")  # type: ignore[arg-type]
     asyncio.run(tracker.on_operation(STARTED.model_copy(update={"status": "Success"})))
     assert [r[3] for r in records(engine)] == ["accepted", "succeeded"]

@@ -130,7 +130,7 @@ def run_after_unheard_end(tmp_path: Path, member_status: str):
     incus = Incus(running=[], known={})
     watcher, _ = watching(incus, started, member_status)
     incus.placed = [Instance(name="c1", location="member2", status="Stopped")]
-    tracker = MaintenanceTracker(watcher.hub, incus, engine, AuditLog(engine, b"k" * 32))  # type: ignore[arg-type]
+    tracker = MaintenanceTracker(watcher.hub, incus, engine, AuditLog(engine, b"k" * 32), "c1")  # type: ignore[arg-type]
     watcher.on_operation.append(tracker.on_operation)
     asyncio.run(watcher.sync_operations())
     run = maintenance_store.load(engine, started.id)

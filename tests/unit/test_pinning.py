@@ -21,10 +21,10 @@ def test_the_database_pin_comes_before_the_configured_file(tmp_path: Path):
     (tmp_path / "cluster.crt").write_text(configured)
     connection = Connection(addresses=["https://127.0.0.1:1"], server_cert=tmp_path / "cluster.crt")
     try:
-        assert pinning.candidates(engine, connection) == [configured]
-        pinning.store(engine, replaced)
-        pinning.store(engine, newer)  # one row, the latest
-        assert pinning.candidates(engine, connection) == [newer, configured]
+        assert pinning.candidates(engine, "c1", connection) == [configured]
+        pinning.store(engine, "c1", replaced)
+        pinning.store(engine, "c1", newer)  # one row, the latest
+        assert pinning.candidates(engine, "c1", connection) == [newer, configured]
     finally:
         engine.dispose()
 
@@ -81,7 +81,7 @@ def test_a_process_that_loses_the_race_to_insert_the_pin_updates_it(tmp_path: Pa
     first, _ = make_certificate("the other process's")
     mine, _ = make_certificate("mine")
     try:
-        pinning.store(engine, first)
+        pinning.store(engine, "c1", first)
         real_get, misses = Session.get, []
 
         def get_racing(self, entity, ident, **kwargs):  # the row is not there yet, once
@@ -91,7 +91,7 @@ def test_a_process_that_loses_the_race_to_insert_the_pin_updates_it(tmp_path: Pa
             return real_get(self, entity, ident, **kwargs)
 
         monkeypatch.setattr(Session, "get", get_racing)
-        pinning.store(engine, mine)
-        assert misses and pinning.stored(engine) == mine
+        pinning.store(engine, "c1", mine)
+        assert misses and pinning.stored(engine, "c1") == mine
     finally:
         engine.dispose()

@@ -28,17 +28,24 @@ from webui.live.trends import Trends
 
 log = logging.getLogger(__name__)
 
-# pg_try_advisory_lock(LOCK_KEY): "incu" in ASCII. Advisory locks are per database, so two
-# deployments on one PostgreSQL server, in two databases, elect a leader each.
+# pg_try_advisory_lock(LOCK_KEY, cluster_key(cluster)): "incu" in ASCII, and the cluster's
+# number: one election per cluster. Advisory locks are per database, so two deployments on one
+# PostgreSQL server, in two databases, elect a leader each.
 LOCK_KEY = 0x696E6375
 RETRY = 1.0  # seconds between a follower's tries, and between a leader's checks of its connection
 # pg_stat_activity's application_name of each process's election connection: "incus-webui host:pid".
 APPLICATION = "incus-webui"
-# Which process holds the lock, as PostgreSQL sees it (a bigint key: classid is its high half).
-LEADER_QUERY = (
-    "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-    f"WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = {LOCK_KEY} AND l.objsubid = 1"
-)
+
+
+def leader_query(cluster: str) -> str:
+    """Which process holds `cluster`'s lock, as PostgreSQL sees it (two int keys: objsubid 2)."""
+    return (
+        "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        f"WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {LOCK_KEY} "
+        f"AND l.objid = {relay.cluster_key(cluster)} AND l.objsubid = 2"
+    )
+
+
 # A process that dies has its connection closed by its kernel: PostgreSQL frees the lock at once.
 # A host that vanishes sends nothing more: both ends then give up on the connection after about
 # 2 + 2 x 1 s of silence (TCP keepalives, set for the server's side of the session too) or 3 s
@@ -62,6 +69,7 @@ class Leadership:
     def __init__(
         self,
         conninfo: str,
+        cluster: str,
         hub: Hub,
         codec: SnapshotCodec,
         trends: Trends,
@@ -70,6 +78,7 @@ class Leadership:
         retry: float = RETRY,
     ) -> None:
         self.conninfo = conninfo
+        self.cluster = cluster  # whose watcher this elects
         self.hub = hub
         self.codec = codec
         self.trends = trends  # fed from the leader's samples, as the watcher feeds the leader's
@@ -103,13 +112,13 @@ class Leadership:
     async def _follow(self, connection: AsyncConnection[Any]) -> None:
         """Apply the leader's changes until this process gets the lock."""
         async with await self._connect(f"{APPLICATION}-listener {self.name}") as listener:
-            await listener.execute(f"LISTEN {relay.CHANNEL}")
-            self._apply(await relay.read(connection))  # listening first: nothing falls between
+            await listener.execute(f"LISTEN {relay.channel(self.cluster)}")
+            self._apply(await relay.read(connection, self.cluster))  # listening first: nothing falls between
             listening = asyncio.create_task(self._listen(listener, connection), name="watcher-follower")
             try:
                 followed = None
                 while not await self._try_lock(connection):
-                    if (current := await leader(connection)) != followed:
+                    if (current := await leader(connection, self.cluster)) != followed:
                         log.info("following the watcher leader %s", current or "(none yet)")
                         followed = current
                     await asyncio.wait({listening}, timeout=self.retry)
@@ -124,11 +133,13 @@ class Leadership:
         async for note in listener.notifies():
             values, names = relay.parse(note.payload)
             if names:
-                values |= await relay.read(connection, names)
+                values |= await relay.read(connection, self.cluster, names)
             self._apply(values)
 
     async def _try_lock(self, connection: AsyncConnection[Any]) -> bool:
-        cursor = await connection.execute("SELECT pg_try_advisory_lock(%s)", (LOCK_KEY,))
+        cursor = await connection.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)", (LOCK_KEY, relay.cluster_key(self.cluster))
+        )
         row = await cursor.fetchone()
         return bool(row and row[0])
 
@@ -142,7 +153,7 @@ class Leadership:
 
     async def _lead(self, connection: AsyncConnection[Any]) -> None:
         """Watch Incus and publish each change, until the connection (and so the lock) is lost."""
-        self._apply(await relay.read(connection))  # the last leader's final word
+        self._apply(await relay.read(connection, self.cluster))  # the last leader's final word
         self.leading = True
         log.warning("watcher leader: this process (%s) now watches Incus for every dashboard process", self.name)
         self.lead()
@@ -156,7 +167,7 @@ class Leadership:
             self._changed.clear()
             snapshot = self.hub.snapshot
             if names := self.codec.changed(published, snapshot):
-                await relay.write(connection, self.codec.dump(snapshot, names))
+                await relay.write(connection, self.cluster, self.codec.dump(snapshot, names))
             published = snapshot
 
     async def _step_down(self) -> None:
@@ -166,9 +177,9 @@ class Leadership:
             await self.follow()
 
 
-async def leader(connection: AsyncConnection[Any]) -> str:
-    """The process holding the lock ("host:pid"), or "" when none does."""
-    cursor = await connection.execute(LEADER_QUERY)
+async def leader(connection: AsyncConnection[Any], cluster: str) -> str:
+    """The process holding `cluster`'s lock ("host:pid"), or "" when none does."""
+    cursor = await connection.execute(leader_query(cluster))
     return leader_name(await cursor.fetchone())
 
 
@@ -178,5 +189,5 @@ def electorate_query() -> str:
 
 
 def leader_name(row: Any) -> str:
-    """"host:pid" from LEADER_QUERY's row (None: no process leads)."""
+    """"host:pid" from leader_query()'s row (None: no process leads)."""
     return str(row[0]).removeprefix(APPLICATION).strip() if row else ""

@@ -8,6 +8,7 @@ reconnects or takes over reads every row first.
 """
 
 import json
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import fields
 from typing import Any, get_type_hints
@@ -18,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from webui.live.snapshot import ClusterSnapshot
 
-CHANNEL = "incus_webui_snapshot"
+CHANNEL = "incus_webui_snapshot"  # one per cluster: channel()
 PAYLOAD_LIMIT = 7900  # bytes: NOTIFY refuses payloads of 8,000 or more
 # Each process counts its own snapshot versions (they name its SSE events): not relayed.
 LOCAL = frozenset({"version"})
@@ -76,22 +77,34 @@ def conninfo(database_url: str) -> str:
     return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def write(connection: AsyncConnection[Any], values: Values) -> None:
-    """Keep the values and tell the followers, in one transaction (so at its commit)."""
+def cluster_key(cluster: str) -> int:
+    """A cluster's number, for what PostgreSQL names by numbers (its election's lock, its channel)."""
+    return zlib.crc32(cluster.encode()) & 0x7FFFFFFF
+
+
+def channel(cluster: str) -> str:
+    """The NOTIFY channel of one cluster's snapshot (an identifier LISTEN takes unquoted)."""
+    return f"{CHANNEL}_{cluster_key(cluster):08x}"
+
+
+async def write(connection: AsyncConnection[Any], cluster: str, values: Values) -> None:
+    """Keep `cluster`'s values and tell its followers, in one transaction (so at its commit)."""
     async with connection.transaction():
         async with connection.cursor() as cursor:
             await cursor.executemany(
-                "INSERT INTO live_snapshot (field, body) VALUES (%s, %s) "
-                "ON CONFLICT (field) DO UPDATE SET body = EXCLUDED.body",
-                [(name, json.dumps(value)) for name, value in values.items()],
+                "INSERT INTO live_snapshot (cluster, field, body) VALUES (%s, %s, %s) "
+                "ON CONFLICT (cluster, field) DO UPDATE SET body = EXCLUDED.body",
+                [(cluster, name, json.dumps(value)) for name, value in values.items()],
             )
-        await connection.execute("SELECT pg_notify(%s, %s)", (CHANNEL, notification(values)))
+        await connection.execute("SELECT pg_notify(%s, %s)", (channel(cluster), notification(values)))
 
 
-async def read(connection: AsyncConnection[Any], names: list[str] | None = None) -> Values:
-    """The rows named, or every row."""
+async def read(connection: AsyncConnection[Any], cluster: str, names: list[str] | None = None) -> Values:
+    """`cluster`'s rows named, or all of them."""
     if names is None:
-        cursor = await connection.execute("SELECT field, body FROM live_snapshot")
+        cursor = await connection.execute("SELECT field, body FROM live_snapshot WHERE cluster = %s", (cluster,))
     else:
-        cursor = await connection.execute("SELECT field, body FROM live_snapshot WHERE field = ANY(%s)", (names,))
+        cursor = await connection.execute(
+            "SELECT field, body FROM live_snapshot WHERE cluster = %s AND field = ANY(%s)", (cluster, names)
+        )
     return {name: json.loads(body) for name, body in await cursor.fetchall()}

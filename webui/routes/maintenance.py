@@ -27,10 +27,11 @@ router = APIRouter()
 
 @router.get("/maintenance", response_class=HTMLResponse, name="maintenance")
 async def maintenance(
-    request: Request, engine: EngineDep, hub: HubDep, identity: IdentityDep, filters: MaintenanceFiltersDep
+    request: Request, ctx: ContextDep, identity: IdentityDep, filters: MaintenanceFiltersDep
 ) -> HTMLResponse:
-    found = await views.runs(engine, hub.snapshot, filters)
-    healed, moves = await asyncio.to_thread(healing.history, engine)
+    hub = ctx.hub
+    found = await views.runs(ctx.engine, ctx.cluster, hub.snapshot, filters)
+    healed, moves = await asyncio.to_thread(healing.history, ctx.engine, ctx.cluster)
     # The stream sends every run the snapshot holds, whatever the filters: only the unfiltered
     # list takes them (its length aside: a new run goes on top, and the oldest stays).
     live = not (filters.member or filters.kind or filters.outcome or filters.since or filters.until)

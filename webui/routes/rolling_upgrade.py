@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
 from webui.live.snapshot import ClusterSnapshot
-from webui.routes.deps import ActorDep, ContextDep, EngineDep, HubDep, render_fragment, render_page
+from webui.routes.deps import ActorDep, ContextDep, HubDep, render_fragment, render_page
 from webui.services.errors import SERVICE_ERRORS
 from webui.services.upgrade import driver as rolling_driver
 from webui.services.upgrade.plan import each_member, nothing_to_do, propose, refusal
@@ -25,8 +25,8 @@ def _status(snapshot: ClusterSnapshot, found: tuple[int, str, Any] | None) -> di
 
 
 @router.get("/upgrade", response_class=HTMLResponse, name="rolling_upgrade")
-async def page(request: Request, engine: EngineDep) -> HTMLResponse:
-    found = await asyncio.to_thread(rolling_driver.active, engine)
+async def page(request: Request, ctx: ContextDep) -> HTMLResponse:
+    found = await asyncio.to_thread(rolling_driver.active, ctx.engine, ctx.cluster)
     context = _status(request.state.hub.snapshot, found)
     if request.headers.get("HX-Target") == "upgrade-status":
         return render_fragment(request, "upgrade/_status.html", **context)
@@ -65,7 +65,7 @@ async def start(
     except SERVICE_ERRORS as exc:
         context = _dialog(ctx.hub.snapshot, mode, target)
         return render_fragment(request, "upgrade/_start.html", 409, error=exc.message, partial=False, **context)
-    found = await asyncio.to_thread(rolling_driver.active, ctx.engine)
+    found = await asyncio.to_thread(rolling_driver.active, ctx.engine, ctx.cluster)
     return render_fragment(request, "upgrade/_started.html", **_status(ctx.hub.snapshot, found))
 
 
@@ -76,7 +76,7 @@ async def cancel(request: Request, ctx: ContextDep, who: ActorDep) -> HTMLRespon
         await rolling_driver.cancel(ctx, who)
     except SERVICE_ERRORS as exc:
         error = exc.message
-    found = await asyncio.to_thread(rolling_driver.active, ctx.engine)
+    found = await asyncio.to_thread(rolling_driver.active, ctx.engine, ctx.cluster)
     return render_fragment(
         request,
         "upgrade/_status.html",

@@ -1,5 +1,5 @@
-"""What every service needs, built once in the app's lifespan: the snapshot (through the hub),
-the one Incus client, the watcher to wake after a change, the audit log, the database, what is
+"""What every service needs, built once per watched cluster: its name, the snapshot (through
+the hub), its one Incus client, the watcher to wake after a change, the audit log, the database, what is
 secret, and the turns of password hashing."""
 
 from dataclasses import dataclass, field
@@ -16,6 +16,7 @@ from webui.services.configuration.secrets import Secrets
 
 @dataclass(frozen=True)
 class Context:
+    cluster: str  # the cluster's name, which its rows in the database carry (webui/clusters.py)
     hub: Hub
     client: IncusClient
     watcher: Watcher

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from webui.auth.roles import can
 from webui.incus.envelopes import ERRORS, Sync
-from webui.routes.deps import ActorDep, EngineDep, HubDep, MaintenanceFiltersDep, OperationId
+from webui.routes.deps import ActorDep, ContextDep, EngineDep, HubDep, MaintenanceFiltersDep, OperationId
 from webui.services.maintenance import listing as views
 
 router = APIRouter(prefix="/api/v1/maintenance", tags=["maintenance"])
@@ -14,12 +14,13 @@ router = APIRouter(prefix="/api/v1/maintenance", tags=["maintenance"])
 
 @router.get("", response_model=Sync[list[dict[str, Any]]])
 async def list_maintenance(
-    engine: EngineDep, hub: HubDep, filters: MaintenanceFiltersDep
+    ctx: ContextDep, filters: MaintenanceFiltersDep
 ) -> Sync[list[dict[str, Any]]]:
     """Runs newest first; `member`, `kind` (evacuate, restore), `outcome` (running, succeeded,
     failed, cancelled), `since` and `until` (ISO 8601 start times) narrow them."""
-    found = await views.runs(engine, hub.snapshot, filters)
-    return Sync[list[dict[str, Any]]](metadata=[views.as_json(run, hub.snapshot) for run in found])
+    snapshot = ctx.hub.snapshot
+    found = await views.runs(ctx.engine, ctx.cluster, snapshot, filters)
+    return Sync[list[dict[str, Any]]](metadata=[views.as_json(run, snapshot) for run in found])
 
 
 @router.get("/{operation_id}", response_model=Sync[dict[str, Any]], responses=ERRORS)

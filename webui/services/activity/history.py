@@ -17,12 +17,13 @@ def is_cluster_change(event: Event) -> bool:
     return action.startswith("cluster-") or action == "config-updated"
 
 
-def _store(engine: Engine, event: Event) -> None:
+def _store(engine: Engine, cluster: str, event: Event) -> None:
     meta = event.metadata
     requestor = meta.get("requestor") or {}
     with Session(engine) as session, session.begin():
         session.add(
             ClusterEvent(
+                cluster=cluster,
                 occurred_at=event.timestamp or now(),
                 action=event.action,
                 source=str(meta.get("source", "")),
@@ -36,17 +37,18 @@ def _store(engine: Engine, event: Event) -> None:
         )
 
 
-def recorder(engine: Engine) -> Callable[[Event], Awaitable[None]]:
-    """An event handler for the watcher that stores cluster changes (off the event loop)."""
+def recorder(engine: Engine, cluster: str) -> Callable[[Event], Awaitable[None]]:
+    """An event handler for the watcher that stores `cluster`'s changes (off the event loop)."""
 
     async def record(event: Event) -> None:
         if event.type == "lifecycle" and is_cluster_change(event):
-            await asyncio.to_thread(_store, engine, event)
+            await asyncio.to_thread(_store, engine, cluster, event)
 
     return record
 
 
-def recent(engine: Engine, limit: int = 200) -> list[ClusterEvent]:
+def recent(engine: Engine, cluster: str, limit: int = 200) -> list[ClusterEvent]:
     with Session(engine) as session:
-        query = select(ClusterEvent).order_by(ClusterEvent.occurred_at.desc()).limit(limit)
+        query = select(ClusterEvent).where(ClusterEvent.cluster == cluster)
+        query = query.order_by(ClusterEvent.occurred_at.desc()).limit(limit)
         return list(session.scalars(query))

@@ -26,21 +26,21 @@ from webui.models import PinnedCertificate
 from webui.services.configuration.certificates import describe
 
 log = logging.getLogger(__name__)
-NAME = "cluster"
 
 
-def stored(engine: Engine) -> str:
+def stored(engine: Engine, cluster: str) -> str:
+    """The certificate pinned for `cluster` (the row's name is the cluster's)."""
     with Session(engine) as session:
-        return session.scalar(select(PinnedCertificate.certificate).where(PinnedCertificate.name == NAME)) or ""
+        return session.scalar(select(PinnedCertificate.certificate).where(PinnedCertificate.name == cluster)) or ""
 
 
-def store(engine: Engine, certificate: str) -> None:
+def store(engine: Engine, cluster: str, certificate: str) -> None:
     """Every process hears Incus's event of a new certificate and stores it, at about the same
     time: the one that loses the race to insert the first row updates it instead."""
     for attempt in (1, 2):
         try:
             with Session(engine) as session, session.begin():
-                row = session.get(PinnedCertificate, NAME) or PinnedCertificate(name=NAME)
+                row = session.get(PinnedCertificate, cluster) or PinnedCertificate(name=cluster)
                 row.certificate = certificate
                 row.fingerprint = describe(certificate).fingerprint
                 row.updated_at = now()
@@ -51,28 +51,28 @@ def store(engine: Engine, certificate: str) -> None:
                 raise
 
 
-def candidates(engine: Engine, connection: Connection) -> list[str]:
+def candidates(engine: Engine, cluster: str, connection: Connection) -> list[str]:
     """What to trust when the pin fails, in order: the database's, then the configured file."""
-    found = [stored(engine)]
+    found = [stored(engine, cluster)]
     if connection.server_cert is not None and connection.server_cert.exists():
         found.append(connection.server_cert.read_text())
     return [pem for pem in found if pem]
 
 
-def pin_source(engine: Engine, connection: Connection) -> PinSource:
+def pin_source(engine: Engine, cluster: str, connection: Connection) -> PinSource:
     async def source() -> list[str]:
-        return await anyio.to_thread.run_sync(candidates, engine, connection)
+        return await anyio.to_thread.run_sync(candidates, engine, cluster, connection)
 
     return source
 
 
-async def trust(client: IncusClient, engine: Engine, certificate: str) -> None:
+async def trust(client: IncusClient, engine: Engine, cluster: str, certificate: str) -> None:
     """Pin `certificate` here and for every other process."""
-    await anyio.to_thread.run_sync(store, engine, certificate)
+    await anyio.to_thread.run_sync(store, engine, cluster, certificate)
     client.transport.repin(certificate)
 
 
-def certificate_follower(client: IncusClient, engine: Engine) -> Callable[[Event], Awaitable[None]]:
+def certificate_follower(client: IncusClient, engine: Engine, cluster: str) -> Callable[[Event], Awaitable[None]]:
     """A watcher event handler: when Incus says the cluster certificate was replaced, read the
     new one from `/1.0` over a connection the old pin still vouches for, and trust it."""
 
@@ -86,6 +86,6 @@ def certificate_follower(client: IncusClient, engine: Engine) -> Callable[[Event
             return
         if certificate and certificate.strip() != client.transport.pinned.strip():
             log.warning("Incus replaced the cluster certificate: now trusting %s", describe(certificate).fingerprint)
-            await trust(client, engine, certificate)
+            await trust(client, engine, cluster, certificate)
 
     return follow

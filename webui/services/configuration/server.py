@@ -45,6 +45,6 @@ async def replace_certificate(ctx: Context, who: Actor, certificate: str, key: s
             raise Refused(400, str(exc)) from exc
         entry.parameters["fingerprint"] = info.fingerprint  # never the key
         await ctx.client.update_cluster_certificate(certificate.strip() + "\n", key.strip() + "\n")
-    await trust(ctx.client, ctx.engine, certificate.strip() + "\n")  # for every process
+    await trust(ctx.client, ctx.engine, ctx.cluster, certificate.strip() + "\n")  # for every process
     await ctx.watcher.refresh_servers()
     return info

@@ -109,38 +109,43 @@ def _member(event: Event) -> str:
     return source.removeprefix(MEMBER_SOURCE) if source.startswith(MEMBER_SOURCE) else ""
 
 
-def record_and_claim(engine: Engine, member: str, at: datetime, event: dict[str, Any], me: str) -> bool:
+def record_and_claim(engine: Engine, cluster: str, member: str, at: datetime, event: dict[str, Any], me: str) -> bool:
     """Keep the event once, and claim its firing for `me`: True for exactly one process."""
-    insert_if_absent(engine, HealingEvent(member=member, occurred_at=at, event=event, claimed_by=""))
+    insert_if_absent(engine, HealingEvent(cluster=cluster, member=member, occurred_at=at, event=event, claimed_by=""))
     with Session(engine) as session, session.begin():
         claimed = session.execute(
             update(HealingEvent)
-            .where(HealingEvent.member == member, HealingEvent.occurred_at == at, HealingEvent.claimed_by == "")
+            .where(HealingEvent.cluster == cluster, HealingEvent.member == member, HealingEvent.occurred_at == at)
+            .where(HealingEvent.claimed_by == "")
             .values(claimed_by=me)
         )
         return bool(getattr(claimed, "rowcount", 0) == 1)
 
 
-def mark_restored(engine: Engine, member: str) -> None:
+def mark_restored(engine: Engine, cluster: str, member: str) -> None:
     with Session(engine) as session, session.begin():
         session.execute(
             update(HealingEvent)
-            .where(HealingEvent.member == member, HealingEvent.restored_at.is_(None))
+            .where(HealingEvent.cluster == cluster, HealingEvent.member == member, HealingEvent.restored_at.is_(None))
             .values(restored_at=now())
         )
 
 
-def healed_members(engine: Engine) -> frozenset[str]:
-    """Members healed and not restored since, as the database has them."""
+def healed_members(engine: Engine, cluster: str) -> frozenset[str]:
+    """`cluster`'s members healed and not restored since, as the database has them."""
+    query = select(HealingEvent.member).where(HealingEvent.cluster == cluster, HealingEvent.restored_at.is_(None))
     with Session(engine) as session:
-        return frozenset(session.scalars(select(HealingEvent.member).where(HealingEvent.restored_at.is_(None))))
+        return frozenset(session.scalars(query))
 
 
-def history(engine: Engine, limit: int = 100) -> tuple[list[HealingEvent], list[RebalanceMove]]:
+def history(engine: Engine, cluster: str, limit: int = 100) -> tuple[list[HealingEvent], list[RebalanceMove]]:
+    healed = select(HealingEvent).where(HealingEvent.cluster == cluster)
+    moves = select(RebalanceMove).where(RebalanceMove.cluster == cluster)
     with Session(engine) as session:
-        healed = session.scalars(select(HealingEvent).order_by(HealingEvent.occurred_at.desc()).limit(limit))
-        moves = session.scalars(select(RebalanceMove).order_by(RebalanceMove.occurred_at.desc()).limit(limit))
-        return list(healed), list(moves)
+        return (
+            list(session.scalars(healed.order_by(HealingEvent.occurred_at.desc()).limit(limit))),
+            list(session.scalars(moves.order_by(RebalanceMove.occurred_at.desc()).limit(limit))),
+        )
 
 
 async def run_hook(command: str, member: str, payload: bytes, timeout: float) -> str:
@@ -184,9 +189,10 @@ async def post_webhook(url: str, payload: bytes, backoff: float) -> tuple[str, i
 
 
 class Healing:
-    def __init__(self, hub: Hub, engine: Engine, audit: AuditLog, fencing: Fencing) -> None:
+    def __init__(self, hub: Hub, engine: Engine, audit: AuditLog, fencing: Fencing, cluster: str) -> None:
         self.hub = hub
         self.engine = engine
+        self.cluster = cluster  # the name its rows carry in the database
         self.audit = audit
         self.fencing = fencing
         self.me = f"{socket.gethostname()}:{hub.boot}"  # this process, for the claim
@@ -199,12 +205,12 @@ class Healing:
         if event.action == "cluster-member-healed" and member:
             payload = event.model_dump(mode="json")
             at = event.timestamp or now()
-            claimed = await asyncio.to_thread(record_and_claim, self.engine, member, at, payload, self.me)
+            claimed = await asyncio.to_thread(record_and_claim, self.engine, self.cluster, member, at, payload, self.me)
             await self.refresh()
             if claimed:
                 await self.fire(member, json.dumps(payload).encode())
         elif event.action == "cluster-member-restored" and member:
-            await asyncio.to_thread(mark_restored, self.engine, member)
+            await asyncio.to_thread(mark_restored, self.engine, self.cluster, member)
             await self.refresh()
         elif event.action == "instance-migrated" and by_incus_itself(event):
             await asyncio.to_thread(self._record_move, event)
@@ -215,7 +221,7 @@ class Healing:
         await self.refresh()
 
     async def refresh(self) -> None:
-        healed = await asyncio.to_thread(healed_members, self.engine)
+        healed = await asyncio.to_thread(healed_members, self.engine, self.cluster)
         fencing = replace(self.configured, fired=await asyncio.to_thread(last_firings, self.engine))
         snapshot = self.hub.snapshot
         if (healed, fencing) != (snapshot.healed, snapshot.fencing):
@@ -264,6 +270,7 @@ class Healing:
         insert_if_absent(
             self.engine,
             RebalanceMove(
+                cluster=self.cluster,
                 occurred_at=event.timestamp or now(),
                 project=event.project or "default",
                 instance=str(event.metadata.get("name", "")),

@@ -27,8 +27,9 @@ def _live(snapshot: ClusterSnapshot, run: MaintenanceRun) -> MaintenanceRun:
     return replace(shown, acknowledged_at=run.acknowledged_at, acknowledged_by=run.acknowledged_by)
 
 
-async def runs(engine: Engine, snapshot: ClusterSnapshot, filters: store.Filters) -> list[MaintenanceRun]:
-    return [_live(snapshot, run) for run in await asyncio.to_thread(store.search, engine, filters)]
+async def runs(engine: Engine, cluster: str, snapshot: ClusterSnapshot, filters: store.Filters) -> list[MaintenanceRun]:
+    """`cluster`'s runs on record, as the snapshot shows the live ones."""
+    return [_live(snapshot, run) for run in await asyncio.to_thread(store.search, engine, cluster, filters)]
 
 
 async def run_with_audit(

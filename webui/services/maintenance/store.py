@@ -25,11 +25,12 @@ def insert_if_absent(engine: Engine, row: Base) -> bool:
     return True
 
 
-def save(engine: Engine, run: MaintenanceRun) -> None:
-    """Write the run and its instances as they are now."""
+def save(engine: Engine, cluster: str, run: MaintenanceRun) -> None:
+    """Write `cluster`'s run and its instances as they are now."""
     insert_if_absent(
         engine,
         RunRow(
+            cluster=cluster,
             operation_id=run.operation_id,
             member=run.member,
             kind=run.kind,
@@ -138,9 +139,10 @@ class Filters:
     limit: int = 100
 
 
-def search(engine: Engine, filters: Filters = Filters()) -> list[MaintenanceRun]:
-    """Runs, newest first, narrowed by member, kind, outcome and start time."""
-    query = select(RunRow).order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(filters.limit)
+def search(engine: Engine, cluster: str, filters: Filters = Filters()) -> list[MaintenanceRun]:
+    """`cluster`'s runs, newest first, narrowed by member, kind, outcome and start time."""
+    query = select(RunRow).where(RunRow.cluster == cluster)
+    query = query.order_by(RunRow.started_at.desc(), RunRow.id.desc()).limit(filters.limit)
     if filters.member:
         query = query.where(RunRow.member == filters.member)
     if filters.kind:
@@ -155,8 +157,8 @@ def search(engine: Engine, filters: Filters = Filters()) -> list[MaintenanceRun]
         return _runs(session, list(session.scalars(query)))
 
 
-def unfinished(engine: Engine) -> list[MaintenanceRun]:
-    return search(engine, Filters(outcome=RUNNING))
+def unfinished(engine: Engine, cluster: str) -> list[MaintenanceRun]:
+    return search(engine, cluster, Filters(outcome=RUNNING))
 
 
 # The "via" of the audit records of a run nobody asked the dashboard for (the incus CLI, another
@@ -219,11 +221,11 @@ def acknowledge(engine: Engine, operation_id: str, who: str, at: datetime) -> Ma
         return _run(session, row)
 
 
-def unacknowledged(engine: Engine, limit: int = 100) -> list[MaintenanceRun]:
-    """Failed runs nobody has acknowledged, newest first."""
+def unacknowledged(engine: Engine, cluster: str, limit: int = 100) -> list[MaintenanceRun]:
+    """`cluster`'s failed runs nobody has acknowledged, newest first."""
     query = (
         select(RunRow)
-        .where(RunRow.outcome == FAILED_RUN, RunRow.acknowledged_at.is_(None))
+        .where(RunRow.cluster == cluster, RunRow.outcome == FAILED_RUN, RunRow.acknowledged_at.is_(None))
         .order_by(RunRow.started_at.desc(), RunRow.id.desc())
         .limit(limit)
     )

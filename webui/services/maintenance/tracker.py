@@ -38,8 +38,9 @@ def _states(run: MaintenanceRun | None) -> object:
 
 
 class MaintenanceTracker:
-    def __init__(self, hub: Hub, client: IncusClient, engine: Engine, audit: AuditLog) -> None:
+    def __init__(self, hub: Hub, client: IncusClient, engine: Engine, audit: AuditLog, cluster: str) -> None:
         self.hub = hub
+        self.cluster = cluster  # the name its runs carry in the database
         self.client = client
         self.engine = engine
         self.audit = audit
@@ -74,11 +75,11 @@ class MaintenanceTracker:
         for operation in running:
             await self.on_operation(operation)
         seen = {op.id for op in running}
-        for run in await asyncio.to_thread(store.unfinished, self.engine):
+        for run in await asyncio.to_thread(store.unfinished, self.engine, self.cluster):
             if run.operation_id not in seen:
                 await self._resolve(run)
         # Failures nobody acknowledged stay on the wall display, even from before a restart.
-        waiting = await asyncio.to_thread(store.unacknowledged, self.engine)
+        waiting = await asyncio.to_thread(store.unacknowledged, self.engine, self.cluster)
         async with self._lock:
             for run in waiting:
                 self.runs.setdefault(run.operation_id, run)
@@ -175,7 +176,7 @@ class MaintenanceTracker:
             run = await asyncio.to_thread(store.asked_from_dashboard, self.engine, run)
         self.runs[run.operation_id] = run
         if _states(before) != _states(run):
-            await asyncio.to_thread(store.save, self.engine, run)
+            await asyncio.to_thread(store.save, self.engine, self.cluster, run)
         self._publish()
 
     def _publish(self) -> None:

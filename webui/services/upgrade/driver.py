@@ -31,10 +31,11 @@ def _to_plan(row: RollingUpgrade) -> Plan:
     return Plan(mode=row.mode, members=tuple(MemberStep(**m) for m in row.plan), outcome=row.outcome)
 
 
-def active(engine: Engine) -> tuple[int, str, Plan] | None:
-    """The running upgrade (id, who started it, its plan), else the last one, else None."""
+def active(engine: Engine, cluster: str) -> tuple[int, str, Plan] | None:
+    """`cluster`'s running upgrade (id, who started it, its plan), else its last one, else None."""
+    query = select(RollingUpgrade).where(RollingUpgrade.cluster == cluster)
     with Session(engine) as session:
-        row = session.scalars(select(RollingUpgrade).order_by(RollingUpgrade.id.desc()).limit(1)).first()
+        row = session.scalars(query.order_by(RollingUpgrade.id.desc()).limit(1)).first()
         return (row.id, row.started_by, _to_plan(row)) if row else None
 
 
@@ -69,12 +70,13 @@ async def start(ctx: Context, who: Actor, mode: str, target: str = "") -> None:
     async with ctx.audit.action(who, "rolling-upgrade-start", "cluster", {"mode": mode, "to": proposal.target}):
         if proposal.refused:
             raise Refused(409, proposal.refused)
-        current = await asyncio.to_thread(active, ctx.engine)
+        current = await asyncio.to_thread(active, ctx.engine, ctx.cluster)
         if current is not None and current[2].outcome == RUNNING:
             raise Refused(409, "A rolling upgrade is already under way")
         fresh = proposal.plan
         name = who.identity.name if who.identity else ""
         row = RollingUpgrade(
+            cluster=ctx.cluster,
             started_at=now(),
             started_by=name,
             mode=mode,
@@ -94,7 +96,7 @@ def _insert(engine: Engine, row: RollingUpgrade) -> None:
 async def cancel(ctx: Context, who: Actor) -> None:
     """Stop guiding: nothing more is evacuated or restored (a running operation goes on)."""
     async with ctx.audit.action(who, "rolling-upgrade-cancel", "cluster"):
-        current = await asyncio.to_thread(active, ctx.engine)
+        current = await asyncio.to_thread(active, ctx.engine, ctx.cluster)
         if current is None or current[2].outcome != RUNNING:
             raise Refused(409, "No rolling upgrade is under way")
         await asyncio.to_thread(_save, ctx.engine, current[0], replace(current[2], outcome=CANCELLED))
@@ -117,7 +119,7 @@ class Driver:
                 log.exception("rolling upgrade not advanced")
 
     async def tick(self) -> None:
-        found = await asyncio.to_thread(active, self.ctx.engine)
+        found = await asyncio.to_thread(active, self.ctx.engine, self.ctx.cluster)
         if found is None or found[2].outcome != RUNNING:
             return
         upgrade_id, started_by, current = found
