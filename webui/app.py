@@ -20,7 +20,7 @@ from webui import __version__, db, filters, middleware
 from webui.audit.keys import KeyMissing
 from webui.audit.refusals import fold_every
 from webui.auth.roles import can
-from webui.clusters import WatchedCluster
+from webui.clusters import MakeTemplates, Place, WatchedCluster
 from webui.live.trends import Trends
 from webui.member_charts import MemberCharts
 from webui.member_rows import MemberRows
@@ -31,6 +31,7 @@ from webui.routes import (
     audit,
     auth,
     cluster,
+    clusters,
     groups,
     health,
     history,
@@ -43,6 +44,7 @@ from webui.routes import (
     rolling_upgrade,
     stream,
 )
+from webui.routes.api import clusters as api_clusters
 from webui.routes.api import groups as api_groups
 from webui.routes.api import maintenance as api_maintenance
 from webui.routes.api import members as api_members
@@ -60,14 +62,17 @@ from webui.settings import Settings
 HERE = Path(__file__).resolve().parent
 # The routers of the pages, in the order they are matched.
 PAGES = (
-    auth, members, member_dialogs, history, maintenance, rolling_upgrade, audit, admin, cluster, groups, joining,
-    operations, noc, stream, health,
+    auth, clusters, members, member_dialogs, history, maintenance, rolling_upgrade, audit, admin, cluster, groups,
+    joining, operations, noc, stream, health,
 )
 
 
-def make_templates(app: FastAPI, trends: Trends | None = None, secrets: Secrets = Secrets()) -> Jinja2Templates:
-    """The templates, with `trends` (the watcher's samples) for the member table and charts,
-    and `secrets` (what is secret) for the pages that hide values."""
+def make_templates(
+    app: FastAPI, trends: Trends | None = None, secrets: Secrets = Secrets(), place: Place = Place()
+) -> Jinja2Templates:
+    """The templates of one cluster's pages, with `trends` (the watcher's samples) for the
+    member table and charts, `secrets` (what is secret) for the pages that hide values, and
+    `place` (the cluster's name, where its pages live, the other clusters) for every link."""
     templates = Jinja2Templates(directory=HERE / "templates")
     # The templates ship with the package: no need to stat every file on every render.
     templates.env.auto_reload = False
@@ -81,9 +86,10 @@ def make_templates(app: FastAPI, trends: Trends | None = None, secrets: Secrets 
         return app.url_path_for(route, **dict(params))
 
     def url(route: str, /, **params: object) -> str:
-        return path(route, tuple(sorted(params.items())))
+        found = path(route, tuple(sorted(params.items())))
+        return found if route == "static" else place.prefix + found
 
-    templates.env.globals.update(url=url, can=can)
+    templates.env.globals.update(url=url, can=can, place=place)
     templates.env.globals.update(member_version=member_version)
     templates.env.filters["is_secret"] = secrets.is_secret
     templates.env.globals.update(step_words=step_words, healing_warning=HEALING_WARNING)
@@ -96,7 +102,7 @@ def make_templates(app: FastAPI, trends: Trends | None = None, secrets: Secrets 
 
 
 def create_app(settings: Settings) -> FastAPI:
-    connection = settings.connection()  # fails early, with a sentence, when nothing is configured
+    watched = settings.watched()  # fails early, with a sentence, when nothing is configured
     engine = db.make_engine(settings.database_url)
     if db.pending_migrations(engine):
         raise SystemExit(
@@ -112,13 +118,22 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-        name = settings.cluster()
-        await asyncio.to_thread(db.adopt_unnamed_rows, engine, name)
-        cluster = WatchedCluster(
-            name, settings, connection, engine, audit_log, secrets, lambda trends: make_templates(app, trends, secrets)
-        )
-        cluster.start()
-        metrics.watch(cluster.hub, cluster.client.transport, audit_log, cluster.leading)
+        names = tuple(name for name, _ in watched)
+
+        def templates_at(place: Place) -> MakeTemplates:
+            return lambda trends: make_templates(app, trends, secrets, place)
+
+        held = {
+            name: WatchedCluster(
+                name, settings, connection, engine, audit_log, secrets, templates_at(Place.of(name, names))
+            )
+            for name, connection in watched
+        }
+        first = held[names[0]]  # what the single-cluster URLs mean
+        await asyncio.to_thread(db.adopt_unnamed_rows, engine, first.name)
+        for watching in held.values():
+            watching.start()
+        metrics.watch(first.hub, first.client.transport, audit_log, first.leading)
         folding = asyncio.create_task(fold_every(audit_log))  # refused anonymous requests, a minute's at a time
         # Everything imported and built so far lives as long as the process: move it out of
         # the garbage collector's sight. Otherwise each full collection walks it all again
@@ -131,11 +146,12 @@ def create_app(settings: Settings) -> FastAPI:
                 "audit": audit_log,
                 "metrics": metrics,
                 "secrets": secrets,
-                **cluster.state(),
+                "clusters": held,
+                **first.state(),
             }
         finally:
             folding.cancel()
-            await cluster.stop()
+            await asyncio.gather(*(watching.stop() for watching in held.values()))
             engine.dispose()
 
     app = DetachingFastAPI(
@@ -150,7 +166,7 @@ def create_app(settings: Settings) -> FastAPI:
         dependencies=[Depends(checked_names), Depends(authorize)],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (*PAGES, api_members, api_groups, api_operations, api_server, api_maintenance):
+    for module in (*PAGES, api_clusters, api_members, api_groups, api_operations, api_server, api_maintenance):
         app.include_router(module.router)
 
     @app.get("/openapi.json", include_in_schema=False, name="openapi")

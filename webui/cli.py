@@ -224,7 +224,14 @@ def main(argv: list[str] | None = None) -> None:
         p = commands.add_parser(name, help=about)
         p.add_argument("--host")
         p.add_argument("--port", type=int)
-        p.add_argument("--remote", help="a remote of the incus CLI's configuration ($INCUS_CONF)")
+        p.add_argument(
+            "--remote", action="append",
+            help="a remote of the incus CLI's configuration ($INCUS_CONF); again for each cluster to hold",
+        )
+        p.add_argument(
+            "--all-remotes", action="store_true", default=None,
+            help="every remote of the incus CLI that is an Incus server (image servers skipped)",
+        )
         p.add_argument("--tls-cert", type=Path, help="serve HTTPS with this PEM certificate (chain)")
         p.add_argument("--tls-key", type=Path, help="and this PEM key")
         p.add_argument("--config", type=Path, help="a TOML settings file")
@@ -269,11 +276,19 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"incus-webui: {exc}") from exc
 
 
+def remote_flags(remotes: list[str]) -> dict[str, object]:
+    """`--remote A`: the one cluster, as before; `--remote A --remote B`: a cluster each."""
+    if len(remotes) > 1:
+        return {"clusters": [{"name": name, "remote": name} for name in remotes]}
+    return {"remote": remotes[0] if remotes else None}
+
+
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.command == "systemd-unit":
         print(systemd_unit(), end="")
     elif args.command in ("serve", "doctor"):
-        flags = {name: getattr(args, name) for name in ("host", "port", "remote", "tls_cert", "tls_key")}
+        flags = {name: getattr(args, name) for name in ("host", "port", "tls_cert", "tls_key", "all_remotes")}
+        flags |= remote_flags(args.remote or [])
         settings = Settings.load(args.config, **flags)
         if args.command == "serve":
             serve(settings)

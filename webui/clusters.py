@@ -5,6 +5,7 @@ needs that is not the whole dashboard's (settings, database, audit log, metrics)
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -37,6 +38,24 @@ if TYPE_CHECKING:
 
 # The templates of one cluster's pages, given where its trends are kept.
 MakeTemplates = Callable[[Trends], Jinja2Templates]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a cluster's pages are: its name, the prefix of its URLs ("" when the dashboard
+    holds one cluster: its pages stay where they always were), and every cluster held."""
+
+    name: str = ""
+    prefix: str = ""
+    names: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, name: str, names: tuple[str, ...]) -> "Place":
+        return cls(name, f"/clusters/{name}" if len(names) > 1 else "", names)
+
+    def prefix_of(self, name: str) -> str:
+        """Where another cluster's pages are."""
+        return f"/clusters/{name}"
 
 
 class WatchedCluster:

@@ -5,10 +5,10 @@ import os
 import socket
 import ssl
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 from sqlalchemy import Engine
 
@@ -17,10 +17,58 @@ from webui.audit.log import AuditLog, as_dict
 from webui.audit.syslog import SyslogForwarder
 from webui.db import default_key_path
 from webui.incus import names
-from webui.incus.remotes import config_dir, default_socket, load_remote
+from webui.incus.remotes import config_dir, default_socket, load_remote, server_remotes
 from webui.incus.transport import Connection
 
 CLUSTER_NAME_MAX = 50  # the database keeps cluster names in 50 characters
+
+
+def cluster_name(value: str) -> str:
+    """A cluster's name: Incus's rule for the names of its objects, at most CLUSTER_NAME_MAX."""
+    if len(value) > CLUSTER_NAME_MAX:
+        raise ValueError(f"a cluster's name has at most {CLUSTER_NAME_MAX} characters")
+    try:
+        return names.api_name(value)
+    except names.InvalidName as exc:
+        raise ValueError(f"cluster name {value[:80]!r}: {exc}") from None
+
+
+def reach(
+    remote: str | None, incus_conf: Path | None, addresses: list[str], socket: Path | None,
+    client_cert: Path | None, client_key: Path | None, server_cert: Path | None,
+) -> Connection:
+    """Where one Incus is, first match wins: a CLI remote, addresses, a socket, the local
+    socket; ValueError with a sentence an admin can act on when nowhere."""
+    if remote:
+        return load_remote(remote, incus_conf or config_dir())
+    if addresses:
+        return Connection(addresses=addresses, client_cert=client_cert, client_key=client_key, server_cert=server_cert)
+    socket = socket or default_socket()
+    if socket is None:
+        raise ValueError(
+            "no Incus to talk to: no local socket at /var/lib/incus/unix.socket; "
+            "use --remote NAME, or set INCUS_WEBUI_ADDRESSES with certificates"
+        )
+    return Connection(socket=socket)
+
+
+class ClusterConfig(BaseModel):
+    """One of the TOML's `[[clusters]]`: its name, and how to reach it, as for one cluster."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, AfterValidator(cluster_name)]
+    remote: str | None = None
+    addresses: list[str] = []
+    socket: Path | None = None
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    server_cert: Path | None = None
+
+    def connection(self, incus_conf: Path | None) -> Connection:
+        return reach(
+            self.remote, incus_conf, self.addresses, self.socket, self.client_cert, self.client_key, self.server_cert
+        )
 
 
 class Settings(BaseSettings):
@@ -48,6 +96,11 @@ class Settings(BaseSettings):
     # runs, pinned certificate...): default the remote's, else "local" for a socket, else
     # "default". Naming it keeps its records its own when the way to reach it changes.
     cluster_name: str = ""
+    # Several clusters (and standalone servers) in one dashboard: `[[clusters]]` tables, or
+    # every remote of the incus CLI that is an Incus server (image servers skipped). The first
+    # one is what the single-cluster URLs (/members/…, /api/v1/…) mean.
+    clusters: list[ClusterConfig] = []
+    all_remotes: bool = False
     database_url: str = "sqlite:///incus-webui.db"
     # The watcher's resync: member list and instances every poll_interval seconds (a member
     # going offline emits no event), member state (uptime, load, memory) every state_interval.
@@ -153,12 +206,15 @@ class Settings(BaseSettings):
     @field_validator("cluster_name")
     @classmethod
     def _cluster_name(cls, value: str) -> str:
-        if len(value) > CLUSTER_NAME_MAX:
-            raise ValueError(f"cluster_name: at most {CLUSTER_NAME_MAX} characters")
-        try:
-            return names.api_name(value) if value else value
-        except names.InvalidName as exc:  # Incus's rule for the names of its objects
-            raise ValueError(f"cluster_name: {exc}") from None
+        return cluster_name(value) if value else value
+
+    @field_validator("clusters")
+    @classmethod
+    def _distinct(cls, value: list[ClusterConfig]) -> list[ClusterConfig]:
+        seen = [cluster.name for cluster in value]
+        if twice := sorted({name for name in seen if seen.count(name) > 1}):
+            raise ValueError(f"clusters: each name once ({', '.join(twice)} more than once)")
+        return value
 
     @field_validator("public_url")
     @classmethod
@@ -222,20 +278,19 @@ class Settings(BaseSettings):
         return "default" if self.addresses else "local"
 
     def connection(self) -> Connection:
-        """Where Incus is; ValueError with a sentence an admin can act on when nowhere."""
-        if self.remote:
-            return load_remote(self.remote, self.incus_conf or config_dir())
-        if self.addresses:
-            return Connection(
-                addresses=self.addresses,
-                client_cert=self.client_cert,
-                client_key=self.client_key,
-                server_cert=self.server_cert,
-            )
-        socket = self.socket or default_socket()
-        if socket is None:
-            raise ValueError(
-                "no Incus to talk to: no local socket at /var/lib/incus/unix.socket; "
-                "use --remote NAME, or set INCUS_WEBUI_ADDRESSES with certificates"
-            )
-        return Connection(socket=socket)
+        """Where the one cluster is (without `clusters` and `all_remotes`)."""
+        return reach(
+            self.remote, self.incus_conf, self.addresses, self.socket, self.client_cert, self.client_key,
+            self.server_cert,
+        )
+
+    def watched(self) -> list[tuple[str, Connection]]:
+        """Every cluster to watch, by name, the first first; ValueError says what is wrong."""
+        if self.clusters:
+            return [(cluster.name, cluster.connection(self.incus_conf)) for cluster in self.clusters]
+        if self.all_remotes:
+            found = server_remotes(self.incus_conf)
+            if not found:
+                raise ValueError("--all-remotes: the incus CLI's configuration names no Incus server")
+            return [(cluster_name(name), load_remote(name, self.incus_conf or config_dir())) for name in found]
+        return [(self.cluster(), self.connection())]

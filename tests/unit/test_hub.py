@@ -155,7 +155,10 @@ async def test_one_clock_beats_for_every_stream_and_ends_them_on_exit(monkeypatc
     subscribers = [hub.subscribe([MEMBERS]), hub.subscribe([NOC])]
     monkeypatch.setattr(hub_module, "EXIT_CHECK", 0.01)
     clock = asyncio.create_task(hub.run(heartbeat=0.02))
-    await asyncio.sleep(0.1)
+    for _ in range(200):  # a beat within 20 ms; up to 2 s on a loaded machine
+        await asyncio.sleep(0.01)
+        if all(s.frames for s in subscribers):
+            break
     assert all(drain(s)[0] == HEARTBEAT.data for s in subscribers)
     assert hub.frames_published == 0  # heartbeats are not fragments
     monkeypatch.setattr(AppStatus, "should_exit", True)  # what uvicorn's exit signal sets

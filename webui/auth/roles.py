@@ -27,6 +27,8 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "metrics": "public",
     "docs": "view",  # the API's docs and schema: for those who may use the API
     "openapi": "view",
+    "overview": "view",
+    "list_clusters": "view",
     "members": "view",
     "member": "view",
     "history": "view",

@@ -35,16 +35,29 @@ def _pick(*paths: Path) -> Path | None:
     return next((p for p in paths if p.exists()), None)
 
 
-def load_remote(name: str, directory: Path | None = None) -> Connection:
-    """Connection settings for the CLI remote `name`; ValueError says what is missing."""
-    directory = directory or config_dir()
+def _remotes(directory: Path) -> dict[str, dict[str, object]]:
     config_file = directory / "config.yml"
     if not config_file.exists():
         raise ValueError(f"no incus CLI configuration at {config_file}")
-    remotes = (yaml.safe_load(config_file.read_text()) or {}).get("remotes") or {}
+    return (yaml.safe_load(config_file.read_text()) or {}).get("remotes") or {}
+
+
+IMAGE_PROTOCOLS = ("simplestreams", "oci")  # image servers, not Incus servers
+
+
+def server_remotes(directory: Path | None = None) -> list[str]:
+    """The CLI's remotes that are Incus servers (not image servers), in its file's order."""
+    remotes = _remotes(directory or config_dir())
+    return [name for name, remote in remotes.items() if remote.get("protocol", "incus") not in IMAGE_PROTOCOLS]
+
+
+def load_remote(name: str, directory: Path | None = None) -> Connection:
+    """Connection settings for the CLI remote `name`; ValueError says what is missing."""
+    directory = directory or config_dir()
+    remotes = _remotes(directory)
     if name not in remotes:
         known = ", ".join(sorted(remotes)) or "none"
-        raise ValueError(f'remote "{name}" not found in {config_file} (known: {known})')
+        raise ValueError(f'remote "{name}" not found in {directory / "config.yml"} (known: {known})')
     remote = remotes[name]
     addr = str(remote.get("addr", ""))
     if addr.startswith("unix://"):
