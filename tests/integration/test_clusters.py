@@ -1,0 +1,92 @@
+"""Several clusters in one dashboard, on real Incus side by side: the 6.0 test cluster and
+the 7.0 one, each on its own loopback subnet. One overview, one API listing both, each
+cluster's pages and Incus-shaped API under its own prefix, and the single-cluster URLs still
+meaning the first."""
+
+import html
+import re
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Dashboard, wait_until
+
+pytestmark = [pytest.mark.cluster, pytest.mark.lts7]
+
+REACH = ("addresses", "client_cert", "client_key", "server_cert")
+
+
+def clusters_toml(named: dict[str, Path]) -> str:
+    """A settings file holding each dev cluster's way in (its own webui.toml's) by name."""
+    tables = []
+    for name, settings_file in named.items():
+        own = tomllib.loads(settings_file.read_text())
+        lines = [f'name = "{name}"'] + [f"{key} = {own[key]!r}".replace("'", '"') for key in REACH]
+        tables.append("[[clusters]]\n" + "\n".join(lines))
+    return "\n\n".join(tables) + "\n"
+
+
+@pytest.fixture(scope="module")
+def both(cluster, cluster7, tmp_path_factory) -> Iterator[Dashboard]:
+    folder = tmp_path_factory.mktemp("clusters")
+    settings = folder / "webui.toml"
+    settings.write_text(clusters_toml({"prod": cluster.settings_file, "staging": cluster7.settings_file}))
+    server = Dashboard(settings, folder / "webui.db")
+    # Members come with the first round, versions with the slow one (each member's /1.0).
+    listed = lambda: server.get("/api/v1/clusters").json()["metadata"]  # noqa: E731
+    wait_until(lambda: all(c["reachable"] and c["members"] and c["versions"] for c in listed()), timeout=60)
+    yield server
+    server.stop()
+
+
+def test_the_api_lists_every_cluster(both, cluster, cluster7):
+    listed = {c["name"]: c for c in both.get("/api/v1/clusters").json()["metadata"]}
+    assert list(listed) == ["prod", "staging"]
+    assert listed["prod"]["kind"] == listed["staging"]["kind"] == "cluster"
+    assert sum(listed["prod"]["members"].values()) == len(cluster.members)
+    assert sum(listed["staging"]["members"].values()) == len(cluster7.members)
+    assert [v.split(".")[:2] for v in listed["prod"]["versions"]] == [["6", "0"]]
+    assert [v.split(".")[:2] for v in listed["staging"]["versions"]] == [["7", "0"]]
+    assert all(c["data_age_seconds"] is not None and c["data_age_seconds"] < 30 for c in listed.values())
+
+
+def test_each_cluster_answers_under_its_own_prefix(both, cluster, cluster7):
+    def urls(path: str) -> set[str]:
+        return {m["url"] for m in both.get(path).json()["metadata"]}
+
+    prod = {cluster.url(m) for m in cluster.members}
+    staging = {cluster7.url(m) for m in cluster7.members}
+    assert prod.isdisjoint(staging)  # both name their members member1, member2, ...
+    assert urls("/api/v1/clusters/prod/cluster/members?recursion=1") == prod
+    assert urls("/api/v1/clusters/staging/cluster/members?recursion=1") == staging
+    assert urls("/api/v1/cluster/members?recursion=1") == prod  # the first cluster's, as before
+    member = cluster7.members[0]
+    page = both.get(f"/clusters/staging/members/{member}")
+    assert page.status_code == 200 and cluster7.url(member) in page.text
+    assert f"/clusters/staging/members/{member}" in both.get("/clusters/staging/").text  # links stay in the cluster
+
+
+def test_the_overview_is_the_landing_page_with_a_card_per_cluster(both):
+    page = both.get("/")
+    assert page.status_code == 200
+    cards = re.findall(r'<section class="cluster-card[^"]*" aria-labelledby="card-([^"]+)"', page.text)
+    assert cards == ["prod", "staging"]
+    assert 'href="/clusters/staging/"' in page.text
+    for name in ("prod", "staging"):  # every page names its cluster, and offers the others
+        title = re.search(r"<title>(.*?)</title>", both.get(f"/clusters/{name}/history").text, re.S)[1]
+        assert html.unescape(title) == f"Cluster history · {name} · incus-webui"
+
+
+def test_each_clusters_stream_carries_its_own_members(both, cluster7):
+    page = both.get("/clusters/staging/").text
+    stream_url = html.unescape(re.search(r'sse-connect="([^"]+)"', page)[1])
+    assert stream_url.startswith("/clusters/staging/stream?")
+    with both.admin.stream("GET", stream_url, headers={"Last-Event-ID": "stale"}, timeout=30) as stream:
+        received = ""
+        for chunk in stream.iter_text():
+            received += chunk
+            if "event: members" in received and "\n\n" in received.split("event: members", 1)[1]:
+                break
+    assert cluster7.url(cluster7.members[0]).split("//")[1].split(":")[0] in received
