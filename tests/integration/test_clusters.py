@@ -1,9 +1,11 @@
-"""Several clusters in one dashboard, on real Incus side by side: the 6.0 test cluster and
-the 7.0 one, each on its own loopback subnet. One overview, one API listing both, each
-cluster's pages and Incus-shaped API under its own prefix, and the single-cluster URLs still
-meaning the first."""
+"""Several clusters in one dashboard, on real Incus side by side: the 6.0 test cluster, the
+7.0 one (each on its own loopback subnet) and a standalone 6.0 server (on its unix socket).
+One overview, one API listing them all, each one's pages and Incus-shaped API under its own
+prefix, the single-cluster URLs still meaning the first, and the standalone server shown as
+what it is."""
 
 import html
+import os
 import re
 import tomllib
 from collections.abc import Iterator
@@ -11,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Dashboard, wait_until
+import devcluster
+from devcluster import daemons
+from tests.conftest import STATE_DIR, Dashboard, wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.lts7]
 
@@ -29,10 +33,27 @@ def clusters_toml(named: dict[str, Path]) -> str:
 
 
 @pytest.fixture(scope="module")
-def both(cluster, cluster7, tmp_path_factory) -> Iterator[Dashboard]:
+def standalone() -> Iterator[Path]:
+    """An Incus 6.0 server never clustered: its unix socket. Stopped and purged at the end."""
+    state = STATE_DIR.with_name(f"{STATE_DIR.name}-standalone")
+    devcluster.down(state, purge=True)
+    incus_dir = state / "member1"  # where devcluster.down finds (and stops) it
+    daemons.launch(incus_dir)
+    try:
+        daemons.wait_ready("standalone", incus_dir, {**os.environ, "INCUS_DIR": str(incus_dir)}, 60)
+        yield incus_dir / "unix.socket"
+    finally:
+        devcluster.down(state, purge=True)
+
+
+@pytest.fixture(scope="module")
+def both(cluster, cluster7, standalone, tmp_path_factory) -> Iterator[Dashboard]:
     folder = tmp_path_factory.mktemp("clusters")
     settings = folder / "webui.toml"
-    settings.write_text(clusters_toml({"prod": cluster.settings_file, "staging": cluster7.settings_file}))
+    settings.write_text(
+        clusters_toml({"prod": cluster.settings_file, "staging": cluster7.settings_file})
+        + f'\n[[clusters]]\nname = "lab"\nsocket = "{standalone}"\n'
+    )
     server = Dashboard(settings, folder / "webui.db")
     # Members come with the first round, versions with the slow one (each member's /1.0).
     listed = lambda: server.get("/api/v1/clusters").json()["metadata"]  # noqa: E731
@@ -43,12 +64,14 @@ def both(cluster, cluster7, tmp_path_factory) -> Iterator[Dashboard]:
 
 def test_the_api_lists_every_cluster(both, cluster, cluster7):
     listed = {c["name"]: c for c in both.get("/api/v1/clusters").json()["metadata"]}
-    assert list(listed) == ["prod", "staging"]
+    assert list(listed) == ["prod", "staging", "lab"]
     assert listed["prod"]["kind"] == listed["staging"]["kind"] == "cluster"
+    assert listed["lab"]["kind"] == "standalone" and listed["lab"]["members"] == {"Online": 1}
     assert sum(listed["prod"]["members"].values()) == len(cluster.members)
     assert sum(listed["staging"]["members"].values()) == len(cluster7.members)
     assert [v.split(".")[:2] for v in listed["prod"]["versions"]] == [["6", "0"]]
     assert [v.split(".")[:2] for v in listed["staging"]["versions"]] == [["7", "0"]]
+    assert [v.split(".")[:2] for v in listed["lab"]["versions"]] == [["6", "0"]]
     assert all(c["data_age_seconds"] is not None and c["data_age_seconds"] < 30 for c in listed.values())
 
 
@@ -72,7 +95,8 @@ def test_the_overview_is_the_landing_page_with_a_card_per_cluster(both):
     page = both.get("/")
     assert page.status_code == 200
     cards = re.findall(r'<section class="cluster-card[^"]*" aria-labelledby="card-([^"]+)"', page.text)
-    assert cards == ["prod", "staging"]
+    assert cards == ["prod", "staging", "lab"]
+    assert "standalone server" in page.text
     assert 'href="/clusters/staging/"' in page.text
     for name in ("prod", "staging"):  # every page names its cluster, and offers the others
         title = re.search(r"<title>(.*?)</title>", both.get(f"/clusters/{name}/history").text, re.S)[1]
@@ -90,3 +114,15 @@ def test_each_clusters_stream_carries_its_own_members(both, cluster7):
             if "event: members" in received and "\n\n" in received.split("event: members", 1)[1]:
                 break
     assert cluster7.url(cluster7.members[0]).split("//")[1].split(":")[0] in received
+
+
+def test_a_standalone_server_is_one_server_without_the_cluster_only_pages_and_actions(both, standalone):
+    table = both.get("/clusters/lab/").text
+    names = re.findall(r'<tr id="member-([^"]+)"', table)
+    assert len(names) == 1  # the server itself, named as Incus names it
+    prod = both.get("/clusters/prod/").text
+    for cluster_only in (">Groups</a>", ">Joining</a>", ">Upgrade</a>"):
+        assert cluster_only in prod and cluster_only not in table  # absent, not disabled
+    page = both.get(f"/clusters/lab/members/{names[0]}").text
+    assert "Evacuate" not in page and "Remove" not in page
+    assert "A standalone server" in page

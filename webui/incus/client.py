@@ -22,6 +22,7 @@ from webui.incus.models import (
     MemberState,
     Operation,
     Server,
+    SysInfo,
 )
 from webui.incus.names import path
 from webui.incus.transport import Connection, Transport
@@ -83,11 +84,25 @@ def _raise_for_error(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
+
+def standalone_member(environment: dict[str, Any], endpoint: str) -> Member:
+    """A server that is not clustered, as the one member of its own "cluster"."""
+    return Member(
+        server_name=str(environment.get("server_name", "")),
+        url=endpoint,
+        status="Online",
+        message="Fully operational",
+        architecture=str(environment.get("kernel_architecture", "")),
+    )
+
 class IncusClient:
     def __init__(self, connection: Connection) -> None:
         self.transport = Transport(connection)
         self._members = Reparse(Member)
         self._instances = Reparse(Instance)
+        # A server that is not clustered: its one "member" is asked without `?target=`, and
+        # its state comes from its resources (it has no cluster member state).
+        self.standalone = False
 
     async def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """Send a request and return the reply's `metadata`."""
@@ -101,8 +116,11 @@ class IncusClient:
     async def server_of(self, name: str, timeout: float | None = None) -> Server:
         """`GET /1.0?target=NAME`: that member's version, API extensions and local keys. A
         frozen member only times out, and must not move us elsewhere: no failover."""
-        data = await self.request("GET", "/1.0", params={"target": name}, timeout=timeout, failover=False)
+        data = await self.request("GET", "/1.0", params=self._target(name), timeout=timeout, failover=False)
         return Server.model_validate(data)
+
+    def _target(self, name: str) -> dict[str, str] | None:
+        return None if self.standalone else {"target": name}
 
     async def update_server(self, changes: dict[str, str], target: str = "") -> None:
         """Change the keys given ("" unsets one), the others stay; local keys need `target`.
@@ -141,7 +159,19 @@ class IncusClient:
         await self.request("DELETE", path("operations", operation_id))
 
     async def members(self) -> list[Member]:
-        data = await self.request("GET", "/1.0/cluster/members", params={"recursion": "1"})
+        """`incus cluster list`; for a server that is not clustered (Incus refuses the list),
+        that one server, as `incus list` names it, online since it answered."""
+        try:
+            data = await self.request("GET", "/1.0/cluster/members", params={"recursion": "1"})
+        except IncusUnreachable:
+            raise
+        except IncusError:
+            environment = (await self.server()).get("environment") or {}
+            if environment.get("server_clustered", True):
+                raise
+            self.standalone = True
+            return [standalone_member(environment, self.transport.current)]
+        self.standalone = False
         members = self._members(data or [])
         self.transport.learn(m.url for m in members)
         return members
@@ -203,6 +233,10 @@ class IncusClient:
         return Operation.model_validate(await self.request("GET", path("operations", operation_id)))
 
     async def member_state(self, name: str, timeout: float | None = None) -> MemberState:
+        if self.standalone:  # its memory, from its resources (no load averages there)
+            memory = (await self.request("GET", "/1.0/resources", timeout=timeout)).get("memory") or {}
+            total = int(memory.get("total", 0))
+            return MemberState(sysinfo=SysInfo(total_ram=total, free_ram=total - int(memory.get("used", 0))))
         data = await self.request(
             "GET", path("cluster", "members", name, "state"), timeout=timeout, failover=False
         )
@@ -210,9 +244,7 @@ class IncusClient:
 
     async def member_cpus(self, name: str, timeout: float | None = None) -> int:
         """Logical CPUs of a member, as `incus cluster info` shows them (from its resources)."""
-        data = await self.request(
-            "GET", "/1.0/resources", params={"target": name}, timeout=timeout, failover=False
-        )
+        data = await self.request("GET", "/1.0/resources", params=self._target(name), timeout=timeout, failover=False)
         return int((data.get("cpu") or {}).get("total", 0))
 
     async def instances(self, timeout: float | None = None) -> list[Instance]:

@@ -147,6 +147,12 @@ class ClusterSnapshot:
     # The trust store's certificate names by fingerprint, to name who asked Incus (people.py).
     trust_store: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def standalone(self) -> bool:
+        """A server that is not clustered (Incus says so in `/1.0`): the cluster-only pages
+        and actions are not offered for it."""
+        return self.server is not None and self.server.environment.get("server_clustered") is False
+
     def group(self, name: str) -> ClusterGroup | None:
         return next((g for g in self.groups if g.name == name), None)
 

@@ -65,19 +65,14 @@ class Card:
         }
 
 
-def kind(snapshot: ClusterSnapshot) -> str:
-    """A cluster, or one server that is not clustered (Incus says so in `/1.0`)."""
-    clustered = snapshot.server.environment.get("server_clustered", True) if snapshot.server else True
-    return "cluster" if clustered else "standalone"
-
-
 def card(name: str, prefix: str, snapshot: ClusterSnapshot) -> Card:
     statuses = Counter(member.status or "Unknown" for member in snapshot.members).most_common()
     running = [run for run in snapshot.maintenance if isinstance(run, MaintenanceRun) and run.running]
     pem = snapshot.server.certificate if snapshot.server else ""
+    kind = "standalone" if snapshot.standalone else "cluster"
     return Card(
-        name, prefix, kind(snapshot), snapshot.reachable, snapshot.error, statuses, running,
-        upgrade_status(snapshot).versions, cluster_certificate(pem), snapshot.updated_at,
+        name, prefix, kind, snapshot.reachable, snapshot.error, statuses, running, upgrade_status(snapshot).versions,
+        cluster_certificate(pem), snapshot.updated_at,
     )
 
 
