@@ -37,6 +37,7 @@ from webui.routes import (
     groups,
     health,
     history,
+    instances,
     joining,
     maintenance,
     member_dialogs,
@@ -78,6 +79,7 @@ HERE = Path(__file__).resolve().parent
 PAGES = (
     auth, members, member_dialogs, history, maintenance, rolling_upgrade, audit, admin, cluster, groups, joining,
     operations, noc, stream, health,
+    instances,
 )
 
 

@@ -30,6 +30,7 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "members": "view",
     "member": "view",
     "history": "view",
+    "instances": "view",
     "maintenance": "view",
     "maintenance_run": "view",
     "acknowledge_maintenance": "operate",
