@@ -31,6 +31,7 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "member": "view",
     "history": "view",
     "instances": "view",
+    "cluster_rebalancing": "view",
     "maintenance": "view",
     "maintenance_run": "view",
     "acknowledge_maintenance": "operate",
