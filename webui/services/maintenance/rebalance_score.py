@@ -69,6 +69,8 @@ class Score:
     total: int  # the score
     # A part past 255, or their sum: Go kept the low byte, and the score is not the mean.
     wrapped: bool = False
+    memory_percent: float = 0.0  # the parts before Go cut them to a byte
+    cpu_percent: float = 0.0
 
 
 def score(
@@ -79,7 +81,7 @@ def score(
     cpu_raw = load * 100 / threads if threads else math.inf * load
     memory, cpu = go_uint8(memory_raw, leader_architecture), go_uint8(cpu_raw, leader_architecture)
     wrapped = not (memory_raw < 256 and cpu_raw < 256) or memory + cpu > 255
-    return Score(memory, cpu, ((memory + cpu) & 0xFF) // 2, wrapped)
+    return Score(memory, cpu, ((memory + cpu) & 0xFF) // 2, wrapped, memory_raw, cpu_raw)
 
 
 def member_score(figures: Figures, leader_architecture: str = "x86_64") -> Score:
