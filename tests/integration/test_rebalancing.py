@@ -5,6 +5,7 @@ import re
 
 import pytest
 
+from tests.conftest import wait_until
 from webui.services.maintenance.rebalance_score import Figures, member_score
 
 pytestmark = [pytest.mark.cluster, pytest.mark.usefixtures("server_fetched")]
@@ -27,3 +28,23 @@ def test_every_member_is_scored_from_its_resources(cluster, dashboard):
     assert "No virtual machine on" in section or "nothing moves" in section
     assert "cluster.rebalance.threshold" in section and "Percentage load difference" in section  # Incus's words
     assert "{'" not in section and "Average1Min" not in section  # no raw figures
+
+
+@pytest.fixture
+def moved_by_rebalancing(cluster, dashboard):
+    """A container marked as Incus marks an instance it moved (its last move, 2026-11-30 08:00 UTC)."""
+    name = next(i["name"] for i in cluster.instances() if i["location"] == "member2")
+    cluster.incus("config", "set", name, "volatile.rebalance.last_move=1796025600")
+    yield name
+    cluster.incus("config", "unset", name, "volatile.rebalance.last_move")
+
+
+def test_incus_own_record_of_its_moves_is_listed(dashboard, moved_by_rebalancing):
+    def record() -> str:
+        """The section's record of moves, once it names the container (the watcher saw the change)."""
+        section = dashboard.get("/cluster/rebalancing", headers={"HX-Request": "true"}).text
+        found = section.split("Moves Incus made by itself")[1].split("Seen by the dashboard")[0]
+        return found if moved_by_rebalancing in found else ""
+
+    shown = wait_until(record, timeout=30)
+    assert "2026-11-30 08:00" in shown and "member2" in shown

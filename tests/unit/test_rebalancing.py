@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from webui.incus.models import Instance, Member, Server
 from webui.live.snapshot import ClusterSnapshot
 from webui.services.maintenance.rebalance_score import Figures
-from webui.services.maintenance.rebalancing import assess, expiry
+from webui.services.maintenance.rebalancing import assess, expiry, last_moves, where_now
 
 AT = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 GIB = 2**30
@@ -91,3 +91,10 @@ def test_the_cooldown_follows_incus_expiry_format():
 def test_one_member_of_an_architecture_has_nothing_to_balance_against():
     result = assess(snapshot(), [figures("m1", 80)], frozenset(), AT, [])
     assert result.sides[0].verdict == "only one x86_64 member: nothing to balance it against"
+
+
+def test_incus_own_record_of_moves_is_read_newest_first():
+    moved = (vm("old", last_move="1796025600"), vm("new", last_move="1796112000"), vm("never"))
+    shot = snapshot(*moved)
+    assert [(i.name, at.day) for i, at in last_moves(shot)] == [("new", 1), ("old", 30)]
+    assert where_now(shot, "default", "old") == "m1" and where_now(shot, "default", "gone") == ""

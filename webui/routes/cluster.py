@@ -17,7 +17,7 @@ from webui.services.configuration.secrets import HIDDEN, Secrets
 from webui.services.errors import SERVICE_ERRORS
 from webui.services.maintenance import healing
 from webui.services.maintenance.capacity import remote_pools
-from webui.services.maintenance.rebalancing import assess, described, member_figures
+from webui.services.maintenance.rebalancing import assess, described, last_moves, member_figures, where_now
 from webui.views.cluster import CLUSTER
 
 router = APIRouter(prefix="/cluster")
@@ -71,9 +71,11 @@ async def rebalancing(request: Request, ctx: ContextDep) -> HTMLResponse:
     snapshot = ctx.hub.snapshot
     (figures, problems), pools = await asyncio.gather(member_figures(ctx.client, snapshot), remote_pools(ctx.client))
     _, moves = await asyncio.to_thread(healing.history, ctx.engine, 10)
+    seen = [(move, where_now(snapshot, move.project, move.instance)) for move in moves]
     return render_fragment(
         request, "cluster/_rebalancing.html",
-        assessment=assess(snapshot, figures, pools, now(), problems), keys=described(snapshot), moves=moves,
+        assessment=assess(snapshot, figures, pools, now(), problems), keys=described(snapshot),
+        recorded=last_moves(snapshot), seen=seen,
     )
 
 

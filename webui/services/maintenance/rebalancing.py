@@ -114,7 +114,7 @@ def candidates(
     source, target = side.busiest, side.idlest
     vms = sorted(
         (i for i in snapshot.instances_on(source.figures.member) if i.type == "virtual-machine"),
-        key=lambda i: (i.project != "default", i.project, i.name),  # projects by id: default first
+        key=lambda i: (i.project != "default", i.project, i.name),  # Incus: by project id (default is 1), then name
     )
     found, problems = [], []
     figures = target.figures
@@ -208,6 +208,22 @@ def assess(
         settings, tuple(sides), tuple(problems), leader_arch, bool(config.get("instances.placement.scriptlet")),
         tuple(moves),
     )
+
+
+def last_moves(snapshot: ClusterSnapshot) -> list[tuple[Instance, datetime]]:
+    """Incus's own record of its rebalancing moves, newest first: each instance it moved keeps
+    the time in `volatile.rebalance.last_move` (set after the move, wherever it now sits)."""
+    found = [
+        (i, datetime.fromtimestamp(int(stamp), UTC))
+        for i in snapshot.instances
+        if (stamp := i.config.get("volatile.rebalance.last_move", "")).isdigit()
+    ]
+    return sorted(found, key=lambda pair: pair[1], reverse=True)
+
+
+def where_now(snapshot: ClusterSnapshot, project: str, name: str) -> str:
+    """The member an instance sits on now ("" once it is gone)."""
+    return next((i.location for i in snapshot.instances if (i.project, i.name) == (project, name)), "")
 
 
 def described(snapshot: ClusterSnapshot) -> list[tuple[str, str, str]]:
