@@ -1,11 +1,11 @@
 """What healing would do to an instance if its member went offline for good: the evacuation
 plan's rule in Incus's "heal" mode. Incus 6.0.4, `cmd/incusd/api_cluster_evacuation.go`:
 
-- `evacuateInstancesFunc` (l. 200-215): a live migration becomes a cold one (the member is
+- `evacuateInstancesFunc` (l. 196-211): a live migration becomes a cold one (the member is
   dead); anything but a migration leaves the instance where it is, as it is; nothing is
   stopped first (`healClusterMember` passes no stop function).
 - `evacuateClusterSelectTarget`: the same members an evacuation may use (`targets`).
-- `healClusterMember`'s migrate function (l. 737-757): an instance whose root disk is on a
+- `healClusterMember`'s migrate function (l. 731-751): an instance whose root disk is on a
   local pool (or that has no pool) stays: only remote storage survives its member. A moved
   instance is started there if it ran, or if `boot.autostart` says so.
 """
