@@ -42,7 +42,7 @@ def test_healing_moves_a_live_migratable_vm_cold_and_leaves_what_would_stop():
     stop = heal_instance(snapshot, instance(**{"cluster.evacuate": "stop"}), SHARED)
     assert (stop.outcome, stop.why) == ("stays on its dead member, untouched", "its cluster.evacuate is stop")
     stopped = instance(status="Stopped")
-    assert heal_instance(snapshot, stopped, SHARED).outcome == "moved to m2 stays stopped"
+    assert heal_instance(snapshot, stopped, SHARED).outcome == "moved to m2, stays stopped"
 
 
 def test_healing_without_another_member_moves_nothing():

@@ -38,5 +38,5 @@ def heal_instance(snapshot: ClusterSnapshot, instance: Instance, remote_pools: f
         where = f"the local pool “{pool}”" if pool else "no storage pool"
         return Healed("stays on its dead member", f"its root disk is on {where}: only remote storage outlives it")
     started = instance.status == "Running" or autostarts(instance)
-    then = "and started there" if started else "stays stopped"
-    return Healed(f"moved to {either(list(destinations))} {then}", "", destinations)
+    then = " and started there" if started else ", stays stopped"
+    return Healed(f"moved to {either(list(destinations))}{then}", "", destinations)
