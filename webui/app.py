@@ -35,6 +35,7 @@ from webui.routes import (
     groups,
     health,
     history,
+    instances,
     joining,
     maintenance,
     member_dialogs,
@@ -63,7 +64,7 @@ HERE = Path(__file__).resolve().parent
 # The routers of the pages, in the order they are matched.
 PAGES = (
     auth, clusters, members, member_dialogs, history, maintenance, rolling_upgrade, audit, admin, cluster, groups,
-    joining, operations, noc, stream, health,
+    joining, operations, noc, stream, health, instances,
 )
 
 

@@ -14,6 +14,7 @@ PAGES = {
     "members": "/",
     "member": "/members/member1",
     "history": "/history",
+    "instances": "/instances",
     "maintenance": "/maintenance",
     "maintenance_run": None,
     "rolling_upgrade": "/upgrade",
@@ -33,9 +34,10 @@ DIALOGS = {
     "rolling_upgrade_dialog": "/upgrade/start",
 }
 # Seen apart: the login form (no session), the wall display (its token), and the cluster
-# page's configuration search, whose fragment replaces the form as you type.
-ELSEWHERE = {"login", "noc", "cluster_config_form"}
-EXPECTED = 20  # HTML routes on 2026-12-07 (the upgrade confirmation); a new one must be added above
+# page's configuration search, whose fragment replaces the form as you type, and its
+# rebalancing section, loaded into it as it opens.
+ELSEWHERE = {"login", "noc", "cluster_config_form", "cluster_rebalancing"}
+EXPECTED = 22  # HTML routes on 2026-12-07 (the instances page); a new one must be added above
 
 
 def html_route_names(cluster, folder) -> set[str]:

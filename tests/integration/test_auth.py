@@ -24,6 +24,8 @@ REQUESTS = {
     "members": ("GET", "/", None),
     "member": ("GET", "/members/member1", None),
     "history": ("GET", "/history", None),
+    "instances": ("GET", "/instances?member=member1&status=Running", None),
+    "cluster_rebalancing": ("GET", "/cluster/rebalancing", None),
     "maintenance": ("GET", "/maintenance", None),
     "maintenance_run": ("GET", f"/maintenance/{NO_OPERATION}", None),
     "list_maintenance": ("GET", "/api/v1/maintenance", None),

@@ -31,7 +31,7 @@ def fresh(server: Dashboard) -> bool:
 def stored_fingerprint(server: Dashboard) -> str:
     engine = db.make_engine(server.database_url)
     try:
-        pem = pinning.stored(engine)
+        pem = pinning.stored(engine, "default")  # the cluster the test dashboard holds (cluster_name)
         return describe(pem).fingerprint if pem else ""
     finally:
         engine.dispose()

@@ -133,3 +133,38 @@ def test_the_member_the_dashboard_talks_to_is_still_clustered(recorded, cluster)
     assert (cluster.incus_dir("member1") / "cluster.crt").exists()
     statuses = {m["server_name"]: m["status"] for m in cluster.cluster_members(via="member1")}
     assert set(statuses) >= {"member1", "member2", "member3"}, statuses
+
+
+# The routes that take words in their query, not their path: the instance filters (compared
+# with what the snapshot holds) and the rebalancing section (which takes none).
+QUERIED = {"/instances": ("member", "project", "status", "type"), "/cluster/rebalancing": ("target",)}
+HOSTILE_WORDS = {**HOSTILE, "markup": "%3Cscript%3Ealert(1)%3C/script%3E", "quote": "%22%3E%3Cb%3E"}
+
+
+def test_hostile_filters_reach_no_other_endpoint(recorded):
+    dashboard, incus = recorded
+    mark = len(incus.requests)
+    answers = []
+    for role in PERSONAS:
+        client = dashboard.login(role)
+        try:
+            for what, raw in HOSTILE_WORDS.items():
+                for path, parameters in QUERIED.items():
+                    for parameter in parameters:
+                        reply = client.get(f"{path}?{parameter}={raw[:4000]}", headers={"HX-Request": "true"})
+                        answers.append((role, what, path, parameter, reply.status_code))
+                        assert "<script>alert" not in reply.text and '"><b>' not in reply.text, (role, what, path)
+        finally:
+            client.close()
+    assert len(answers) == len(PERSONAS) * len(HOSTILE_WORDS) * 5
+    crashed = [a for a in answers if a[4] not in (200, 400)]  # 400: too long for a filter
+    assert not crashed, f"hostile filters crashed or were refused oddly: {crashed[:10]}"
+    # What the two routes ask Incus for (the pools, each member's resources), and the watcher's
+    # reads meanwhile, and nothing else.
+    asked = {(r.method, r.path) for r in incus.since(mark)}
+    watcher = r"cluster/members.*|cluster/groups|certificates|metadata/configuration|operations.*|instances.*|events"
+    meant = re.compile(rf"^/1\.0(/(storage-pools|resources|{watcher}))?$")
+    unexpected = [r for r in asked if not (r[0] in ("GET", "WEBSOCKET") and meant.match(r[1]))]
+    assert not unexpected, unexpected
+    resources = {r.query for r in incus.since(mark) if r.path == "/1.0/resources"}
+    assert resources <= {"target=member1", "target=member2", "target=member3"}, resources

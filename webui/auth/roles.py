@@ -32,6 +32,8 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "members": "view",
     "member": "view",
     "history": "view",
+    "instances": "view",
+    "cluster_rebalancing": "view",
     "maintenance": "view",
     "maintenance_run": "view",
     "acknowledge_maintenance": "operate",

@@ -244,8 +244,13 @@ class IncusClient:
 
     async def member_cpus(self, name: str, timeout: float | None = None) -> int:
         """Logical CPUs of a member, as `incus cluster info` shows them (from its resources)."""
-        data = await self.request("GET", "/1.0/resources", params=self._target(name), timeout=timeout, failover=False)
+        data = await self.member_resources(name, timeout)
         return int((data.get("cpu") or {}).get("total", 0))
+
+    async def member_resources(self, name: str, timeout: float | None = None) -> dict[str, Any]:
+        """`incus info --resources --target NAME`: the member's hardware, memory use and load."""
+        data = await self.request("GET", "/1.0/resources", params=self._target(name), timeout=timeout, failover=False)
+        return dict(data or {})
 
     async def instances(self, timeout: float | None = None) -> list[Instance]:
         """Every instance with its location and state. Incus asks each member for the state

@@ -1,18 +1,23 @@
 """The cluster page: upgrades, certificate, healing and rebalancing (live), the server
 configuration form (global keys, or one member's local keys) and the certificate replacement."""
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from webui.auth.roles import can
+from webui.clock import now
 from webui.routes.deps import ActorDep, ContextDep, HubDep, SecretsDep, render_fragment, render_page
 from webui.services.configuration import form as server_config
 from webui.services.configuration import server
 from webui.services.configuration.keys import HEALING_WARNING, default, input_kind
 from webui.services.configuration.secrets import HIDDEN, Secrets
 from webui.services.errors import SERVICE_ERRORS
+from webui.services.maintenance import healing
+from webui.services.maintenance.capacity import remote_pools
+from webui.services.maintenance.rebalancing import assess, described, last_moves, member_figures, where_now
 from webui.views.cluster import CLUSTER
 
 router = APIRouter(prefix="/cluster")
@@ -57,6 +62,21 @@ async def save_config(request: Request, ctx: ContextDep, who: ActorDep) -> HTMLR
     if shown.error.startswith("Nothing to save"):
         status = 200
     return render_fragment(request, "cluster/_config.html", status, **_config_context(request, ctx.secrets, shown))
+
+
+@router.get("/rebalancing", response_class=HTMLResponse, name="cluster_rebalancing")
+async def rebalancing(request: Request, ctx: ContextDep) -> HTMLResponse:
+    """What Incus's rebalancing would decide now: asked when the section opens or is checked
+    again (each member's resources and the storage pools, from Incus), never on its own."""
+    snapshot = ctx.hub.snapshot
+    (figures, problems), pools = await asyncio.gather(member_figures(ctx.client, snapshot), remote_pools(ctx.client))
+    _, moves = await asyncio.to_thread(healing.history, ctx.engine, ctx.cluster, 10)
+    seen = [(move, where_now(snapshot, move.project, move.instance)) for move in moves]
+    return render_fragment(
+        request, "cluster/_rebalancing.html",
+        assessment=assess(snapshot, figures, pools, now(), problems), keys=described(snapshot),
+        recorded=last_moves(snapshot), seen=seen,
+    )
 
 
 async def _text(form_value: Any) -> str:

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from webui.incus.models import Instance, Member
 from webui.live.snapshot import ClusterSnapshot
 
+NO_TARGET = "no other member can take it (online, open to placement, of its architecture)"
 SHUTDOWN_TIMEOUT_DEFAULT = 30  # seconds, when boot.host_shutdown_timeout is unset
 MOVING = ("migrate", "live-migrate")
 STOPPING = ("stop", "stateful-stop", "force-stop")
@@ -85,9 +86,10 @@ def shutdown_timeout(instance: Instance) -> int:
         return SHUTDOWN_TIMEOUT_DEFAULT
 
 
-def unmovable_device(instance: Instance, remote_pools: frozenset[str]) -> str:
-    """The first device (by name, as Incus sorts them) that keeps the instance on its member,
-    in words; "" when every device can move."""
+def local_devices(instance: Instance, remote_pools: frozenset[str]) -> list[str]:
+    """The devices (by name, as Incus sorts them) that keep the instance on its member, in
+    words; [] when every device can move."""
+    found = []
     for name, device in sorted(instance.expanded_devices.items()):
         kind = device.get("type", "")
         if kind == "disk":
@@ -98,16 +100,25 @@ def unmovable_device(instance: Instance, remote_pools: frozenset[str]) -> str:
             ):
                 continue
             where = device.get("path") or device.get("source", "")
-            return f"its disk “{name}” ({where}) is on this member only"
-        if kind == "nic":
+            found.append(f"its disk “{name}” ({where}) is on this member only")
+        elif kind == "nic":
             # A managed network moves with it (a managed physical one does not on 6.0: rare).
-            if device.get("network"):
-                continue
-            return f"its network device “{name}” is not on a managed network"
-        if kind in ("none", "tpm"):
-            continue
-        return f"its {kind or 'untyped'} device “{name}” cannot move"
-    return ""
+            if not device.get("network"):
+                found.append(f"its network device “{name}” is not on a managed network")
+        elif kind not in ("none", "tpm"):
+            found.append(f"its {kind or 'untyped'} device “{name}” cannot move")
+    return found
+
+
+def unmovable_device(instance: Instance, remote_pools: frozenset[str]) -> str:
+    """The first device that keeps the instance on its member (Incus stops at it); "" if none."""
+    return next(iter(local_devices(instance, remote_pools)), "")
+
+
+def root_pool(instance: Instance) -> str:
+    """The storage pool of the instance's root disk ("" when it has none)."""
+    disks = instance.expanded_devices.values()
+    return next((d.get("pool", "") for d in disks if d.get("type") == "disk" and d.get("path") == "/"), "")
 
 
 def targets(snapshot: ClusterSnapshot, instance: Instance, source: str) -> list[str]:
@@ -126,19 +137,25 @@ def targets(snapshot: ClusterSnapshot, instance: Instance, source: str) -> list[
     ]
 
 
+def can_migrate(instance: Instance, remote_pools: frozenset[str]) -> tuple[str, str]:
+    """Incus's `inst.CanMigrate()`: what the instance itself asks for, and why when its
+    setting or its devices decide it (evacuation, healing and rebalancing all start here)."""
+    setting = instance.expanded_config.get("cluster.evacuate", "auto")
+    if setting != "auto":
+        return setting, f"its cluster.evacuate is {setting}"
+    if blocked := unmovable_device(instance, remote_pools):
+        return "stop", blocked
+    if instance.type == "virtual-machine" and _true(instance.expanded_config.get("migration.stateful")):
+        return "live-migrate", "a virtual machine with migration.stateful"
+    return "migrate", ""
+
+
 def action_of(instance: Instance, mode: str, remote_pools: frozenset[str]) -> tuple[str, str]:
     """What Incus will do to the instance, and why when its devices decide it."""
-    setting = instance.expanded_config.get("cluster.evacuate", "auto")
     if mode and mode != "auto":
         action, why = mode, ""
-    elif setting != "auto":
-        action, why = setting, f"its cluster.evacuate is {setting}"
-    elif blocked := unmovable_device(instance, remote_pools):
-        action, why = "stop", blocked
-    elif instance.type == "virtual-machine" and _true(instance.expanded_config.get("migration.stateful")):
-        action, why = "live-migrate", "a virtual machine with migration.stateful"
     else:
-        action, why = "migrate", ""
+        action, why = can_migrate(instance, remote_pools)
     if action == "live-migrate" and instance.status != "Running":
         action = "migrate"  # Incus: "Can't live migrate if we're stopped"
     return action, why
@@ -187,16 +204,16 @@ def plan_instance(
     if action in STOPPING:
         outcome = "stays here, stopped"
     elif not (destinations := tuple(targets(snapshot, instance, source))):
-        why = "no other member can take it (online, open to placement, of its architecture)"
+        why = NO_TARGET
         outcome = "stays here, running" if action == "live-migrate" else "stays here, stopped"
         if action == "live-migrate":
             fails, certain = "", True  # Incus gives up before it tries (and needs CRIU)
     elif action == "live-migrate":
-        outcome = f"moved live to {_either(list(destinations))}, without stopping"
-    elif running or _autostarts(instance):
-        outcome = f"moved to {_either(list(destinations))} and started there"
+        outcome = f"moved live to {either(list(destinations))}, without stopping"
+    elif running or autostarts(instance):
+        outcome = f"moved to {either(list(destinations))} and started there"
     else:
-        outcome = f"moved to {_either(list(destinations))}, stays stopped"
+        outcome = f"moved to {either(list(destinations))}, stays stopped"
     if fails and certain:
         outcome = "fails: Incus refuses it"
     elif fails:
@@ -215,7 +232,7 @@ def plan_instance(
     )
 
 
-def _autostarts(instance: Instance) -> bool:
+def autostarts(instance: Instance) -> bool:
     autostart = instance.expanded_config.get("boot.autostart", "")
     return _true(autostart) or (autostart == "" and instance.config.get("volatile.last_state.power") == "RUNNING")
 
@@ -273,7 +290,7 @@ def _vote(snapshot: ClusterSnapshot, member: Member, max_voters: str) -> str:
         "Evacuating does not take its vote away: it keeps voting while evacuated. If you then shut it down, "
     )
     if standby or spare:
-        taker = f"the stand-by {_either(standby)}" if standby else f"{_either(spare)} (no database role now)"
+        taker = f"the stand-by {either(standby)}" if standby else f"{either(spare)} (no database role now)"
         return said + f"Incus hands its vote to {taker}: {total} voters remain."
     majority = total // 2 + 1
     voting = sum("database" in m.roles for m in up)
@@ -287,7 +304,7 @@ def _vote(snapshot: ClusterSnapshot, member: Member, max_voters: str) -> str:
     )
 
 
-def _either(names: list[str]) -> str:
+def either(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
