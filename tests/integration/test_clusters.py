@@ -7,6 +7,7 @@ what it is."""
 import html
 import os
 import re
+import time
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 
 import devcluster
 from devcluster import daemons
-from tests.conftest import STATE_DIR, Dashboard, wait_until
+from tests.conftest import STATE_DIR, Dashboard, edit_member, wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.lts7]
 
@@ -126,3 +127,35 @@ def test_a_standalone_server_is_one_server_without_the_cluster_only_pages_and_ac
     page = both.get(f"/clusters/lab/members/{names[0]}").text
     assert "Evacuate" not in page and "Remove" not in page
     assert "A standalone server" in page
+
+
+def change_reaches_stream(both: Dashboard, cluster, name: str, text: str) -> float:
+    """Seconds from `incus cluster edit` on prod to the row on prod's open stream."""
+    with both.stream("/clusters/prod/stream?topic=members") as stream:
+        stream.wait_for(lambda f: f.event == "members", timeout=10)  # the initial refresh
+        started = time.monotonic()
+        edit_member(cluster, name, description=text)
+        stream.wait_for(lambda f: f.event == f"member-{name}" and text in f.data, timeout=10)
+        return time.monotonic() - started
+
+
+def test_a_frozen_cluster_never_delays_another(both, cluster, cluster7, restore_description):
+    """Every member of staging frozen (SIGSTOP: its requests hang, nothing is refused): prod's
+    changes still reach its streams as fast, and prod's pages and the overview still answer."""
+    before = change_reaches_stream(both, cluster, restore_description, "before the freeze")
+    for member in cluster7.members:
+        cluster7.freeze(member)
+    try:
+        time.sleep(3)  # a few of staging's poll rounds: its watcher now waits on Incus
+        frozen = change_reaches_stream(both, cluster, restore_description, "while staging is frozen")
+        started = time.monotonic()
+        assert both.get("/clusters/prod/").status_code == 200 and both.get("/").status_code == 200
+        answered = time.monotonic() - started
+        # Staging's watcher is stuck on its requests (a resync a second, when it answers).
+        staging = both.get("/api/v1/clusters").json()["metadata"][1]
+        assert staging["name"] == "staging" and staging["data_age_seconds"] > 3, staging
+    finally:
+        for member in cluster7.members:
+            cluster7.thaw(member)
+    assert frozen < 3 and answered < 2, (before, frozen, answered)
+    wait_until(lambda: both.get("/api/v1/clusters").json()["metadata"][1]["reachable"], timeout=60)
