@@ -66,6 +66,7 @@ class WatchedCluster:
         secrets: Secrets, make_templates: MakeTemplates,
     ) -> None:
         self.name = name  # as the dashboard shows it, and as its rows in the database carry it
+        audit = audit.of_cluster(name)  # every record its services write names it
         self.settings = settings
         self.engine = engine
         self.trends = Trends(settings.state_interval)

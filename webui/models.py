@@ -66,6 +66,8 @@ class DisplayToken(Base):
 
 class AuditRecord(Base):
     __tablename__ = "audit_log"
+    # Not read back after an insert: `cluster` (below) may not exist yet during migrations.
+    __mapper_args__ = {"eager_defaults": False}
     # One record per predecessor: two writers that raced would fork the chain; the database refuses.
     __table_args__ = (UniqueConstraint("prev_hash", name="uq_audit_log_prev_hash"),)
 
@@ -89,6 +91,10 @@ class AuditRecord(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))  # HMAC with the audit key ("" key_id: plain SHA-256)
     key_id: Mapped[str] = mapped_column(String(16), default="")
+    # The cluster the record is about ("" for the dashboard's own: logins, accounts, displays).
+    # Deferred, with the database's default: the migrations before 0011 read and write the log
+    # through this model, where the column does not exist yet (webui/audit/log.py, `loaded`).
+    cluster: Mapped[str] = mapped_column(String(50), index=True, server_default="", deferred=True)
 
 
 class LoginThrottle(Base):

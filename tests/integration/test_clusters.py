@@ -159,3 +159,23 @@ def test_a_frozen_cluster_never_delays_another(both, cluster, cluster7, restore_
             cluster7.thaw(member)
     assert frozen < 3 and answered < 2, (before, frozen, answered)
     wait_until(lambda: both.get("/api/v1/clusters").json()["metadata"][1]["reachable"], timeout=60)
+
+
+def test_a_change_to_one_cluster_is_audited_as_that_clusters_and_the_chain_holds(both, cluster7):
+    member = cluster7.members[1]
+    before = both.get(f"/api/v1/clusters/staging/cluster/members/{member}").json()["metadata"]["description"]
+    try:
+        reply = both.admin.patch(f"/api/v1/clusters/staging/cluster/members/{member}", json={"description": "audited"})
+        assert reply.status_code == 200, reply.text
+        assert both.get(f"/api/v1/clusters/staging/cluster/members/{member}").json()["metadata"]["description"] == "audited"
+        assert both.get(f"/api/v1/clusters/prod/cluster/members/{member}").json()["metadata"]["description"] != "audited"
+    finally:
+        both.admin.patch(f"/api/v1/clusters/staging/cluster/members/{member}", json={"description": before})
+    records = both.get("/audit.json", params={"cluster": "staging", "action": "edit"}).json()
+    assert records and {r["cluster"] for r in records} == {"staging"} and {r["target"] for r in records} == {member}
+    assert not both.get("/audit.json", params={"cluster": "prod", "action": "edit"}).json()
+    logins = both.get("/audit.json", params={"action": "login"}).json()
+    assert logins and {r["cluster"] for r in logins} == {""}  # the dashboard's own, about no cluster
+    page = both.get("/audit", params={"cluster": "staging"}).text
+    assert f"staging › {member}" in page
+    assert "Chain verified" in page  # records with and without a cluster, one chain

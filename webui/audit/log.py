@@ -10,6 +10,7 @@ advisory lock on PostgreSQL, and the database refuses two records with one prede
 When a record cannot be written the action it records is refused (AuditUnavailable, answered
 503 with a banner): nothing changes without its record. Reads go on."""
 
+import copy
 import hashlib
 import json
 import logging
@@ -22,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from prometheus_client import Counter
-from sqlalchemy import Engine, String, func, select, text
+from sqlalchemy import Engine, String, func, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from webui.audit.keys import Checkpoint, Checkpoints, key_id, sign
 from webui.clock import now
@@ -46,6 +47,9 @@ LEGACY_HASHED = (
     "parameters", "operation_id", "outcome", "error", "request_id",
 )
 HASHED = (*LEGACY_HASHED, "forwarded_for", "key_id")
+# The cluster a record is about (webui/clusters.py): signed when it names one, so the records
+# from before clusters had names (and the dashboard's own, such as a login) verify unchanged.
+CLUSTER = "cluster"
 UNKNOWN = "outcome unknown: dashboard was down"
 UNHEARD_END = "outcome unknown: Incus forgot the operation before the dashboard heard how it ended"
 UNKNOWN_OUTCOMES = (UNKNOWN, UNHEARD_END)
@@ -67,6 +71,8 @@ def record_hash(prev_hash: str, fields: dict[str, Any], key: bytes | None) -> st
     """HMAC-SHA256 with the audit key; plain SHA-256 (key None) for records from before it."""
     names = HASHED if key is not None else LEGACY_HASHED
     content = {k: (utc_text(v) if isinstance(v, datetime) else v) for k, v in fields.items() if k in names}
+    if key is not None and fields.get(CLUSTER):
+        content[CLUSTER] = fields[CLUSTER]
     payload = prev_hash + json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
     return sign(key, payload) if key is not None else hashlib.sha256(payload.encode()).hexdigest()
 
@@ -92,6 +98,33 @@ class Entry:
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
+def cluster_of(record: AuditRecord) -> str:
+    """The cluster a record names, as loaded (`loaded`): "" before 0011, or for none."""
+    return str(record.__dict__.get(CLUSTER) or "")
+
+
+def signed_fields(record: AuditRecord) -> dict[str, Any]:
+    """What a record's hash covers, as the record holds it (to check or re-sign it)."""
+    return {k: getattr(record, k) for k in HASHED} | {CLUSTER: cluster_of(record)}
+
+
+def loaded(query: Any, db: Session) -> Any:
+    """`query` of records with each one's cluster, where the log has that column (from
+    migration 0011 on; the migrations before it read the log as well)."""
+    if any(column["name"] == CLUSTER for column in inspect(db.connection()).get_columns("audit_log")):
+        return query.options(undefer(AuditRecord.cluster))
+    return query
+
+
+@dataclass
+class _Shared:
+    """What every view of one log (the dashboard's, each cluster's) sees alike."""
+
+    problem: str = ""  # why the last append failed, until one succeeds (the banner shows it)
+    verdict: "Verdict | None" = None  # the latest full check, shown on the audit page
+    since_checkpoint: int = 0
+
+
 class AuditLog:
     def __init__(
         self,
@@ -107,14 +140,36 @@ class AuditLog:
         self.checkpoints = checkpoints
         self.checkpoint_every = max(1, checkpoint_every)
         self.on_append: list[Callable[[AuditRecord], object]] = [on_append] if on_append else []
-        self.problem = ""  # why the last append failed, until one succeeds (the banner shows it)
-        self.verdict: Verdict | None = None  # the latest full check, shown on the audit page
+        self.cluster = ""  # the cluster its records name ("" for the dashboard's own)
+        self._shared = _Shared()
         self._lock = threading.Lock()
-        self._since_checkpoint = 0
         self.appends = Counter("incus_webui_audit_appends", "Audit records written.", registry=None)
         self.failures = Counter(
             "incus_webui_audit_append_failures", "Audit records that could not be written.", registry=None
         )
+
+    def of_cluster(self, cluster: str) -> "AuditLog":
+        """The same log (one chain, one lock, one state) whose records name `cluster`: what a
+        cluster's services write through."""
+        scoped = copy.copy(self)
+        scoped.cluster = cluster
+        return scoped
+
+    @property
+    def problem(self) -> str:
+        return self._shared.problem
+
+    @problem.setter
+    def problem(self, value: str) -> None:
+        self._shared.problem = value
+
+    @property
+    def verdict(self) -> "Verdict | None":
+        return self._shared.verdict
+
+    @verdict.setter
+    def verdict(self, value: "Verdict | None") -> None:
+        self._shared.verdict = value
 
     def append(self, **fields: Any) -> AuditRecord:
         """Write one record; AuditUnavailable when it cannot be written."""
@@ -146,6 +201,8 @@ class AuditLog:
             fields.setdefault(name, "")
         fields.setdefault("parameters", {})
         fields.setdefault("request_id", None)
+        if self.cluster:  # else left to the database (a log from before 0011 has no such column)
+            fields.setdefault(CLUSTER, self.cluster)
         fields["key_id"] = self.key_id
         # What requests bring (user agent, path, Incus's words) can outgrow a column: cut it to
         # fit before it is hashed, rather than fail the write (PostgreSQL enforces lengths).
@@ -163,9 +220,9 @@ class AuditLog:
         """After the commit: the checkpoint (a failure here refuses the action too: the log
         could be cut unseen) and whoever listens (the live page, syslog)."""
         self.appends.inc()
-        self._since_checkpoint += 1
+        self._shared.since_checkpoint += 1
         # The first record always: a log with records and no checkpoint at all was cut.
-        if self._since_checkpoint >= self.checkpoint_every or record.prev_hash == GENESIS:
+        if self._shared.since_checkpoint >= self.checkpoint_every or record.prev_hash == GENESIS:
             self.checkpoint(record)
         self.problem = ""
         for listener in self.on_append:
@@ -187,7 +244,7 @@ class AuditLog:
             self.problem = f"the audit checkpoint cannot be written ({exc})"
             log.error("%s", self.problem)
             raise AuditUnavailable(self.problem) from exc
-        self._since_checkpoint = 0
+        self._shared.since_checkpoint = 0
 
     async def append_async(self, **fields: Any) -> AuditRecord:
         return await anyio.to_thread.run_sync(lambda: self.append(**fields))
@@ -272,6 +329,7 @@ class AuditQuery:
     action: str = ""
     target: str = ""
     outcome: str = ""
+    cluster: str = ""
     since: datetime | None = None
     until: datetime | None = None
 
@@ -281,6 +339,7 @@ class AuditQuery:
             (AuditRecord.action, self.action),
             (AuditRecord.target, self.target),
             (AuditRecord.outcome, self.outcome),
+            (AuditRecord.cluster, self.cluster),
         ):
             if value:
                 query = query.where(column == value)
@@ -297,13 +356,15 @@ def search(
     """Newest first, with the total count for pagination."""
     with Session(engine) as db:
         total = int(db.scalar(query.apply(select(func.count()).select_from(AuditRecord))) or 0)
-        rows = db.scalars(query.apply(select(AuditRecord)).order_by(AuditRecord.id.desc()).offset(offset).limit(limit))
+        rows = db.scalars(
+            loaded(query.apply(select(AuditRecord)), db).order_by(AuditRecord.id.desc()).offset(offset).limit(limit)
+        )
         return list(rows), total
 
 
-EXPORTED = ("id", *HASHED, "prev_hash", "hash")
+EXPORTED = ("id", *HASHED, CLUSTER, "prev_hash", "hash")
 
 
 def as_dict(record: AuditRecord) -> dict[str, Any]:
-    values = {k: getattr(record, k) for k in EXPORTED}
+    values = {k: getattr(record, k) for k in EXPORTED if k != CLUSTER} | {CLUSTER: cluster_of(record)}
     return {k: (utc_text(v) + "Z" if isinstance(v, datetime) else v) for k, v in values.items()}

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from webui.audit.keys import Checkpoint, Checkpoints, key_id
-from webui.audit.log import HASHED, record_hash, utc_text
+from webui.audit.log import loaded, record_hash, signed_fields, utc_text
 from webui.audit.verify import verify
 from webui.clock import now
 from webui.models import AuditRecord
@@ -39,7 +39,7 @@ def rewrite(
     """Pass every record's parameters through `scrub`; when any changed, re-sign the chain and
     append the record that says so (`reason`, done `by`)."""
     with Session(bind=connection) as db:
-        records = list(db.scalars(select(AuditRecord).order_by(AuditRecord.id)))
+        records = list(db.scalars(loaded(select(AuditRecord), db).order_by(AuditRecord.id)))
         scrubbed = {r.id: scrub(r.parameters) for r in records}
         rewritten = [r.id for r in records if scrubbed[r.id][1]]
         if not rewritten:
@@ -63,8 +63,7 @@ def rewrite(
                 if record.id in rewritten:
                     record.parameters = scrubbed[record.id][0]
                 record.prev_hash = prev
-                fields = {k: getattr(record, k) for k in HASHED}
-                record.hash = record_hash(prev, fields, key if record.key_id else None)
+                record.hash = record_hash(prev, signed_fields(record), key if record.key_id else None)
                 new_hashes[record.id] = record.hash
                 # One record at a time: the database refuses two records with one predecessor.
                 db.flush()

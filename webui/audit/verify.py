@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from webui.audit.keys import Checkpoints, key_id
-from webui.audit.log import GENESIS, HASHED, record_hash
+from webui.audit.log import GENESIS, loaded, record_hash, signed_fields
 from webui.clock import now
 from webui.models import AuditRecord
 
@@ -39,7 +39,7 @@ def verify(engine: Engine | Connection, key: bytes, checkpoints: Checkpoints | N
         return Verdict(count, prev_id, problem, now())
 
     with Session(engine) as db:
-        for record in db.scalars(select(AuditRecord).order_by(AuditRecord.id)).yield_per(1000):
+        for record in db.scalars(loaded(select(AuditRecord), db).order_by(AuditRecord.id)).yield_per(1000):
             count += 1
             if record.prev_hash != prev:
                 after = f"record {prev_id}" if prev_id is not None else "the start of the log"
@@ -51,8 +51,7 @@ def verify(engine: Engine | Connection, key: bytes, checkpoints: Checkpoints | N
                 keyed = True
             elif keyed:
                 return verdict(f"record {record.id} is unsigned, after signed ones: it was forged")
-            fields = {k: getattr(record, k) for k in HASHED}
-            if record_hash(prev, fields, key if record.key_id else None) != record.hash:
+            if record_hash(prev, signed_fields(record), key if record.key_id else None) != record.hash:
                 return verdict(f"record {record.id} was altered")
             prev, prev_id = record.hash, record.id
             hashes[record.id] = record.hash

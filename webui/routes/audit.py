@@ -26,9 +26,10 @@ VERIFY_EVERY = timedelta(minutes=1)  # a full check reads every record: not on e
 
 async def audit_query(
     actor: str = "", action: str = "", target: str = "", outcome: str = "",
-    since: datetime | None = None, until: datetime | None = None,
+    since: datetime | None = None, until: datetime | None = None, cluster: str = "",
 ) -> AuditQuery:
-    return AuditQuery(actor, action, target, outcome, since, until)
+    """The filters; `cluster` keeps the records about that cluster (of several)."""
+    return AuditQuery(actor, action, target, outcome, cluster, since, until)
 
 
 QueryDep = Annotated[AuditQuery, Depends(audit_query)]

@@ -31,13 +31,13 @@ async def log_in(
         )
     )
     if verdict.burst_ended:
-        await ctx.audit.append_async(
+        await _dashboard_log(ctx).append_async(
             **who.fields(), action="login", target=name, outcome="denied", error="throttled",
             parameters={"refused": verdict.burst_ended},
         )
     if not verdict.allowed:
         if verdict.first_refusal:  # the rest of the burst is counted, and recorded when it ends
-            await ctx.audit.append_async(
+            await _dashboard_log(ctx).append_async(
                 **who.fields(), action="login", target=name, outcome="denied", error="throttled"
             )
         raise Refused(429, f"Too many failed logins. Try again in {int(settings.login_lockout_minutes)} minutes.")
@@ -47,7 +47,7 @@ async def log_in(
     except HashingBusy:
         raise Refused(429, "Too many logins at once. Try again in a few seconds.") from None
     if user is None:
-        await ctx.audit.append_async(
+        await _dashboard_log(ctx).append_async(
             **who.fields(), action="login", target=name, outcome="failed", error="wrong name or password"
         )
         raise Refused(401, "Wrong user name or password.")
@@ -55,13 +55,15 @@ async def log_in(
     lifetime = timedelta(hours=settings.session_hours)
     token = await anyio.to_thread.run_sync(store.start_session, ctx.engine, user, lifetime, old_session)
     signed_in = replace(who, identity=Identity(user.name, user.role, "session"))
-    await ctx.audit.append_async(**signed_in.fields(), action="login", target=user.name, outcome="succeeded")
+    await _dashboard_log(ctx).append_async(**signed_in.fields(), action="login", target=user.name, outcome="succeeded")
     return token
 
 
 async def log_out(ctx: Context, who: Actor, session: str) -> None:
     await anyio.to_thread.run_sync(store.end_session, ctx.engine, session)
-    await ctx.audit.append_async(**who.fields(), action="logout", target=who.fields()["actor"], outcome="succeeded")
+    await _dashboard_log(ctx).append_async(
+        **who.fields(), action="logout", target=who.fields()["actor"], outcome="succeeded"
+    )
 
 
 async def create_display(ctx: Context, who: Actor, name: str) -> str:
@@ -69,7 +71,7 @@ async def create_display(ctx: Context, who: Actor, name: str) -> str:
     if not name.strip():
         raise Refused(422, "Give the display a name.")
     try:
-        async with ctx.audit.action(who, "create-display", name):
+        async with _dashboard_log(ctx).action(who, "create-display", name):
             return await anyio.to_thread.run_sync(store.create_display, ctx.engine, name.strip())
     except store.AccountError as exc:
         raise Refused(409, str(exc)) from exc
@@ -78,7 +80,7 @@ async def create_display(ctx: Context, who: Actor, name: str) -> str:
 async def create_api_token(ctx: Context, who: Actor, user: str) -> str:
     """A new API token acting as `user` (shown once); Refused 422 for an unknown user."""
     try:
-        async with ctx.audit.action(who, "create-token", user):
+        async with _dashboard_log(ctx).action(who, "create-token", user):
             return await anyio.to_thread.run_sync(store.create_api_token, ctx.engine, user)
     except store.AccountError as exc:
         raise Refused(422, str(exc)) from exc
@@ -89,6 +91,11 @@ REVOCABLE: dict[str, tuple[type[ApiToken] | type[DisplayToken], str]] = {
     "revoke-token": (ApiToken, "API token"),
     "revoke-display": (DisplayToken, "display"),
 }
+
+
+def _dashboard_log(ctx: Context) -> AuditLog:
+    """Accounts, sessions, tokens and displays are the whole dashboard's, about no cluster."""
+    return ctx.audit.of_cluster("")
 
 
 def check_revocable(audit: AuditLog, who: Actor, action: str, item_id: int) -> None:
@@ -106,7 +113,7 @@ def check_revocable(audit: AuditLog, who: Actor, action: str, item_id: int) -> N
 async def _revoke(ctx: Context, who: Actor, action: str, revoke: Callable[[Engine, int], None], item_id: int) -> None:
     await anyio.to_thread.run_sync(check_revocable, ctx.audit, who, action, item_id)
     try:
-        async with ctx.audit.action(who, action, str(item_id)):
+        async with _dashboard_log(ctx).action(who, action, str(item_id)):
             await anyio.to_thread.run_sync(revoke, ctx.engine, item_id)
     except store.NotFound as exc:  # revoked by someone else since the check: recorded "failed"
         raise Refused(404, str(exc)) from exc
