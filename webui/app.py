@@ -20,6 +20,7 @@ from webui import __version__, db, filters, middleware
 from webui.audit.keys import KeyMissing
 from webui.audit.refusals import fold_every
 from webui.auth import store
+from webui.auth.oidc import Provider
 from webui.auth.roles import can
 from webui.incus.client import IncusClient
 from webui.live.hub import Hub
@@ -42,6 +43,7 @@ from webui.routes import (
     member_dialogs,
     members,
     noc,
+    oidc,
     operations,
     rolling_upgrade,
     stream,
@@ -62,6 +64,7 @@ from webui.services.maintenance import MaintenanceRun, step_words
 from webui.services.maintenance_tracker import MaintenanceTracker
 from webui.services.member_metrics import COLUMNS, DEFAULT_COLUMNS, member_panels, row_metrics
 from webui.services.member_rules import available_actions
+from webui.services.oidc_login import keep_roles_current
 from webui.services.operations import outcome_recorder, reconcile_logged
 from webui.services.people import acted, asked_by, requested_by
 from webui.services.pinning import certificate_follower, pin_source
@@ -79,7 +82,7 @@ if TYPE_CHECKING:
 HERE = Path(__file__).resolve().parent
 # The routers of the pages, in the order they are matched.
 PAGES = (
-    auth, members, member_dialogs, history, maintenance, rolling_upgrade, audit, admin, cluster, groups, joining,
+    auth, oidc, members, member_dialogs, history, maintenance, rolling_upgrade, audit, admin, cluster, groups, joining,
     operations, noc, stream, health,
 )
 
@@ -142,6 +145,16 @@ def watch(
 
     codec = SnapshotCodec({"maintenance": tuple[MaintenanceRun, ...]})
     return Leadership(conninfo(settings.database_url), hub, codec, watcher.trends, lead, watcher.stop)
+
+
+def oidc_provider(settings: Settings) -> Provider | None:
+    """The OpenID provider the settings name, if any."""
+    if not settings.oidc_issuer:
+        return None
+    return Provider(
+        settings.oidc_issuer, settings.oidc_client_id, settings.oidc_secret(), settings.oidc_scopes,
+        settings.oidc_groups_claim,
+    )
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -207,6 +220,8 @@ def create_app(settings: Settings) -> FastAPI:
         folding = asyncio.create_task(fold_every(audit_log))  # refused anonymous requests, a minute's at a time
         services = Context(hub, client, watcher, audit_log, engine, secrets)
         guide = asyncio.create_task(Driver(services, settings.poll_interval).run())
+        provider = oidc_provider(settings)
+        regrouping = asyncio.create_task(keep_roles_current(services, settings, provider)) if provider else None
         # Everything imported and built so far lives as long as the process: move it out of
         # the garbage collector's sight. Otherwise each full collection walks it all again
         # (140-250 ms pauses with 1,000 streams open, each one a late frame for everyone).
@@ -221,9 +236,12 @@ def create_app(settings: Settings) -> FastAPI:
                 "metrics": metrics,
                 "services": services,
                 "secrets": secrets,
+                "oidc": provider,
             }
         finally:
             guide.cancel()
+            if regrouping:
+                regrouping.cancel()
             clock.cancel()
             acknowledging.cancel()
             folding.cancel()

@@ -163,8 +163,12 @@ def accounts(args: argparse.Namespace, settings: Settings, engine: Engine, audit
         if args.command == "user":
             if args.action == "add":
                 password, generated = _password(args.password_stdin)
-                change("add-user", args.name, lambda: store.add_user(engine, args.name, args.role, password))
-                print(f"user {args.name} ({args.role}) created" + (f"; password: {password}" if generated else ""))
+                change(
+                    "add-user", args.name,
+                    lambda: store.add_user(engine, args.name, args.role, password, args.break_glass),
+                )
+                kind = f"{args.role}, break-glass" if args.break_glass else args.role
+                print(f"user {args.name} ({kind}) created" + (f"; password: {password}" if generated else ""))
             elif args.action == "passwd":
                 password, generated = _password(args.password_stdin)
                 change("set-password", args.name, lambda: store.set_password(engine, args.name, password))
@@ -241,6 +245,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--role", choices=list(ROLES), default="auditor")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.add_argument("--yes", action="store_true", help="disable without asking")
+    p.add_argument("--break-glass", action="store_true", help="add: may log in with a password when oidc_only is set")
     p.add_argument("--config", type=Path)
 
     p = commands.add_parser("token", help="API tokens: create USER prints a bearer token")

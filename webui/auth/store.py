@@ -38,14 +38,20 @@ class AccountError(ValueError):
     pass
 
 
-def add_user(engine: Engine, name: str, role: str, password: str) -> None:
+def add_user(engine: Engine, name: str, role: str, password: str, break_glass: bool = False) -> None:
+    """`break_glass`: may use the password form when oidc_only hides it from everyone else."""
     if role not in ROLES:
         raise AccountError(f'unknown role "{role}" (one of {", ".join(ROLES)})')
     if not name or len(name) > 100:
         raise AccountError("a user name is 1 to 100 characters")
     try:
         with DbSession(engine) as db, db.begin():
-            db.add(User(name=name, password_hash=hash_password(password), role=role, disabled=False, created_at=now()))
+            db.add(
+                User(
+                    name=name, password_hash=hash_password(password), role=role, disabled=False, created_at=now(),
+                    break_glass=break_glass,
+                )
+            )
     except IntegrityError as exc:
         raise AccountError(f'user "{name}" already exists') from exc
 

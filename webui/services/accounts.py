@@ -9,7 +9,7 @@ import anyio.to_thread
 from sqlalchemy import Engine
 
 from webui.audit.log import AuditLog
-from webui.auth import store, throttle
+from webui.auth import oidc_store, store, throttle
 from webui.auth.passwords import HashingBusy
 from webui.identity import Actor, Identity
 from webui.models import ApiToken, DisplayToken
@@ -51,6 +51,12 @@ async def log_in(
             **who.fields(), action="login", target=name, outcome="failed", error="wrong name or password"
         )
         raise Refused(401, "Wrong user name or password.")
+    if settings.oidc_only and not user.break_glass:
+        await ctx.audit.append_async(
+            **who.fields(), action="login", target=name, outcome="denied", error="oidc_only: not a break-glass account"
+        )
+        provider = settings.oidc_provider_name
+        raise Refused(403, f"Sign in with {provider}: the password form is for break-glass accounts.")
     await anyio.to_thread.run_sync(throttle.succeeded, ctx.engine, name, who.client_address)
     lifetime = timedelta(hours=settings.session_hours)
     token = await anyio.to_thread.run_sync(store.start_session, ctx.engine, user, lifetime, old_session)
@@ -118,3 +124,16 @@ async def revoke_display(ctx: Context, who: Actor, display_id: int) -> None:
 
 async def revoke_api_token(ctx: Context, who: Actor, token_id: int) -> None:
     await _revoke(ctx, who, "revoke-token", store.revoke_api_token, token_id)
+
+
+async def block_oidc_account(ctx: Context, who: Actor, account_id: int) -> str:
+    """Block someone seen through OpenID Connect: their sessions end now, and the provider's
+    word no longer signs them in. Their account name; Refused 404 for no such account."""
+    name = await anyio.to_thread.run_sync(oidc_store.account_user, ctx.engine, account_id)
+    if not name:
+        reason = f"No OpenID Connect account with id {account_id}."
+        await anyio.to_thread.run_sync(ctx.audit.denied, who, "block-oidc-user", str(account_id), reason)
+        raise Refused(404, reason)
+    async with ctx.audit.action(who, "block-oidc-user", name):
+        await anyio.to_thread.run_sync(store.disable_user, ctx.engine, name)
+    return name
