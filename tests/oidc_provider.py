@@ -9,9 +9,11 @@ import json
 import re
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import pytest
 from joserfc.jwk import RSAKey
 
 from tests.conftest import ROOT, Dashboard, free_port
@@ -115,6 +117,8 @@ def sign_in(client: httpx.Client, login: str, next_path: str = "/") -> httpx.Res
     """Through the dashboard's "Sign in with" link and the provider's login form, as a browser
     would (`client` follows redirects); the reply where it ends."""
     form = client.get("/auth/oidc/login", params={"next": next_path}, follow_redirects=True)
+    if "/interaction/" not in form.url.path:  # signed in at the provider already: straight back
+        return form
     return submit_login(client, form, login)
 
 
@@ -126,3 +130,45 @@ def submit_login(client: httpx.Client, form: httpx.Response, login: str) -> http
     return client.post(
         form.url.join(action.group(1)), data={**hidden, "login": login, "password": "any"}, follow_redirects=True
     )
+
+
+# The dashboards a module may start against the provider, each on a port the provider's client
+# knows: as configured for most tests, with the password form hidden, and re-reading groups
+# every 3 seconds.
+DASHBOARDS: dict[str, dict[str, str]] = {
+    "main": {},
+    "oidc-only": {"INCUS_WEBUI_OIDC_ONLY": "true"},
+    "fast-refresh": {"INCUS_WEBUI_OIDC_REFRESH": "0.05"},
+}
+
+
+class OidcRig:
+    """The provider, and the DASHBOARDS against it, each started when first asked for."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.ports = {name: free_port() for name in DASHBOARDS}
+        self.provider = OidcProvider(folder / "provider", [f"http://127.0.0.1:{p}" for p in self.ports.values()])
+        self.provider.start()
+        self.started: dict[str, Dashboard] = {}
+
+    def dashboard(self, name: str = "main") -> Dashboard:
+        if name not in self.started:
+            # With oidc_only the personas' password login (the fixture's admin) is refused.
+            personas = name != "oidc-only"
+            self.started[name] = oidc_dashboard(
+                self.folder / name, self.provider.issuer, self.ports[name], personas, **DASHBOARDS[name]
+            )
+        return self.started[name]
+
+    def stop(self) -> None:
+        for dashboard in self.started.values():
+            dashboard.stop()
+        self.provider.stop()
+
+
+@pytest.fixture(scope="module")
+def oidc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcRig]:
+    rig = OidcRig(tmp_path_factory.mktemp("oidc"))
+    yield rig
+    rig.stop()

@@ -112,7 +112,9 @@ class Provider:
     async def refresh(self, refresh_token: str) -> Signed:
         """A new ID token through the refresh token (the groups as the provider has them now)."""
         await self.metadata()
-        token = await self._token(grant_type="refresh_token", refresh_token=refresh_token)
+        # No scope: the grant's own (RFC 6749, 6). Asking the configured ones again is refused
+        # by providers that granted fewer (offline_access, given only with consent).
+        token = await self._token(grant_type="refresh_token", refresh_token=refresh_token, scope="")
         signed = await self._signed(token, None)
         return signed if signed.refresh_token else replace(signed, refresh_token=refresh_token)
 
