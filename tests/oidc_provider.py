@@ -172,3 +172,17 @@ def oidc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcRig]:
     rig = OidcRig(tmp_path_factory.mktemp("oidc"))
     yield rig
     rig.stop()
+
+
+def callback_url(client: httpx.Client, login: str) -> str:
+    """Through the provider's login form, up to the redirect to the dashboard's callback, which is
+    not followed: its URL (with the code and state), for a test to send when and where it likes."""
+    form = client.get("/auth/oidc/login", follow_redirects=True)
+    action = re.search(r'<form[^>]*action="([^"]+)"', form.text)
+    assert action, f"no login form at {form.url}"
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.text))
+    reply = client.post(form.url.join(action.group(1)), data={**hidden, "login": login, "password": "any"})
+    while "/auth/oidc/callback" not in reply.headers.get("location", ""):
+        assert reply.is_redirect, f"the provider did not send the browser back: {reply.status_code} {reply.text[:300]}"
+        reply = client.get(reply.url.join(reply.headers["location"]))
+    return reply.headers["location"]

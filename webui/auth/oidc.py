@@ -93,9 +93,10 @@ class Provider:
         except (httpx.HTTPError, ValueError) as exc:
             self.app.server_metadata.clear()  # asked again next time
             raise OidcRefused(f"the provider could not be reached ({exc.__class__.__name__}: {exc})") from exc
-        if metadata.get("issuer") != self.issuer:
-            self.app.server_metadata.clear()
-            raise OidcRefused(f"unknown issuer: the provider says it is {str(metadata.get('issuer'))[:200]!r}")
+        claimed = str(metadata.get("issuer"))
+        if claimed != self.issuer:
+            self.app.server_metadata.clear()  # the same dict as `metadata`: asked again next time
+            raise OidcRefused(f"unknown issuer: the provider says it is {claimed[:200]!r}")
         return metadata
 
     async def start(self, redirect_uri: str) -> Start:

@@ -46,12 +46,12 @@ def _state_cookie(request: Request, settings: Settings) -> str:
 
 @router.get("/login", name="oidc_login")
 async def oidc_start(
-    request: Request, ctx: ContextDep, settings: SettingsDep, provider: OidcDep, next: str = "/"
+    request: Request, ctx: ContextDep, settings: SettingsDep, who: ActorDep, provider: OidcDep, next: str = "/"
 ) -> Response:
     if provider is None:
         return _refused(request, Refused(404, "Signing in with an OpenID provider is not configured."))
     try:
-        url, state = await oidc_login.start(ctx, provider, _redirect_uri(request, settings), safe_next(next))
+        url, state = await oidc_login.start(ctx, provider, who, _redirect_uri(request, settings), safe_next(next))
     except Refused as exc:
         return _refused(request, exc)
     response = RedirectResponse(url, status_code=303)

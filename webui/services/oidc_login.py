@@ -30,13 +30,14 @@ class SignIn:
     next_path: str
 
 
-async def start(ctx: Context, provider: Provider, redirect_uri: str, next_path: str) -> tuple[str, str]:
+async def start(ctx: Context, provider: Provider, who: Actor, redirect_uri: str, next_path: str) -> tuple[str, str]:
     """The provider's authorization URL for a new sign-in, and its state (kept for the
-    callback); Refused 502 when the provider cannot be asked."""
+    callback); Refused 502, recorded, when the provider cannot be asked or is not the issuer."""
     try:
         begun = await provider.start(redirect_uri)
     except OidcRefused as exc:
-        raise Refused(502, f"Signing in with the provider is not possible now: {exc.reason}.") from exc
+        refused = await _refuse(ctx, who, provider, exc.reason)
+        raise Refused(502, f"Signing in with the provider is not possible now: {exc.reason}.") from refused
     await anyio.to_thread.run_sync(
         oidc_store.save_login, ctx.engine, begun.state, begun.nonce, begun.code_verifier, next_path
     )
