@@ -148,9 +148,14 @@ def watch(
 
 
 def oidc_provider(settings: Settings) -> Provider | None:
-    """The OpenID provider the settings name, if any."""
+    """The OpenID provider the settings name, if any; ValueError with a sentence when the
+    settings cannot sign anyone in."""
     if not settings.oidc_issuer:
         return None
+    if not settings.oidc_client_id:
+        raise ValueError("oidc_issuer is set but oidc_client_id is not: give the client id registered at the provider")
+    if "openid" not in settings.oidc_scopes.split():
+        raise ValueError(f"oidc_scopes must include openid (it is {settings.oidc_scopes!r})")
     return Provider(
         settings.oidc_issuer, settings.oidc_client_id, settings.oidc_secret(), settings.oidc_scopes,
         settings.oidc_groups_claim,
@@ -159,6 +164,7 @@ def oidc_provider(settings: Settings) -> Provider | None:
 
 def create_app(settings: Settings) -> FastAPI:
     connection = settings.connection()  # fails early, with a sentence, when nothing is configured
+    provider = oidc_provider(settings)  # the same, for OIDC settings that cannot work
     engine = db.make_engine(settings.database_url)
     if db.pending_migrations(engine):
         raise SystemExit(
@@ -220,7 +226,6 @@ def create_app(settings: Settings) -> FastAPI:
         folding = asyncio.create_task(fold_every(audit_log))  # refused anonymous requests, a minute's at a time
         services = Context(hub, client, watcher, audit_log, engine, secrets)
         guide = asyncio.create_task(Driver(services, settings.poll_interval).run())
-        provider = oidc_provider(settings)
         regrouping = asyncio.create_task(keep_roles_current(services, settings, provider)) if provider else None
         # Everything imported and built so far lives as long as the process: move it out of
         # the garbage collector's sight. Otherwise each full collection walks it all again

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import field_validator
+from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 from sqlalchemy import Engine
 
@@ -110,7 +110,7 @@ class Settings(BaseSettings):
     # Connect"). Register {public_url}/auth/oidc/callback as the redirect URI at the provider.
     oidc_issuer: str = ""  # e.g. https://id.example.com/realms/ops (discovery: + /.well-known/...)
     oidc_client_id: str = ""
-    oidc_client_secret: str = ""  # or, kept out of the settings file, in oidc_client_secret_file
+    oidc_client_secret: SecretStr = SecretStr("")  # or, out of the settings file: oidc_client_secret_file
     oidc_client_secret_file: Path | None = None
     oidc_scopes: str = "openid profile email"
     oidc_groups_claim: str = "groups"  # the ID token's claim that lists the user's groups
@@ -193,7 +193,7 @@ class Settings(BaseSettings):
     def oidc_secret(self) -> str:
         """The client secret, from oidc_client_secret_file when set (ValueError if unreadable)."""
         if self.oidc_client_secret_file is None:
-            return self.oidc_client_secret
+            return self.oidc_client_secret.get_secret_value()
         try:
             return self.oidc_client_secret_file.read_text().strip()
         except OSError as exc:
