@@ -184,7 +184,7 @@ class Settings(BaseSettings):
         parts = urlsplit(value)
         if value and (parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment):
             raise ValueError(f"oidc_issuer: the provider's issuer URL, such as https://id.example.com, not {value!r}")
-        return value.rstrip("/")
+        return value  # as the provider spells it, a trailing / too (Authentik's has one): tokens must match it
 
     def cluster(self) -> str:
         """This dashboard's cluster name, as per-cluster role maps (oidc_roles) name it."""

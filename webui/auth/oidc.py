@@ -81,7 +81,7 @@ class Provider:
             name="oidc",
             client_id=client_id,
             client_secret=client_secret or None,
-            server_metadata_url=issuer + "/.well-known/openid-configuration",
+            server_metadata_url=issuer.rstrip("/") + "/.well-known/openid-configuration",
             client_kwargs={"scope": scopes, "code_challenge_method": "S256", "timeout": TIMEOUT},
         )
 
