@@ -134,3 +134,18 @@ def test_oidc_only_leaves_the_password_form_to_break_glass_accounts(oidc):
         assert plain.status_code == 403 and "break-glass accounts" in plain.text
         glass = {"name": "glass", "password": "a long break-glass password", "csrf_token": token}
         assert client.post("/login", data=glass).status_code == 303
+
+
+def test_a_provider_naming_a_local_account_gets_an_account_of_its_own(oidc):
+    """The provider's "alice" is not the local admin alice: never signed in as her."""
+    dashboard = oidc.dashboard()
+    oidc.provider.set_groups("alice", ["staging-ops"])
+    try:
+        with browser(dashboard) as client:
+            landed = sign_in(client, "alice")
+            assert "alice (alice) (operator)" in landed.text
+            assert client.get("/settings").status_code == 403
+    finally:
+        oidc.provider.set_groups("alice", [])
+    refused = dashboard.cli("user", "passwd", "alice (alice)", "--password-stdin", input="a new long password")
+    assert refused.returncode != 0 and "signs in through OpenID Connect: it has no password" in refused.stderr

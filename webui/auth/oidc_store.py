@@ -11,12 +11,11 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from webui.auth.oidc import Signed
-from webui.auth.store import token_hash
+from webui.auth.store import NO_PASSWORD, token_hash
 from webui.clock import now
 from webui.models import OidcAccount, OidcLogin, Session, User
 
 PENDING = timedelta(minutes=10)  # how long a person may take at the provider's login form
-NO_PASSWORD = "!oidc"  # never an argon2 hash: no password opens these accounts
 
 
 @dataclass(frozen=True)

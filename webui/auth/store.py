@@ -38,6 +38,9 @@ class AccountError(ValueError):
     pass
 
 
+NO_PASSWORD = "!oidc"  # never an argon2 hash: accounts that sign in through OpenID Connect
+
+
 def add_user(engine: Engine, name: str, role: str, password: str, break_glass: bool = False) -> None:
     """`break_glass`: may use the password form when oidc_only hides it from everyone else."""
     if role not in ROLES:
@@ -77,6 +80,8 @@ def _user(db: DbSession, name: str) -> User:
 def set_password(engine: Engine, name: str, password: str) -> None:
     with DbSession(engine) as db, db.begin():
         user = _user(db, name)
+        if user.password_hash == NO_PASSWORD:  # a password would open it without the provider
+            raise AccountError(f'"{name}" signs in through OpenID Connect: it has no password')
         user.password_hash = hash_password(password)
         db.execute(delete(Session).where(Session.user_id == user.id))  # log out everywhere
 

@@ -9,7 +9,9 @@ from datetime import timedelta
 from typing import Any
 
 import anyio.to_thread
+from sqlalchemy.exc import SQLAlchemyError
 
+from webui.audit.log import AuditUnavailable
 from webui.auth import oidc_store, store
 from webui.auth.oidc import OidcRefused, Provider, Signed
 from webui.auth.roles import role_for_groups
@@ -126,7 +128,7 @@ async def recheck(ctx: Context, settings: Settings, provider: Provider, item: oi
 
 async def keep_roles_current(ctx: Context, settings: Settings, provider: Provider) -> None:
     """Every signed-in OIDC account's groups read again at least every oidc_refresh minutes.
-    Runs for the app's life; a failure backs off to the next round, logged."""
+    Runs for the app's life; a round the database or the audit log refuses is tried again."""
     every = timedelta(minutes=settings.oidc_refresh)
     pause = min(60.0, every.total_seconds() / 2)
     while True:
@@ -134,8 +136,8 @@ async def keep_roles_current(ctx: Context, settings: Settings, provider: Provide
         try:
             for item in await anyio.to_thread.run_sync(oidc_store.due, ctx.engine, now() - every):
                 await recheck(ctx, settings, provider, item)
-        except Exception:
-            log.exception("could not check the groups of signed-in OIDC accounts; trying again in %.0f s", pause)
+        except (SQLAlchemyError, AuditUnavailable) as exc:  # the next round tries again
+            log.warning("could not check the groups of signed-in OIDC accounts: %s", exc)
 
 
 async def logout_url(ctx: Context, provider: Provider, user_name: str, after: str) -> str:
