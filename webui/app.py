@@ -46,6 +46,7 @@ from webui.routes import (
     oidc,
     operations,
     rolling_upgrade,
+    second_factor,
     stream,
 )
 from webui.routes.api import groups as api_groups
@@ -82,8 +83,8 @@ if TYPE_CHECKING:
 HERE = Path(__file__).resolve().parent
 # The routers of the pages, in the order they are matched.
 PAGES = (
-    auth, oidc, members, member_dialogs, history, maintenance, rolling_upgrade, audit, admin, cluster, groups, joining,
-    operations, noc, stream, health,
+    auth, second_factor, oidc, members, member_dialogs, history, maintenance, rolling_upgrade, audit, admin, cluster,
+    groups, joining, operations, noc, stream, health,
 )
 
 

@@ -26,6 +26,26 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # With oidc_only, the password form is for these accounts alone (the provider may be down).
     break_glass: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A second factor (TOTP, RFC 6238): "" until enrolled; the last time step accepted (a code
+    # is good once); the recovery codes not used yet, as SHA-256 hashes.
+    totp_secret: Mapped[str] = mapped_column(String(64), default="")
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
+    recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class LoginStep(Base):
+    """A login half done: the password was right, the second factor is still to come (or, for
+    an admin that local_admin_totp requires one of, to be enrolled). The browser holds a random
+    token (its SHA-256 here) for a few minutes and a few tries."""
+
+    __tablename__ = "login_steps"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))  # code, enrol
+    next_path: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class OidcAccount(Base):

@@ -120,6 +120,8 @@ class Settings(BaseSettings):
     oidc_provider_name: str = "single sign-on"  # the login button says "Sign in with <this>"
     oidc_only: bool = False  # hide the password form; only break-glass accounts may use it
     oidc_refresh: float = 15.0  # minutes between checks of a signed-in user's groups
+    # Local admins must give a second factor (TOTP) at login; one without enrols at the next.
+    local_admin_totp: bool = False
     # This dashboard's cluster, as oidc_roles' per-cluster maps name it: the CLI remote's name
     # when `remote` is set, else "default".
     cluster_name: str = ""

@@ -25,6 +25,12 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "login": "public",
     "login_submit": "public",
     "logout": "public",
+    "login_code": "public",  # a login half done: the step's own cookie is checked there
+    "login_code_submit": "public",
+    "login_enrol": "public",
+    "login_enrol_submit": "public",
+    "second_factor": "view",  # a signed-in account's own second factor
+    "second_factor_submit": "view",
     "oidc_login": "public",
     "oidc_callback": "public",
     "healthz": "public",

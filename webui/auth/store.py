@@ -70,6 +70,11 @@ def users(engine: Engine) -> list[User]:
         return list(db.scalars(select(User).order_by(User.name)))
 
 
+def find_user(engine: Engine, name: str) -> User | None:
+    with DbSession(engine) as db:
+        return db.scalar(select(User).where(User.name == name))
+
+
 def _user(db: DbSession, name: str) -> User:
     user = db.scalar(select(User).where(User.name == name))
     if user is None:

@@ -22,6 +22,27 @@ def set_session(response: Response, request: Request, settings: Settings, token:
     )
 
 
+# A login waiting for its second factor (webui/routes/second_factor.py): a few minutes' worth.
+STEP_COOKIE = "incus_webui_step"
+
+
+def step_cookie(request: Request, settings: Settings) -> str:
+    return cookie_name(STEP_COOKIE, is_secure(request.scope, settings.secure_cookies))
+
+
+def set_step(response: Response, request: Request, settings: Settings, token: str) -> None:
+    secure = is_secure(request.scope, settings.secure_cookies)
+    response.set_cookie(
+        step_cookie(request, settings), token, max_age=300, httponly=True, samesite="lax", secure=secure
+    )
+
+
+def end_step(response: Response, request: Request, settings: Settings) -> None:
+    secure = is_secure(request.scope, settings.secure_cookies)
+    response.delete_cookie(step_cookie(request, settings), secure=secure, httponly=True)
+
+
 def safe_next(target: str) -> str:
-    """Only a path on this site: never an open redirect."""
-    return target if target.startswith("/") and not target.startswith(("//", "/\\")) else "/"
+    """Only a path on this site, of a sane length: never an open redirect."""
+    local = target.startswith("/") and not target.startswith(("//", "/\\"))
+    return target if local and len(target) <= 2000 else "/"

@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from webui.auth import store
 from webui.middleware._http import is_secure
-from webui.routes._session import safe_next, session_cookie, set_session
+from webui.routes._session import safe_next, session_cookie, set_session, set_step
 from webui.routes.deps import ActorDep, ContextDep, OidcDep, SettingsDep
 from webui.services import accounts, oidc_login
 from webui.services.errors import Refused
@@ -51,11 +51,16 @@ async def login_submit(
 ) -> Response:
     try:
         old = request.cookies.get(session_cookie(request, settings), "")
-        token = await accounts.log_in(ctx, settings, who, name, password, old)
+        done = await accounts.log_in(ctx, settings, who, name, password, old, safe_next(next))
     except Refused as exc:
         return await _form(request, exc.status, local=True, error=exc.message, name=name, next=safe_next(next))
+    if done.step:  # the second factor, or its enrolment, comes first
+        second = request.app.url_path_for("login_code" if done.purpose == "code" else "login_enrol")
+        response = RedirectResponse(second, status_code=303)
+        set_step(response, request, settings, done.step)
+        return response
     response = RedirectResponse(safe_next(next), status_code=303)
-    set_session(response, request, settings, token)
+    set_session(response, request, settings, done.session)
     return response
 
 

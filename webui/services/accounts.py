@@ -2,27 +2,38 @@
 are recorded and, past a few per name or per address, throttled."""
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import anyio.to_thread
 from sqlalchemy import Engine
 
 from webui.audit.log import AuditLog
-from webui.auth import oidc_store, store, throttle
+from webui.auth import oidc_store, second_factor, store, throttle
 from webui.auth.passwords import HashingBusy
 from webui.identity import Actor, Identity
-from webui.models import ApiToken, DisplayToken
+from webui.models import ApiToken, DisplayToken, User
 from webui.services.context import Context
 from webui.services.errors import Refused
 from webui.settings import Settings
 
 
+@dataclass(frozen=True)
+class LoggedIn:
+    """A right password's outcome: a session, or a login step (its token) still waiting for the
+    second factor ("code") or, for an admin that local_admin_totp requires it of, its enrolment
+    ("enrol")."""
+
+    session: str = ""
+    step: str = ""
+    purpose: str = ""
+
+
 async def log_in(
-    ctx: Context, settings: Settings, who: Actor, name: str, password: str, old_session: str
-) -> str:
-    """A new session token for `name` (the old session, if any, ends): Refused 429 while
-    throttled, 401 for a wrong name or password."""
+    ctx: Context, settings: Settings, who: Actor, name: str, password: str, old_session: str, next_path: str = "/"
+) -> LoggedIn:
+    """A new session for `name` (the old session, if any, ends), or the second factor still to
+    give: Refused 429 while throttled, 401 for a wrong name or password."""
     window = timedelta(minutes=settings.login_lockout_minutes)
     verdict = await anyio.to_thread.run_sync(
         lambda: throttle.attempt(
@@ -58,10 +69,26 @@ async def log_in(
         provider = settings.oidc_provider_name
         raise Refused(403, f"Sign in with {provider}: the password form is for break-glass accounts.")
     await anyio.to_thread.run_sync(throttle.succeeded, ctx.engine, name, who.client_address)
+    if user.totp_secret or (settings.local_admin_totp and user.role == "admin"):
+        purpose = "code" if user.totp_secret else "enrol"
+        step = await anyio.to_thread.run_sync(second_factor.start_step, ctx.engine, user, purpose, next_path)
+        await ctx.audit.append_async(
+            **who.fields(), action="login", target=user.name, outcome="accepted", parameters={"second_factor": purpose}
+        )
+        return LoggedIn(step=step, purpose=purpose)
+    return LoggedIn(session=await start_session(ctx, settings, who, user, old_session))
+
+
+async def start_session(
+    ctx: Context, settings: Settings, who: Actor, user: User, old_session: str, **parameters: str
+) -> str:
+    """The session of a login done, recorded."""
     lifetime = timedelta(hours=settings.session_hours)
     token = await anyio.to_thread.run_sync(store.start_session, ctx.engine, user, lifetime, old_session)
     signed_in = replace(who, identity=Identity(user.name, user.role, "session"))
-    await ctx.audit.append_async(**signed_in.fields(), action="login", target=user.name, outcome="succeeded")
+    await ctx.audit.append_async(
+        **signed_in.fields(), action="login", target=user.name, outcome="succeeded", parameters=parameters
+    )
     return token
 
 
