@@ -68,7 +68,8 @@ async def log_in(
         )
         provider = settings.oidc_provider_name
         raise Refused(403, f"Sign in with {provider}: the password form is for break-glass accounts.")
-    await anyio.to_thread.run_sync(throttle.succeeded, ctx.engine, name, who.client_address)
+    # The throttle's count starts again only once the login is done: each password login that
+    # stops at the second factor counts, so its codes cannot be guessed without end.
     if user.totp_secret or (settings.local_admin_totp and user.role == "admin"):
         purpose = "code" if user.totp_secret else "enrol"
         step = await anyio.to_thread.run_sync(second_factor.start_step, ctx.engine, user, purpose, next_path)
@@ -83,6 +84,7 @@ async def start_session(
     ctx: Context, settings: Settings, who: Actor, user: User, old_session: str, **parameters: str
 ) -> str:
     """The session of a login done, recorded."""
+    await anyio.to_thread.run_sync(throttle.succeeded, ctx.engine, user.name, who.client_address)
     lifetime = timedelta(hours=settings.session_hours)
     token = await anyio.to_thread.run_sync(store.start_session, ctx.engine, user, lifetime, old_session)
     signed_in = replace(who, identity=Identity(user.name, user.role, "session"))
