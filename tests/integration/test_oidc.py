@@ -149,3 +149,19 @@ def test_a_provider_naming_a_local_account_gets_an_account_of_its_own(oidc):
         oidc.provider.set_groups("alice", [])
     refused = dashboard.cli("user", "passwd", "alice (alice)", "--password-stdin", input="a new long password")
     assert refused.returncode != 0 and "signs in through OpenID Connect: it has no password" in refused.stderr
+
+
+def test_a_role_changed_since_the_last_sign_in_is_recorded(oidc):
+    dashboard = oidc.dashboard()
+    oidc.provider.set_groups("quinn", ["staging-ops"])
+    try:
+        with browser(dashboard) as first:
+            sign_in(first, "quinn")
+        oidc.provider.set_groups("quinn", ["incus-admins"])
+        with browser(dashboard) as second:
+            assert "quinn (admin)" in sign_in(second, "quinn").text
+    finally:
+        oidc.provider.set_groups("quinn", [])
+    change = audit_rows(dashboard, action="oidc-role", target="quinn")[-1]
+    assert (change.parameters["previous_role"], change.parameters["new_role"]) == ("operator", "admin")
+    assert change.parameters["subject"] == "quinn" and change.parameters["issuer"] == oidc.provider.issuer

@@ -87,9 +87,12 @@ async def finish(
     lifetime = timedelta(hours=settings.session_hours)
     token = await anyio.to_thread.run_sync(store.start_session, ctx.engine, done.user, lifetime, old_session)
     signed_in = replace(who, identity=Identity(done.user.name, role, "oidc"))
-    parameters = {"issuer": signed.issuer, "subject": signed.subject, "groups": signed.groups}
-    if done.old_role and done.old_role != role:
-        parameters["previous_role"] = done.old_role
+    parameters: dict[str, Any] = {"issuer": signed.issuer, "subject": signed.subject, "groups": signed.groups}
+    if done.old_role and done.old_role != role:  # their groups changed since they last signed in
+        await ctx.audit.append_async(
+            **signed_in.fields(), action="oidc-role", target=done.user.name, outcome="succeeded",
+            parameters={**parameters, "previous_role": done.old_role, "new_role": role},
+        )
     await ctx.audit.append_async(
         **signed_in.fields(), action=ACTION, target=done.user.name, outcome="succeeded", parameters=parameters
     )
@@ -134,7 +137,9 @@ async def keep_roles_current(ctx: Context, settings: Settings, provider: Provide
     while True:
         await asyncio.sleep(pause)
         try:
-            for item in await anyio.to_thread.run_sync(oidc_store.due, ctx.engine, now() - every):
+            # Due a round early: read at most `every` after the last time, never a round later.
+            due_before = now() - every + timedelta(seconds=pause)
+            for item in await anyio.to_thread.run_sync(oidc_store.due, ctx.engine, due_before):
                 await recheck(ctx, settings, provider, item)
         except (SQLAlchemyError, AuditUnavailable) as exc:  # the next round tries again
             log.warning("could not check the groups of signed-in OIDC accounts: %s", exc)
