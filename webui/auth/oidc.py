@@ -6,7 +6,7 @@ token check is written here: authlib and joserfc make them, this module names th
 Built once in the app's lifespan (the discovery document and keys are cached in it)."""
 
 import warnings
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import httpx
@@ -54,7 +54,6 @@ class Signed:
     groups: list[str]
     id_token: str
     refresh_token: str = ""
-    claims: dict[str, Any] = field(default_factory=dict)
 
 
 def _reason(exc: JoseError) -> str:
@@ -160,5 +159,5 @@ class Provider:
         name = next((str(claims[c]) for c in ("preferred_username", "email", "sub") if claims.get(c)), "")
         return Signed(
             issuer=str(claims["iss"]), subject=str(claims["sub"]), name=name[:100], groups=groups,
-            id_token=token["id_token"], refresh_token=str(token.get("refresh_token", "")), claims=dict(claims),
+            id_token=token["id_token"], refresh_token=str(token.get("refresh_token", "")),
         )

@@ -3,14 +3,11 @@ webui/routes/oidc.py signs in through the OpenID provider)."""
 
 from typing import Annotated
 
-import anyio.to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
-from webui.auth import store
 from webui.middleware._http import is_secure
-from webui.routes._session import safe_next, session_cookie, set_session, set_step
+from webui.routes._session import login_page, safe_next, session_cookie, set_session, set_step
 from webui.routes.deps import ActorDep, ContextDep, OidcDep, SettingsDep
 from webui.services import accounts, oidc_login
 from webui.services.errors import Refused
@@ -18,29 +15,9 @@ from webui.services.errors import Refused
 router = APIRouter()
 
 
-async def _form(request: Request, status_code: int = 200, local: bool = False, **context: object) -> HTMLResponse:
-    """The login page: the provider's button when one is configured, and the password form
-    unless oidc_only hides it (`local`: the break-glass link was followed)."""
-    no_users = not await anyio.to_thread.run_sync(store.has_users, request.state.engine)
-    settings = request.state.settings
-    templates: Jinja2Templates = request.state.templates
-    return templates.TemplateResponse(
-        request,
-        "auth/login.html",
-        {
-            "csrf_token": request.state.csrf_token,
-            "no_users": no_users,
-            "provider_name": settings.oidc_provider_name if settings.oidc_issuer else "",
-            "local_form": local or not settings.oidc_only,
-            **context,
-        },
-        status_code=status_code,
-    )
-
-
 @router.get("/login", response_class=HTMLResponse, name="login")
 async def login(request: Request, next: str = "/", local: bool = False) -> HTMLResponse:
-    return await _form(request, local=local, next=safe_next(next), name="")
+    return await login_page(request, local=local, next=safe_next(next), name="")
 
 
 @router.post("/login", name="login_submit")
@@ -53,7 +30,7 @@ async def login_submit(
         old = request.cookies.get(session_cookie(request, settings), "")
         done = await accounts.log_in(ctx, settings, who, name, password, old, safe_next(next))
     except Refused as exc:
-        return await _form(request, exc.status, local=True, error=exc.message, name=name, next=safe_next(next))
+        return await login_page(request, exc.status, local=True, error=exc.message, name=name, next=safe_next(next))
     if done.step:  # the second factor, or its enrolment, comes first
         second = request.app.url_path_for("login_code" if done.purpose == "code" else "login_enrol")
         response = RedirectResponse(second, status_code=303)

@@ -2,11 +2,10 @@
 provider sends it back to /auth/oidc/callback (the redirect URI to register)."""
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
+from fastapi.responses import RedirectResponse, Response
 
 from webui.middleware._http import cookie_name, is_secure
-from webui.routes._session import safe_next, session_cookie, set_session
+from webui.routes._session import login_page, safe_next, session_cookie, set_session
 from webui.routes.deps import ActorDep, ContextDep, OidcDep, SettingsDep
 from webui.services import oidc_login
 from webui.services.errors import Refused
@@ -25,21 +24,6 @@ def _redirect_uri(request: Request, settings: Settings) -> str:
     return base + str(request.app.url_path_for("oidc_callback"))
 
 
-def _refused(request: Request, exc: Refused) -> HTMLResponse:
-    """The login page with the reason, the password form hidden as oidc_only has it."""
-    settings = request.state.settings
-    templates: Jinja2Templates = request.state.templates
-    return templates.TemplateResponse(
-        request,
-        "auth/login.html",
-        {
-            "csrf_token": request.state.csrf_token, "no_users": False, "error": exc.message, "next": "/", "name": "",
-            "provider_name": settings.oidc_provider_name, "local_form": not settings.oidc_only,
-        },
-        status_code=exc.status,
-    )
-
-
 def _state_cookie(request: Request, settings: Settings) -> str:
     return cookie_name(STATE_COOKIE, is_secure(request.scope, settings.secure_cookies))
 
@@ -49,11 +33,11 @@ async def oidc_start(
     request: Request, ctx: ContextDep, settings: SettingsDep, who: ActorDep, provider: OidcDep, next: str = "/"
 ) -> Response:
     if provider is None:
-        return _refused(request, Refused(404, "Signing in with an OpenID provider is not configured."))
+        return await login_page(request, 404, error="Signing in with an OpenID provider is not configured.")
     try:
         url, state = await oidc_login.start(ctx, provider, who, _redirect_uri(request, settings), safe_next(next))
     except Refused as exc:
-        return _refused(request, exc)
+        return await login_page(request, exc.status, error=exc.message)
     response = RedirectResponse(url, status_code=303)
     response.set_cookie(
         _state_cookie(request, settings), state, max_age=PENDING_SECONDS, httponly=True, samesite="lax",
@@ -67,7 +51,7 @@ async def oidc_callback(
     request: Request, ctx: ContextDep, settings: SettingsDep, who: ActorDep, provider: OidcDep
 ) -> Response:
     if provider is None:
-        return _refused(request, Refused(404, "Signing in with an OpenID provider is not configured."))
+        return await login_page(request, 404, error="Signing in with an OpenID provider is not configured.")
     query = {k: v[:4000] for k, v in request.query_params.items()}
     try:
         done = await oidc_login.finish(
@@ -76,7 +60,7 @@ async def oidc_callback(
             request.cookies.get(session_cookie(request, settings), ""),
         )
     except Refused as exc:
-        response: Response = _refused(request, exc)
+        response: Response = await login_page(request, exc.status, error=exc.message)
     else:
         response = RedirectResponse(done.next_path, status_code=303)
         set_session(response, request, settings, done.session)
