@@ -157,9 +157,11 @@ def oidc_provider(settings: Settings) -> Provider | None:
         raise ValueError("oidc_issuer is set but oidc_client_id is not: give the client id registered at the provider")
     if "openid" not in settings.oidc_scopes.split():
         raise ValueError(f"oidc_scopes must include openid (it is {settings.oidc_scopes!r})")
+    secret = settings.oidc_secret()
+    if not secret:  # the dashboard is a confidential client, as Grafana and Argo CD are
+        raise ValueError("oidc_issuer is set but no client secret: set oidc_client_secret or oidc_client_secret_file")
     return Provider(
-        settings.oidc_issuer, settings.oidc_client_id, settings.oidc_secret(), settings.oidc_scopes,
-        settings.oidc_groups_claim,
+        settings.oidc_issuer, settings.oidc_client_id, secret, settings.oidc_scopes, settings.oidc_groups_claim
     )
 
 

@@ -48,6 +48,8 @@ def test_settings_that_cannot_sign_anyone_in_say_why():
         oidc_provider(Settings(oidc_issuer="https://id.example.com"))
     with pytest.raises(ValueError, match="must include openid"):
         oidc_provider(Settings(oidc_issuer="https://id.example.com", oidc_client_id="c", oidc_scopes="profile"))
+    with pytest.raises(ValueError, match="no client secret"):
+        oidc_provider(Settings(oidc_issuer="https://id.example.com", oidc_client_id="c"))
 
 
 def test_the_client_secret_is_read_from_its_file_and_never_shown(tmp_path):

@@ -79,7 +79,7 @@ class Provider:
             None,
             name="oidc",
             client_id=client_id,
-            client_secret=client_secret or None,
+            client_secret=client_secret,
             server_metadata_url=issuer.rstrip("/") + "/.well-known/openid-configuration",
             client_kwargs={"scope": scopes, "code_challenge_method": "S256", "timeout": TIMEOUT},
         )
