@@ -165,3 +165,23 @@ def test_a_role_changed_since_the_last_sign_in_is_recorded(oidc):
     change = audit_rows(dashboard, action="oidc-role", target="quinn")[-1]
     assert (change.parameters["previous_role"], change.parameters["new_role"]) == ("operator", "admin")
     assert change.parameters["subject"] == "quinn" and change.parameters["issuer"] == oidc.provider.issuer
+
+
+def test_bad_callbacks_get_a_sentence_not_a_stack_trace(oidc):
+    dashboard = oidc.dashboard()
+    with browser(dashboard) as client:
+        bare = client.get("/auth/oidc/callback")
+        assert bare.status_code == 403 and "not started in this browser" in bare.text
+        hostile = client.get("/auth/oidc/callback", params={"error": "access_denied",
+                                                            "error_description": "<script>alert(1)</script>"})
+        assert hostile.status_code == 403 and "the provider answered access_denied" in hostile.text
+        assert "<script>alert(1)" not in hostile.text
+        maybe = client.get("/login", params={"local": "maybe"})
+        assert maybe.status_code == 400 and "local" in maybe.text
+
+
+def test_signing_in_never_leaves_the_site(oidc):
+    dashboard = oidc.dashboard()
+    with browser(dashboard) as ann:
+        landed = sign_in(ann, "ann", "//evil.example/steal")
+        assert landed.url == httpx.URL(dashboard.url + "/")

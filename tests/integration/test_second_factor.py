@@ -76,10 +76,11 @@ def test_an_operator_enrols_then_gives_a_code_at_each_login(dashboard):
         token = csrf_token(client)
         wrong = client.post("/login/code", data={"code": "123456", "csrf_token": token})
         assert wrong.status_code == 401 and "Wrong code" in wrong.text
-        done = client.post("/login/code", data={"code": next_code(secret), "csrf_token": token})
+        code = next_code(secret)
+        done = client.post("/login/code", data={"code": code, "csrf_token": token})
         assert done.status_code == 303 and client.get("/").status_code == 200
     with password_login(dashboard, "operator") as (client, _):  # the same code again: refused
-        again = client.post("/login/code", data={"code": next_code(secret), "csrf_token": csrf_token(client)})
+        again = client.post("/login/code", data={"code": code, "csrf_token": csrf_token(client)})
         assert again.status_code == 401
         by_recovery = client.post("/login/code", data={"code": codes[0], "csrf_token": csrf_token(client)})
         assert by_recovery.status_code == 303
@@ -132,3 +133,14 @@ def test_password_logins_stopping_at_the_code_are_throttled(dashboard):
             assert reply.headers["location"] == "/login/code"
     else:
         pytest.fail("never throttled")
+
+
+def test_bad_second_factor_forms_get_a_sentence(dashboard):
+    with password_login(dashboard, "operator") as (client, _):
+        token = csrf_token(client)
+        too_long = client.post("/login/code", data={"code": "9" * 41, "csrf_token": token})
+        assert too_long.status_code == 400 and "Traceback" not in too_long.text
+    with httpx.Client(base_url=dashboard.url, headers={"Sec-Fetch-Site": "same-origin"}) as stranger:
+        stranger.get("/login")
+        no_step = stranger.post("/login/code", data={"code": "123456", "csrf_token": csrf_token(stranger)})
+        assert no_step.status_code == 401 and "log in again" in no_step.text
