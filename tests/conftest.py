@@ -29,6 +29,8 @@ from webui.auth import store
 from webui.middleware.csrf import session_token
 from webui.settings import Settings
 
+# The OpenID provider's fixture (`oidc`): a plugin, since it builds on this module's Dashboard.
+pytest_plugins = ["tests.oidc_provider"]
 ROOT = Path(__file__).resolve().parents[1]
 STATE_DIR = Path(os.environ.get("INCUS_WEBUI_TEST_DIR", "/var/tmp/incus-webui-test"))
 # The Incus 7.0 cluster of the `lts7` tests: a state folder beside STATE_DIR, a subnet beside
@@ -111,6 +113,7 @@ class Dashboard:
         program: tuple[str, ...] = (sys.executable, "-m", "webui.cli"),
         cwd: Path | None = None,
         ca: Path | None = None,
+        needs_incus: bool = True,
         **env: str,
     ) -> None:
         self.port = port or free_port()  # a port: the same dashboard, restarted
@@ -150,7 +153,8 @@ class Dashboard:
             stderr=subprocess.STDOUT,
         )
         try:
-            self.wait_healthy()
+            # needs_incus=False: a dashboard for what needs no cluster (signing in), ready once it serves.
+            self.wait_healthy(path="/healthz" if needs_incus else "/login")
         except (AssertionError, TimeoutError):
             self.process.kill()  # not left running, and watching the cluster, for the next tests
             self.process.wait()
@@ -184,14 +188,14 @@ class Dashboard:
     def cookies(self) -> dict[str, str]:
         return dict(self.admin.cookies)
 
-    def wait_healthy(self, timeout: float = 120) -> dict:
+    def wait_healthy(self, timeout: float = 120, path: str = "/healthz") -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, "the dashboard exited; see its log"
             try:
-                reply = httpx.get(self.url + "/healthz", timeout=2, verify=self.verify)
+                reply = httpx.get(self.url + path, timeout=2, verify=self.verify)
                 if reply.status_code == 200:
-                    return reply.json()
+                    return reply.json() if path == "/healthz" else {}
             except httpx.HTTPError:
                 pass
             time.sleep(0.3)

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from webui import __version__, db, filters, middleware
 from webui.audit.keys import KeyMissing
 from webui.audit.refusals import fold_every
+from webui.auth.oidc import Provider
 from webui.auth.roles import can
 from webui.clusters import MakeTemplates, Place, WatchedCluster
 from webui.live.trends import Trends
@@ -41,8 +42,10 @@ from webui.routes import (
     member_dialogs,
     members,
     noc,
+    oidc,
     operations,
     rolling_upgrade,
+    second_factor,
     stream,
 )
 from webui.routes.api import clusters as api_clusters
@@ -53,6 +56,7 @@ from webui.routes.api import operations as api_operations
 from webui.routes.api import server as api_server
 from webui.routes.deps import authorize, checked_names
 from webui.routes.errors import install_error_handlers
+from webui.services.accounts.oidc import keep_roles_current
 from webui.services.configuration.keys import HEALING_WARNING
 from webui.services.configuration.secrets import Secrets
 from webui.services.maintenance.runs import step_words
@@ -63,8 +67,8 @@ from webui.settings import Settings
 HERE = Path(__file__).resolve().parent
 # The routers of the pages, in the order they are matched.
 PAGES = (
-    auth, clusters, members, member_dialogs, history, maintenance, rolling_upgrade, audit, admin, cluster, groups,
-    joining, operations, noc, stream, health, instances,
+    auth, second_factor, oidc, clusters, members, member_dialogs, history, maintenance, rolling_upgrade, audit,
+    admin, cluster, groups, joining, operations, noc, stream, health, instances,
 )
 
 
@@ -102,8 +106,26 @@ def make_templates(
     return templates
 
 
+def oidc_provider(settings: Settings) -> Provider | None:
+    """The OpenID provider the settings name, if any; ValueError with a sentence when the
+    settings cannot sign anyone in."""
+    if not settings.oidc_issuer:
+        return None
+    if not settings.oidc_client_id:
+        raise ValueError("oidc_issuer is set but oidc_client_id is not: give the client id registered at the provider")
+    if "openid" not in settings.oidc_scopes.split():
+        raise ValueError(f"oidc_scopes must include openid (it is {settings.oidc_scopes!r})")
+    secret = settings.oidc_secret()
+    if not secret:  # the dashboard is a confidential client, as Grafana and Argo CD are
+        raise ValueError("oidc_issuer is set but no client secret: set oidc_client_secret or oidc_client_secret_file")
+    return Provider(
+        settings.oidc_issuer, settings.oidc_client_id, secret, settings.oidc_scopes, settings.oidc_groups_claim
+    )
+
+
 def create_app(settings: Settings) -> FastAPI:
     watched = settings.watched()  # fails early, with a sentence, when nothing is configured
+    provider = oidc_provider(settings)  # the same, for OIDC settings that cannot work
     engine = db.make_engine(settings.database_url)
     if db.pending_migrations(engine):
         raise SystemExit(
@@ -135,6 +157,8 @@ def create_app(settings: Settings) -> FastAPI:
         for watching in held.values():
             watching.start()
         metrics.watch(first.hub, first.client.transport, audit_log, first.leading)
+        # Signed-in users' groups, checked again at the provider every oidc_refresh minutes.
+        regrouping = asyncio.create_task(keep_roles_current(first.context, settings, provider)) if provider else None
         folding = asyncio.create_task(fold_every(audit_log))  # refused anonymous requests, a minute's at a time
         # Everything imported and built so far lives as long as the process: move it out of
         # the garbage collector's sight. Otherwise each full collection walks it all again
@@ -148,9 +172,12 @@ def create_app(settings: Settings) -> FastAPI:
                 "metrics": metrics,
                 "secrets": secrets,
                 "clusters": held,
+                "oidc": provider,
                 **first.state(),
             }
         finally:
+            if regrouping:
+                regrouping.cancel()
             folding.cancel()
             await asyncio.gather(*(watching.stop() for watching in held.values()))
             engine.dispose()

@@ -18,7 +18,7 @@ from webui import db, doctor, workers
 from webui.audit.keys import KeyMissing
 from webui.audit.log import AuditLog, AuditUnavailable
 from webui.audit.verify import verify
-from webui.auth import store
+from webui.auth import second_factor, store
 from webui.auth.passwords import generate_password
 from webui.auth.roles import ROLES
 from webui.identity import Actor, Identity
@@ -163,12 +163,20 @@ def accounts(args: argparse.Namespace, settings: Settings, engine: Engine, audit
         if args.command == "user":
             if args.action == "add":
                 password, generated = _password(args.password_stdin)
-                change("add-user", args.name, lambda: store.add_user(engine, args.name, args.role, password))
-                print(f"user {args.name} ({args.role}) created" + (f"; password: {password}" if generated else ""))
+                change(
+                    "add-user", args.name,
+                    lambda: store.add_user(engine, args.name, args.role, password, args.break_glass),
+                )
+                kind = f"{args.role}, break-glass" if args.break_glass else args.role
+                print(f"user {args.name} ({kind}) created" + (f"; password: {password}" if generated else ""))
             elif args.action == "passwd":
                 password, generated = _password(args.password_stdin)
                 change("set-password", args.name, lambda: store.set_password(engine, args.name, password))
                 print(f"password of {args.name} changed" + (f": {password}" if generated else ""))
+            elif args.action == "totp-reset":
+                confirm(f"Remove {args.name}'s second factor and recovery codes?", args.yes)
+                change("totp-reset", args.name, lambda: second_factor.reset(engine, args.name))
+                print(f"second factor of {args.name} removed; where one is required, the next login enrols again")
             elif args.action == "disable":
                 confirm(f"Disable {args.name}, ending their sessions and revoking their API tokens?", args.yes)
                 change("disable-user", args.name, lambda: store.disable_user(engine, args.name))
@@ -243,11 +251,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--config", type=Path)
 
     p = commands.add_parser("user", help="local accounts")
-    p.add_argument("action", choices=["add", "list", "passwd", "disable"])
+    p.add_argument("action", choices=["add", "list", "passwd", "disable", "totp-reset"])
     p.add_argument("name", nargs="?", default="")
     p.add_argument("--role", choices=list(ROLES), default="auditor")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    p.add_argument("--yes", action="store_true", help="disable without asking")
+    p.add_argument("--yes", action="store_true", help="disable or totp-reset without asking")
+    p.add_argument("--break-glass", action="store_true", help="add: may log in with a password when oidc_only is set")
     p.add_argument("--config", type=Path)
 
     p = commands.add_parser("token", help="API tokens: create USER prints a bearer token")

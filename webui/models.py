@@ -24,6 +24,60 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # With oidc_only, the password form is for these accounts alone (the provider may be down).
+    break_glass: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A second factor (TOTP, RFC 6238): "" until enrolled; the last time step accepted (a code
+    # is good once); the recovery codes not used yet, as SHA-256 hashes.
+    totp_secret: Mapped[str] = mapped_column(String(64), default="")
+    totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
+    recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class LoginStep(Base):
+    """A login half done: the password was right, the second factor is still to come (or, for
+    an admin that local_admin_totp requires one of, to be enrolled). The browser holds a random
+    token (its SHA-256 here) for a few minutes and a few tries."""
+
+    __tablename__ = "login_steps"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(10))  # code, enrol
+    next_path: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OidcAccount(Base):
+    """A person seen through OpenID Connect: the account (users row, no password) that their
+    issuer and subject sign in as, the groups of their last ID token, and what keeps their role
+    current without them (the refresh token) until the next check is due."""
+
+    __tablename__ = "oidc_accounts"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    last_login_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)  # groups last read
+    refresh_token: Mapped[str] = mapped_column(Text, default="")
+    id_token: Mapped[str] = mapped_column(Text, default="")  # the last one: the hint of RP-initiated logout
+
+
+class OidcLogin(Base):
+    """A sign-in on its way through the provider, by the SHA-256 of its `state`: taken (deleted)
+    by the one callback that finishes it, whichever dashboard process that reaches."""
+
+    __tablename__ = "oidc_logins"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(100))
+    code_verifier: Mapped[str] = mapped_column(String(200))
+    next_path: Mapped[str] = mapped_column(String(2000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class Session(Base):

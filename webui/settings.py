@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 from sqlalchemy import Engine
 
 from webui.audit.keys import Checkpoints, checkpoint_path, load_key
 from webui.audit.log import AuditLog, as_dict
 from webui.audit.syslog import SyslogForwarder
+from webui.auth.roles import ROLES
 from webui.db import default_key_path
 from webui.incus import names
 from webui.incus.remotes import config_dir, default_socket, load_remote, server_remotes
@@ -165,6 +166,22 @@ class Settings(BaseSettings):
     sso_groups_header: str = "X-Remote-Groups"  # comma-separated groups
     sso_roles: dict[str, str] = {}  # group -> admin | operator | auditor
     sso_trusted_proxies: list[str] = []  # addresses or networks allowed to send those headers
+    # OpenID Connect sign-in (off unless oidc_issuer is set; README "Signing in with OpenID
+    # Connect"). Register {public_url}/auth/oidc/callback as the redirect URI at the provider.
+    oidc_issuer: str = ""  # e.g. https://id.example.com/realms/ops (discovery: + /.well-known/...)
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")  # or, out of the settings file: oidc_client_secret_file
+    oidc_client_secret_file: Path | None = None
+    oidc_scopes: str = "openid profile email"
+    oidc_groups_claim: str = "groups"  # the ID token's claim that lists the user's groups
+    # Group -> role, or group -> {cluster name -> role}: {"incus-admins": "admin",
+    # "staging-ops": {"staging": "operator"}}. The most powerful role granted wins; no role, no entry.
+    oidc_roles: dict[str, str | dict[str, str]] = {}
+    oidc_provider_name: str = "single sign-on"  # the login button says "Sign in with <this>"
+    oidc_only: bool = False  # hide the password form; only break-glass accounts may use it
+    oidc_refresh: float = 15.0  # minutes between checks of a signed-in user's groups
+    # Local admins must give a second factor (TOTP) at login; one without enrols at the next.
+    local_admin_totp: bool = False
     # Fencing a healed member (Incus's docs: cut its power through its BMC or PDU): a command
     # run as `healed_hook MEMBER` with the event JSON on stdin, and a URL the event JSON is
     # POSTed to, retried with backoff. One dashboard process fires them per event.
@@ -223,6 +240,33 @@ class Settings(BaseSettings):
         if value and (parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment):
             raise ValueError(f"public_url: an http(s) URL with a host, such as https://dash.example.com, not {value!r}")
         return value.rstrip("/")
+
+    @field_validator("oidc_roles")
+    @classmethod
+    def _known_roles(cls, value: dict[str, str | dict[str, str]]) -> dict[str, str | dict[str, str]]:
+        for group, granted in value.items():
+            for role in granted.values() if isinstance(granted, dict) else [granted]:
+                if role not in ROLES:
+                    raise ValueError(f"oidc_roles: group {group!r} maps to {role!r}, not one of {', '.join(ROLES)}")
+        return value
+
+    @field_validator("oidc_issuer")
+    @classmethod
+    def _issuer_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if value and (parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment):
+            raise ValueError(f"oidc_issuer: the provider's issuer URL, such as https://id.example.com, not {value!r}")
+        return value  # as the provider spells it, a trailing / too (Authentik's has one): tokens must match it
+
+    def oidc_secret(self) -> str:
+        """The client secret, from oidc_client_secret_file when set (ValueError if unreadable)."""
+        if self.oidc_client_secret_file is None:
+            return self.oidc_client_secret.get_secret_value()
+        try:
+            return self.oidc_client_secret_file.read_text().strip()
+        except OSError as exc:
+            problem = f"cannot read {self.oidc_client_secret_file}: {exc.strerror}"
+            raise ValueError(f"oidc_client_secret_file: {problem}") from exc
 
     def dashboard_url(self, served: tuple[str, int] | None = None, scheme: str = "") -> str:
         """Where browsers reach the dashboard, for the URLs it hands out: public_url, else the

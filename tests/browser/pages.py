@@ -24,6 +24,7 @@ PAGES = {
     "joining": "/cluster/joining",
     "audit": "/audit",
     "settings": "/settings",
+    "second_factor": "/account/second-factor",
 }
 # Dialogs, opened over the member page as their buttons do (htmx into #dialog).
 DIALOGS = {
@@ -33,11 +34,12 @@ DIALOGS = {
     "remove_dialog": "/members/member3/remove",
     "rolling_upgrade_dialog": "/upgrade/start",
 }
-# Seen apart: the login form (no session), the wall display (its token), and the cluster
+# Seen apart: the login form (no session) and its second-factor steps (a password given first:
+# tests/integration/test_second_factor.py), the wall display (its token), and the cluster
 # page's configuration search, whose fragment replaces the form as you type, and its
 # rebalancing section, loaded into it as it opens.
-ELSEWHERE = {"login", "noc", "cluster_config_form", "cluster_rebalancing"}
-EXPECTED = 22  # HTML routes on 2026-12-07 (the instances page); a new one must be added above
+ELSEWHERE = {"login", "login_code", "login_enrol", "noc", "cluster_config_form", "cluster_rebalancing"}
+EXPECTED = 24  # HTML routes on 2026-12-07 (instances, second factor); a new one must be added above
 
 
 def html_route_names(cluster, folder) -> set[str]:

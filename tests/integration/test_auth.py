@@ -90,6 +90,9 @@ REQUESTS = {
     "settings": ("GET", "/settings", None),
     "create_display": ("POST", "/settings/displays", {"data": {"name": ""}}),
     "revoke_display": ("POST", "/settings/displays/999999/revoke", {"data": {}}),
+    "block_oidc_account": ("POST", "/settings/oidc/999999/block", {"data": {}}),
+    "second_factor": ("GET", "/account/second-factor", None),
+    "second_factor_submit": ("POST", "/account/second-factor", {"data": {"secret": "", "code": ""}}),
     "create_api_token": ("POST", "/settings/tokens", {"data": {"user": "nobody"}}),
     "revoke_api_token": ("POST", "/settings/tokens/999999/revoke", {"data": {}}),
 }

@@ -163,12 +163,14 @@ def test_a_frozen_cluster_never_delays_another(both, cluster, cluster7, restore_
 
 def test_a_change_to_one_cluster_is_audited_as_that_clusters_and_the_chain_holds(both, cluster7):
     member = cluster7.members[1]
-    before = both.get(f"/api/v1/clusters/staging/cluster/members/{member}").json()["metadata"]["description"]
+    def described(cluster: str) -> str:
+        return both.get(f"/api/v1/clusters/{cluster}/cluster/members/{member}").json()["metadata"]["description"]
+
+    before = described("staging")
     try:
         reply = both.admin.patch(f"/api/v1/clusters/staging/cluster/members/{member}", json={"description": "audited"})
         assert reply.status_code == 200, reply.text
-        assert both.get(f"/api/v1/clusters/staging/cluster/members/{member}").json()["metadata"]["description"] == "audited"
-        assert both.get(f"/api/v1/clusters/prod/cluster/members/{member}").json()["metadata"]["description"] != "audited"
+        assert described("staging") == "audited" and described("prod") != "audited"
     finally:
         both.admin.patch(f"/api/v1/clusters/staging/cluster/members/{member}", json={"description": before})
     records = both.get("/audit.json", params={"cluster": "staging", "action": "edit"}).json()

@@ -1,5 +1,7 @@
 """Roles and what each may do: one table, checked on every route (default deny)."""
 
+from collections.abc import Iterable, Mapping
+
 from webui.identity import DISPLAY
 
 ROLES = {
@@ -23,6 +25,14 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "login": "public",
     "login_submit": "public",
     "logout": "public",
+    "login_code": "public",  # a login half done: the step's own cookie is checked there
+    "login_code_submit": "public",
+    "login_enrol": "public",
+    "login_enrol_submit": "public",
+    "second_factor": "view",  # a signed-in account's own second factor
+    "second_factor_submit": "view",
+    "oidc_login": "public",
+    "oidc_callback": "public",
     "healthz": "public",
     "metrics": "public",
     "docs": "view",  # the API's docs and schema: for those who may use the API
@@ -98,7 +108,18 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "revoke_api_token": "admin",
     "create_display": "admin",
     "revoke_display": "admin",
+    "block_oidc_account": "admin",
 }
+
+
+def role_for_groups(groups: Iterable[str], mapping: Mapping[str, str | Mapping[str, str]], cluster: str) -> str:
+    """The most powerful role the groups are given ("" for none): `mapping` is a group's role,
+    or its role per cluster name, of which only `cluster`'s counts."""
+    granted = set()
+    for group in groups:
+        role = mapping.get(group, "")
+        granted.add(role if isinstance(role, str) else role.get(cluster, ""))
+    return next((r for r in ROLES if r in granted), "")  # ROLES is ordered, most powerful first
 
 
 def can(role: str, permission: str) -> bool:

@@ -38,14 +38,23 @@ class AccountError(ValueError):
     pass
 
 
-def add_user(engine: Engine, name: str, role: str, password: str) -> None:
+NO_PASSWORD = "!oidc"  # never an argon2 hash: accounts that sign in through OpenID Connect
+
+
+def add_user(engine: Engine, name: str, role: str, password: str, break_glass: bool = False) -> None:
+    """`break_glass`: may use the password form when oidc_only hides it from everyone else."""
     if role not in ROLES:
         raise AccountError(f'unknown role "{role}" (one of {", ".join(ROLES)})')
     if not name or len(name) > 100:
         raise AccountError("a user name is 1 to 100 characters")
     try:
         with DbSession(engine) as db, db.begin():
-            db.add(User(name=name, password_hash=hash_password(password), role=role, disabled=False, created_at=now()))
+            db.add(
+                User(
+                    name=name, password_hash=hash_password(password), role=role, disabled=False, created_at=now(),
+                    break_glass=break_glass,
+                )
+            )
     except IntegrityError as exc:
         raise AccountError(f'user "{name}" already exists') from exc
 
@@ -61,6 +70,11 @@ def users(engine: Engine) -> list[User]:
         return list(db.scalars(select(User).order_by(User.name)))
 
 
+def find_user(engine: Engine, name: str) -> User | None:
+    with DbSession(engine) as db:
+        return db.scalar(select(User).where(User.name == name))
+
+
 def _user(db: DbSession, name: str) -> User:
     user = db.scalar(select(User).where(User.name == name))
     if user is None:
@@ -71,6 +85,8 @@ def _user(db: DbSession, name: str) -> User:
 def set_password(engine: Engine, name: str, password: str) -> None:
     with DbSession(engine) as db, db.begin():
         user = _user(db, name)
+        if user.password_hash == NO_PASSWORD:  # a password would open it without the provider
+            raise AccountError(f'"{name}" signs in through OpenID Connect: it has no password')
         user.password_hash = hash_password(password)
         db.execute(delete(Session).where(Session.user_id == user.id))  # log out everywhere
 

@@ -9,6 +9,9 @@ and API served as for one cluster); a Host this dashboard does not answer to is 
 timing for /metrics; the body limit refuses before anything reads; who is asking is resolved;
 CSRF checks every unsafe method (and records a refusal with who it was)."""
 
+from functools import partial
+from urllib.parse import urlsplit
+
 from prometheus_client import Histogram
 from sqlalchemy import Engine
 
@@ -33,4 +36,7 @@ def install(app: DetachingFastAPI, engine: Engine, settings: Settings, request_s
     app.add_middleware(AllowedHostsMiddleware, settings=settings)
     app.add_middleware(ClusterPathsMiddleware)
     app.add_middleware(ClientAddressMiddleware, forwarded_allow_ips=settings.forwarded_allow_ips)
-    app.around_errors = SecurityHeadersMiddleware
+    # Logging out goes on to the OpenID provider: a form's redirect there must be allowed.
+    issuer = urlsplit(settings.oidc_issuer)
+    provider = f"{issuer.scheme}://{issuer.netloc}" if settings.oidc_issuer else ""
+    app.around_errors = partial(SecurityHeadersMiddleware, form_targets=provider)

@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from webui.audit.log import AuditLog, AuditUnavailable
 from webui.auth import store
-from webui.auth.roles import ROLES
+from webui.auth.roles import role_for_groups
 from webui.identity import Identity, request_actor
 from webui.middleware._http import cookie, cookie_name, header, is_secure
 from webui.middleware.client_address import Networks, within
@@ -89,6 +89,5 @@ class IdentifyMiddleware:
         if not user:
             return None
         groups = [g.strip() for g in header(scope, settings.sso_groups_header.lower().encode()).split(",")]
-        granted = {settings.sso_roles[g] for g in groups if g in settings.sso_roles}
-        role = next((r for r in ROLES if r in granted), "")  # ROLES is ordered, most powerful first
+        role = role_for_groups(groups, settings.sso_roles, settings.cluster())
         return Identity(user, role, "sso") if role else None

@@ -21,14 +21,14 @@ HSTS = (b"strict-transport-security", b"max-age=31536000")
 INLINE_SCRIPT = re.compile(rb"<script>(.*?)</script>", re.S)
 
 
-def policy_for(body: bytes) -> str:
+def policy_for(body: bytes, policy: str = POLICY) -> str:
     """The policy, plus the hash of each inline script in `body` (only FastAPI's /docs page
     has one: the Swagger UI start-up), so exactly those may run."""
     hashes = [
         "'sha256-" + base64.b64encode(hashlib.sha256(script).digest()).decode() + "'"
         for script in INLINE_SCRIPT.findall(body)
     ]
-    return POLICY.replace("script-src 'self'", " ".join(["script-src 'self'", *hashes])) if hashes else POLICY
+    return policy.replace("script-src 'self'", " ".join(["script-src 'self'", *hashes])) if hashes else policy
 
 
 def _headers(scope: Scope) -> list[tuple[bytes, bytes]]:
@@ -38,9 +38,13 @@ def _headers(scope: Scope) -> list[tuple[bytes, bytes]]:
 
 
 class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp, hashed_paths: tuple[str, ...] = ("/docs",)) -> None:
+    """`form_targets`: origins a form may lead to besides this site: the OpenID provider's,
+    where logging out goes on (browsers hold a form's redirects to form-action too)."""
+
+    def __init__(self, app: ASGIApp, hashed_paths: tuple[str, ...] = ("/docs",), form_targets: str = "") -> None:
         self.app = app
         self.hashed_paths = hashed_paths
+        self.policy = POLICY.replace("form-action 'self'", f"form-action 'self' {form_targets}".strip())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,7 +56,7 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                policy = (b"content-security-policy", POLICY.encode())
+                policy = (b"content-security-policy", self.policy.encode())
                 message["headers"] = [*message.get("headers", []), *_headers(scope), policy]
             await send(message)
 
@@ -70,7 +74,7 @@ class SecurityHeadersMiddleware:
                 return
             body += message.get("body", b"")
             if not message.get("more_body"):
-                policy = (b"content-security-policy", policy_for(body).encode())
+                policy = (b"content-security-policy", policy_for(body, self.policy).encode())
                 await send({**start, "headers": [*start.get("headers", []), *_headers(scope), policy]})
                 await send({"type": "http.response.body", "body": body})
 

@@ -6,7 +6,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
-from webui.auth import store
+from webui.auth import oidc_store, store
 from webui.routes.deps import ActorDep, ContextDep, SettingsDep, render_page
 from webui.services.accounts import signin as accounts
 from webui.services.context import Context
@@ -17,11 +17,12 @@ router = APIRouter(prefix="/settings")
 
 async def _page(request: Request, ctx: Context, status_code: int = 200, **context: Any) -> HTMLResponse:
     engine = ctx.engine
-    users, tokens, displays = await anyio.to_thread.run_sync(
-        lambda: (store.users(engine), store.api_tokens(engine), store.displays(engine))
+    users, tokens, displays, oidc_accounts = await anyio.to_thread.run_sync(
+        lambda: (store.users(engine), store.api_tokens(engine), store.displays(engine), oidc_store.accounts(engine))
     )
     return render_page(
-        request, "admin/index.html", [], status_code, users=users, tokens=tokens, displays=displays, **context
+        request, "admin/index.html", [], status_code, users=users, tokens=tokens, displays=displays,
+        oidc_accounts=oidc_accounts, **context,
     )
 
 
@@ -72,3 +73,12 @@ async def revoke_api_token(request: Request, ctx: ContextDep, who: ActorDep, tok
     except Refused as exc:
         return await _page(request, ctx, exc.status, at="tokens", error=exc.message)
     return await _page(request, ctx, at="tokens", done=f"API token {token_id} revoked.")
+
+
+@router.post("/oidc/{account_id}/block", response_class=HTMLResponse, name="block_oidc_account")
+async def block_oidc_account(request: Request, ctx: ContextDep, who: ActorDep, account_id: int) -> HTMLResponse:
+    try:
+        name = await accounts.block_oidc_account(ctx, who, account_id)
+    except Refused as exc:
+        return await _page(request, ctx, exc.status, at="oidc", error=exc.message)
+    return await _page(request, ctx, at="oidc", done=f"{name} blocked: signed out, and refused from now on.")

@@ -1,48 +1,24 @@
-"""The login form, and signing in and out (webui/services/accounts/signin.py records and throttles)."""
+"""The login form, and signing in and out (webui/services/accounts/signin.py records and throttles;
+webui/routes/oidc.py signs in through the OpenID provider)."""
 
-from datetime import timedelta
 from typing import Annotated
 
-import anyio.to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
-from webui.auth import store
-from webui.auth.store import SESSION_COOKIE
-from webui.middleware._http import cookie_name, is_secure
-from webui.routes.deps import ActorDep, ContextDep, SettingsDep
+from webui.middleware._http import is_secure
+from webui.routes._session import login_page, safe_next, session_cookie, set_session, set_step
+from webui.routes.deps import ActorDep, ContextDep, OidcDep, SettingsDep
+from webui.services.accounts import oidc as oidc_login
 from webui.services.accounts import signin as accounts
 from webui.services.errors import Refused
-from webui.settings import Settings
 
 router = APIRouter()
 
 
-def _session_cookie(request: Request, settings: Settings) -> str:
-    """The session cookie's name for this request, as webui/middleware/identify.py reads it."""
-    return cookie_name(SESSION_COOKIE, is_secure(request.scope, settings.secure_cookies))
-
-
-def _safe_next(target: str) -> str:
-    """Only a path on this site: never an open redirect."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
-
-
-async def _form(request: Request, status_code: int = 200, **context: object) -> HTMLResponse:
-    no_users = not await anyio.to_thread.run_sync(store.has_users, request.state.engine)
-    templates: Jinja2Templates = request.state.templates
-    return templates.TemplateResponse(
-        request,
-        "auth/login.html",
-        {"csrf_token": request.state.csrf_token, "no_users": no_users, **context},
-        status_code=status_code,
-    )
-
-
 @router.get("/login", response_class=HTMLResponse, name="login")
-async def login(request: Request, next: str = "/") -> HTMLResponse:
-    return await _form(request, next=_safe_next(next), name="")
+async def login(request: Request, next: str = "/", local: bool = False) -> HTMLResponse:
+    return await login_page(request, local=local, next=safe_next(next), name="")
 
 
 @router.post("/login", name="login_submit")
@@ -52,24 +28,35 @@ async def login_submit(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     try:
-        old = request.cookies.get(_session_cookie(request, settings), "")
-        token = await accounts.log_in(ctx, settings, who, name, password, old)
+        old = request.cookies.get(session_cookie(request, settings), "")
+        done = await accounts.log_in(ctx, settings, who, name, password, old, safe_next(next))
     except Refused as exc:
-        return await _form(request, exc.status, error=exc.message, name=name, next=_safe_next(next))
-    response = RedirectResponse(_safe_next(next), status_code=303)
-    secure = is_secure(request.scope, settings.secure_cookies)
-    max_age = int(timedelta(hours=settings.session_hours).total_seconds())
-    response.set_cookie(
-        _session_cookie(request, settings), token, max_age=max_age, httponly=True, samesite="lax", secure=secure
-    )
+        return await login_page(request, exc.status, local=True, error=exc.message, name=name, next=safe_next(next))
+    if done.step:  # the second factor, or its enrolment, comes first
+        second = request.app.url_path_for("login_code" if done.purpose == "code" else "login_enrol")
+        response = RedirectResponse(second, status_code=303)
+        set_step(response, request, settings, done.step)
+        return response
+    response = RedirectResponse(safe_next(next), status_code=303)
+    set_session(response, request, settings, done.session)
     return response
 
 
 @router.post("/logout", name="logout")
-async def logout(request: Request, ctx: ContextDep, settings: SettingsDep, who: ActorDep) -> Response:
-    name = _session_cookie(request, settings)
+async def logout(
+    request: Request, ctx: ContextDep, settings: SettingsDep, who: ActorDep, provider: OidcDep
+) -> Response:
+    """The dashboard's session ends; for someone signed in through the provider, the provider's
+    too where it publishes an end_session_endpoint (RP-initiated logout), which sends them back
+    to the login page."""
+    name = session_cookie(request, settings)
+    login_path = request.app.url_path_for("login")
+    target = login_path
     if token := request.cookies.get(name, ""):
+        if provider is not None and who.identity is not None:
+            after = settings.dashboard_url(request.scope.get("server"), request.url.scheme) + login_path
+            target = await oidc_login.logout_url(ctx, provider, who.identity.name, after) or login_path
         await accounts.log_out(ctx, who, token)
-    response = RedirectResponse(request.app.url_path_for("login"), status_code=303)
+    response = RedirectResponse(target, status_code=303)
     response.delete_cookie(name, secure=is_secure(request.scope, settings.secure_cookies), httponly=True)
     return response

@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from webui.audit.log import AuditLog
+from webui.auth.oidc import Provider
 from webui.auth.roles import route_allows
 from webui.identity import Actor, Identity, request_actor
 from webui.incus import names
@@ -41,6 +42,7 @@ EngineDep = Annotated[Engine, _state("engine")]
 ContextDep = Annotated[Context, _state("services")]  # what a service call needs
 MetricsDep = Annotated[Metrics, _state("metrics")]
 SecretsDep = Annotated[Secrets, _state("secrets")]  # what is secret: ask it, never a list
+OidcDep = Annotated[Provider | None, _state("oidc")]  # None: no oidc_issuer configured
 
 
 class NotAuthenticated(Exception):
@@ -80,6 +82,7 @@ PATH_NAMES: dict[str, tuple[str, Callable[[str], str]]] = {
     "operation_id": ("operation id", names.operation_id),
     "token_id": ("token id", names.number),
     "display_id": ("display id", names.number),
+    "account_id": ("account id", names.number),
     "fmt": ("export format", _audit_format),
 }
 

@@ -2,27 +2,38 @@
 are recorded and, past a few per name or per address, throttled."""
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import anyio.to_thread
 from sqlalchemy import Engine
 
 from webui.audit.log import AuditLog
-from webui.auth import store, throttle
+from webui.auth import oidc_store, second_factor, store, throttle
 from webui.auth.passwords import HashingBusy
 from webui.identity import Actor, Identity
-from webui.models import ApiToken, DisplayToken
+from webui.models import ApiToken, DisplayToken, User
 from webui.services.context import Context
 from webui.services.errors import Refused
 from webui.settings import Settings
 
 
+@dataclass(frozen=True)
+class LoggedIn:
+    """A right password's outcome: a session, or a login step (its token) still waiting for the
+    second factor ("code") or, for an admin that local_admin_totp requires it of, its enrolment
+    ("enrol")."""
+
+    session: str = ""
+    step: str = ""
+    purpose: str = ""
+
+
 async def log_in(
-    ctx: Context, settings: Settings, who: Actor, name: str, password: str, old_session: str
-) -> str:
-    """A new session token for `name` (the old session, if any, ends): Refused 429 while
-    throttled, 401 for a wrong name or password."""
+    ctx: Context, settings: Settings, who: Actor, name: str, password: str, old_session: str, next_path: str = "/"
+) -> LoggedIn:
+    """A new session for `name` (the old session, if any, ends), or the second factor still to
+    give: Refused 429 while throttled, 401 for a wrong name or password."""
     window = timedelta(minutes=settings.login_lockout_minutes)
     verdict = await anyio.to_thread.run_sync(
         lambda: throttle.attempt(
@@ -51,11 +62,35 @@ async def log_in(
             **who.fields(), action="login", target=name, outcome="failed", error="wrong name or password"
         )
         raise Refused(401, "Wrong user name or password.")
-    await anyio.to_thread.run_sync(throttle.succeeded, ctx.engine, name, who.client_address)
+    if settings.oidc_only and not user.break_glass:
+        await ctx.audit.append_async(
+            **who.fields(), action="login", target=name, outcome="denied", error="oidc_only: not a break-glass account"
+        )
+        provider = settings.oidc_provider_name
+        raise Refused(403, f"Sign in with {provider}: the password form is for break-glass accounts.")
+    # The throttle's count starts again only once the login is done: each password login that
+    # stops at the second factor counts, so its codes cannot be guessed without end.
+    if user.totp_secret or (settings.local_admin_totp and user.role == "admin"):
+        purpose = "code" if user.totp_secret else "enrol"
+        step = await anyio.to_thread.run_sync(second_factor.start_step, ctx.engine, user, purpose, next_path)
+        await ctx.audit.append_async(
+            **who.fields(), action="login", target=user.name, outcome="accepted", parameters={"second_factor": purpose}
+        )
+        return LoggedIn(step=step, purpose=purpose)
+    return LoggedIn(session=await start_session(ctx, settings, who, user, old_session))
+
+
+async def start_session(
+    ctx: Context, settings: Settings, who: Actor, user: User, old_session: str, **parameters: str
+) -> str:
+    """The session of a login done, recorded."""
+    await anyio.to_thread.run_sync(throttle.succeeded, ctx.engine, user.name, who.client_address)
     lifetime = timedelta(hours=settings.session_hours)
     token = await anyio.to_thread.run_sync(store.start_session, ctx.engine, user, lifetime, old_session)
     signed_in = replace(who, identity=Identity(user.name, user.role, "session"))
-    await _dashboard_log(ctx).append_async(**signed_in.fields(), action="login", target=user.name, outcome="succeeded")
+    await _dashboard_log(ctx).append_async(
+        **signed_in.fields(), action="login", target=user.name, outcome="succeeded", parameters=parameters
+    )
     return token
 
 
@@ -125,3 +160,16 @@ async def revoke_display(ctx: Context, who: Actor, display_id: int) -> None:
 
 async def revoke_api_token(ctx: Context, who: Actor, token_id: int) -> None:
     await _revoke(ctx, who, "revoke-token", store.revoke_api_token, token_id)
+
+
+async def block_oidc_account(ctx: Context, who: Actor, account_id: int) -> str:
+    """Block someone seen through OpenID Connect: their sessions end now, and the provider's
+    word no longer signs them in. Their account name; Refused 404 for no such account."""
+    name = await anyio.to_thread.run_sync(oidc_store.account_user, ctx.engine, account_id)
+    if not name:
+        reason = f"No OpenID Connect account with id {account_id}."
+        await anyio.to_thread.run_sync(ctx.audit.denied, who, "block-oidc-user", str(account_id), reason)
+        raise Refused(404, reason)
+    async with ctx.audit.action(who, "block-oidc-user", name):
+        await anyio.to_thread.run_sync(store.disable_user, ctx.engine, name)
+    return name
