@@ -55,6 +55,8 @@ RULES: dict[str, Callable[[str], str]] = {
     "cluster.join_token_expiry": _expiry,
     "cluster.rebalance.cooldown": _expiry,
     "core.remote_token_expiry": _expiry,
+    # Where Incus has server_shutdown_action (7.0): what a member's daemon does as it stops.
+    "core.shutdown_action": lambda value: "" if value in ("shutdown", "evacuate") else "Must be shutdown or evacuate",
 }
 
 HEALING_WARNING = (
