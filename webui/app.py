@@ -35,6 +35,7 @@ from webui.routes import (
     auth,
     cluster,
     groups,
+    hardware,
     health,
     history,
     joining,
@@ -76,8 +77,8 @@ if TYPE_CHECKING:
 HERE = Path(__file__).resolve().parent
 # The routers of the pages, in the order they are matched.
 PAGES = (
-    auth, members, member_dialogs, history, maintenance, rolling_upgrade, audit, admin, cluster, groups, joining,
-    operations, noc, stream, health,
+    auth, members, member_dialogs, hardware, history, maintenance, rolling_upgrade, audit, admin, cluster, groups,
+    joining, operations, noc, stream, health,
 )
 
 

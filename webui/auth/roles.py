@@ -29,6 +29,8 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "openapi": "view",
     "members": "view",
     "member": "view",
+    "member_hardware": "view",  # read once from Incus, then kept
+    "refresh_member_hardware": "view",  # reads Incus again; changes nothing
     "history": "view",
     "maintenance": "view",
     "maintenance_run": "view",
