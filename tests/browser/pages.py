@@ -32,10 +32,11 @@ DIALOGS = {
     "remove_dialog": "/members/member3/remove",
     "rolling_upgrade_dialog": "/upgrade/start",
 }
-# Seen apart: the login form (no session), the wall display (its token), and the cluster
-# page's configuration search, whose fragment replaces the form as you type.
-ELSEWHERE = {"login", "noc", "cluster_config_form"}
-EXPECTED = 20  # HTML routes on 2026-12-07 (the upgrade confirmation); a new one must be added above
+# Seen apart: the login form (no session), the wall display (its token), the cluster page's
+# configuration search, whose fragment replaces the form as you type, and the member page's
+# hardware section, which the member page loads into itself (checked there).
+ELSEWHERE = {"login", "noc", "cluster_config_form", "member_hardware"}
+EXPECTED = 21  # HTML routes on 2026-12-07 (a member's hardware); a new one must be added above
 
 
 def html_route_names(cluster, folder) -> set[str]:
