@@ -178,3 +178,34 @@ def test_before_cluster_evacuating_restoring_the_wall_infers_evacuating_from_the
     assert tile(old, members[0]).status == "Evacuating"
     new = ClusterSnapshot(members=members, maintenance=running, server=NEW, servers={"m2": NEW})
     assert tile(new, members[0]).status == "Evacuated"  # an Incus that has the status is believed
+
+
+def test_core_shutdown_action_is_offered_where_incus_has_server_shutdown_action():
+    from tests.unit.test_recent import render
+    from webui.incus.models import ConfigKey, ConfigMetadata
+    from webui.services.configuration.form import field_name, form
+    from webui.services.configuration.keys import CHOICES, default, input_kind, invalid_config
+    from webui.views.common import alerts_view
+
+    evacuating = NEW.model_copy(update={"config": {**NEW.config, "core.shutdown_action": "evacuate"}})
+    new = ClusterSnapshot(server=evacuating, servers={"m1": NEW})
+    panels = render("cluster/_panels.html", new, **alerts_view(new))
+    assert "first evacuates it, then shuts down any instance left" in panels
+    old = ClusterSnapshot(server=OLD, servers={"m1": OLD})
+    panels = render("cluster/_panels.html", old, **alerts_view(old))
+    assert "needs the API extension server_shutdown_action" in panels
+
+    # Incus 7.0 describes the key (internal/server/cluster/config/config.go): a choice of its two words.
+    key = ConfigKey(name="core.shutdown_action", group="core", type="string", default="`shutdown`")
+    assert input_kind(key) == "choice"
+    metadata = ConfigMetadata(server=(key,))
+    assert invalid_config(metadata, {"core.shutdown_action": "migrate"}) == {
+        "core.shutdown_action": "Must be shutdown or evacuate"
+    }
+    assert invalid_config(metadata, {"core.shutdown_action": "evacuate"}) == {}
+    shown = form(ClusterSnapshot(server=evacuating, servers={"m1": NEW}, metadata=metadata))
+    html = render(
+        "cluster/_config.html", new, form=shown, editable=True, hidden=set(), field_name=field_name,
+        input_kind=input_kind, default=default, choices=CHOICES, healing_warning="",
+    )
+    assert '<option value="evacuate" selected>evacuate</option>' in html and "(default: shutdown)" in html

@@ -73,7 +73,8 @@ async def create(
         valid_name(names.api_name, name, "cluster group name")
         wanted = _check_members(ctx.hub.snapshot, members)
         keys = _parsed(config)
-        entry.parameters["config_keys"] = sorted(keys or {})  # the keys only: a user.* value may be private
+        if keys is not None:
+            entry.parameters["config_keys"] = sorted(keys)  # the keys only: a user.* value may be private
         body = {"name": name, "description": description, "members": wanted}
         await ctx.client.create_group(await _with_config(ctx, body, keys))
     await ctx.watcher.refresh_groups()
