@@ -51,15 +51,21 @@ def _parsed(config: Config) -> dict[str, str] | None:
 async def _with_config(
     ctx: Context, body: dict[str, Any], config: dict[str, str] | None, name: str = ""
 ) -> dict[str, Any]:
-    """The body with a `config` where Incus has `clustering_groups_config`: there a PUT without
-    one clears the group's keys. `config` None keeps the keys group `name` has now in Incus."""
-    if ctx.hub.snapshot.features.has(CLUSTERING_GROUPS_CONFIG):
-        if config is None:
-            config = (await ctx.client.group(name)).configuration if name else {}
-        return {**body, "config": config}
-    if config:
-        missing = f"API extension {CLUSTERING_GROUPS_CONFIG}"
-        raise Refused(400, f"This cluster's Incus has no cluster group configuration ({missing})")
+    """The body with the group's keys. Given ones need `clustering_groups_config`. None keeps
+    the keys group `name` has in Incus now, sent back as its GET shows them (as `incus cluster
+    group edit` does): a PUT without `config` clears them where groups have some, and this holds
+    even before the dashboard has read what the cluster's Incus can do."""
+    if config is not None:
+        if ctx.hub.snapshot.features.has(CLUSTERING_GROUPS_CONFIG):
+            return {**body, "config": config}
+        if config:
+            missing = f"API extension {CLUSTERING_GROUPS_CONFIG}"
+            raise Refused(400, f"This cluster's Incus has no cluster group configuration ({missing})")
+        return body
+    if name:
+        group = await ctx.client.group(name)
+        if "config" in (group.model_extra or {}):  # Incus 6.0.4's groups have no `config` at all
+            return {**body, "config": group.configuration}
     return body
 
 
