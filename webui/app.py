@@ -34,6 +34,7 @@ from webui.routes import (
     cluster,
     clusters,
     groups,
+    hardware,
     health,
     history,
     instances,
@@ -67,8 +68,8 @@ from webui.settings import Settings
 HERE = Path(__file__).resolve().parent
 # The routers of the pages, in the order they are matched.
 PAGES = (
-    auth, second_factor, oidc, clusters, members, member_dialogs, history, maintenance, rolling_upgrade, audit,
-    admin, cluster, groups, joining, operations, noc, stream, health, instances,
+    auth, second_factor, oidc, clusters, members, member_dialogs, hardware, history, maintenance, rolling_upgrade,
+    audit, admin, cluster, groups, joining, operations, noc, stream, health, instances,
 )
 
 

@@ -126,6 +126,20 @@ def rate(value: int | str | None) -> str:
     return ""  # unreachable
 
 
+def frequency(mhz: int | float | None) -> str:
+    """A clock frequency Incus gives in MHz, as people read it: 3.50 GHz (800 MHz below 1 GHz)."""
+    if not mhz:
+        return ""
+    return f"{mhz / 1000:.2f} GHz" if mhz >= 1000 else f"{mhz:.0f} MHz"
+
+
+def link_speed(mbits: int | float | None) -> str:
+    """A link's speed Incus gives in Mbit/s: 10 Gbit/s, 2.5 Gbit/s, 100 Mbit/s."""
+    if not mbits:
+        return ""
+    return f"{mbits / 1000:g} Gbit/s" if mbits >= 1000 else f"{mbits:g} Mbit/s"
+
+
 def plural(count: int, word: str) -> str:
     """`1 CPU`, `4 CPUs`."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
@@ -161,4 +175,5 @@ def register(env: Environment) -> None:
     env.filters.update(iso=iso, datetime=datetime_, size=size, duration=duration, status_class=status_class)
     env.filters.update(status_icon=status_icon, age_seconds=age_seconds, stage=stage, rate=rate)
     env.filters.update(plural=plural, clock=clock, load=load, fields=fields)
+    env.filters.update(frequency=frequency, link_speed=link_speed)
     env.globals.update(percent=percent, severity=severity, noc_columns=noc_columns)

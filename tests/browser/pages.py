@@ -35,11 +35,14 @@ DIALOGS = {
     "rolling_upgrade_dialog": "/upgrade/start",
 }
 # Seen apart: the login form (no session) and its second-factor steps (a password given first:
-# tests/integration/test_second_factor.py), the wall display (its token), and the cluster
-# page's configuration search, whose fragment replaces the form as you type, and its
-# rebalancing section, loaded into it as it opens.
-ELSEWHERE = {"login", "login_code", "login_enrol", "noc", "cluster_config_form", "cluster_rebalancing"}
-EXPECTED = 24  # HTML routes on 2026-12-07 (instances, second factor); a new one must be added above
+# tests/integration/test_second_factor.py), the wall display (its token), the cluster page's
+# configuration search, whose fragment replaces the form as you type, and its rebalancing
+# section, loaded into it as it opens, and the member page's hardware section, which the
+# member page loads into itself (checked there).
+ELSEWHERE = {
+    "login", "login_code", "login_enrol", "noc", "cluster_config_form", "cluster_rebalancing", "member_hardware",
+}
+EXPECTED = 25  # HTML routes on 2026-12-07 (instances, second factor, hardware); a new one must be added above
 
 
 def html_route_names(cluster, folder) -> set[str]:

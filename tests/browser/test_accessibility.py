@@ -73,6 +73,8 @@ def test_every_page_has_no_serious_accessibility_violation(browser, cluster, das
             expect(page.locator("main")).to_be_visible()
             check(page, name, theme, found)
         page.goto(dashboard.url + "/members/member3")
+        expect(page.locator("#hardware-read time")).to_be_visible(timeout=15000)  # the section, loaded in
+        check(page, "member_hardware", theme, found)
         dialog = page.locator("#dialog")
         for name, path in DIALOGS.items():
             open_dialog(page, path)

@@ -23,6 +23,8 @@ NO_OPERATION = "00000000-0000-0000-0000-000000000000"
 REQUESTS = {
     "members": ("GET", "/", None),
     "member": ("GET", "/members/member1", None),
+    "member_hardware": ("GET", "/members/member1/hardware", None),
+    "refresh_member_hardware": ("POST", "/members/member1/hardware", {"data": {}}),
     "history": ("GET", "/history", None),
     "instances": ("GET", "/instances?member=member1&status=Running", None),
     "cluster_rebalancing": ("GET", "/cluster/rebalancing", None),

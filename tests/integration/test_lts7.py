@@ -156,3 +156,31 @@ def test_an_evacuation_on_incus_7_reaches_its_real_outcome_through_7s_operation_
         if cluster7.member_status(name) != "Online":
             cluster7.incus("cluster", "restore", name, "--force")
     assert (evacuated, restored) == ("succeeded", "succeeded")
+
+
+def test_group_configuration_is_edited_where_incus_has_clustering_groups_config(cluster7, dashboard7):
+    """Incus 7.0 has `clustering_groups_config`: the groups page offers each group's keys, a save
+    sets them as `incus cluster group set` would, and a change that does not name them (a
+    member added) keeps them, where a PUT without `config` would clear them."""
+    assert "clustering_groups_config" in cluster7.query("/1.0")["api_extensions"]
+    group = lambda: cluster7.query("/1.0/cluster/groups/default")  # noqa: E731
+    members = group()["members"]
+    assert wait_until(lambda: 'name="config"' in dashboard7.get("/cluster/groups").text, timeout=30)
+    post = {"description": "", "members": members, "config": "user.rack=r1\nuser.room = east\n"}
+    try:
+        reply = dashboard7.admin.post("/cluster/groups/default", data=post, headers={"HX-Request": "true"})
+        assert reply.status_code == 200, reply.text
+        assert group()["config"] == {"user.rack": "r1", "user.room": "east"}
+        assert wait_until(lambda: "user.rack" in dashboard7.get("/cluster/groups").text, timeout=10)
+        reply = dashboard7.admin.put("/api/v1/cluster/groups/default", json={"description": "kept", "members": members})
+        assert reply.status_code == 200, reply.text
+        assert group()["config"] == {"user.rack": "r1", "user.room": "east"} and group()["description"] == "kept"
+        refused = {**post, "config": "instances.nosuch=1"}
+        reply = dashboard7.admin.post("/cluster/groups/default", data=refused, headers={"HX-Request": "true"})
+        assert reply.status_code == 422 and "Invalid cluster group configuration key" in reply.text
+        assert "instances.nosuch=1" in reply.text  # the form again, with what was typed
+    finally:
+        cleared = {"description": "", "members": members, "config": {}}
+        cluster7.incus("cluster", "group", "edit", "default", input=json.dumps(cleared))
+
+

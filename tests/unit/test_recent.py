@@ -108,7 +108,7 @@ def test_a_failed_run_in_the_strip_has_no_bar_a_red_mark_and_the_reason():
         ),
         maintenance=(run,),
     )
-    html = render("operations/_list.html", snapshot, strip=MINUTE.strip(snapshot))
+    html = render("operations/_list.html", snapshot, strip=MINUTE.strip(snapshot, AT))
     assert "<progress" not in html
     assert 'class="run-mark"' in html and "✕" in html
     assert "CRIU isn&#39;t installed" in html

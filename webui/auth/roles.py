@@ -41,6 +41,8 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "list_clusters": "view",
     "members": "view",
     "member": "view",
+    "member_hardware": "view",  # read once from Incus, then kept
+    "refresh_member_hardware": "view",  # reads Incus again; changes nothing
     "history": "view",
     "instances": "view",
     "cluster_rebalancing": "view",

@@ -1,5 +1,6 @@
 """IncusClient: one typed method per Incus endpoint the dashboard uses."""
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Iterable
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from websockets.asyncio.client import ClientConnection
 
 from webui.incus.errors import IncusError, IncusUnreachable
+from webui.incus.features import CLUSTERING_GROUPS_CONFIG, Features
 from webui.incus.models import (
     Certificate,
     ClusterGroup,
@@ -194,9 +196,17 @@ class IncusClient:
         data = await self.request("POST", "/1.0/cluster/members", json={"server_name": name})
         return Operation.model_validate(data)
 
-    async def groups(self) -> list[ClusterGroup]:
-        data = await self.request("GET", "/1.0/cluster/groups", params={"recursion": "1"})
-        return [ClusterGroup.model_validate(g) for g in data or []]
+    async def groups(self, features: Features | None = None) -> list[ClusterGroup]:
+        """`incus cluster group list`. Incus's recursive list leaves each group's `config` out
+        (7.0): where groups have one (clustering_groups_config), each is asked for itself."""
+        data = await self.request("GET", "/1.0/cluster/groups", params={"recursion": "1"}) or []
+        if features is not None and features.has(CLUSTERING_GROUPS_CONFIG):
+            return list(await asyncio.gather(*(self.group(str(g.get("name", ""))) for g in data)))
+        return [ClusterGroup.model_validate(g) for g in data]
+
+    async def group(self, name: str) -> ClusterGroup:
+        """`incus cluster group show`: with its `config` where Incus has one."""
+        return ClusterGroup.model_validate(await self.request("GET", path("cluster", "groups", name)))
 
     async def create_group(self, body: dict[str, Any]) -> None:
         await self.request("POST", "/1.0/cluster/groups", json=body)
@@ -246,6 +256,11 @@ class IncusClient:
         """Logical CPUs of a member, as `incus cluster info` shows them (from its resources)."""
         data = await self.member_resources(name, timeout)
         return int((data.get("cpu") or {}).get("total", 0))
+
+    async def storage_pool_on(self, pool: str, member: str) -> dict[str, Any]:
+        """A pool as one member has it: its `source` and other member-specific keys (the list
+        leaves them out in a cluster)."""
+        return dict(await self.request("GET", path("storage-pools", pool), params=self._target(member)) or {})
 
     async def member_resources(self, name: str, timeout: float | None = None) -> dict[str, Any]:
         """`incus info --resources --target NAME`: the member's hardware, memory use and load."""

@@ -160,7 +160,14 @@ class ClusterGroup(_Model):
     name: str
     description: str = ""
     members: list[str] = Field(default_factory=list)
-    # `config` and `used_by` come with newer API extensions: passed through when Incus sends them.
+    # `config` (clustering_groups_config) and `used_by` come with newer API extensions: passed
+    # through as Incus sends them, and never added where it does not.
+
+    @property
+    def configuration(self) -> dict[str, str]:
+        """The group's `config`, {} where Incus has none."""
+        config = (self.model_extra or {}).get("config")
+        return {str(k): str(v) for k, v in config.items()} if isinstance(config, dict) else {}
 
 
 class ConfigKey(_Model):

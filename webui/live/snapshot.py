@@ -8,6 +8,7 @@ from typing import Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from webui.clock import now
+from webui.incus.features import Features, features_of
 from webui.incus.models import ClusterGroup, ConfigMetadata, Event, Instance, Member, MemberState, Operation, Server
 
 # How long a finished operation's outcome stays on screen after Incus has forgotten it.
@@ -190,6 +191,11 @@ class ClusterSnapshot:
 
     def member(self, name: str) -> Member | None:
         return self._members_by_name.get(name)
+
+    @cached_property
+    def features(self) -> Features:
+        """What this cluster's Incus can do, by API extension (webui/incus/features.py)."""
+        return features_of(self.server, self.servers)
 
     @property
     def leader(self) -> str:

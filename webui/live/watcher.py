@@ -240,7 +240,7 @@ class Watcher:
     async def refresh_groups(self) -> None:
         """`incus cluster group list`: names, descriptions and members."""
         try:
-            groups = await self.client.groups()
+            groups = await self.client.groups(self.hub.snapshot.features)
         except IncusError as exc:
             log.info("cluster groups not refreshed: %s", exc.message)
             return

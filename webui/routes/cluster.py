@@ -12,7 +12,7 @@ from webui.clock import now
 from webui.routes.deps import ActorDep, ContextDep, HubDep, SecretsDep, render_fragment, render_page
 from webui.services.configuration import form as server_config
 from webui.services.configuration import server
-from webui.services.configuration.keys import HEALING_WARNING, default, input_kind
+from webui.services.configuration.keys import CHOICES, HEALING_WARNING, default, input_kind
 from webui.services.configuration.secrets import HIDDEN, Secrets
 from webui.services.errors import SERVICE_ERRORS
 from webui.services.maintenance import healing
@@ -34,6 +34,7 @@ def _config_context(request: Request, secrets: Secrets, shown: server_config.Con
         "hidden": hidden,
         "field_name": server_config.field_name,
         "input_kind": input_kind,
+        "choices": CHOICES,
         "default": default,
         "healing_warning": HEALING_WARNING,
     }

@@ -30,25 +30,29 @@ async def _reply(request: Request, change: Any, typed: dict[str, Any], at: str, 
     return render_fragment(request, "groups/_list.html", error="", done=done, at=at, typed={})
 
 
-async def _group_form(request: Request) -> tuple[str, str, list[str]]:
-    """A group's name, description and ticked members, as the form sent them."""
+async def _group_form(request: Request) -> tuple[str, str, list[str], str | None]:
+    """A group's name, description, ticked members and configuration lines (None where the
+    form has no such field: an Incus without group configuration), as the form sent them."""
     form = await request.form()
     members = [str(m) for m in form.getlist("members")]
-    return str(form.get("name", "")), str(form.get("description", "")), members
+    config = form.get("config")
+    return str(form.get("name", "")), str(form.get("description", "")), members, None if config is None else str(config)
 
 
 @router.post("", response_class=HTMLResponse, name="group_create")
 async def create(request: Request, ctx: ContextDep, who: ActorDep) -> HTMLResponse:
-    name, description, members = await _group_form(request)
-    typed = {"name": name, "description": description, "members": members}
-    return await _reply(request, groups.create(ctx, who, name, description, members), typed, "", f"Created {name}.")
+    name, description, members, config = await _group_form(request)
+    typed = {"name": name, "description": description, "members": members, "config": config}
+    change = groups.create(ctx, who, name, description, members, config)
+    return await _reply(request, change, typed, "", f"Created {name}.")
 
 
 @router.post("/{group}", response_class=HTMLResponse, name="group_edit")
 async def edit(request: Request, ctx: ContextDep, who: ActorDep, group: GroupName) -> HTMLResponse:
-    _, description, members = await _group_form(request)
-    typed = {"group": group, "description": description, "members": members}
-    return await _reply(request, groups.update(ctx, who, group, description, members), typed, group, f"Saved {group}.")
+    _, description, members, config = await _group_form(request)
+    typed = {"group": group, "description": description, "members": members, "config": config}
+    change = groups.update(ctx, who, group, description, members, config)
+    return await _reply(request, change, typed, group, f"Saved {group}.")
 
 
 @router.post("/{group}/members", response_class=HTMLResponse, name="group_members")

@@ -12,6 +12,7 @@ from webui.incus.client import IncusClient
 from webui.live.hub import Hub
 from webui.live.watcher import Watcher
 from webui.services.configuration.secrets import Secrets
+from webui.services.members.hardware import HardwareCache
 
 
 @dataclass(frozen=True)
@@ -24,3 +25,4 @@ class Context:
     engine: Engine
     secrets: Secrets = field(default_factory=Secrets)  # what is secret (the site's `secret_keys` included)
     hashing: HashingGate = field(default_factory=HashingGate)  # password checks, a few at a time
+    hardware: HardwareCache = field(default_factory=HardwareCache)  # each member's, read once

@@ -32,16 +32,13 @@ class Card:
     statuses: list[tuple[str, int]]  # members by Incus's status, the most first
     maintenance: list[MaintenanceRun]  # running evacuations and restores (k/N each)
     versions: list[str]
+    mixed: bool  # members on different Incus versions (or API extension sets): mid-upgrade
     certificate: CertificateInfo | None
     updated_at: datetime | None
 
     @property
     def members(self) -> int:
         return sum(count for _, count in self.statuses)
-
-    @property
-    def mixed(self) -> bool:
-        return len(self.versions) > 1
 
     def age_seconds(self) -> float | None:
         return (now() - self.updated_at).total_seconds() if self.updated_at else None
@@ -70,9 +67,10 @@ def card(name: str, prefix: str, snapshot: ClusterSnapshot) -> Card:
     running = [run for run in snapshot.maintenance if isinstance(run, MaintenanceRun) and run.running]
     pem = snapshot.server.certificate if snapshot.server else ""
     kind = "standalone" if snapshot.standalone else "cluster"
+    upgrade = upgrade_status(snapshot)
     return Card(
-        name, prefix, kind, snapshot.reachable, snapshot.error, statuses, running, upgrade_status(snapshot).versions,
-        cluster_certificate(pem), snapshot.updated_at,
+        name, prefix, kind, snapshot.reachable, snapshot.error, statuses, running, upgrade.versions,
+        upgrade.mid_upgrade, cluster_certificate(pem), snapshot.updated_at,
     )
 
 

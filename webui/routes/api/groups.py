@@ -20,6 +20,7 @@ class GroupPost(BaseModel):
     name: str
     description: str = ""
     members: list[str] = []
+    config: dict[str, str] | None = None  # where Incus has clustering_groups_config
 
 
 class GroupPut(BaseModel):
@@ -28,6 +29,7 @@ class GroupPut(BaseModel):
     model_config = ConfigDict(extra="forbid")
     description: str = ""
     members: list[str] = []
+    config: dict[str, str] | None = None  # where Incus has clustering_groups_config; left out, kept
 
 
 class GroupRename(BaseModel):
@@ -55,13 +57,13 @@ async def get_group(hub: HubDep, group: GroupName) -> Sync[ClusterGroup]:
 
 @router.post("", response_model=Sync[dict[str, Any]], responses=ERRORS)
 async def create_group(ctx: ContextDep, who: ActorDep, body: GroupPost) -> Sync[dict[str, Any]]:
-    await groups.create(ctx, who, body.name, body.description, body.members)
+    await groups.create(ctx, who, body.name, body.description, body.members, body.config)
     return Sync[dict[str, Any]](metadata={})
 
 
 @router.put("/{group}", response_model=Sync[dict[str, Any]], responses=ERRORS)
 async def put_group(ctx: ContextDep, who: ActorDep, group: GroupName, body: GroupPut) -> Sync[dict[str, Any]]:
-    await groups.update(ctx, who, group, body.description, body.members)
+    await groups.update(ctx, who, group, body.description, body.members, body.config)
     return Sync[dict[str, Any]](metadata={})
 
 

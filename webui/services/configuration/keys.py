@@ -42,6 +42,17 @@ def _expiry(value: str) -> str:
     return "" if _EXPIRY.match(value) else "Must be like 3H or 1d 12H (units S, M, H, d, w, m, y)"
 
 
+# Keys whose value is one of a few words (a choice, not a text box), as Incus validates them.
+CHOICES: dict[str, tuple[str, ...]] = {
+    "core.shutdown_action": ("shutdown", "evacuate"),  # server_shutdown_action (7.0): on daemon stop
+}
+
+
+def _one_of(key: str) -> Callable[[str], str]:
+    words = CHOICES[key]
+    return lambda value: "" if value in words else f"Must be {' or '.join(words)}"
+
+
 # The extra rules Incus documents for some keys, beyond their type.
 RULES: dict[str, Callable[[str], str]] = {
     "cluster.max_voters": _int_rule(lambda n: n >= 3 and n % 2 == 1, "Must be an odd number, at least 3"),
@@ -55,6 +66,7 @@ RULES: dict[str, Callable[[str], str]] = {
     "cluster.join_token_expiry": _expiry,
     "cluster.rebalance.cooldown": _expiry,
     "core.remote_token_expiry": _expiry,
+    "core.shutdown_action": _one_of("core.shutdown_action"),
 }
 
 HEALING_WARNING = (
@@ -80,6 +92,8 @@ def input_kind(key: ConfigKey) -> str:
         return "bool"
     if key.type == "integer":
         return "integer"
+    if key.name in CHOICES:
+        return "choice"
     return "duration" if RULES.get(key.name) is _expiry else "text"
 
 

@@ -4,8 +4,13 @@ Incus reports an evacuation as one long operation ("Evacuating cluster member", 
 member) whose metadata names the step it is on: `Stopping "c1" in project "default"`, then
 `Migrating "c1" in project "default" to "member3"`, then `Starting "c1" ...`, the next
 instance's `Stopping` meaning the last one is done. While an instance's files are copied the
-metadata holds `progress` (percent, bytes/s, stage) instead. A restore reads `Migrating "c1"
-... from "member3"`, `Stopping`, `Starting`. Pure: the tracker feeds it, pages render it.
+metadata holds `progress` (percent, bytes/s, stage) instead, which names no instance: it is
+pinned on the one the last step named. A restore reads `Migrating "c1" ... from "member3"`,
+`Stopping`, `Starting`. Incus 7.2 and later keep `evacuation_progress` while copying, with the
+copy's own words after a colon (`Migrating "c1" in project "default" to "member3": c1: 45.30MB
+(10.50MB/s)`, `api_cluster_evacuation.go` evacuationProgressHandler): read when present, the
+inference kept for the servers that send `progress` alone (no API extension tells them apart).
+Pure: the tracker feeds it, pages render it.
 """
 
 import re
@@ -31,8 +36,12 @@ OUTCOMES = {"Success": SUCCEEDED, "Failure": FAILED_RUN, "Cancelled": "cancelled
 
 _STEP = re.compile(
     r'^(?P<verb>Stopping|Migrating|Starting) "(?P<name>[^"]+)" in project "(?P<project>[^"]+)"'
-    r'(?: (?:to|from) "(?P<member>[^"]+)")?$'
+    r'(?: (?:to|from) "(?P<member>[^"]+)")?(?:: (?P<detail>.+))?$'
 )
+# In a copy's words: "Unpacking image: 54% (5.73MB/s)", "c1: 45.30MB (10.50MB/s)" (decimal units).
+_PERCENT = re.compile(r"(\d+)%")
+_SPEED = re.compile(r"\(([\d.]+)\s*([kMGTPE]?)B/s\)")
+_DECIMAL = {"": 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18}
 _VERBS = {"Stopping": STOPPING, "Migrating": MIGRATING, "Starting": STARTING}
 
 
@@ -47,6 +56,7 @@ class InstanceStep:
     percent: int | None = None  # while its files are copied
     speed: int | None = None  # bytes/s
     stage: str = ""
+    detail: str = ""  # the copy's progress in Incus's words, from `evacuation_progress` (7.2+)
     error: str = ""
 
     @property
@@ -161,7 +171,7 @@ def _settle(run: MaintenanceRun, step: InstanceStep) -> InstanceStep:
     """An instance the run has moved past: started where it went, or stopped in place."""
     if step.state == STARTING:
         member = run.member if run.kind == RESTORE else step.member or run.member
-        return replace(step, state=STARTED, member=member, percent=None, speed=None, stage="")
+        return replace(step, state=STARTED, member=member, percent=None, speed=None, detail="", stage="")
     if step.state == STOPPING:
         return replace(step, state=STOPPED, member=run.member)
     return step  # migrating: its Starting comes next, or the run's end settles it
@@ -185,7 +195,8 @@ def advance(run: MaintenanceRun, operation: Operation) -> MaintenanceRun:
         state = _VERBS[match["verb"]]
         if not step.done and STEPS.index(state) > STEPS.index(step.state):
             step = replace(step, state=state)
-        steps[found] = replace(step, member=match["member"] or step.member)
+        step = replace(step, member=match["member"] or step.member)
+        steps[found] = _copying(step, match["detail"]) if match["detail"] else replace(step, detail="")
     progress = meta.get("progress")
     if isinstance(progress, dict):
         moving = [n for n, s in enumerate(steps) if s.state in (MIGRATING, STOPPING)]
@@ -217,9 +228,8 @@ def finish(run: MaintenanceRun, operation: Operation, instances: tuple[Instance,
             continue
         if outcome != SUCCEEDED and ((step.project, step.name) == named or (named is None and step.active)):
             member = instance.location if instance else step.member  # where it is now, not where it was going
-            steps.append(
-                replace(step, state=FAILED, member=member, error=operation.err or outcome, percent=None, speed=None)
-            )
+            failed = replace(step, state=FAILED, member=member, error=operation.err or outcome)
+            steps.append(replace(failed, percent=None, speed=None, detail=""))
             continue
         settled = _settle(run, step)
         now = _where_it_is(run, settled, instance)
@@ -228,7 +238,7 @@ def finish(run: MaintenanceRun, operation: Operation, instances: tuple[Instance,
         # stopped or started: the next run (a restore begun as soon as the CLI returned)
         # already put it back.
         if now.state == LEFT and settled.done:
-            now = replace(settled, percent=None, speed=None, stage="")
+            now = replace(settled, percent=None, speed=None, detail="", stage="")
         steps.append(_against_plan(run, now, instance, outcome))
     return replace(run, instances=tuple(steps), outcome=outcome, error=operation.err, ended_at=operation.updated_at)
 
@@ -252,13 +262,26 @@ def _against_plan(run: MaintenanceRun, step: InstanceStep, instance: Instance | 
 
 
 def _where_it_is(run: MaintenanceRun, step: InstanceStep, instance: Instance | None) -> InstanceStep:
-    cleared = replace(step, percent=None, speed=None, stage="")
+    cleared = replace(step, percent=None, speed=None, detail="", stage="")
     if instance is None:
         return replace(cleared, state=FAILED, error="instance not found after the run")
     moved = instance.location != run.member if run.kind == EVACUATE else instance.location == run.member
     if instance.status == "Running":
         return replace(cleared, state=STARTED if moved else LEFT, member=instance.location)
     return replace(cleared, state=STOPPED, member=instance.location)
+
+
+def _copying(step: InstanceStep, detail: str) -> InstanceStep:
+    """The step with the copy's progress as Incus words it, and its figures when it gives them."""
+    percent = _PERCENT.search(detail)
+    speed = _SPEED.search(detail)
+    return replace(
+        step,
+        detail=detail,
+        percent=int(percent[1]) if percent else None,
+        speed=round(float(speed[1]) * _DECIMAL[speed[2]]) if speed else None,
+        stage="",
+    )
 
 
 def _int(value: object) -> int | None:

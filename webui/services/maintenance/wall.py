@@ -1,13 +1,15 @@
 """What the wall display says of each member: what is happening to it now.
 
-Incus marks a member "Evacuated" as an evacuation starts, while its instances are still
-moving: the wall says EVACUATING (and RESTORING) while a run moves them, and counts those
-apart. A failed run keeps the tile red, with Incus's reason, until someone acknowledges it
+An Incus without `cluster_evacuating_restoring` (before 6.0.6) marks a member "Evacuated" as
+an evacuation starts, while its instances are still moving: there the wall says EVACUATING (and
+RESTORING) while a run moves them, and counts those apart. A newer Incus says so itself, and
+its own status is shown as it is. A failed run keeps the tile red, with Incus's reason, until someone acknowledges it
 on the Maintenance page."""
 
 from dataclasses import dataclass
 
 from webui.filters import severity
+from webui.incus.features import CLUSTER_EVACUATING_RESTORING
 from webui.incus.models import Member
 from webui.live.snapshot import ClusterSnapshot
 from webui.services.maintenance.runs import EVACUATE, MaintenanceRun
@@ -40,7 +42,7 @@ def tile(snapshot: ClusterSnapshot, member: Member) -> Tile:
     running = next((run for run in reversed(runs) if run.running), None)
     failed = next((run for run in reversed(runs) if run.unacknowledged), None)
     status = member.status
-    if running is not None:
+    if running is not None and not snapshot.features.has(CLUSTER_EVACUATING_RESTORING):
         status = EVACUATING if running.kind == EVACUATE else RESTORING
     return Tile(status, running, failed, name in snapshot.healed)
 
