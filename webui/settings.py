@@ -53,6 +53,15 @@ def reach(
     return Connection(socket=socket)
 
 
+def http_url(value: str, wanted: str) -> str:
+    """`value` if empty or an http(s) URL with a host and no query or fragment; else ValueError
+    saying what is `wanted`."""
+    parts = urlsplit(value)
+    if value and (parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment):
+        raise ValueError(f"{wanted}, not {value!r}")
+    return value
+
+
 class ClusterConfig(BaseModel):
     """One of the TOML's `[[clusters]]`: its name, and how to reach it, as for one cluster."""
 
@@ -236,10 +245,7 @@ class Settings(BaseSettings):
     @field_validator("public_url")
     @classmethod
     def _absolute_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if value and (parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment):
-            raise ValueError(f"public_url: an http(s) URL with a host, such as https://dash.example.com, not {value!r}")
-        return value.rstrip("/")
+        return http_url(value, "public_url: an http(s) URL with a host, such as https://dash.example.com").rstrip("/")
 
     @field_validator("oidc_roles")
     @classmethod
@@ -253,10 +259,8 @@ class Settings(BaseSettings):
     @field_validator("oidc_issuer")
     @classmethod
     def _issuer_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if value and (parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment):
-            raise ValueError(f"oidc_issuer: the provider's issuer URL, such as https://id.example.com, not {value!r}")
-        return value  # as the provider spells it, a trailing / too (Authentik's has one): tokens must match it
+        # As the provider spells it, a trailing / too (Authentik's has one): tokens must match it.
+        return http_url(value, "oidc_issuer: the provider's issuer URL, such as https://id.example.com")
 
     def oidc_secret(self) -> str:
         """The client secret, from oidc_client_secret_file when set (ValueError if unreadable)."""
