@@ -45,12 +45,14 @@ from webui.routes import (
     operations,
     rolling_upgrade,
     stream,
+    warnings,
 )
 from webui.routes.api import groups as api_groups
 from webui.routes.api import maintenance as api_maintenance
 from webui.routes.api import members as api_members
 from webui.routes.api import operations as api_operations
 from webui.routes.api import server as api_server
+from webui.routes.api import warnings as api_warnings
 from webui.routes.deps import authorize, checked_names
 from webui.routes.errors import install_error_handlers
 from webui.services.activity.history import recorder
@@ -77,7 +79,7 @@ HERE = Path(__file__).resolve().parent
 # The routers of the pages, in the order they are matched.
 PAGES = (
     auth, members, member_dialogs, history, maintenance, rolling_upgrade, audit, admin, cluster, groups, joining,
-    operations, noc, stream, health,
+    operations, noc, stream, health, warnings,
 )
 
 
@@ -238,7 +240,7 @@ def create_app(settings: Settings) -> FastAPI:
         dependencies=[Depends(checked_names), Depends(authorize)],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (*PAGES, api_members, api_groups, api_operations, api_server, api_maintenance):
+    for module in (*PAGES, api_members, api_groups, api_operations, api_server, api_maintenance, api_warnings):
         app.include_router(module.router)
 
     @app.get("/openapi.json", include_in_schema=False, name="openapi")

@@ -23,6 +23,7 @@ PAGES = {
     "joining": "/cluster/joining",
     "audit": "/audit",
     "settings": "/settings",
+    "warnings": "/warnings",
 }
 # Dialogs, opened over the member page as their buttons do (htmx into #dialog).
 DIALOGS = {
@@ -32,10 +33,11 @@ DIALOGS = {
     "remove_dialog": "/members/member3/remove",
     "rolling_upgrade_dialog": "/upgrade/start",
 }
-# Seen apart: the login form (no session), the wall display (its token), and the cluster
-# page's configuration search, whose fragment replaces the form as you type.
-ELSEWHERE = {"login", "noc", "cluster_config_form"}
-EXPECTED = 20  # HTML routes on 2026-12-07 (the upgrade confirmation); a new one must be added above
+# Seen apart: the login form (no session), the wall display (its token), the cluster page's
+# configuration search, whose fragment replaces the form as you type, and a warning's Delete
+# dialog, opened on a real warning (tests/browser/test_warnings.py).
+ELSEWHERE = {"login", "noc", "cluster_config_form", "warning_delete_dialog"}
+EXPECTED = 22  # HTML routes on 2026-12-07 (the warnings); a new one must be added above
 
 
 def html_route_names(cluster, folder) -> set[str]:

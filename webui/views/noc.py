@@ -6,6 +6,7 @@ from typing import Any
 from webui.live.fragments import Fragment, LivePage
 from webui.live.snapshot import ClusterSnapshot
 from webui.services.maintenance import wall
+from webui.views.warnings import count_view
 
 NOC = "noc"
 
@@ -15,7 +16,7 @@ def tiles_view(snapshot: ClusterSnapshot) -> dict[str, object]:
 
 
 def totals_view(snapshot: ClusterSnapshot) -> dict[str, object]:
-    return {"totals": wall.totals(snapshot)}
+    return {"totals": wall.totals(snapshot)} | count_view(snapshot)
 
 
 def wall_view(snapshot: ClusterSnapshot) -> dict[str, Any]:
@@ -40,7 +41,7 @@ PAGE = LivePage(
         ),
         Fragment(
             "noc-summary", "noc/_summary.html",
-            lambda c: bool(c.membership or c.rows or c.status or c.operations or c.cluster),
+            lambda c: bool(c.membership or c.rows or c.status or c.operations or c.cluster or c.warnings),
             lambda s, c, k, r: totals_view(s),
         ),
         Fragment(
