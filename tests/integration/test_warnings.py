@@ -81,7 +81,8 @@ def test_an_operator_acknowledges_and_incus_has_it(raised, cluster, dashboard):
         before = sum(w["status"] == "new" for w in shown(dashboard).values())
         reply = operator.post(f"/warnings/{uuid}/acknowledge")
         assert reply.status_code == 200, reply.text
-        assert "ACKNOWLEDGED" in reply.text and "Acknowledged" in reply.text
+        row = reply.text.split(f'id="warning-{uuid}"', 1)[1].split("</tr>", 1)[0]
+        assert "ACKNOWLEDGED" in row and "Acknowledged</p>" in row  # the table, the result in the row
         assert incus_warnings(cluster)[uuid]["status"] == "acknowledged"
         assert shown(dashboard)[uuid]["status"] == "acknowledged"
         header = operator.client.get("/operations").text

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from webui.routes.deps import ActorDep, ContextDep, WarningFiltersDep, WarningUuid, render_fragment, render_page
 from webui.services.errors import SERVICE_ERRORS
 from webui.services.warnings import changes
-from webui.services.warnings.listing import find, require
+from webui.services.warnings.listing import require
 from webui.views.warnings import WARNINGS, filters_view, table_view
 
 router = APIRouter(prefix="/warnings")
@@ -25,14 +25,16 @@ async def warnings_page(request: Request, filters: WarningFiltersDep) -> HTMLRes
 
 @router.post("/{uuid}/acknowledge", response_class=HTMLResponse, name="acknowledge_warning")
 async def acknowledge(request: Request, ctx: ContextDep, who: ActorDep, uuid: WarningUuid) -> HTMLResponse:
-    """`incus warning acknowledge`: the row comes back as Incus has it now, or with its refusal."""
-    warning = require(ctx.hub.snapshot, uuid)
+    """`incus warning acknowledge`: the table comes back as Incus has it now, the result in the
+    warning's row. The table, not the row: the live table may have replaced the row already."""
+    require(ctx.hub.snapshot, uuid)
+    result = {"uuid": uuid, "error": "", "done": "Acknowledged"}
     try:
         await changes.set_status(ctx, who, uuid, "acknowledged")
     except SERVICE_ERRORS as exc:
-        return render_fragment(request, "warnings/_row.html", 200, warning=warning, error=exc.message, role=who.role)
-    warning = find(ctx.hub.snapshot, uuid) or warning
-    return render_fragment(request, "warnings/_row.html", warning=warning, done="Acknowledged", role=who.role)
+        result = {"uuid": uuid, "error": exc.message, "done": ""}
+    context = table_view(ctx.hub.snapshot, who.role)
+    return render_fragment(request, "warnings/_table.html", result=result, **context)
 
 
 @router.get("/{uuid}/delete", response_class=HTMLResponse, name="warning_delete_dialog")

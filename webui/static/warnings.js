@@ -1,6 +1,7 @@
 // The Warnings page's filters, kept on the rows a live update brings: the hub sends every viewer
 // the same whole table, and each page hides the rows its own filters leave out. Choosing a
-// filter applies at once and keeps it in the address (for a reload or a link).
+// filter applies at once and keeps it in the address (for a reload or a link). An action's
+// result (Acknowledged, or Incus's refusal) stays in its row when the live table replaces it.
 (function () {
   "use strict";
   var FIELDS = ["member", "severity", "status"];
@@ -37,6 +38,19 @@
     });
     apply();
   });
-  document.addEventListener("htmx:sseMessage", apply);
+  var results = [];
+  document.addEventListener("htmx:sseBeforeMessage", function () {
+    results = Array.prototype.map.call(document.querySelectorAll("#warnings-table [data-result]"), function (el) {
+      return [el.closest("tr").id, el];
+    });
+  });
+  document.addEventListener("htmx:sseMessage", function () {
+    results.forEach(function (kept) {
+      var cell = document.querySelector("[id='" + kept[0] + "'] .warning-actions");
+      if (cell && !cell.contains(kept[1])) cell.prepend(kept[1]);
+    });
+    results = [];
+    apply();
+  });
   document.addEventListener("htmx:afterSwap", apply);
 })();

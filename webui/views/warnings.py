@@ -1,6 +1,8 @@
 """The Warnings page (every warning, with Acknowledge and Delete where the role may) and the
 count of new warnings every page's header shows."""
 
+from typing import Any
+
 from webui.live.fragments import Fragment, LivePage
 from webui.live.snapshot import ClusterSnapshot
 from webui.services.warnings.listing import SEVERITIES, STATUSES, Filters, filtered, members_warned, new_count
@@ -8,7 +10,7 @@ from webui.services.warnings.listing import SEVERITIES, STATUSES, Filters, filte
 WARNINGS = "warnings"
 
 
-def table_view(snapshot: ClusterSnapshot, role: str, filters: Filters = Filters()) -> dict[str, object]:
+def table_view(snapshot: ClusterSnapshot, role: str, filters: Filters = Filters()) -> dict[str, Any]:
     """Every warning, each row marked shown or not by `filters`: the hub renders the table once
     per role for every viewer, and each page's own filters hide rows (warnings.js)."""
     shown = {w.uuid for w in filtered(snapshot, filters)}
