@@ -11,11 +11,12 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import in_view, logged_in_page
 from tests.browser.pages import open_dialog
 from tests.browser.test_accessibility import serious_violations
-from tests.conftest import PERSONAS, wait_until
+from tests.conftest import PERSONAS, STATE_DIR, wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.browser]
 
 VIEWPORTS = ((1440, 900), (1920, 1080))
+SCREENSHOTS = STATE_DIR / "screenshots"
 
 
 def incus_warnings(cluster) -> list[dict]:
@@ -57,6 +58,8 @@ def test_each_role_sees_the_warnings_and_only_its_controls(browser, dashboard, r
             assert in_view(page.locator("#warnings-count"))
             wide = page.evaluate("document.scrollingElement.scrollWidth")
             assert wide <= width, f"{role} {width}x{height}: {wide} px wide"
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"warnings-{role}-{width}x{height}.png"))
             acknowledge = page.get_by_role("button", name="Acknowledge")
             delete = page.get_by_role("button", name="Delete")
             expect(acknowledge).to_have_count(new if role in ("admin", "operator") else 0)
@@ -91,7 +94,7 @@ def test_an_operator_acknowledges_and_every_count_follows_live(browser, cluster,
         before = header_count(watcher)
         member_mark = watcher.locator(f"#member-{member} .mark-warnings")
         expect(member_mark).to_contain_text(f"{sum(w['status'] == 'new' and w['location'] == member for w in raised)}")
-        expect(wall.locator("#noc-warnings")).to_have_text(str(before))
+        expect(wall.locator("#noc-warnings")).to_contain_text(f"{before} warning")
         assert wall.evaluate("document.scrollingElement.scrollHeight <= innerHeight")  # the wall still fits
         watcher.evaluate("window.loadedOnce = true")
 
@@ -100,10 +103,11 @@ def test_an_operator_acknowledges_and_every_count_follows_live(browser, cluster,
         expect(row).to_contain_text("ACKNOWLEDGED")
         assert in_view(row.locator("[data-result]")) or in_view(row), "the result is outside the window"
         assert next(w for w in incus_warnings(cluster) if w["uuid"] == uuid)["status"] == "acknowledged"
+        operator.screenshot(path=str(SCREENSHOTS / "warnings-acknowledged-1440x900.png"))
 
         wait_until(lambda: header_count(watcher) == before - 1, timeout=15)
         wait_until(lambda: header_count(operator) == before - 1, timeout=15)
-        expect(wall.locator("#noc-warnings")).to_have_text(str(before - 1), timeout=15000)
+        expect(wall.locator("#noc-warnings")).to_contain_text(f"{before - 1} warning", timeout=15000)
         assert watcher.evaluate("window.loadedOnce") is True  # live, without a reload
     finally:
         cluster.incus("query", "-X", "PUT", f"/1.0/warnings/{uuid}", "-d", '{"status": "new"}')

@@ -16,12 +16,12 @@ def tiles_view(snapshot: ClusterSnapshot) -> dict[str, object]:
 
 
 def totals_view(snapshot: ClusterSnapshot) -> dict[str, object]:
-    return {"totals": wall.totals(snapshot)} | count_view(snapshot)
+    return {"totals": wall.totals(snapshot)}
 
 
 def wall_view(snapshot: ClusterSnapshot) -> dict[str, Any]:
     """The whole wall, as its page first draws it."""
-    return tiles_view(snapshot) | totals_view(snapshot)
+    return tiles_view(snapshot) | totals_view(snapshot) | count_view(snapshot)
 
 
 def tile_view(snapshot: ClusterSnapshot, name: str) -> dict[str, object] | None:
@@ -41,7 +41,7 @@ PAGE = LivePage(
         ),
         Fragment(
             "noc-summary", "noc/_summary.html",
-            lambda c: bool(c.membership or c.rows or c.status or c.operations or c.cluster or c.warnings),
+            lambda c: bool(c.membership or c.rows or c.status or c.operations or c.cluster),
             lambda s, c, k, r: totals_view(s),
         ),
         Fragment(
@@ -49,6 +49,8 @@ PAGE = LivePage(
             lambda c: bool(c.membership or c.rows or c.operations or c.cluster),
         ),
         Fragment("noc-freshness", "noc/_freshness.html", lambda c: c.fresh or c.status),
+        # Incus's new warnings: a count beside the data's age, where it takes no tile's room.
+        Fragment("noc-warnings", "noc/_warnings.html", lambda c: c.warnings, lambda s, c, k, r: count_view(s)),
     ),
     display=True,
     common=False,
