@@ -5,10 +5,14 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.live_pages import PAGES
 from tests.unit.replies import recorded_warnings
 from webui.incus import names
-from webui.incus.models import Member
+from webui.incus.errors import IncusError
+from webui.incus.models import Event, Member
+from webui.live.hub import Hub
 from webui.live.snapshot import ClusterSnapshot, diff
+from webui.live.warnings import Warnings
 from webui.services.errors import Refused
 from webui.services.warnings.listing import Filters, filtered, members_warned, new_count, require
 
@@ -92,3 +96,42 @@ def test_a_warning_uuid_is_what_incus_makes_and_nothing_else(hostile: str):
 def test_a_real_warning_uuid_passes():
     for warning in recorded_warnings():
         assert names.warning_uuid(warning.uuid) == warning.uuid
+
+
+class AnsweringIncus:
+    """Answers `warnings()` with what the test sets, or fails as Incus would (pure logic only)."""
+
+    def __init__(self, answer: list | IncusError) -> None:
+        self.answer = answer
+        self.asked = 0
+
+    async def warnings(self) -> list:
+        self.asked += 1
+        if isinstance(self.answer, IncusError):
+            raise self.answer
+        return list(self.answer)
+
+
+async def test_the_reader_keeps_the_list_and_publishes_only_a_change():
+    hub = Hub(lambda template, context: "", 4, pages=PAGES)
+    incus = AnsweringIncus(list(reversed(recorded_warnings())))
+    reader = Warnings(incus, hub)
+    await reader.refresh()
+    first = hub.snapshot
+    assert [w.first_seen_at for w in first.warnings] == sorted(w.first_seen_at for w in recorded_warnings())
+    await reader.refresh()
+    assert hub.snapshot is first  # the same list: nothing redrawn
+    incus.answer = IncusError(503, "Cluster member isn't responding")
+    await reader.refresh()
+    assert hub.snapshot is first  # Incus not answering: the last list stays shown
+
+
+async def test_the_reader_reads_again_on_a_warning_event_only():
+    hub = Hub(lambda template, context: "", 4, pages=PAGES)
+    incus = AnsweringIncus(recorded_warnings())
+    reader = Warnings(incus, hub)
+    for action in ("warning-acknowledged", "warning-reset", "warning-deleted", "warning-created"):
+        await reader.on_event(Event(type="lifecycle", metadata={"action": action, "source": "/1.0/warnings/x"}))
+    await reader.on_event(Event(type="lifecycle", metadata={"action": "cluster-member-updated"}))
+    await reader.on_event(Event(type="operation", metadata={"id": "x"}))
+    assert incus.asked == 4
