@@ -101,6 +101,23 @@ def test_an_operator_acknowledges_and_incus_has_it(raised, cluster, dashboard):
         operator.client.close()
 
 
+def test_an_acknowledgement_made_with_the_cli_reaches_open_pages_live(raised, cluster, dashboard):
+    """`incus warning ack`: the lifecycle event, not the dashboard, tells the open pages."""
+    uuid = a_new_warning(cluster, raised)["uuid"]
+    with dashboard.stream("/stream?topic=warnings") as stream:
+        stream.wait_for(lambda f: f.event == "warnings-table", timeout=10)  # the refresh, the count before it
+        before = next(f.data for f in stream.seen if f.event == "warnings-count")
+        cluster.incus("warning", "ack", uuid)
+        try:
+            # The header's count first (what every page shows), then the page's table.
+            stream.wait_for(lambda f: f.event == "warnings-count" and f.data != before, timeout=15)
+            table = stream.wait_for(lambda f: f.event == "warnings-table", timeout=5).data
+            row = table.split(f'id="warning-{uuid}"', 1)[1].split("</tr>", 1)[0]
+            assert "ACKNOWLEDGED" in row
+        finally:
+            cluster.incus("query", "-X", "PUT", f"/1.0/warnings/{uuid}", "-d", '{"status": "new"}')
+
+
 def test_incus_refusals_come_back_in_its_words(raised, cluster, dashboard):
     uuid = next(iter(raised))
     operator = Session(dashboard, "operator")
