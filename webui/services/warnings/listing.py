@@ -21,10 +21,6 @@ class Filters:
         wanted = ((self.member, warning.location), (self.severity, warning.severity), (self.status, warning.status))
         return all(not want or want == value for want, value in wanted)
 
-    def query(self) -> dict[str, str]:
-        """The filters set, for a link (the page's address holds them)."""
-        return {k: v for k, v in (("member", self.member), ("severity", self.severity), ("status", self.status)) if v}
-
 
 def filtered(snapshot: ClusterSnapshot, filters: Filters) -> list[IncusWarning]:
     """Newest seen first, as `incus warning list` is read: what came back lately on top."""
