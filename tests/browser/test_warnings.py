@@ -89,6 +89,7 @@ def test_an_operator_acknowledges_and_every_count_follows_live(browser, cluster,
     try:
         operator.set_viewport_size({"width": 1440, "height": 900})
         operator.goto(dashboard.url + "/warnings")
+        watcher.set_viewport_size({"width": 1440, "height": 900})
         watcher.goto(dashboard.url + "/")  # another page: the member table and its header
         wall.goto(dashboard.display_url("warnings-browser"))
         before = header_count(watcher)
@@ -97,6 +98,7 @@ def test_an_operator_acknowledges_and_every_count_follows_live(browser, cluster,
         expect(wall.locator("#noc-warnings")).to_contain_text(f"{before} warning")
         assert wall.evaluate("document.scrollingElement.scrollHeight <= innerHeight")  # the wall still fits
         watcher.evaluate("window.loadedOnce = true")
+        watcher.screenshot(path=str(SCREENSHOTS / "warnings-member-table.png"))
 
         row = operator.locator(f"#warning-{uuid}")
         row.get_by_role("button", name="Acknowledge").click()
