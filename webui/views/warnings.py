@@ -30,7 +30,7 @@ PAGE = LivePage(
     WARNINGS,
     (
         Fragment(
-            "warnings-table", "warnings/_table.html", lambda c: c.warnings or c.membership,
+            "warnings-table", "warnings/_table.html", lambda c: c.warnings,
             lambda snapshot, changes, key, role: table_view(snapshot, role),
         ),
     ),
