@@ -1,6 +1,7 @@
 """Incus's warnings (`incus warning list`), kept in the snapshot: read at every slow round and
 at once after a `warning-*` event. Incus raises a warning, or counts one seen again, without
-any event (only acknowledging, resetting and deleting send one), so the round finds those."""
+any event (only acknowledging, resetting and deleting send one: `shared/api/event_lifecycle.go`
+has no `warning-created`), so the round finds those."""
 
 import logging
 
@@ -29,6 +30,6 @@ class Warnings:
             self.hub.update(self.hub.snapshot.evolve(warnings=ordered))
 
     async def on_event(self, event: Event) -> None:
-        """`warning-created` (newer Incus), `-acknowledged`, `-reset`, `-deleted`: read again now."""
+        """`warning-acknowledged`, `-reset`, `-deleted` (and any other `warning-*`): read again now."""
         if event.action.startswith("warning-"):
             await self.refresh()
