@@ -48,6 +48,7 @@ from webui.routes import (
     rolling_upgrade,
     second_factor,
     stream,
+    warnings,
 )
 from webui.routes.api import clusters as api_clusters
 from webui.routes.api import groups as api_groups
@@ -55,6 +56,7 @@ from webui.routes.api import maintenance as api_maintenance
 from webui.routes.api import members as api_members
 from webui.routes.api import operations as api_operations
 from webui.routes.api import server as api_server
+from webui.routes.api import warnings as api_warnings
 from webui.routes.deps import authorize, checked_names
 from webui.routes.errors import install_error_handlers
 from webui.services.accounts.oidc import keep_roles_current
@@ -69,7 +71,7 @@ HERE = Path(__file__).resolve().parent
 # The routers of the pages, in the order they are matched.
 PAGES = (
     auth, second_factor, oidc, clusters, members, member_dialogs, hardware, history, maintenance, rolling_upgrade,
-    audit, admin, cluster, groups, joining, operations, noc, stream, health, instances,
+    audit, admin, cluster, groups, joining, operations, noc, stream, health, instances, warnings,
 )
 
 
@@ -195,7 +197,9 @@ def create_app(settings: Settings) -> FastAPI:
         dependencies=[Depends(checked_names), Depends(authorize)],
     )
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
-    for module in (*PAGES, api_clusters, api_members, api_groups, api_operations, api_server, api_maintenance):
+    for module in (
+        *PAGES, api_clusters, api_members, api_groups, api_operations, api_server, api_maintenance, api_warnings,
+    ):
         app.include_router(module.router)
 
     @app.get("/openapi.json", include_in_schema=False, name="openapi")

@@ -1,8 +1,10 @@
 """Jinja filters: formatting lives here, not in templates."""
 
+import re
 from datetime import UTC, datetime
 
 from jinja2 import Environment
+from markupsafe import Markup, escape
 
 
 def iso(value: datetime | None) -> str:
@@ -171,9 +173,25 @@ def _nested(value: object) -> str:
     return f"({fields(value)})" if isinstance(value, dict) and value else fields(value)
 
 
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_SHORT = Markup('<abbr class="operation-id" title="{}">{}</abbr>')
+
+
+def short_ids(value: str) -> Markup:
+    """Text with each Incus UUID in it (an operation's, a warning's) shortened as `incus
+    operation list` does: the first eight digits, the whole in a tooltip. An audit record's
+    target is one, or a refused request's path holding one."""
+    parts, last = [], 0
+    for found in _UUID.finditer(value):
+        parts += [escape(value[last : found.start()]), _SHORT.format(found.group(), found.group()[:8])]
+        last = found.end()
+    return Markup("").join([*parts, escape(value[last:])])
+
+
 def register(env: Environment) -> None:
     env.filters.update(iso=iso, datetime=datetime_, size=size, duration=duration, status_class=status_class)
     env.filters.update(status_icon=status_icon, age_seconds=age_seconds, stage=stage, rate=rate)
     env.filters.update(plural=plural, clock=clock, load=load, fields=fields)
     env.filters.update(frequency=frequency, link_speed=link_speed)
     env.globals.update(percent=percent, severity=severity, noc_columns=noc_columns)
+    env.filters["short_ids"] = short_ids

@@ -48,6 +48,7 @@ class MemberRows:
             snapshot.maintenance_of(name),
             snapshot.servers.get(name),
             name in snapshot.silent,
+            snapshot.new_warnings.get(name, 0),
         )
         return self.kept.get(("own", name), key, lambda: Markup(self._module(snapshot).own_cells(member)))
 

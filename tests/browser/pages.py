@@ -25,6 +25,7 @@ PAGES = {
     "audit": "/audit",
     "settings": "/settings",
     "second_factor": "/account/second-factor",
+    "warnings": "/warnings",
 }
 # Dialogs, opened over the member page as their buttons do (htmx into #dialog).
 DIALOGS = {
@@ -37,12 +38,14 @@ DIALOGS = {
 # Seen apart: the login form (no session) and its second-factor steps (a password given first:
 # tests/integration/test_second_factor.py), the wall display (its token), the cluster page's
 # configuration search, whose fragment replaces the form as you type, and its rebalancing
-# section, loaded into it as it opens, and the member page's hardware section, which the
-# member page loads into itself (checked there).
+# section, loaded into it as it opens, the member page's hardware section, which the member
+# page loads into itself (checked there), and a warning's Delete dialog, opened on a real
+# warning (tests/browser/test_warnings.py).
 ELSEWHERE = {
     "login", "login_code", "login_enrol", "noc", "cluster_config_form", "cluster_rebalancing", "member_hardware",
+    "warning_delete_dialog",
 }
-EXPECTED = 25  # HTML routes on 2026-12-07 (instances, second factor, hardware); a new one must be added above
+EXPECTED = 26  # HTML routes on 2026-12-07 (instances, second factor, hardware, warnings); add new ones above
 
 
 def html_route_names(cluster, folder) -> set[str]:

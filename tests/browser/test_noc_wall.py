@@ -12,9 +12,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from playwright.sync_api import Error, Page, expect
 
+from tests.browser.conftest import in_view
 from tests.conftest import STATE_DIR, Dashboard, wait_until
 from webui.app import HERE, make_templates
-from webui.incus.models import Member
+from webui.incus.models import IncusWarning, Member
 from webui.live.snapshot import ClusterSnapshot
 from webui.settings import Settings
 from webui.views.noc import wall_view
@@ -43,9 +44,14 @@ def synthesized_wall(count: int) -> str:
         )
         for n in range(1, count + 1)
     )
+    # Incus's warnings, new ones on a member in three (the wall shows their count, small).
+    warnings = tuple(
+        IncusWarning(uuid=f"00000000-0000-4000-8000-{n:012d}", location=m.server_name, status="new", severity="low")
+        for n, m in enumerate(members) if n % 3 == 0
+    )
     snapshot = ClusterSnapshot(
         members=members, reachable=True, updated_at=datetime.now(UTC), server_name="member01",
-        healed=frozenset({"member06"}),
+        healed=frozenset({"member06"}), warnings=warnings,
     )
     template = make_templates(app).get_template("noc/index.html")
     return template.render(snapshot=snapshot, stream_url="", stale_after=15, settings=Settings(), **wall_view(snapshot))
@@ -87,6 +93,9 @@ def test_the_wall_fits_a_1080p_screen_and_fills_a_4k_one(browser, dashboard, cou
             found = layout(page)
             assert len(found["tiles"]) == count
             assert found["scrollHeight"] <= height and found["scrollWidth"] <= width  # no scrollbar
+            expect(page.locator("#noc-warnings")).to_contain_text(f"{(count + 2) // 3} warning")
+            assert in_view(page.locator("#noc-warnings"))  # the header's small count, within the screen
+            assert in_view(page.locator("#noc-clock"))
             scale = width / 1920
             for tile in found["tiles"]:
                 assert 0 <= tile["top"] and tile["bottom"] <= height and 0 <= tile["left"] and tile["right"] <= width

@@ -14,7 +14,7 @@ from webui.settings import Settings
 pytestmark = [pytest.mark.cluster, pytest.mark.browser, pytest.mark.usefixtures("server_fetched")]
 
 PAGES = ["/", "/members/member1", "/history", "/cluster", "/cluster/groups", "/cluster/joining", "/operations",
-         "/audit", "/settings"]
+         "/audit", "/settings", "/warnings"]
 
 # Every enabled control, with the URL it would send to (its own, or its form's) and what it is.
 CONTROLS = """() => {

@@ -83,10 +83,10 @@ def _background(incus: RecordingIncus, seconds: float = 4) -> set[tuple[str, str
 def test_hostile_names_reach_no_other_endpoint(recorded, cluster, tmp_path_factory):
     dashboard, incus = recorded
     routes = routes_with_a_name(cluster, tmp_path_factory)
-    # 26 routes take a name on 2026-12-07 (member, group, operation, token, display, export).
-    assert len(routes) >= 26, routes
+    # 33 routes take a name on 2026-12-07 (member, group, operation, warning, token, display, export).
+    assert len(routes) >= 33, routes
     parameters = {p for _, _, t in routes for p in re.findall(r"\{([a-z_]+)\}", t)}
-    assert parameters >= {"name", "group", "operation_id", "token_id", "display_id", "fmt"}, parameters
+    assert parameters >= {"name", "group", "operation_id", "uuid", "token_id", "display_id", "fmt"}, parameters
     quiet = _background(incus)
     assert ("GET", "/1.0/cluster/members") in quiet, quiet  # the recorder sees the watcher
     mark = len(incus.requests)
@@ -114,9 +114,9 @@ def test_hostile_names_reach_no_other_endpoint(recorded, cluster, tmp_path_facto
     refused_early = [a for a in answers if a[1] in edge and a[4] != 400]
     assert not refused_early, f"not refused at the edge (400): {refused_early[:10]}"
     allowed = quiet
-    # The watcher's reads of real operations, members and instances, whenever they come.
+    # The watcher's reads of real operations, members, instances and warnings, whenever they come.
     watched = re.compile(
-        r"^/1\.0/(operations/[0-9a-f-]{36}|cluster/members/member\d+(/state)?|instances/c\d+(/state)?)$"
+        r"^/1\.0/(operations/[0-9a-f-]{36}|cluster/members/member\d+(/state)?|instances/c\d+(/state)?|warnings)$"
     )
     unexpected = [
         r

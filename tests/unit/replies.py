@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from webui.incus.models import Event, Operation
+from webui.incus.models import Event, IncusWarning, Operation
 
 RECORDED = Path(__file__).parent / "recorded"
 EVACUATING = "Evacuating cluster member"
@@ -28,3 +28,9 @@ def evacuation_operations() -> list[Operation]:
 def evacuation_updates() -> list[Operation]:
     """The evacuation's own updates, first to last."""
     return [op for op in evacuation_operations() if op.description == EVACUATING]
+
+
+def recorded_warnings() -> list[IncusWarning]:
+    """`GET /1.0/warnings?recursion=1` of a fresh dev cluster (three warnings on member1, one
+    acknowledged with `incus warning ack`)."""
+    return [IncusWarning.model_validate(w) for w in json.loads((RECORDED / "warnings.json").read_text())]

@@ -1,5 +1,5 @@
 from webui import filters
-from webui.filters import duration, percent, size, status_class
+from webui.filters import duration, percent, short_ids, size, status_class
 
 
 def test_size_uses_binary_units_like_the_incus_cli():
@@ -54,3 +54,13 @@ def test_audit_parameters_read_as_words_not_json():
         "config: (user.a: 1; user.b: 2); force: none"
     )
     assert filters.fields({}) == ""
+
+
+def test_incus_uuids_are_shortened_in_any_text_and_the_rest_escaped():
+    uuid = "1af3b882-e705-4b18-a041-cb63877d4685"
+    assert short_ids(uuid) == f'<abbr class="operation-id" title="{uuid}">1af3b882</abbr>'
+    assert short_ids(f"/api/v1/warnings/{uuid}?x=<b>") == (
+        f'/api/v1/warnings/<abbr class="operation-id" title="{uuid}">1af3b882</abbr>?x=&lt;b&gt;'
+    )
+    assert short_ids("member1") == "member1"
+    assert short_ids("<script>") == "&lt;script&gt;"

@@ -108,7 +108,9 @@ def test_refresh_sends_everything_a_page_shows():
     hub.update(cluster(1))
     frames = hub.refresh([MEMBERS])
     events = [f.splitlines()[1] for f in frames]
-    assert events == [b"event: banner", b"event: operations", b"event: cluster-alerts", b"event: members"]
+    assert events == [
+        b"event: banner", b"event: operations", b"event: cluster-alerts", b"event: warnings-count", b"event: members"
+    ]
 
 
 def test_refresh_renders_only_what_the_page_shows_once_per_version():

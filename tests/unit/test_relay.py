@@ -5,6 +5,7 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tests.unit.replies import recorded_warnings
 from webui.incus.models import (
     ClusterGroup,
     ConfigMetadata,
@@ -54,6 +55,7 @@ def busy_snapshot() -> ClusterSnapshot:
         metadata=ConfigMetadata.from_incus("6.0.4", metadata_reply),
         groups=(ClusterGroup(name="default", members=["member1"]),),
         maintenance=(run,),
+        warnings=tuple(recorded_warnings()),
         trust_store={"661f7f0d9c3df39e70fa8d4f2a43d4dc26e5cdc0620d2cb8358ea4380b538c09": "incus-webui"},
     )
 

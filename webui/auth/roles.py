@@ -111,6 +111,15 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "create_display": "admin",
     "revoke_display": "admin",
     "block_oidc_account": "admin",
+    "warnings": "view",
+    "acknowledge_warning": "operate",
+    "warning_delete_dialog": "admin",
+    "warning_delete": "admin",
+    "list_warnings": "view",
+    "get_warning": "view",
+    "put_warning": "operate",  # acknowledged or new: what an operator acknowledges
+    "patch_warning": "operate",
+    "delete_warning": "admin",
 }
 
 

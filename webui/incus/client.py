@@ -19,6 +19,7 @@ from webui.incus.models import (
     ClusterGroup,
     ConfigMetadata,
     Event,
+    IncusWarning,
     Instance,
     Member,
     MemberState,
@@ -156,6 +157,20 @@ class IncusClient:
         """`incus config trust list`: the trust store, whose names say who a fingerprint is."""
         data = await self.request("GET", path("certificates"), params={"recursion": "1"})
         return parse_each(Certificate, data or [])
+
+    async def warnings(self) -> list[IncusWarning]:
+        """`incus warning list`: every member's and project's warnings, resolved ones included."""
+        return parse_each(IncusWarning, await self.request("GET", "/1.0/warnings", params={"recursion": "1"}) or [])
+
+    async def warning(self, uuid: str) -> IncusWarning:
+        return IncusWarning.model_validate(await self.request("GET", path("warnings", uuid)))
+
+    async def set_warning_status(self, uuid: str, status: str) -> None:
+        """`incus warning ack UUID` (acknowledged) or back to new; Incus refuses any other."""
+        await self.request("PUT", path("warnings", uuid), json={"status": status})
+
+    async def delete_warning(self, uuid: str) -> None:
+        await self.request("DELETE", path("warnings", uuid))
 
     async def cancel_operation(self, operation_id: str) -> None:
         await self.request("DELETE", path("operations", operation_id))

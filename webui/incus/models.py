@@ -245,3 +245,20 @@ class Event(_Model):
     @property
     def action(self) -> str:
         return str(self.metadata.get("action", "")) if self.type == "lifecycle" else ""
+
+
+class IncusWarning(_Model):
+    """`Warning` (`incus warning list`): what Incus found wrong, once per type, member,
+    project and entity, counted each time it is seen again."""
+
+    uuid: str
+    location: str = ""  # the member that raised it; "" for a cluster-wide one
+    project: str = ""
+    type: str = ""
+    count: int = 0
+    first_seen_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    last_message: str = ""
+    severity: str = ""  # low, moderate, high
+    entity_url: str = ""
+    status: str = ""  # new, acknowledged, resolved

@@ -20,7 +20,7 @@ _MIDDLE = "!#%(),.0-9:;<=>@A-Z_a-z{|}~-"
 API_NAME_PATTERN = f"^[a-zA-Z0-9](?:[{_MIDDLE}]*[a-zA-Z0-9])?$"
 API_NAME_MAX = 64
 _API_NAME = re.compile(API_NAME_PATTERN.removesuffix("$") + r"\Z")  # `$` would allow a final newline
-# An operation's id, as Incus writes it (uuid.New().String()).
+# An operation's or a warning's id, as Incus writes it (uuid.New().String()).
 OPERATION_ID_PATTERN = "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _OPERATION_ID = re.compile(OPERATION_ID_PATTERN.removesuffix("$") + r"\Z")
 # IsHostname: instance names (instance.ValidName).
@@ -67,11 +67,15 @@ def project(value: str) -> str:
     return value
 
 
-def operation_id(value: str) -> str:
-    """An operation's id: Incus makes them with uuid.New(), always in this form."""
+def operation_id(value: str, what: str = "an operation") -> str:
+    """An operation's id (or a warning's): Incus makes them with uuid.New(), always in this form."""
     if not _OPERATION_ID.match(value):
-        raise InvalidName("Not an operation id (a UUID)")
+        raise InvalidName(f"Not {what} id (a UUID)")
     return value
+
+
+def warning_uuid(value: str) -> str:
+    return operation_id(value, "a warning")
 
 
 def number(value: str) -> str:

@@ -218,7 +218,7 @@ class Hub:
             operations = frozenset(op.id for op in snapshot.operations)
             everything = Changes(
                 names, names, membership=True, status=True, operations=operations, cluster=True, fresh=True,
-                statuses=True, maintenance=True,
+                statuses=True, maintenance=True, warnings=True,
             )
             cache[wanted] = [m.data for m in self.frames(snapshot, everything, wanted) if m.topic in wanted]
         return cache[wanted]

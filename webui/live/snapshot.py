@@ -1,5 +1,6 @@
 """What the dashboard knows of the cluster at one moment; pages render from it, never from Incus."""
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -9,7 +10,17 @@ from urllib.parse import urlsplit
 
 from webui.clock import now
 from webui.incus.features import Features, features_of
-from webui.incus.models import ClusterGroup, ConfigMetadata, Event, Instance, Member, MemberState, Operation, Server
+from webui.incus.models import (
+    ClusterGroup,
+    ConfigMetadata,
+    Event,
+    IncusWarning,
+    Instance,
+    Member,
+    MemberState,
+    Operation,
+    Server,
+)
 
 # How long a finished operation's outcome stays on screen after Incus has forgotten it.
 KEEP_FINISHED = timedelta(minutes=15)
@@ -147,6 +158,7 @@ class ClusterSnapshot:
     maintenance: tuple[Maintenance, ...] = ()
     # The trust store's certificate names by fingerprint, to name who asked Incus (people.py).
     trust_store: dict[str, str] = field(default_factory=dict)
+    warnings: tuple[IncusWarning, ...] = ()  # `incus warning list` (webui/live/warnings.py)
 
     @property
     def standalone(self) -> bool:
@@ -188,6 +200,11 @@ class ClusterSnapshot:
     def member_addresses(self) -> dict[str, str]:
         """Each member's name by the host of its cluster address: a request from one of them."""
         return {host: m.server_name for m in self.members if (host := urlsplit(m.url).hostname)}
+
+    @cached_property
+    def new_warnings(self) -> dict[str, int]:
+        """Warnings nobody acknowledged and Incus has not resolved, by member ("" for none)."""
+        return dict(Counter(w.location for w in self.warnings if w.status == "new"))
 
     def member(self, name: str) -> Member | None:
         return self._members_by_name.get(name)
@@ -231,11 +248,12 @@ class Changes:
     metrics: frozenset[str] = frozenset()  # members whose load, memory or instance count changed
     maintenance: bool = False  # an evacuation or restore started, moved on, ended or was forgotten
     aged: bool = False  # no change: what ended "just now" no longer did (services/activity/recent.py)
+    warnings: bool = False  # a warning was raised, seen again, acknowledged, reset, resolved or deleted
 
     def __bool__(self) -> bool:
         return (
             bool(self.details) or self.membership or self.status or bool(self.operations) or self.cluster or self.fresh
-            or self.maintenance or self.aged
+            or self.maintenance or self.aged or self.warnings
         )
 
 
@@ -244,7 +262,9 @@ def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
         running = tuple(op.description for op in s.operations_on(name) if not op.finished)
         server = s.servers.get(name)
         version = server.version if server else ""
-        return (s.member(name), s.server_name == name, running, version, name in s.silent, s.maintenance_of(name))
+        warned = s.new_warnings.get(name, 0)  # the row's count of warnings
+        own = (s.member(name), s.server_name == name, running, version, name in s.silent)
+        return (*own, s.maintenance_of(name), warned)
 
     def metrics(s: ClusterSnapshot, name: str) -> tuple[object, ...]:
         return (s.states.get(name), s.cpus.get(name), tuple(i.status for i in s.instances_on(name)))
@@ -273,4 +293,5 @@ def diff(old: ClusterSnapshot, new: ClusterSnapshot) -> Changes:
         metrics=frozenset(n for n in new_names if metrics(old, n) != metrics(new, n)),
         statuses=[(m.server_name, m.status) for m in old.members] != [(m.server_name, m.status) for m in new.members],
         maintenance=old.maintenance != new.maintenance,
+        warnings=old.warnings != new.warnings,
     )

@@ -10,6 +10,7 @@ state_interval. However many browsers are open, Incus sees this one reader.
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from operator import attrgetter
 from typing import TypeVar
 
 from webui.clock import now
@@ -21,6 +22,7 @@ from webui.live.hub import Hub
 from webui.live.snapshot import merge_operations
 from webui.live.trends import Trends
 from webui.live.trust_store import TrustStore
+from webui.live.warnings import Warnings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -34,6 +36,7 @@ QUIET_OPERATION = 10.0
 SLOW_ROUND_EVENTS = ("config-updated", "cluster-certificate-updated", "cluster-group-", "certificate-")  # run it now
 # A resync slower than this is logged: each request has its timeout, but a round's can add up.
 SLOW_RESYNC = 10.0
+_BY_NAME, _BY_KEY = attrgetter("server_name"), attrgetter("project", "name")  # members', instances' order
 EventHandler = Callable[[Event], Awaitable[None]]
 OperationHandler = Callable[[Operation], Awaitable[None]]
 SyncHandler = Callable[[list[Operation]], Awaitable[None]]
@@ -89,6 +92,8 @@ class Watcher:
         self._server_asked: dict[str, float] = {}
         self._operation_heard: dict[str, float] = {}  # operation id: when last heard or asked (loop time)
         self.trust_store = TrustStore(client, hub)
+        self.warnings = Warnings(client, hub)
+        self.on_event = [*self.on_event, self.warnings.on_event]
 
     def start(self) -> None:
         self._tasks = [
@@ -163,8 +168,8 @@ class Watcher:
         patched = {t for t, at in self._patched.items() if at >= started}
         self.hub.update(
             snapshot.evolve(
-                members=tuple(sorted(targets.fresher(members, snapshot.members, patched), key=_member_name)),
-                instances=tuple(sorted(targets.fresher(instances, snapshot.instances, patched), key=_instance_key)),
+                members=tuple(sorted(targets.fresher(members, snapshot.members, patched), key=_BY_NAME)),
+                instances=tuple(sorted(targets.fresher(instances, snapshot.instances, patched), key=_BY_KEY)),
                 states={k: v for k, v in snapshot.states.items() if k in names},
                 operations=merge_operations(snapshot.operations, ()),
                 server_name=server_name,
@@ -287,6 +292,7 @@ class Watcher:
                 await self.refresh_states()
                 await self.refresh_servers()
                 await self.trust_store.refresh()
+                await self.warnings.refresh()
                 try:
                     await asyncio.wait_for(self._slow_wake.wait(), self.state_interval)
                 except TimeoutError:
@@ -401,14 +407,6 @@ class Watcher:
                 await self._heard(operation)
         for handler in self.on_event:
             await _guarded(handler, event)
-
-
-def _member_name(member: Member) -> str:
-    return member.server_name
-
-
-def _instance_key(instance: Instance) -> tuple[str, str]:
-    return instance.project, instance.name
 
 
 async def _guarded(handler: Callable[[T], Awaitable[None]], item: T) -> None:

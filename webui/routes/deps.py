@@ -23,6 +23,7 @@ from webui.services.configuration.secrets import Secrets
 from webui.services.context import Context
 from webui.services.errors import Refused, valid_name
 from webui.services.maintenance.store import Filters
+from webui.services.warnings.listing import Filters as WarningFilters
 from webui.settings import Settings
 
 # Dependencies that only read the request are `async def`: FastAPI would run a plain `def`
@@ -80,6 +81,7 @@ PATH_NAMES: dict[str, tuple[str, Callable[[str], str]]] = {
     "name": ("cluster member name", names.api_name),
     "group": ("cluster group name", names.api_name),
     "operation_id": ("operation id", names.operation_id),
+    "uuid": ("warning id", names.warning_uuid),
     "token_id": ("token id", names.number),
     "display_id": ("display id", names.number),
     "account_id": ("account id", names.number),
@@ -92,6 +94,7 @@ PATH_NAMES: dict[str, tuple[str, Callable[[str], str]]] = {
 MemberName = Annotated[str, Path(pattern=names.API_NAME_PATTERN, max_length=names.API_NAME_MAX)]
 GroupName = Annotated[str, Path(pattern=names.API_NAME_PATTERN, max_length=names.API_NAME_MAX)]
 OperationId = Annotated[str, Path(pattern=names.OPERATION_ID_PATTERN)]
+WarningUuid = Annotated[str, Path(pattern=names.OPERATION_ID_PATTERN)]
 
 
 async def checked_names(request: Request) -> None:
@@ -178,3 +181,15 @@ def maintenance_filters(
 
 
 MaintenanceFiltersDep = Annotated[Filters, Depends(maintenance_filters)]
+
+
+def warning_filters(
+    member: str = "",
+    severity: Annotated[str, Query(pattern="^(|low|moderate|high)$")] = "",
+    status: Annotated[str, Query(pattern="^(|new|acknowledged|resolved)$")] = "",
+) -> WarningFilters:
+    """The Warnings page's and /api/v1/warnings's filters, alike (Incus's severities and statuses)."""
+    return WarningFilters(member=member, severity=severity, status=status)
+
+
+WarningFiltersDep = Annotated[WarningFilters, Depends(warning_filters)]

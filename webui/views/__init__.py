@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from webui.live.fragments import LivePage
 from webui.live.snapshot import ClusterSnapshot
 from webui.services.activity.recent import Recent
-from webui.views import cluster, common, maintenance, members, noc, operations
+from webui.views import cluster, common, maintenance, members, noc, operations, warnings
 from webui.views.audit import AUDIT_PAGE
 
 
@@ -28,8 +28,10 @@ class Views:
             noc.PAGE,
             members.member_page(self.recent),
             AUDIT_PAGE,
+            warnings.PAGE,
         )
 
     def common(self, snapshot: ClusterSnapshot) -> dict[str, object]:
-        """What every page shows around its own content: the operations strip, the alerts."""
-        return common.strip_view(self.recent, snapshot) | common.alerts_view(snapshot)
+        """What every page shows around its own content: the operations strip, the alerts, the
+        count of new warnings."""
+        return common.strip_view(self.recent, snapshot) | common.alerts_view(snapshot) | warnings.count_view(snapshot)

@@ -6,6 +6,7 @@ from webui.live.snapshot import Changes, ClusterSnapshot
 from webui.services.activity.recent import Recent
 from webui.services.configuration.certificates import cluster_certificate
 from webui.services.upgrade.status import upgrade_status
+from webui.views import warnings
 
 
 def strip_view(recent: Recent, snapshot: ClusterSnapshot) -> dict[str, object]:
@@ -40,5 +41,6 @@ def page(recent: Recent) -> LivePage:
                 "cluster-alerts", "cluster/_alerts.html", lambda c: c.cluster or c.statuses or c.membership,
                 lambda snapshot, changes, key, role: alerts_view(snapshot),
             ),
+            warnings.COUNT,
         ),
     )

@@ -6,6 +6,7 @@ from typing import Any
 from webui.live.fragments import Fragment, LivePage
 from webui.live.snapshot import ClusterSnapshot
 from webui.services.maintenance import wall
+from webui.views.warnings import count_view
 
 NOC = "noc"
 
@@ -20,7 +21,7 @@ def totals_view(snapshot: ClusterSnapshot) -> dict[str, object]:
 
 def wall_view(snapshot: ClusterSnapshot) -> dict[str, Any]:
     """The whole wall, as its page first draws it."""
-    return tiles_view(snapshot) | totals_view(snapshot)
+    return tiles_view(snapshot) | totals_view(snapshot) | count_view(snapshot)
 
 
 def tile_view(snapshot: ClusterSnapshot, name: str) -> dict[str, object] | None:
@@ -48,6 +49,8 @@ PAGE = LivePage(
             lambda c: bool(c.membership or c.rows or c.operations or c.cluster),
         ),
         Fragment("noc-freshness", "noc/_freshness.html", lambda c: c.fresh or c.status),
+        # Incus's new warnings: a count beside the data's age, where it takes no tile's room.
+        Fragment("noc-warnings", "noc/_warnings.html", lambda c: c.warnings, lambda s, c, k, r: count_view(s)),
     ),
     display=True,
     common=False,
