@@ -4,16 +4,18 @@ what is shown; the landing page when there are several, and `GET /api/v1/cluster
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from webui.clock import now
+from webui.incus.models import Event
 from webui.live.hub import Hub
 from webui.live.snapshot import ClusterSnapshot
 from webui.services.configuration.certificates import CertificateInfo, cluster_certificate
 from webui.services.maintenance.runs import MaintenanceRun
 from webui.services.upgrade.status import upgrade_status
+from webui.services.warnings.listing import SEVERITIES
 
 
 class Watched(Protocol):
@@ -32,9 +34,14 @@ class Card:
     statuses: list[tuple[str, int]]  # members by Incus's status, the most first
     maintenance: list[MaintenanceRun]  # running evacuations and restores (k/N each)
     versions: list[str]
+    extensions: list[int]  # API extension counts (one, unless mid-upgrade)
     mixed: bool  # members on different Incus versions (or API extension sets): mid-upgrade
     certificate: CertificateInfo | None
     updated_at: datetime | None
+    warnings: list[tuple[str, int]] = field(default_factory=list)  # new ones by severity, high first
+    operations: int = 0  # running Incus operations
+    healed: tuple[str, ...] = ()  # members Incus evacuated by itself, not restored since
+    last_move: Event | None = None  # the last instance Incus moved by itself (rebalancing)
 
     @property
     def members(self) -> int:
@@ -53,6 +60,10 @@ class Card:
             "error": self.error,
             "members": dict(self.statuses),
             "versions": self.versions,
+            "api_extensions": self.extensions,
+            "warnings": dict(self.warnings),
+            "running_operations": self.operations,
+            "healed": list(self.healed),
             "maintenance": [
                 {"member": run.member, "kind": run.kind, "done": run.done, "total": run.total}
                 for run in self.maintenance
@@ -68,9 +79,14 @@ def card(name: str, prefix: str, snapshot: ClusterSnapshot) -> Card:
     pem = snapshot.server.certificate if snapshot.server else ""
     kind = "standalone" if snapshot.standalone else "cluster"
     upgrade = upgrade_status(snapshot)
+    fresh = Counter(w.severity for w in snapshot.warnings if w.status == "new")
     return Card(
         name, prefix, kind, snapshot.reachable, snapshot.error, statuses, running, upgrade.versions,
-        upgrade.mid_upgrade, cluster_certificate(pem), snapshot.updated_at,
+        upgrade.extension_counts, upgrade.mid_upgrade, cluster_certificate(pem), snapshot.updated_at,
+        warnings=[(severity, fresh[severity]) for severity in reversed(SEVERITIES) if fresh[severity]],
+        operations=sum(not op.finished for op in snapshot.operations),
+        healed=tuple(sorted(snapshot.healed)),
+        last_move=snapshot.rebalanced[-1] if snapshot.rebalanced else None,
     )
 
 
