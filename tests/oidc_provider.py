@@ -98,7 +98,8 @@ def oidc_dashboard(folder: Path, issuer: str, port: int, personas: bool = True, 
     """A dashboard on `port` signing in through the provider, with no Incus behind it."""
     folder.mkdir(parents=True, exist_ok=True)
     settings = folder / "webui.toml"
-    settings.write_text(f'socket = "{folder / "no-incus.socket"}"\n')
+    # The cluster its per-cluster group maps name (ROLES): "default".
+    settings.write_text(f'socket = "{folder / "no-incus.socket"}"\ncluster_name = "default"\n')
     secret = folder / "client-secret"
     secret.write_text(CLIENT_SECRET + "\n")
     return Dashboard(

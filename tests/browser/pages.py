@@ -11,6 +11,7 @@ from webui.settings import Settings
 
 # Pages opened by their URL (a maintenance run's is found at run time).
 PAGES = {
+    "overview": "/clusters",
     "members": "/",
     "member": "/members/member1",
     "history": "/history",
@@ -45,7 +46,7 @@ ELSEWHERE = {
     "login", "login_code", "login_enrol", "noc", "cluster_config_form", "cluster_rebalancing", "member_hardware",
     "warning_delete_dialog",
 }
-EXPECTED = 26  # HTML routes on 2026-12-07 (instances, second factor, hardware, warnings); add new ones above
+EXPECTED = 29  # HTML routes on 2026-12-07 (clusters, instances, second factor, hardware, warnings): add new ones above
 
 
 def html_route_names(cluster, folder) -> set[str]:

@@ -21,6 +21,8 @@ pytestmark = pytest.mark.cluster
 # (tests/security/test_names.py).
 NO_OPERATION = "00000000-0000-0000-0000-000000000000"
 REQUESTS = {
+    "overview": ("GET", "/clusters", None),
+    "list_clusters": ("GET", "/api/v1/clusters", None),
     "members": ("GET", "/", None),
     "member": ("GET", "/members/member1", None),
     "member_hardware": ("GET", "/members/member1/hardware", None),

@@ -66,9 +66,9 @@ async def save_config(request: Request, ctx: ContextDep, who: ActorDep) -> HTMLR
 
 
 @router.get("/rebalancing", response_class=HTMLResponse, name="cluster_rebalancing")
-async def rebalancing(request: Request, ctx: ContextDep) -> HTMLResponse:
+async def rebalancing(request: Request, ctx: ContextDep, again: bool = False) -> HTMLResponse:
     """What Incus's rebalancing would decide now: asked when the section opens or is checked
-    again (each member's resources and the storage pools, from Incus), never on its own."""
+    `again` (each member's resources and the storage pools, from Incus), never on its own."""
     snapshot = ctx.hub.snapshot
     (figures, problems), pools = await asyncio.gather(member_figures(ctx.client, snapshot), remote_pools(ctx.client))
     _, moves = await asyncio.to_thread(healing.history, ctx.engine, ctx.cluster, 10)
@@ -76,7 +76,7 @@ async def rebalancing(request: Request, ctx: ContextDep) -> HTMLResponse:
     return render_fragment(
         request, "cluster/_rebalancing.html",
         assessment=assess(snapshot, figures, pools, now(), problems), keys=described(snapshot),
-        recorded=last_moves(snapshot), seen=seen,
+        recorded=last_moves(snapshot), seen=seen, again=again,
     )
 
 

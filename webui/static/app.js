@@ -118,6 +118,16 @@
   document.addEventListener("DOMContentLoaded", showResults);
   document.addEventListener("htmx:afterSettle", showResults);
 
+  // An answer asked for again ([data-into-view]: rebalancing's "Check again") is brought into
+  // view as a whole, not read out (a table).
+  function bringIntoView() {
+    document.querySelectorAll("[data-into-view]:not([data-shown])").forEach(function (el) {
+      el.setAttribute("data-shown", "");
+      el.scrollIntoView({ block: "nearest" });
+    });
+  }
+  document.addEventListener("htmx:afterSettle", bringIntoView);
+
   // Status changes are announced politely (#announcer, a live region): each [data-announce]
   // element is one subject's status, compared with what the page last showed of it (kept
   // while a progress bar stands in for the status, as during an evacuation).

@@ -16,7 +16,7 @@ def strip_view(recent: Recent, snapshot: ClusterSnapshot) -> dict[str, object]:
 def alerts_view(snapshot: ClusterSnapshot) -> dict[str, object]:
     """An upgrade under way and the cluster certificate's expiry: every page warns of them."""
     pem = snapshot.server.certificate if snapshot.server else ""
-    return {"upgrade": upgrade_status(snapshot), "certificate": cluster_certificate(pem)}
+    return {"upgrade": upgrade_status(snapshot), "certificate_info": cluster_certificate(pem)}
 
 
 def page(recent: Recent) -> LivePage:
