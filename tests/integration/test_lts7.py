@@ -18,7 +18,7 @@ from webui.services.configuration.keys import RULES
 
 pytestmark = [pytest.mark.cluster, pytest.mark.lts7]
 # Routes whose harmless request (tests/integration/test_auth.py) names something that does not exist.
-NOT_FOUND = ("get_operation", "maintenance_run", "get_maintenance")
+NOT_FOUND = ("get_operation", "maintenance_run", "get_maintenance", "warning_delete_dialog", "get_warning")
 
 # Pages and reads asked with a member that exists (REQUESTS asks about "nosuch" for writes).
 REAL = {
