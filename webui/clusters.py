@@ -19,6 +19,7 @@ from webui.incus.transport import Connection
 from webui.live.hub import Hub
 from webui.live.trends import Trends
 from webui.live.watcher import Watcher
+from webui.middleware.cluster_paths import pages_of
 from webui.services.activity.history import recorder
 from webui.services.activity.operations import outcome_recorder, reconcile_logged
 from webui.services.activity.recent import Recent
@@ -51,11 +52,11 @@ class Place:
 
     @classmethod
     def of(cls, name: str, names: tuple[str, ...]) -> "Place":
-        return cls(name, f"/clusters/{name}" if len(names) > 1 else "", names)
+        return cls(name, pages_of(name) if len(names) > 1 else "", names)
 
     def prefix_of(self, name: str) -> str:
         """Where another cluster's pages are."""
-        return f"/clusters/{name}"
+        return pages_of(name)
 
 
 class WatchedCluster:

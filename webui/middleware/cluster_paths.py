@@ -12,6 +12,11 @@ PREFIXES = (("/api/v1/clusters/", "/api/v1/"), ("/clusters/", "/"))
 OVERVIEW = "/clusters"
 
 
+def pages_of(cluster: str) -> str:
+    """Where a cluster's pages are: the one place the scheme of these paths is written."""
+    return f"{OVERVIEW}/{cluster}"
+
+
 class ClusterPathsMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

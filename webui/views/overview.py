@@ -12,6 +12,7 @@ from webui.clock import now
 from webui.incus.models import Event
 from webui.live.hub import Hub
 from webui.live.snapshot import ClusterSnapshot
+from webui.middleware.cluster_paths import pages_of
 from webui.services.configuration.certificates import CertificateInfo, cluster_certificate
 from webui.services.maintenance.runs import MaintenanceRun
 from webui.services.upgrade.status import upgrade_status
@@ -91,4 +92,4 @@ def card(name: str, prefix: str, snapshot: ClusterSnapshot) -> Card:
 
 
 def cards(clusters: Mapping[str, Watched]) -> list[Card]:
-    return [card(name, f"/clusters/{name}", cluster.hub.snapshot) for name, cluster in clusters.items()]
+    return [card(name, pages_of(name), cluster.hub.snapshot) for name, cluster in clusters.items()]
