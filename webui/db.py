@@ -19,7 +19,7 @@ MIGRATIONS = next(path for path in (_HERE / "migrations", _HERE.parent / "migrat
 # The newest revision in migrations/ (a test holds them equal). The server compares the
 # database with it instead of asking Alembic, which it would then keep in memory for good
 # (10 MiB of a ~100 MiB process); Alembic is loaded only to migrate.
-HEAD = "0012"
+HEAD = "0013"
 
 
 # engine.execution_options(**IMMEDIATE): a transaction that reads, then writes what it read

@@ -33,6 +33,18 @@ class User(Base):
     recovery_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
+class RoleGrant(Base):
+    """A role an account holds in one cluster, over the role it holds in all (User.role)."""
+
+    __tablename__ = "role_grants"
+    __table_args__ = (UniqueConstraint("user_id", "cluster"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    cluster: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+
+
 class LoginStep(Base):
     """A login half done: the password was right, the second factor is still to come (or, for
     an admin that local_admin_totp requires one of, to be enrolled). The browser holds a random
@@ -113,6 +125,7 @@ class DisplayToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    clusters: Mapped[list[str]] = mapped_column(JSON, default=list)  # the wall's clusters; none: all
 
 
 # The audit log: append-only and hash-chained, so an altered or removed record shows.
