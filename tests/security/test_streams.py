@@ -103,8 +103,13 @@ def test_streams_with_made_up_topics_leave_no_memory_behind(own_dashboard):
         # then flat: the allocator's arenas, SQLite's page caches) is not a leak.
         for i in range(3000):
             open_and_close(client, unique(-1 - i))
-        before = rss_kib(server)
-        statuses = {open_and_close(client, unique(i)) for i in range(2000)}
-        after = rss_kib(server)
+        # Two rounds: what a leak keeps grows in both; a one-off step of the allocator (seen
+        # once while the whole suite shared the machine) shows in one round only.
+        statuses: set[int] = set()
+        growth = []
+        for round_start in (0, 2000):
+            before = rss_kib(server)
+            statuses |= {open_and_close(client, unique(round_start + i)) for i in range(2000)}
+            growth.append(rss_kib(server) - before)
     assert statuses == {400}
-    assert after - before <= 2 * 1024, f"{after - before} KiB more after 2,000 streams with unique topics"
+    assert min(growth) <= 2 * 1024, f"{growth} KiB more after each 2,000 streams with unique topics"
