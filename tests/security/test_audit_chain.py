@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from tests.conftest import PERSONAS, wait_until
 from tests.security.conftest import audit_rows
 from webui import db
-from webui.audit.log import GENESIS, LEGACY_HASHED, record_hash
+from webui.audit.records import GENESIS, LEGACY_HASHED, record_hash
 from webui.models import AuditRecord
 
 pytestmark = pytest.mark.cluster

@@ -7,7 +7,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
 from webui import db
-from webui.audit.log import GENESIS, AuditLog, AuditQuery, as_dict, record_hash, search
+from webui.audit.log import AuditLog, AuditQuery, as_dict, search
+from webui.audit.records import GENESIS, record_hash
 from webui.audit.verify import verify
 from webui.settings import Settings
 

@@ -11,23 +11,22 @@ When a record cannot be written the action it records is refused (AuditUnavailab
 503 with a banner): nothing changes without its record. Reads go on."""
 
 import copy
-import hashlib
-import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from prometheus_client import Counter
-from sqlalchemy import Engine, String, func, inspect, select, text
+from sqlalchemy import Engine, String, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, undefer
+from sqlalchemy.orm import Session
 
-from webui.audit.keys import Checkpoint, Checkpoints, key_id, sign
+from webui.audit.keys import Checkpoint, Checkpoints, key_id
+from webui.audit.records import CLUSTER, GENESIS, HASHED, cluster_of, loaded, record_hash, utc_text
 from webui.clock import now
 from webui.db import IMMEDIATE
 from webui.identity import Actor
@@ -38,43 +37,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-GENESIS = "0" * 64
 _ADVISORY_LOCK = 0x1AC05  # any fixed number, the same in every process
-# The fields a record's hash covers. Records written before the key existed (key_id "") were
-# hashed over LEGACY_HASHED with plain SHA-256; see migrations/versions/0004.
-LEGACY_HASHED = (
-    "at", "actor", "role", "via", "source_address", "user_agent", "action", "target",
-    "parameters", "operation_id", "outcome", "error", "request_id",
-)
-HASHED = (*LEGACY_HASHED, "forwarded_for", "key_id")
-# The cluster a record is about (webui/clusters.py): signed when it names one, so the records
-# from before clusters had names (and the dashboard's own, such as a login) verify unchanged.
-CLUSTER = "cluster"
 UNKNOWN = "outcome unknown: dashboard was down"
 UNHEARD_END = "outcome unknown: Incus forgot the operation before the dashboard heard how it ended"
 UNKNOWN_OUTCOMES = (UNKNOWN, UNHEARD_END)
 
 
-def utc_text(value: datetime) -> str:
-    """One spelling of a time for the hash, whatever the database hands back."""
-    if value.tzinfo is not None:
-        value = value.astimezone(UTC).replace(tzinfo=None)
-    return value.isoformat(timespec="microseconds")
-
-
 _LENGTHS = {
     c.name: c.type.length for c in AuditRecord.__table__.columns if isinstance(c.type, String) and c.type.length
 }
-
-
-def record_hash(prev_hash: str, fields: dict[str, Any], key: bytes | None) -> str:
-    """HMAC-SHA256 with the audit key; plain SHA-256 (key None) for records from before it."""
-    names = HASHED if key is not None else LEGACY_HASHED
-    content = {k: (utc_text(v) if isinstance(v, datetime) else v) for k, v in fields.items() if k in names}
-    if key is not None and fields.get(CLUSTER):
-        content[CLUSTER] = fields[CLUSTER]
-    payload = prev_hash + json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return sign(key, payload) if key is not None else hashlib.sha256(payload.encode()).hexdigest()
 
 
 class AuditUnavailable(RuntimeError):
@@ -96,24 +67,6 @@ class Entry:
     request_id: int
     operation_id: str = ""
     parameters: dict[str, Any] = field(default_factory=dict)
-
-
-def cluster_of(record: AuditRecord) -> str:
-    """The cluster a record names, as loaded (`loaded`): "" before 0011, or for none."""
-    return str(record.__dict__.get(CLUSTER) or "")
-
-
-def signed_fields(record: AuditRecord) -> dict[str, Any]:
-    """What a record's hash covers, as the record holds it (to check or re-sign it)."""
-    return {k: getattr(record, k) for k in HASHED} | {CLUSTER: cluster_of(record)}
-
-
-def loaded(query: Any, db: Session) -> Any:
-    """`query` of records with each one's cluster, where the log has that column (from
-    migration 0011 on; the migrations before it read the log as well)."""
-    if any(column["name"] == CLUSTER for column in inspect(db.connection()).get_columns("audit_log")):
-        return query.options(undefer(AuditRecord.cluster))
-    return query
 
 
 @dataclass

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from webui.audit.keys import Checkpoint, Checkpoints, key_id
-from webui.audit.log import loaded, record_hash, signed_fields, utc_text
+from webui.audit.records import loaded, record_hash, signed_fields, utc_text
 from webui.audit.verify import verify
 from webui.clock import now
 from webui.models import AuditRecord

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from webui.audit.keys import Checkpoints, key_id
-from webui.audit.log import GENESIS, loaded, record_hash, signed_fields
+from webui.audit.records import GENESIS, loaded, record_hash, signed_fields
 from webui.clock import now
 from webui.models import AuditRecord
 

@@ -3,7 +3,7 @@ from the snapshot; only roles that may read it listen. Each row names who acted 
 
 from collections.abc import Iterable
 
-from webui.audit.log import cluster_of
+from webui.audit.records import cluster_of
 from webui.live.fragments import LivePage
 from webui.live.hub import Hub
 from webui.models import AuditRecord
