@@ -66,10 +66,17 @@ def test_the_client_secret_is_read_from_its_file_and_never_shown(tmp_path):
 
 
 def test_groups_give_a_role_in_all_and_one_of_its_own_where_a_cluster_gives_more():
-    grants = grants_for_groups(["audit", "staging-ops"], MAPPING)
-    assert grants == Grants("auditor", (("staging", "operator"),))  # prod's auditor is no more than all's
-    assert grants_for_groups(["staging-ops"], MAPPING) == Grants("none", (("prod", "auditor"), ("staging", "operator")))
-    assert grants_for_groups(["staging-ops"], MAPPING).role_in("lab") == ""
+    clusters = ["lab", "prod", "staging"]
+    auditor = grants_for_groups(["audit", "staging-ops"], MAPPING, clusters)
+    assert auditor == Grants("auditor", (("staging", "operator"),))  # prod's auditor is no more than all's
+    grants = grants_for_groups(["staging-ops"], MAPPING, clusters)
+    assert grants == Grants("none", (("prod", "auditor"), ("staging", "operator")))
+    assert grants.role_in("lab") == ""
+
+
+def test_groups_that_agree_in_every_cluster_held_give_one_role():
+    assert grants_for_groups(["staging-ops"], MAPPING, ["staging"]) == Grants("operator")  # prod is not held
+    assert grants_for_groups(["everyone"], MAPPING, ["staging"]) == Grants("none")
 
 
 def sso_identity(cluster: str, groups: str) -> Identity | None:
@@ -77,7 +84,9 @@ def sso_identity(cluster: str, groups: str) -> Identity | None:
     settings = Settings(sso_user_header="X-User", sso_roles=MAPPING, sso_trusted_proxies=["127.0.0.1"])
     headers = [(b"x-user", b"erin"), (b"x-remote-groups", groups.encode())]
     scope = {"type": "http", "path": "/", "headers": headers, "state": {"peer": "127.0.0.1", "cluster": cluster}}
-    identity = IdentifyMiddleware(lambda *_: None, None, settings).sso_identity(scope)  # type: ignore[arg-type]
+    middleware = IdentifyMiddleware(lambda *_: None, None, settings)  # type: ignore[arg-type]
+    middleware.clusters = ["lab", "prod", "staging"]  # the dashboard's, as [[clusters]] would name them
+    identity = middleware.sso_identity(scope)
     return identity and identity.at(cluster)
 
 

@@ -93,11 +93,11 @@ def record_sign_in(engine: Engine, signed: Signed, grants: Grants) -> SignedIn:
             if user.disabled:
                 raise Blocked()
             old_role = str(held_by(db, user))
-        hold(db, user, grants)
         account.groups = signed.groups
         account.last_login_at = account.checked_at = at
         account.refresh_token = signed.refresh_token
         account.id_token = signed.id_token
+        hold(db, user, grants)  # last: its queries flush the account, complete by now
         return SignedIn(user, old_role)
 
 

@@ -145,14 +145,17 @@ def role_for_groups(groups: Iterable[str], mapping: Mapping[str, str | Mapping[s
     return next((r for r in ROLES if r in granted), "")  # ROLES is ordered, most powerful first
 
 
-def grants_for_groups(groups: Iterable[str], mapping: Mapping[str, str | Mapping[str, str]]) -> Grants:
-    """The roles the groups give, in every cluster and in each cluster the mapping names
-    (where its own role is more powerful): the most powerful wins, as for one cluster."""
+def grants_for_groups(
+    groups: Iterable[str], mapping: Mapping[str, str | Mapping[str, str]], clusters: Iterable[str]
+) -> Grants:
+    """The roles the groups give in each of the dashboard's `clusters` (the most powerful wins,
+    as for one cluster): one role when they all agree, else the role in all and each cluster's own."""
     groups = list(groups)
-    everywhere = role_for_groups(groups, mapping, "")
-    named = sorted({c for role in mapping.values() if not isinstance(role, str) for c in role})
-    own = ((c, role_for_groups(groups, mapping, c)) for c in named)
-    return Grants(everywhere or NO_ROLE, tuple((c, role) for c, role in own if role != everywhere))
+    everywhere = role_for_groups(groups, mapping, "") or NO_ROLE
+    own = {cluster: role_for_groups(groups, mapping, cluster) or NO_ROLE for cluster in clusters}
+    if len(set(own.values())) == 1:
+        return Grants(next(iter(own.values())))
+    return Grants(everywhere, tuple((c, role) for c, role in sorted(own.items()) if role != everywhere))
 
 
 def can(role: str, permission: str) -> bool:

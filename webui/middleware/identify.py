@@ -34,6 +34,7 @@ class IdentifyMiddleware:
         self.settings = settings
         self.idle = timedelta(minutes=settings.session_idle_minutes)
         self.proxies: Networks = [ip_network(p, strict=False) for p in settings.sso_trusted_proxies]
+        self.clusters = settings.cluster_names() if settings.sso_user_header else []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith("/static/"):
@@ -97,5 +98,5 @@ class IdentifyMiddleware:
         if not user:
             return None
         groups = [g.strip() for g in header(scope, settings.sso_groups_header.lower().encode()).split(",")]
-        grants = grants_for_groups(groups, settings.sso_roles)
+        grants = grants_for_groups(groups, settings.sso_roles, self.clusters)
         return Identity(user, grants.everywhere, "sso", grants) if anywhere(grants, "view") else None

@@ -77,7 +77,7 @@ async def finish(
         signed = await provider.finish(redirect_uri, query.get("code", ""), pending.code_verifier, pending.nonce)
     except OidcRefused as exc:
         raise await _refuse(ctx, who, provider, exc.reason) from exc
-    grants = grants_for_groups(signed.groups, settings.oidc_roles)
+    grants = grants_for_groups(signed.groups, settings.oidc_roles, settings.cluster_names())
     if not anywhere(grants, "view"):
         raise await _refuse(ctx, who, provider, "no mapped group", signed)
     role = str(grants)
@@ -120,7 +120,7 @@ async def recheck(ctx: Context, settings: Settings, provider: Provider, item: oi
             parameters=parameters,
         )
         return
-    grants = grants_for_groups(signed.groups, settings.oidc_roles)
+    grants = grants_for_groups(signed.groups, settings.oidc_roles, settings.cluster_names())
     role = str(grants) if anywhere(grants, "view") else ""
     await anyio.to_thread.run_sync(oidc_store.regroup, ctx.engine, item.account_id, signed, grants if role else None)
     if role != item.role:
