@@ -164,12 +164,13 @@ class Dashboard:
 
     def login(self, role: str) -> httpx.Client:
         """A browser-like client logged in with the persona of `role`; the caller closes it."""
+        return self.login_as(PERSONAS[role])
+
+    def login_as(self, name: str) -> httpx.Client:
+        """A browser-like client logged in as the account `name` (password PASSWORD)."""
         client = httpx.Client(base_url=self.url, timeout=150, verify=self.verify)
         client.get("/login")
-        reply = client.post(
-            "/login",
-            data={"name": PERSONAS[role], "password": PASSWORD, "csrf_token": csrf_token(client)},
-        )
+        reply = client.post("/login", data={"name": name, "password": PASSWORD, "csrf_token": csrf_token(client)})
         assert reply.status_code == 303, reply.text
         client.headers["X-CSRF-Token"] = csrf_token(client)
         # What a browser says of every request its own pages make (CSRF wants it, logged in).

@@ -63,3 +63,24 @@ class Stream:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+HEARTBEAT = 1.0  # INCUS_WEBUI_HEARTBEAT in tests/conftest.py's Dashboard
+
+
+def seconds_until_it_ends(stream: Stream, limit: float = 10) -> float:
+    """Read until the server ends the stream; how long that took."""
+    started = time.monotonic()
+    try:
+        for _ in stream.frames:
+            assert time.monotonic() - started < limit, "the stream is still open"
+    except httpx.ReadTimeout:
+        raise AssertionError("the stream is still open") from None
+    return time.monotonic() - started
+
+
+def open_stream(url: str, cookies: dict[str, str]) -> Stream:
+    """A stream, once it is live (its first refresh came)."""
+    stream = Stream(url, cookies=cookies)
+    stream.wait_for(lambda f: f.event.startswith(("noc", "banner", "members")), timeout=10)
+    return stream

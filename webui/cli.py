@@ -8,8 +8,9 @@ import os
 import socket
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import uvicorn
 from sqlalchemy import Engine
@@ -21,7 +22,7 @@ from webui.audit.verify import verify
 from webui.auth import second_factor, store
 from webui.auth.passwords import generate_password
 from webui.auth.roles import ROLES
-from webui.identity import Actor, Identity
+from webui.identity import NO_ROLE, Actor, Identity
 from webui.live.sse import EndedMidSend
 from webui.services.accounts.signin import check_revocable
 from webui.services.errors import Refused
@@ -122,15 +123,21 @@ def revoke(audit: AuditLog, action: str, item: str, change: Callable[[int], None
     recorded(audit, action, item, lambda: change(int(item)))
 
 
-def recorded(audit: AuditLog, action: str, target: str, change: Callable[[], T]) -> T:
-    """A change made with this command, recorded in the audit log as any other: "requested",
-    then its outcome, by the system user who ran it, via "cli". Refused when the record
-    cannot be written, like the dashboard's own changes."""
+def recorded(
+    audit: AuditLog, action: str, target: str, change: Callable[[], T], parameters: dict[str, Any] | None = None,
+    outcome: Callable[[T], dict[str, Any]] | None = None,
+) -> T:
+    """A change made with this command, recorded in the audit log as any other: "requested"
+    (with `parameters`), then its outcome (with what `outcome` says of the change's result),
+    by the system user who ran it, via "cli". Refused when the record cannot be written, like
+    the dashboard's own changes."""
     who = cli_actor()
 
     async def run() -> T:
-        async with audit.action(who, action, target):
-            return change()
+        async with audit.action(who, action, target, parameters) as entry:
+            done = change()
+            entry.parameters.update(outcome(done) if outcome else {})
+            return done
 
     try:
         return asyncio.run(run())
@@ -181,9 +188,12 @@ def accounts(args: argparse.Namespace, settings: Settings, engine: Engine, audit
                 confirm(f"Disable {args.name}, ending their sessions and revoking their API tokens?", args.yes)
                 change("disable-user", args.name, lambda: store.disable_user(engine, args.name))
                 print(f"user {args.name} disabled; their sessions and API tokens no longer work")
+            elif args.action in ("grant", "ungrant"):
+                grant(args, settings, engine, audit)
             else:
+                grants = store.all_grants(engine)
                 for user in store.users(engine):
-                    print(f"{user.name}\t{user.role}\t{'disabled' if user.disabled else 'active'}")
+                    print(f"{user.name}\t{grants[user.id]}\t{'disabled' if user.disabled else 'active'}")
         elif args.command == "token":
             if args.action == "create":
                 print(change("create-token", args.name, lambda: store.create_api_token(engine, args.name)))
@@ -208,6 +218,29 @@ def accounts(args: argparse.Namespace, settings: Settings, engine: Engine, audit
                     print(f"{display.id}\t{display.name}\t{'revoked' if display.revoked_at else 'active'}")
     except store.AccountError as exc:
         raise SystemExit(f"incus-webui: {exc}") from exc
+
+
+def grant(args: argparse.Namespace, settings: Settings, engine: Engine, audit: AuditLog) -> None:
+    """`user grant NAME ROLE [--cluster C]`, `user ungrant NAME --cluster C`, recorded with the
+    roles before and after. A cluster the settings do not hold is refused: a typo would grant
+    nothing, silently."""
+    names = settings.cluster_names()
+    if args.cluster and args.cluster not in names:
+        raise SystemExit(f"incus-webui: no cluster {args.cluster!r} in the settings (they hold {', '.join(names)})")
+    if args.action == "ungrant":
+        if not args.cluster:
+            raise SystemExit("incus-webui: user ungrant NAME --cluster CLUSTER (the role in all is changed with grant)")
+        change = partial(store.ungrant, engine, args.name, args.cluster)
+    elif not args.grant_role:
+        raise SystemExit("incus-webui: user grant NAME ROLE [--cluster CLUSTER]")
+    else:
+        change = partial(store.grant, engine, args.name, args.grant_role, args.cluster)
+    asked = {"cluster": args.cluster, "role": args.grant_role}
+    recorded(
+        audit, f"{args.action}-role", args.name, change, asked,
+        lambda before: {"previous": before, "roles": str(store.grants_of(engine, args.name))},
+    )
+    print(f"{args.name}: {store.grants_of(engine, args.name)}")
 
 
 def _migrated(settings: Settings) -> tuple[Engine, AuditLog]:
@@ -251,8 +284,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--config", type=Path)
 
     p = commands.add_parser("user", help="local accounts")
-    p.add_argument("action", choices=["add", "list", "passwd", "disable", "totp-reset"])
+    p.add_argument("action", choices=["add", "list", "passwd", "disable", "totp-reset", "grant", "ungrant"])
     p.add_argument("name", nargs="?", default="")
+    p.add_argument(
+        "grant_role", nargs="?", default="", metavar="role", choices=["", *ROLES, NO_ROLE],
+        help=f"grant: the role ({NO_ROLE}: no access there)",
+    )
+    p.add_argument("--cluster", default="", help="grant, ungrant: the role in this cluster only (without: in all)")
     p.add_argument("--role", choices=list(ROLES), default="auditor")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     p.add_argument("--yes", action="store_true", help="disable or totp-reset without asking")

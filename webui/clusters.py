@@ -80,7 +80,7 @@ class WatchedCluster:
             lambda name, context: templates.get_template(name).render(context),
             settings.queue_size,
             settings.max_streams_per_identity,
-            check=lambda credentials: store.ended(engine, credentials, idle),
+            check=lambda credentials: store.ended(engine, credentials, idle, name),
             send_timeout=settings.send_timeout,
             max_streams=settings.max_streams,
             expires=self.views.recent.expires,
@@ -157,6 +157,7 @@ class WatchedCluster:
     def state(self) -> dict[str, object]:
         """What a request to this cluster's pages finds in request.state."""
         return {
-            "templates": self.templates, "views": self.views, "hub": self.hub, "services": self.context,
+            "cluster": self.name, "templates": self.templates, "views": self.views, "hub": self.hub,
+            "services": self.context,
         }
 

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from jinja2 import Environment
 from markupsafe import Markup, escape
 
+from webui.identity import NO_ROLE, Grants
+
 
 def iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
@@ -188,6 +190,15 @@ def short_ids(value: str) -> Markup:
     return Markup("").join([*parts, escape(value[last:])])
 
 
+def roles(grants: Grants) -> str:
+    """An account's roles in words: "operator", "admin in staging, auditor elsewhere"."""
+    def words(role: str) -> str:
+        return "no access" if role == NO_ROLE else role
+
+    own = [f"{words(role)} in {cluster}" for cluster, role in grants.clusters]
+    return ", ".join([*own, f"{words(grants.everywhere)} elsewhere"]) if own else words(grants.everywhere)
+
+
 def register(env: Environment) -> None:
     env.filters.update(iso=iso, datetime=datetime_, size=size, duration=duration, status_class=status_class)
     env.filters.update(status_icon=status_icon, age_seconds=age_seconds, stage=stage, rate=rate)
@@ -195,3 +206,4 @@ def register(env: Environment) -> None:
     env.filters.update(frequency=frequency, link_speed=link_speed)
     env.globals.update(percent=percent, severity=severity, noc_columns=noc_columns)
     env.filters["short_ids"] = short_ids
+    env.filters["roles"] = roles

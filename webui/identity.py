@@ -3,22 +3,58 @@
 Its own module so that auth (which finds the identity) and audit (which records it) both
 depend on it, not on each other."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 DISPLAY = "display"  # the role of a NOC wall display's token: the NOC view and its stream only
+NO_ROLE = "none"  # stored where an account may do nothing: so one can be admin of staging only
+# What a stream was opened with, e.g. ("session", token hash, role in its cluster): checked
+# every heartbeat (webui/auth/store.py: ended).
+Credential = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Grants:
+    """An account's roles: `everywhere` in each cluster without one of its own in `clusters`."""
+
+    everywhere: str
+    clusters: tuple[tuple[str, str], ...] = ()  # (cluster, role), by cluster name
+
+    def role_in(self, cluster: str) -> str:
+        """The role in `cluster` ("" for none)."""
+        role = dict(self.clusters).get(cluster, self.everywhere)
+        return "" if role == NO_ROLE else role
+
+    def roles(self) -> set[str]:
+        """Every role held somewhere ("" where none)."""
+        return {self.role_in(cluster) for cluster in ("", *dict(self.clusters))}
+
+    def __str__(self) -> str:
+        """For people and the audit log: "auditor; staging: admin, lab: none"."""
+        own = ", ".join(f"{cluster}: {role}" for cluster, role in self.clusters)
+        return f"{self.everywhere}; {own}" if own else self.everywhere
 
 
 @dataclass(frozen=True)
 class Identity:
-    """Who a request acts as; `via` says how they proved it."""
+    """Who a request acts as; `via` says how they proved it. `role` is its role in the cluster
+    the request is about (at()); `grants` its roles in every cluster (None: `role` in all)."""
 
     name: str
     role: str
     via: str  # session, token N, sso, display
+    grants: Grants | None = None
 
     @property
     def is_display(self) -> bool:
         return self.role == DISPLAY
+
+    @property
+    def roles(self) -> Grants:
+        return self.grants or Grants(self.role)
+
+    def at(self, cluster: str) -> "Identity":
+        """The identity as a request about `cluster` sees it: with its role there."""
+        return replace(self, role=self.roles.role_in(cluster))
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, SecretStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 from sqlalchemy import Engine
 
@@ -173,7 +173,7 @@ class Settings(BaseSettings):
     # Single sign-on through a trusted reverse proxy: off unless sso_user_header is set.
     sso_user_header: str | None = None  # e.g. X-Remote-User
     sso_groups_header: str = "X-Remote-Groups"  # comma-separated groups
-    sso_roles: dict[str, str] = {}  # group -> admin | operator | auditor
+    sso_roles: dict[str, str | dict[str, str]] = {}  # group -> role, or {cluster -> role}: as oidc_roles
     sso_trusted_proxies: list[str] = []  # addresses or networks allowed to send those headers
     # OpenID Connect sign-in (off unless oidc_issuer is set; README "Signing in with OpenID
     # Connect"). Register {public_url}/auth/oidc/callback as the redirect URI at the provider.
@@ -247,13 +247,17 @@ class Settings(BaseSettings):
     def _absolute_url(cls, value: str) -> str:
         return http_url(value, "public_url: an http(s) URL with a host, such as https://dash.example.com").rstrip("/")
 
-    @field_validator("oidc_roles")
+    @field_validator("oidc_roles", "sso_roles")
     @classmethod
-    def _known_roles(cls, value: dict[str, str | dict[str, str]]) -> dict[str, str | dict[str, str]]:
+    def _known_roles(
+        cls, value: dict[str, str | dict[str, str]], info: ValidationInfo
+    ) -> dict[str, str | dict[str, str]]:
         for group, granted in value.items():
             for role in granted.values() if isinstance(granted, dict) else [granted]:
                 if role not in ROLES:
-                    raise ValueError(f"oidc_roles: group {group!r} maps to {role!r}, not one of {', '.join(ROLES)}")
+                    raise ValueError(
+                        f"{info.field_name}: group {group!r} maps to {role!r}, not one of {', '.join(ROLES)}"
+                    )
         return value
 
     @field_validator("oidc_issuer")
@@ -331,6 +335,14 @@ class Settings(BaseSettings):
             self.remote, self.incus_conf, self.addresses, self.socket, self.client_cert, self.client_key,
             self.server_cert,
         )
+
+    def cluster_names(self) -> list[str]:
+        """The names of the clusters to watch, without reaching any (what `user grant` checks)."""
+        if self.clusters:
+            return [cluster.name for cluster in self.clusters]
+        if self.all_remotes:
+            return [cluster_name(name) for name in server_remotes(self.incus_conf)]
+        return [self.cluster()]
 
     def watched(self) -> list[tuple[str, Connection]]:
         """Every cluster to watch, by name, the first first; ValueError says what is wrong."""

@@ -16,7 +16,13 @@ import pytest
 
 import devcluster
 from devcluster import daemons
-from tests.conftest import STATE_DIR, Dashboard, edit_member, wait_until
+from tests.conftest import PASSWORD, STATE_DIR, Dashboard, edit_member, wait_until
+from tests.routes import REQUESTS, under
+from tests.sse import HEARTBEAT, open_stream, seconds_until_it_ends
+from webui import db
+from webui.auth import store
+from webui.auth.roles import DASHBOARD_ROUTES, EVERY, ROUTE_PERMISSIONS, can
+from webui.identity import Grants
 
 pytestmark = [pytest.mark.cluster, pytest.mark.lts7]
 
@@ -181,3 +187,141 @@ def test_a_change_to_one_cluster_is_audited_as_that_clusters_and_the_chain_holds
     page = both.get("/audit", params={"cluster": "staging"}).text
     assert f"staging › {member}" in page
     assert "Chain verified" in page  # records with and without a cluster, one chain
+
+
+# Accounts whose roles differ per cluster: (role in all, {cluster: its own}). Across them,
+# prod and staging each see every role and "none" once.
+GRANTS = {
+    "ann": ("operator", {"prod": "admin"}),  # prod admin, staging operator
+    "ben": ("auditor", {"prod": "operator"}),  # prod operator, staging auditor
+    "cat": ("none", {"prod": "auditor"}),  # prod auditor, nothing in staging (nor lab)
+    "dan": ("none", {"staging": "admin"}),  # admin of staging only
+}
+
+
+@pytest.fixture(scope="module")
+def granted(both) -> dict[str, Grants]:
+    """The accounts of GRANTS, given their roles with `incus-webui user grant` for one of them
+    (the CLI's own test) and through the store for the rest."""
+    engine = db.make_engine(both.database_url)
+    try:
+        for name, (everywhere, own) in GRANTS.items():
+            store.add_user(engine, name, "auditor", PASSWORD)
+            store.grant(engine, name, everywhere)
+            for cluster, role in own.items():
+                store.grant(engine, name, role, cluster)
+        return {name: store.grants_of(engine, name) for name in GRANTS}
+    finally:
+        engine.dispose()
+
+
+def allowed(route: str, grants: Grants, cluster: str) -> bool:
+    """What the role table says `grants` may do with `route` in `cluster`."""
+    permission = ROUTE_PERMISSIONS[route]
+    rule = DASHBOARD_ROUTES.get(route)
+    if rule is None:
+        return can(grants.role_in(cluster), permission)
+    held = [can(role, permission) for role in grants.roles()]
+    return all(held) if rule == EVERY else any(held)
+
+
+@pytest.mark.parametrize("name", GRANTS)
+def test_every_route_for_an_account_with_a_role_per_cluster(both, granted, name):
+    client = both.login_as(name)
+    try:
+        for cluster in ("prod", "staging"):
+            for route, (method, path, kwargs) in REQUESTS.items():
+                reply = client.request(method, under(cluster, path), headers={"HX-Request": "true"}, **(kwargs or {}))
+                where = (name, cluster, route, reply.status_code, reply.text[:200])
+                if allowed(route, granted[name], cluster):
+                    assert reply.status_code not in (401, 403, 500), where
+                else:
+                    assert reply.status_code == 403, where
+    finally:
+        client.close()
+
+
+def test_the_overview_and_the_cluster_bar_show_only_the_clusters_with_a_role(both, granted):
+    for name, shown in (("ann", ["prod", "staging", "lab"]), ("cat", ["prod"]), ("dan", ["staging"])):
+        client = both.login_as(name)
+        try:
+            listed = [c["name"] for c in client.get("/api/v1/clusters").json()["metadata"]]
+            page = client.get("/").text
+            cards = re.findall(r'aria-labelledby="card-([^"]+)"', page)
+            bar = re.findall(r'<a href="/clusters/([^/"]+)/"', page.split('class="cluster-bar"')[1].split("</nav>")[0])
+            assert listed == cards == bar == shown, (name, listed, cards, bar)
+            assert client.get("/clusters/staging/").status_code == (200 if "staging" in shown else 403)
+        finally:
+            client.close()
+
+
+def test_the_audit_log_and_its_exports_hold_only_the_clusters_whose_audit_the_role_reads(both, granted):
+    ann = both.login_as("ann")  # admin of prod: its refused edit is a record about prod
+    try:
+        assert ann.post("/clusters/prod/members/nosuch/edit", data={}).status_code != 403
+    finally:
+        ann.close()
+    assert {r["cluster"] for r in both.get("/audit.json").json()} >= {"", "prod", "staging"}
+    ben = both.login_as("ben")  # auditor of staging and lab (and of the dashboard's own), operator of prod
+    try:
+        for path in ("/audit.json", "/clusters/staging/audit.json", "/clusters/prod/audit.json"):
+            records = ben.get(path).json()
+            assert records and "prod" not in {r["cluster"] for r in records}, path
+        assert not ben.get("/audit.json", params={"cluster": "prod"}).json()
+        page = ben.get("/clusters/staging/audit").text
+        assert "<option>prod</option>" not in page and "<option>staging</option>" in page
+        assert "new ones appear live only" in page  # live rows go to every audit page: not to his
+        live = both.url + "/clusters/staging/stream?topic=audit&topic=members&v=0"
+        with open_stream(live, both.cookies) as every, open_stream(live, dict(ben.cookies)) as his:
+            both.login("operator").close()  # a record about no cluster: a login
+            every.wait_for(lambda f: f.event == "audit", timeout=10)
+            with pytest.raises(TimeoutError):  # asked for anyway: not given
+                his.wait_for(lambda f: f.event == "audit", timeout=2)
+    finally:
+        ben.close()
+    cat = both.login_as("cat")  # auditor of prod only: not of the dashboard's own records
+    try:
+        assert {r["cluster"] for r in cat.get("/audit.json").json()} == {"prod"}
+    finally:
+        cat.close()
+
+
+def test_a_stream_ends_when_the_role_it_was_opened_with_changes(both, granted):
+    dan = both.login_as("dan")
+    engine = db.make_engine(both.database_url)
+    try:
+        assert dan.get("/clusters/prod/stream?topic=members").status_code == 403
+        with open_stream(both.url + "/clusters/staging/stream?topic=members&v=0", dict(dan.cookies)) as stream:
+            store.grant(engine, "dan", "auditor", "staging")
+            assert seconds_until_it_ends(stream) < 2 * HEARTBEAT + 1
+        with open_stream(both.url + "/clusters/staging/stream?topic=members&v=0", dict(dan.cookies)) as stream:
+            store.ungrant(engine, "dan", "staging")  # back to his role in all: none
+            assert seconds_until_it_ends(stream) < 2 * HEARTBEAT + 1
+        assert dan.get("/clusters/staging/").status_code == 403
+    finally:
+        store.grant(engine, "dan", "admin", "staging")
+        engine.dispose()
+        dan.close()
+
+
+def test_user_grant_is_recorded_and_refuses_a_cluster_the_settings_do_not_hold(both, granted):
+    config = ("--config", str(both.log_file.with_name("webui.toml")))  # the `both` fixture's settings
+    unknown = both.cli("user", "grant", "ben", "admin", "--cluster", "nosuch", *config)
+    assert unknown.returncode != 0
+    assert "no cluster 'nosuch' in the settings (they hold prod, staging, lab)" in unknown.stderr
+    done = both.cli("user", "grant", "ben", "none", "--cluster", "lab", *config)
+    assert done.returncode == 0, done.stderr
+    assert "ben: auditor; lab: none, prod: operator" in done.stdout
+    listed = both.cli("user", "list", *config).stdout
+    assert "ben\tauditor; lab: none, prod: operator\tactive" in listed
+    assert both.cli("user", "ungrant", "ben", "--cluster", "lab", *config).returncode == 0
+    [record] = [r for r in both.get("/audit.json", params={"action": "grant-role", "target": "ben"}).json()
+                if r["outcome"] == "succeeded"]
+    assert record["parameters"] == {
+        "cluster": "lab", "role": "none", "previous": "auditor; prod: operator",
+        "roles": "auditor; lab: none, prod: operator",
+    }
+    assert both.get("/audit.json", params={"action": "ungrant-role", "target": "ben", "outcome": "succeeded"}).json()
+    settings = both.get("/settings").text
+    assert "<td>ben</td><td>operator in prod, auditor elsewhere</td>" in settings
+    assert "<td>dan</td><td>admin in staging, no access elsewhere</td>" in settings

@@ -2,7 +2,6 @@
 dashboards) of its display being revoked, its user disabled or logged out, or its session
 expiring; and one identity cannot open streams without limit."""
 
-import time
 
 import httpx
 import pytest
@@ -10,31 +9,11 @@ from sqlalchemy import text
 
 from tests.conftest import PERSONAS
 from tests.security.conftest import rss_kib
-from tests.sse import Stream
+from tests.sse import HEARTBEAT, open_stream, seconds_until_it_ends
 from webui import db
 from webui.auth import store
 
 pytestmark = pytest.mark.cluster
-
-HEARTBEAT = 1.0  # INCUS_WEBUI_HEARTBEAT in tests/conftest.py's Dashboard
-
-
-def seconds_until_it_ends(stream: Stream, limit: float = 10) -> float:
-    """Read until the server ends the stream; how long that took."""
-    started = time.monotonic()
-    try:
-        for _ in stream.frames:
-            assert time.monotonic() - started < limit, "the stream is still open"
-    except httpx.ReadTimeout:
-        pytest.fail("the stream is still open")
-    return time.monotonic() - started
-
-
-def open_stream(url: str, cookies: dict[str, str]) -> Stream:
-    stream = Stream(url, cookies=cookies)
-    stream.wait_for(lambda f: f.event.startswith(("noc", "banner", "members")), timeout=10)  # it is live
-    return stream
-
 
 def test_a_revoked_display_loses_its_open_stream(dashboard):
     token = dashboard.display_url("revoked-wall").split("token=")[1]

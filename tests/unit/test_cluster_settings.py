@@ -64,6 +64,7 @@ def scope(path: str, names: tuple[str, ...] = ("prod", "staging")) -> dict:
         ("/clusters/staging/members/member1", "/members/member1", "staging"),
         ("/clusters/staging/", "/", "staging"),
         ("/api/v1/clusters/staging/cluster/members", "/api/v1/cluster/members", "staging"),
+        ("/api/v1/clusters/staging", "/api/v1", "staging"),  # its server: not redirected to the first's
         ("/members/member1", "/members/member1", "prod"),  # the first cluster's, as before
         ("/", "/clusters", "prod"),  # the overview
         ("/clusters", "/clusters", "prod"),

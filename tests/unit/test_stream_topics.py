@@ -3,7 +3,7 @@
 import pytest
 
 from tests.live_pages import PAGES
-from webui.identity import Identity
+from webui.identity import Grants, Identity
 from webui.routes.stream import allowed_topics
 from webui.services.errors import Refused
 
@@ -30,3 +30,10 @@ def test_a_topic_no_page_uses_is_refused(topic):
 def test_a_display_reads_only_the_wall():
     display = Identity("display:wall", "display", "display")
     assert allowed_topics(display, ["members", "audit", "noc", "member:member1"], MEMBERS, PAGES) == ["noc"]
+
+
+def test_every_clusters_audit_records_are_for_those_who_audit_every_cluster():
+    staging_auditor = Identity("ben", "operator", "session", Grants("operator", (("staging", "auditor"),)))
+    assert allowed_topics(staging_auditor.at("staging"), ["members", "audit"], MEMBERS, PAGES) == ["members"]
+    auditor = Identity("carol", "auditor", "session")
+    assert allowed_topics(auditor.at("staging"), ["audit"], MEMBERS, PAGES) == ["audit"]

@@ -285,6 +285,7 @@ class AuditQuery:
     cluster: str = ""
     since: datetime | None = None
     until: datetime | None = None
+    within: tuple[str, ...] | None = None  # the only clusters whose records may come back ("": the dashboard's own)
 
     def apply(self, query: Any) -> Any:
         for column, value in (
@@ -296,6 +297,8 @@ class AuditQuery:
         ):
             if value:
                 query = query.where(column == value)
+        if self.within is not None:
+            query = query.where(AuditRecord.cluster.in_(self.within))
         if self.since:
             query = query.where(AuditRecord.at >= self.since)
         if self.until:

@@ -11,8 +11,9 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session as DbSession
 
 from webui.auth.oidc import Signed
-from webui.auth.store import NO_PASSWORD, token_hash
+from webui.auth.store import NO_PASSWORD, held_by, hold, token_hash
 from webui.clock import now
+from webui.identity import Grants
 from webui.models import OidcAccount, OidcLogin, Session, User
 
 PENDING = timedelta(minutes=10)  # how long a person may take at the provider's login form
@@ -53,7 +54,7 @@ def take_login(engine: Engine, state: str) -> Pending | None:
 @dataclass(frozen=True)
 class SignedIn:
     user: User
-    old_role: str  # "" for someone new
+    old_role: str  # its roles before ("" for someone new), as Grants show them
 
 
 class Blocked(Exception):
@@ -69,8 +70,8 @@ def _free_name(db: DbSession, wanted: str, subject: str) -> str:
     return f"{name[:80]} ({subject[:16]})"
 
 
-def record_sign_in(engine: Engine, signed: Signed, role: str) -> SignedIn:
-    """The account of this issuer and subject, created or brought up to date (groups, role,
+def record_sign_in(engine: Engine, signed: Signed, grants: Grants) -> SignedIn:
+    """The account of this issuer and subject, created or brought up to date (groups, roles,
     tokens, last login). Blocked when an admin blocked it."""
     at = now()
     with DbSession(engine, expire_on_commit=False) as db, db.begin():
@@ -79,7 +80,7 @@ def record_sign_in(engine: Engine, signed: Signed, role: str) -> SignedIn:
         )
         if account is None:
             user = User(
-                name=_free_name(db, signed.name, signed.subject), password_hash=NO_PASSWORD, role=role,
+                name=_free_name(db, signed.name, signed.subject), password_hash=NO_PASSWORD, role=grants.everywhere,
                 disabled=False, created_at=at, break_glass=False,
             )
             db.add(user)
@@ -91,12 +92,12 @@ def record_sign_in(engine: Engine, signed: Signed, role: str) -> SignedIn:
             user = db.get_one(User, account.user_id)
             if user.disabled:
                 raise Blocked()
-            old_role = user.role
-        user.role = role
+            old_role = str(held_by(db, user))
         account.groups = signed.groups
         account.last_login_at = account.checked_at = at
         account.refresh_token = signed.refresh_token
         account.id_token = signed.id_token
+        hold(db, user, grants)  # last: its queries flush the account, complete by now
         return SignedIn(user, old_role)
 
 
@@ -108,7 +109,7 @@ class Due:
     user_name: str
     issuer: str
     subject: str
-    role: str
+    role: str  # its roles, as Grants show them
     refresh_token: str
     checked_at: datetime
 
@@ -123,7 +124,7 @@ def due(engine: Engine, checked_before: datetime) -> list[Due]:
             .where(select(Session.token_hash).where(Session.user_id == User.id).exists())
         )
         return [
-            Due(a.id, u.name, a.issuer, a.subject, u.role, a.refresh_token, a.checked_at) for a, u in rows
+            Due(a.id, u.name, a.issuer, a.subject, str(held_by(db, u)), a.refresh_token, a.checked_at) for a, u in rows
         ]
 
 
@@ -139,16 +140,16 @@ def claim(engine: Engine, item: Due) -> bool:
         return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 
-def regroup(engine: Engine, account_id: int, signed: Signed, role: str) -> None:
-    """The groups and role a refresh found: a role of "" ends every session of the account."""
+def regroup(engine: Engine, account_id: int, signed: Signed, grants: Grants | None) -> None:
+    """The groups and roles a refresh found: None (no role anywhere) ends every session of the account."""
     with DbSession(engine) as db, db.begin():
         account = db.get_one(OidcAccount, account_id)
         account.groups = signed.groups
         account.refresh_token = signed.refresh_token
         account.id_token = signed.id_token
         user = db.get_one(User, account.user_id)
-        if role:
-            user.role = role
+        if grants:
+            hold(db, user, grants)
         else:
             db.execute(delete(Session).where(Session.user_id == user.id))
 

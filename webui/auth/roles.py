@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable, Mapping
 
-from webui.identity import DISPLAY
+from webui.identity import DISPLAY, NO_ROLE, Grants, Identity
 
 ROLES = {
     "admin": "Everything: also remove members, cluster configuration, certificate, users and displays.",
@@ -123,6 +123,18 @@ ROUTE_PERMISSIONS: dict[str, str] = {
 }
 
 
+# Routes about the whole dashboard rather than one cluster, whatever cluster's prefix they are
+# asked under. EVERY: the permission must be held in every cluster (accounts, tokens and
+# displays reach them all). ANY: in one at least; the page shows only the clusters where it is
+# (the overview's cards, the audit log's records), or only the account's own (second factor).
+EVERY, ANY = "every", "any"
+DASHBOARD_ROUTES: dict[str, str] = {
+    "overview": ANY, "list_clusters": ANY, "docs": ANY, "openapi": ANY, "second_factor": ANY,
+    "second_factor_submit": ANY, "audit": ANY, "audit_export": ANY, "settings": EVERY, "create_api_token": EVERY,
+    "revoke_api_token": EVERY, "create_display": EVERY, "revoke_display": EVERY, "block_oidc_account": EVERY,
+}
+
+
 def role_for_groups(groups: Iterable[str], mapping: Mapping[str, str | Mapping[str, str]], cluster: str) -> str:
     """The most powerful role the groups are given ("" for none): `mapping` is a group's role,
     or its role per cluster name, of which only `cluster`'s counts."""
@@ -133,10 +145,47 @@ def role_for_groups(groups: Iterable[str], mapping: Mapping[str, str | Mapping[s
     return next((r for r in ROLES if r in granted), "")  # ROLES is ordered, most powerful first
 
 
+def grants_for_groups(
+    groups: Iterable[str], mapping: Mapping[str, str | Mapping[str, str]], clusters: Iterable[str]
+) -> Grants:
+    """The roles the groups give in each of the dashboard's `clusters` (the most powerful wins,
+    as for one cluster): one role when they all agree, else the role in all and each cluster's own."""
+    groups = list(groups)
+    everywhere = role_for_groups(groups, mapping, "") or NO_ROLE
+    own = {cluster: role_for_groups(groups, mapping, cluster) or NO_ROLE for cluster in clusters}
+    if len(set(own.values())) == 1:
+        return Grants(next(iter(own.values())))
+    return Grants(everywhere, tuple((c, role) for c, role in sorted(own.items()) if role != everywhere))
+
+
 def can(role: str, permission: str) -> bool:
     return role in PERMISSIONS.get(permission, frozenset())
 
 
-def route_allows(route_name: str, role: str) -> bool:
+def anywhere(grants: Grants, permission: str) -> bool:
+    """Whether the permission is held in one cluster at least."""
+    return any(can(role, permission) for role in grants.roles())
+
+
+def everywhere(grants: Grants, permission: str) -> bool:
+    """Whether the permission is held in every cluster."""
+    return all(can(role, permission) for role in grants.roles())
+
+
+def clusters_where(grants: Grants, permission: str, names: Iterable[str]) -> list[str]:
+    """Of the clusters `names`, those where the permission is held."""
+    return [name for name in names if can(grants.role_in(name), permission)]
+
+
+def route_allows(route_name: str, who: Identity | None) -> bool:
+    """Whether `who` may use the route: with its role in the request's cluster, or for a
+    dashboard-wide route by DASHBOARD_ROUTES's rule."""
     permission = ROUTE_PERMISSIONS.get(route_name)
-    return permission is not None and can(role, permission)
+    if permission is None:
+        return False
+    if who is None:
+        return can("", permission)
+    rule = DASHBOARD_ROUTES.get(route_name)
+    if rule is None or who.is_display:
+        return can(who.role, permission)
+    return (everywhere if rule == EVERY else anywhere)(who.roles, permission)

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session as DbSession
 from webui.auth.passwords import hash_password, verify_password
 from webui.auth.roles import ROLES
 from webui.clock import now
-from webui.identity import DISPLAY, Identity
-from webui.models import ApiToken, DisplayToken, Session, User
+from webui.identity import DISPLAY, NO_ROLE, Credential, Grants, Identity
+from webui.models import ApiToken, DisplayToken, RoleGrant, Session, User
 
 log = logging.getLogger(__name__)
 
@@ -128,10 +128,74 @@ def end_session(engine: Engine, token: str) -> None:
         db.execute(delete(Session).where(Session.token_hash == token_hash(token)))
 
 
-# Built once: building it took half of each lookup's time.
+def grant(engine: Engine, name: str, role: str, cluster: str = "") -> str:
+    """`name`'s role in `cluster` (when "": in every cluster without one of its own); NO_ROLE
+    for none there. A cluster's role may be below the one in all: an admin of all can be an
+    auditor of one. Returns the account's roles before, for the audit log."""
+    if role not in (*ROLES, NO_ROLE):
+        raise AccountError(f'unknown role "{role}" (one of {", ".join((*ROLES, NO_ROLE))})')
+    with DbSession(engine) as db, db.begin():
+        user = _user(db, name)
+        before = str(held_by(db, user))
+        if not cluster:
+            user.role = role
+        elif (held := db.scalar(select(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.cluster == cluster))):
+            held.role = role
+        else:
+            db.add(RoleGrant(user_id=user.id, cluster=cluster, role=role))
+    return before
+
+
+def ungrant(engine: Engine, name: str, cluster: str) -> str:
+    """`name`'s own role in `cluster` withdrawn: its role in every cluster applies there again.
+    AccountError when it had none; the account's roles before, for the audit log."""
+    with DbSession(engine) as db, db.begin():
+        user = _user(db, name)
+        before = str(held_by(db, user))
+        done = db.execute(delete(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.cluster == cluster))
+        if not done.rowcount:  # type: ignore[attr-defined]
+            raise AccountError(f'"{name}" has no role of its own in cluster "{cluster}"')
+    return before
+
+
+def hold(db: DbSession, user: User, grants: Grants) -> None:
+    """`user` holds `grants` and no other: what an OpenID provider's groups say (webui/auth/oidc_store.py)."""
+    user.role = grants.everywhere
+    db.execute(delete(RoleGrant).where(RoleGrant.user_id == user.id))
+    db.add_all(RoleGrant(user_id=user.id, cluster=cluster, role=role) for cluster, role in grants.clusters)
+
+
+def grants_of(engine: Engine, name: str) -> Grants:
+    with DbSession(engine) as db:
+        return held_by(db, _user(db, name))
+
+
+def all_grants(engine: Engine) -> dict[int, Grants]:
+    """Every account's roles, by user id: for the lists of accounts."""
+    with DbSession(engine) as db:
+        own: dict[int, list[tuple[str, str]]] = {}
+        for grant_row in db.scalars(select(RoleGrant).order_by(RoleGrant.cluster)):
+            own.setdefault(grant_row.user_id, []).append((grant_row.cluster, grant_row.role))
+        return {user.id: Grants(user.role, tuple(own.get(user.id, ()))) for user in db.scalars(select(User))}
+
+
+def held_by(db: DbSession, user: User) -> Grants:
+    """The roles `user` holds, in all clusters and in each of its own."""
+    own = db.execute(
+        select(RoleGrant.cluster, RoleGrant.role).where(RoleGrant.user_id == user.id).order_by(RoleGrant.cluster)
+    )
+    return Grants(user.role, tuple((cluster, role) for cluster, role in own))
+
+
+# Built once: building it took half of each lookup's time. One row per role of the account's
+# own in a cluster (one with none): its roles come with the session, in one query.
 SESSION_QUERY = (
-    select(Session.expires_at, Session.last_seen_at, User.name, User.role, User.disabled)
+    select(
+        Session.expires_at, Session.last_seen_at, User.name, User.role, User.disabled,
+        RoleGrant.cluster, RoleGrant.role.label("cluster_role"),
+    )
     .join(User, User.id == Session.user_id)
+    .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
     .where(Session.token_hash == bindparam("key"))
 )
 
@@ -141,15 +205,17 @@ def session_identity(engine: Engine, token: str, idle: timedelta) -> Identity | 
     at = now()
     key = token_hash(token)
     with engine.begin() as connection:
-        row = connection.execute(SESSION_QUERY, {"key": key}).first()
-        if row is None:
+        rows = connection.execute(SESSION_QUERY, {"key": key}).all()
+        if not rows:
             return None
+        row = rows[0]
         if row.disabled or _aware(row.expires_at) < at or _aware(row.last_seen_at) + idle < at:
             connection.execute(delete(Session).where(Session.token_hash == key))
             return None
         if at - _aware(row.last_seen_at) > timedelta(minutes=1):  # one write a minute at most
             connection.execute(update(Session).where(Session.token_hash == key).values(last_seen_at=at))
-        return Identity(row.name, row.role, "session")
+        own = tuple((r.cluster, r.cluster_role) for r in rows if r.cluster is not None)
+        return Identity(row.name, row.role, "session", Grants(row.role, own))
 
 
 def create_api_token(engine: Engine, name: str) -> str:
@@ -184,12 +250,13 @@ def api_token_identity(engine: Engine, token: str) -> tuple[Identity | None, boo
         if row is None or row[0].revoked_at is not None or row[1].disabled:
             return None, False
         api_token, user = row
+        grants = held_by(db, user)
         at = now()
         last = _aware(api_token.last_used_at) if api_token.last_used_at else None
         new_spell = last is None or at - last > TOKEN_USE_GAP
         if last is None or at - last > timedelta(minutes=1):  # one write a minute at most, as sessions
             api_token.last_used_at = at
-        return Identity(user.name, user.role, f"token {api_token.id}"), new_spell
+        return Identity(user.name, user.role, f"token {api_token.id}", grants), new_spell
 
 
 def create_display(engine: Engine, name: str) -> str:
@@ -237,16 +304,16 @@ def display_identity(engine: Engine, token: str) -> Identity | None:
         return Identity(f"display:{display.name}", DISPLAY, "display")
 
 
-def ended(engine: Engine, credentials: frozenset[tuple[str, str]], idle: timedelta) -> set[tuple[str, str]]:
-    """Of the credentials behind open streams, ("session" | "display", token hash), those that
-    no longer open anything: logged out, expired, idle too long, disabled, revoked. One query
-    per kind for all streams, whatever their number."""
+def ended(engine: Engine, credentials: frozenset[Credential], idle: timedelta, cluster: str) -> set[Credential]:
+    """Of the credentials behind open streams of `cluster`, those that no longer open them:
+    logged out, expired, idle too long, disabled, revoked, or the account's role there changed
+    (a stream shows what its role may see). One query per kind for all streams, whatever their number."""
     at = now()
-    sessions = {h for kind, h in credentials if kind == "session"}
-    displays = {h for kind, h in credentials if kind == "display"}
-    alive: set[tuple[str, str]] = set()
+    sessions = {h for kind, h, _ in credentials if kind == "session"}
+    displays = {h for kind, h, _ in credentials if kind == "display"}
+    alive: set[Credential] = set()
     try:
-        alive = _alive(engine, sessions, displays, idle, at)
+        alive = _alive(engine, sessions, displays, idle, at, cluster)
     except SQLAlchemyError as exc:  # the streams go on; the next heartbeat asks again
         log.warning("could not check the credentials of open streams: %s", exc)
         return set()
@@ -254,14 +321,15 @@ def ended(engine: Engine, credentials: frozenset[tuple[str, str]], idle: timedel
 
 
 def _alive(
-    engine: Engine, sessions: set[str], displays: set[str], idle: timedelta, at: datetime
-) -> set[tuple[str, str]]:
-    alive: set[tuple[str, str]] = set()
+    engine: Engine, sessions: set[str], displays: set[str], idle: timedelta, at: datetime, cluster: str
+) -> set[Credential]:
+    alive: set[Credential] = set()
     with engine.connect() as connection:
         if sessions:  # filtered by the database: only the live ones' hashes come back (1,000 streams)
-            hashes = connection.scalars(
-                select(Session.token_hash)
+            rows = connection.execute(
+                select(Session.token_hash, User.role, RoleGrant.role.label("cluster_role"))
                 .join(User, User.id == Session.user_id)
+                .outerjoin(RoleGrant, (RoleGrant.user_id == User.id) & (RoleGrant.cluster == cluster))
                 .where(
                     Session.token_hash.in_(sessions),
                     User.disabled.is_(False),
@@ -269,12 +337,13 @@ def _alive(
                     Session.last_seen_at >= at - idle,
                 )
             )
-            alive |= {("session", token) for token in hashes}
+            roles = ((token, Grants(role, ((cluster, own),) if own else ())) for token, role, own in rows)
+            alive |= {("session", token, grants.role_in(cluster)) for token, grants in roles}
         if displays:
             hashes = connection.scalars(
                 select(DisplayToken.token_hash).where(
                     DisplayToken.token_hash.in_(displays), DisplayToken.revoked_at.is_(None)
                 )
             )
-            alive |= {("display", token) for token in hashes}
+            alive |= {("display", token, DISPLAY) for token in hashes}
     return alive

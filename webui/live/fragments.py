@@ -36,6 +36,7 @@ class LivePage:
     by_role: bool = False  # rendered once per role: topic "{topic}:{role}"
     keyed: bool = False  # one page per key (a member's page): topic "{topic}:{key}"
     permission: str = ""  # what a role needs to listen ("" for any role)
+    everywhere: bool = False  # shows every cluster's news: the permission is needed in all of them
     display: bool = False  # what a wall display may listen to, and all it may
     common: bool = True  # a stream of this page also gets what every page shows
 

@@ -19,8 +19,9 @@ from sse_starlette import ServerSentEvent
 from sse_starlette.sse import AppStatus
 
 from webui.clock import now
+from webui.identity import Credential
 from webui.live.fragments import EVERYONE, LivePage, keys_of, pieces
-from webui.live.mailbox import Credential, Subscriber
+from webui.live.mailbox import Subscriber
 from webui.live.snapshot import Changes, ClusterSnapshot, diff
 
 log = logging.getLogger(__name__)

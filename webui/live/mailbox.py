@@ -3,8 +3,7 @@
 
 import asyncio
 
-# What a stream was opened with, e.g. ("session", token hash): checked every heartbeat.
-Credential = tuple[str, str]
+from webui.identity import Credential
 
 
 class Subscriber:

@@ -37,5 +37,8 @@ def routed(scope: Scope, clusters: dict[str, Any]) -> Scope:
             name, _, rest = path.removeprefix(prefix).partition("/")
             if name in clusters:
                 state = {**scope["state"], **clusters[name].state()}
-                return {**scope, "path": base + rest, "state": state}
+                # The API's root is /api/v1 without a slash: one added would be redirected
+                # to the unprefixed path, the first cluster's.
+                inner = base + rest if rest or base == "/" else base.rstrip("/")
+                return {**scope, "path": inner, "state": state}
     return scope

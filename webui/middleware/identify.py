@@ -4,7 +4,11 @@ untouched). Routes then check what that identity may do (webui/routes/deps.py: a
 In order: an API token (`Authorization: Bearer iwt_…`, /api/ only; when the header is sent,
 the session cookie is never looked at, and state["bearer"] says whether the token was valid), a display token
 (`/noc?token=iwd_…` once, then its cookie: the NOC view and its stream only), a user name from a trusted reverse proxy
-(single sign-on, off unless configured), and the session cookie."""
+(single sign-on, off unless configured), and the session cookie.
+
+An account may hold a role of its own in a cluster: the identity's role is the one in the
+cluster the request is about (webui/middleware/cluster_paths.py put its name in the state), so
+every check after this one (routes, templates, streams) uses it untouched."""
 
 from datetime import timedelta
 from ipaddress import ip_network
@@ -16,7 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from webui.audit.log import AuditLog, AuditUnavailable
 from webui.auth import store
-from webui.auth.roles import role_for_groups
+from webui.auth.roles import anywhere, grants_for_groups
 from webui.identity import Identity, request_actor
 from webui.middleware._http import cookie, cookie_name, header, is_secure
 from webui.middleware.client_address import Networks, within
@@ -30,13 +34,18 @@ class IdentifyMiddleware:
         self.settings = settings
         self.idle = timedelta(minutes=settings.session_idle_minutes)
         self.proxies: Networks = [ip_network(p, strict=False) for p in settings.sso_trusted_proxies]
+        self.clusters = settings.cluster_names() if settings.sso_user_header else []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith("/static/"):
             state = scope.setdefault("state", {})
             state["credential"] = None
             state["bearer"] = False
-            state["identity"] = await anyio.to_thread.run_sync(self.identify, scope)
+            identity = await anyio.to_thread.run_sync(self.identify, scope)
+            state["identity"] = identity and identity.at(state.get("cluster", ""))
+            if state["credential"] and state["identity"]:  # a stream ends when its role there changes
+                kind, key, _ = state["credential"]
+                state["credential"] = (kind, key, state["identity"].role)
         await self.app(scope, receive, send)
 
     def identify(self, scope: Scope) -> Identity | None:
@@ -51,7 +60,7 @@ class IdentifyMiddleware:
             scope["state"]["bearer"] = identity is not None
             if identity and new_spell:
                 audit: AuditLog = scope["state"]["audit"]
-                state = {**scope["state"], "identity": identity}
+                state = {**scope["state"], "identity": identity.at(scope["state"].get("cluster", ""))}
                 actor = request_actor(state, scope.get("client"), header(scope, b"user-agent"))
                 try:
                     audit.append(**actor.fields(), action="token-use", target=scope["path"], outcome="succeeded")
@@ -60,14 +69,14 @@ class IdentifyMiddleware:
             return identity
         display = self.display_token(scope)
         if display.startswith(store.DISPLAY_TOKEN_PREFIX):
-            scope["state"]["credential"] = ("display", store.token_hash(display))
+            scope["state"]["credential"] = ("display", store.token_hash(display), "")
             return store.display_identity(self.engine, display)
         if sso := self.sso_identity(scope):
             return sso
         session = cookie(scope, cookie_name(store.SESSION_COOKIE, is_secure(scope, self.settings.secure_cookies)))
         if not session:
             return None
-        scope["state"]["credential"] = ("session", store.token_hash(session))
+        scope["state"]["credential"] = ("session", store.token_hash(session), "")
         return store.session_identity(self.engine, session, self.idle)
 
     @staticmethod
@@ -89,5 +98,5 @@ class IdentifyMiddleware:
         if not user:
             return None
         groups = [g.strip() for g in header(scope, settings.sso_groups_header.lower().encode()).split(",")]
-        role = role_for_groups(groups, settings.sso_roles, settings.cluster())
-        return Identity(user, role, "sso") if role else None
+        grants = grants_for_groups(groups, settings.sso_roles, self.clusters)
+        return Identity(user, grants.everywhere, "sso", grants) if anywhere(grants, "view") else None

@@ -17,11 +17,14 @@ router = APIRouter(prefix="/settings")
 
 async def _page(request: Request, ctx: Context, status_code: int = 200, **context: Any) -> HTMLResponse:
     engine = ctx.engine
-    users, tokens, displays, oidc_accounts = await anyio.to_thread.run_sync(
-        lambda: (store.users(engine), store.api_tokens(engine), store.displays(engine), oidc_store.accounts(engine))
+    users, grants, tokens, displays, oidc_accounts = await anyio.to_thread.run_sync(
+        lambda: (
+            store.users(engine), store.all_grants(engine), store.api_tokens(engine), store.displays(engine),
+            oidc_store.accounts(engine),
+        )
     )
     return render_page(
-        request, "admin/index.html", [], status_code, users=users, tokens=tokens, displays=displays,
+        request, "admin/index.html", [], status_code, users=users, grants=grants, tokens=tokens, displays=displays,
         oidc_accounts=oidc_accounts, **context,
     )
 

@@ -13,8 +13,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from webui.audit.log import EXPORTED, AuditLog, AuditQuery, as_dict, search
 from webui.audit.verify import verify
+from webui.auth.roles import can, everywhere
 from webui.clock import now
-from webui.routes.deps import EngineDep, render_page
+from webui.identity import Identity
+from webui.routes.deps import EngineDep, IdentityDep, clusters_seen, render_page
 from webui.views.audit import AUDIT, rows_view
 
 router = APIRouter()
@@ -24,12 +26,22 @@ OUTCOMES = ("requested", "accepted", "succeeded", "failed", "unknown", "denied")
 VERIFY_EVERY = timedelta(minutes=1)  # a full check reads every record: not on every page view
 
 
+def readable(request: Request, who: Identity) -> tuple[str, ...] | None:
+    """The clusters whose records `who` may read, "" for the dashboard's own (logins, accounts)
+    when its role in all may ("" names no cluster: role_in gives that role); None: every record."""
+    if everywhere(who.roles, "audit"):
+        return None
+    own = ("",) if can(who.roles.role_in(""), "audit") else ()
+    return own + tuple(clusters_seen(request, "audit"))
+
+
 async def audit_query(
-    actor: str = "", action: str = "", target: str = "", outcome: str = "",
+    request: Request, who: IdentityDep, actor: str = "", action: str = "", target: str = "", outcome: str = "",
     since: datetime | None = None, until: datetime | None = None, cluster: str = "",
 ) -> AuditQuery:
-    """The filters; `cluster` keeps the records about that cluster (of several)."""
-    return AuditQuery(actor, action, target, outcome, cluster, since, until)
+    """The filters; `cluster` keeps the records about that cluster (of several). Only the
+    records the account may read ever come back, on the page and in the exports."""
+    return AuditQuery(actor, action, target, outcome, cluster, since, until, readable(request, who))
 
 
 QueryDep = Annotated[AuditQuery, Depends(audit_query)]
@@ -45,11 +57,12 @@ async def audit(
         audit.verdict = await anyio.to_thread.run_sync(verify, engine, audit.key, audit.checkpoints)
     filters = {k: v for k, v in request.query_params.items() if k != "page" and v}
     # New records stream in only on the first, unfiltered page; elsewhere they would not fit.
-    live = page == 1 and not filters
+    # Each is sent to every audit page: only to those who may read every record.
+    live = page == 1 and not filters and query.within is None
     return render_page(
         request, "audit/index.html", [AUDIT] if live else [],
         records=rows_view(records), total=total, page=page, pages=max(1, -(-total // PER_PAGE)),
-        filters=filters, outcomes=OUTCOMES, live=live, verdict=audit.verdict,
+        filters=filters, outcomes=OUTCOMES, live=live, verdict=audit.verdict, clusters=clusters_seen(request, "audit"),
     )
 
 

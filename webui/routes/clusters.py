@@ -3,7 +3,7 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from webui.routes.deps import render_page
+from webui.routes.deps import clusters_seen, render_page
 from webui.views.overview import cards
 
 router = APIRouter()
@@ -11,5 +11,6 @@ router = APIRouter()
 
 @router.get("/clusters", response_class=HTMLResponse, name="overview")
 async def overview(request: Request) -> HTMLResponse:
-    """One card per cluster; the page asks again every few seconds (`hx-trigger`)."""
-    return render_page(request, "clusters/index.html", [], cards=cards(request.state.clusters), overview=True)
+    """One card per cluster the account may see; the page asks again every few seconds (`hx-trigger`)."""
+    seen = cards(request.state.clusters, clusters_seen(request))
+    return render_page(request, "clusters/index.html", [], cards=seen, overview=True)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from webui.audit.log import AuditLog
 from webui.auth.oidc import Provider
-from webui.auth.roles import route_allows
+from webui.auth.roles import DASHBOARD_ROUTES, EVERY, clusters_where, route_allows
 from webui.identity import Actor, Identity, request_actor
 from webui.incus import names
 from webui.live.hub import Hub
@@ -110,19 +110,34 @@ def _unknown(value: str) -> str:
 
 
 async def authorize(request: Request) -> None:
-    """Every route's permission, from one table (webui/auth/roles.py). A route missing from
-    the table is refused; a refusal is recorded in the audit log."""
+    """Every route's permission, from one table (webui/auth/roles.py), for the role in the
+    request's cluster (or the dashboard-wide rule). A route missing from the table is refused;
+    a refusal is recorded in the audit log."""
     who: Identity | None = getattr(request.state, "identity", None)
-    if route_allows(getattr(request.scope.get("route"), "name", ""), who.role if who else ""):
+    route = getattr(request.scope.get("route"), "name", "")
+    if route_allows(route, who):
         return
     if who is None:
         raise NotAuthenticated()
     audit: AuditLog = request.state.audit
-    reason = f"the {who.role} role may not do this"
+    if route in DASHBOARD_ROUTES and not who.is_display:
+        where = "every cluster" if DASHBOARD_ROUTES[route] == EVERY else "any cluster"
+        reason = f"the roles {who.roles} may not do this in {where}"
+    elif who.role:
+        reason = f"the {who.role} role may not do this"
+    else:
+        reason = f"no role in cluster {request.state.cluster}"
     await anyio.to_thread.run_sync(
         audit.denied, await actor(request), f"{request.method} {request.url.path}", request.url.path, reason
     )
     raise Refused(403, f"Forbidden: {reason}")
+
+
+def clusters_seen(request: Request, permission: str = "view") -> list[str]:
+    """Of the clusters the dashboard holds, those where the identity holds `permission`: all
+    the overview, the cluster bar and the audit log show."""
+    who: Identity | None = getattr(request.state, "identity", None)
+    return clusters_where(who.roles, permission, request.state.clusters) if who else []
 
 
 def render_page(
@@ -152,6 +167,7 @@ def render_page(
             "stream_url": stream_url,
             "csrf_token": request.state.csrf_token,
             "identity": request.state.identity,
+            "clusters_seen": clusters_seen(request),
             "audit_problem": request.state.audit.problem,
             **request.state.views.common(snapshot),
             **context,

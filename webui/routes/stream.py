@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request
 
-from webui.auth.roles import can
+from webui.auth.roles import can, everywhere
 from webui.identity import Identity
 from webui.live.fragments import EVERYONE, LivePage
 from webui.live.hub import TooManyStreams
@@ -24,7 +24,8 @@ def allowed_topics(
     needing a permission only those whose role has it, a keyed page (a member's, of a member
     in `keys`, those the snapshot knows) and a page per role in the version for the viewer's
     own role. Any topic no page uses is refused (400), so a client cannot make the hub keep
-    sets of topics nobody publishes to (each set is held, and its refresh cached)."""
+    sets of topics nobody publishes to (each set is held, and its refresh cached). The role is
+    the one in the stream's cluster; a page of every cluster's news needs it in all."""
     by_topic = {page.topic: page for page in pages if page.topic != EVERYONE}
     topics = []
     for topic in requested:
@@ -34,7 +35,8 @@ def allowed_topics(
             raise Refused(400, f"No live view called {topic[:100]!r}")
         if identity.is_display and not page.display:
             continue
-        if not page.permission or can(identity.role, page.permission):
+        held = everywhere(identity.roles, page.permission) if page.everywhere else can(identity.role, page.permission)
+        if not page.permission or held:
             topics.append(page.topic_for(key, identity.role))
     return topics
 

@@ -10,7 +10,7 @@ from webui.models import AuditRecord
 from webui.services.accounts.people import Who, acted
 
 AUDIT = "audit"
-AUDIT_PAGE = LivePage(AUDIT, (), permission="audit")
+AUDIT_PAGE = LivePage(AUDIT, (), permission="audit", everywhere=True)  # every cluster's records
 
 
 def rows_view(records: Iterable[AuditRecord]) -> list[tuple[AuditRecord, Who, str]]:

@@ -3,7 +3,7 @@ way, the Incus versions it runs (mixed ones flagged), its certificate's expiry a
 what is shown; the landing page when there are several, and `GET /api/v1/clusters`."""
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -91,5 +91,6 @@ def card(name: str, prefix: str, snapshot: ClusterSnapshot) -> Card:
     )
 
 
-def cards(clusters: Mapping[str, Watched]) -> list[Card]:
-    return [card(name, pages_of(name), cluster.hub.snapshot) for name, cluster in clusters.items()]
+def cards(clusters: Mapping[str, Watched], names: Iterable[str]) -> list[Card]:
+    """The cards of the clusters `names` (those the account may see), in the settings' order."""
+    return [card(name, pages_of(name), clusters[name].hub.snapshot) for name in names]

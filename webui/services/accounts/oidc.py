@@ -14,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from webui.audit.log import AuditUnavailable
 from webui.auth import oidc_store, store
 from webui.auth.oidc import OidcRefused, Provider, Signed
-from webui.auth.roles import role_for_groups
+from webui.auth.roles import anywhere, grants_for_groups
 from webui.clock import now
 from webui.identity import Actor, Identity
 from webui.services.context import Context
@@ -77,16 +77,17 @@ async def finish(
         signed = await provider.finish(redirect_uri, query.get("code", ""), pending.code_verifier, pending.nonce)
     except OidcRefused as exc:
         raise await _refuse(ctx, who, provider, exc.reason) from exc
-    role = role_for_groups(signed.groups, settings.oidc_roles, settings.cluster())
-    if not role:
+    grants = grants_for_groups(signed.groups, settings.oidc_roles, settings.cluster_names())
+    if not anywhere(grants, "view"):
         raise await _refuse(ctx, who, provider, "no mapped group", signed)
+    role = str(grants)
     try:
-        done = await anyio.to_thread.run_sync(oidc_store.record_sign_in, ctx.engine, signed, role)
+        done = await anyio.to_thread.run_sync(oidc_store.record_sign_in, ctx.engine, signed, grants)
     except oidc_store.Blocked:
         raise await _refuse(ctx, who, provider, "blocked by an admin", signed) from None
     lifetime = timedelta(hours=settings.session_hours)
     token = await anyio.to_thread.run_sync(store.start_session, ctx.engine, done.user, lifetime, old_session)
-    signed_in = replace(who, identity=Identity(done.user.name, role, "oidc"))
+    signed_in = replace(who, identity=Identity(done.user.name, grants.everywhere, "oidc", grants).at(ctx.cluster))
     parameters: dict[str, Any] = {"issuer": signed.issuer, "subject": signed.subject, "groups": signed.groups}
     if done.old_role and done.old_role != role:  # their groups changed since they last signed in
         await ctx.audit.append_async(
@@ -119,8 +120,9 @@ async def recheck(ctx: Context, settings: Settings, provider: Provider, item: oi
             parameters=parameters,
         )
         return
-    role = role_for_groups(signed.groups, settings.oidc_roles, settings.cluster())
-    await anyio.to_thread.run_sync(oidc_store.regroup, ctx.engine, item.account_id, signed, role)
+    grants = grants_for_groups(signed.groups, settings.oidc_roles, settings.cluster_names())
+    role = str(grants) if anywhere(grants, "view") else ""
+    await anyio.to_thread.run_sync(oidc_store.regroup, ctx.engine, item.account_id, signed, grants if role else None)
     if role != item.role:
         await ctx.audit.append_async(
             **fields, action="oidc-role", target=item.user_name, outcome="succeeded" if role else "denied",
