@@ -71,7 +71,7 @@ class WatchedCluster:
         self.settings = settings
         self.engine = engine
         self.trends = Trends(settings.state_interval)
-        self.views = Views(Recent(timedelta(seconds=settings.recent_seconds)))
+        self.views = Views(Recent(timedelta(seconds=settings.recent_seconds)), name)
         self.templates = templates = make_templates(self.trends)
         self.client = client = IncusClient(connection)
         client.transport.pin_source = pin_source(engine, name, connection)

@@ -15,10 +15,15 @@ class Identity:
     name: str
     role: str
     via: str  # session, token N, sso, display
+    clusters: tuple[str, ...] = ()  # the clusters a wall display shows; () for all
 
     @property
     def is_display(self) -> bool:
         return self.role == DISPLAY
+
+    def sees(self, cluster: str) -> bool:
+        """Whether this may see `cluster` at all: a display made for some clusters sees no other."""
+        return not self.clusters or cluster in self.clusters
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "rolling_upgrade_cancel": "admin",
     "stream": "noc",  # every page's stream; the topics a display may read are checked there
     "noc_stream": "noc",  # the same, for the NOC view: under /noc, where a display's cookie goes
+    "clusters_stream": "noc",  # one stream of several clusters' (the overview's); topics checked there
+    "noc_clusters_stream": "noc",  # the same, for the wall of several clusters: under /noc
     "evacuate_dialog": "operate",
     "evacuate": "operate",
     "restore_dialog": "operate",
@@ -105,6 +107,7 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "create_join_token": "admin",
     "rename_member": "admin",
     "noc": "noc",
+    "noc_clusters": "noc",
     "settings": "admin",
     "create_api_token": "admin",
     "revoke_api_token": "admin",

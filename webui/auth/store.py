@@ -5,6 +5,7 @@ Tokens are random, given to their holder once, and stored as SHA-256 hashes only
 import hashlib
 import logging
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, bindparam, delete, select, update
@@ -192,11 +193,12 @@ def api_token_identity(engine: Engine, token: str) -> tuple[Identity | None, boo
         return Identity(user.name, user.role, f"token {api_token.id}"), new_spell
 
 
-def create_display(engine: Engine, name: str) -> str:
+def create_display(engine: Engine, name: str, clusters: Sequence[str] = ()) -> str:
+    """A wall display's token, for `clusters` (none: every cluster the dashboard holds)."""
     token = DISPLAY_TOKEN_PREFIX + secrets.token_urlsafe(32)
     try:
         with DbSession(engine) as db, db.begin():
-            db.add(DisplayToken(name=name, token_hash=token_hash(token), created_at=now()))
+            db.add(DisplayToken(name=name, token_hash=token_hash(token), created_at=now(), clusters=list(clusters)))
     except IntegrityError as exc:
         raise AccountError(f'display "{name}" already exists') from exc
     return token
@@ -234,7 +236,7 @@ def display_identity(engine: Engine, token: str) -> Identity | None:
         display = db.scalar(select(DisplayToken).where(DisplayToken.token_hash == token_hash(token)))
         if display is None or display.revoked_at is not None:
             return None
-        return Identity(f"display:{display.name}", DISPLAY, "display")
+        return Identity(f"display:{display.name}", DISPLAY, "display", tuple(display.clusters or ()))
 
 
 def ended(engine: Engine, credentials: frozenset[tuple[str, str]], idle: timedelta) -> set[tuple[str, str]]:

@@ -3,13 +3,18 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from webui.routes.deps import render_page
+from webui.routes.deps import IdentityDep, clusters_stream_url, render_page, seen_clusters
 from webui.views.overview import cards
+from webui.views.wall import OVERVIEW
 
 router = APIRouter()
 
 
 @router.get("/clusters", response_class=HTMLResponse, name="overview")
-async def overview(request: Request) -> HTMLResponse:
-    """One card per cluster; the page asks again every few seconds (`hx-trigger`)."""
-    return render_page(request, "clusters/index.html", [], cards=cards(request.state.clusters), overview=True)
+async def overview(request: Request, identity: IdentityDep) -> HTMLResponse:
+    """One card per cluster, each redrawn live by its own cluster's hub, over one stream."""
+    held = seen_clusters(request, identity, None)
+    stream_url = clusters_stream_url(request, "clusters_stream", held, OVERVIEW)
+    return render_page(
+        request, "clusters/index.html", [], stream_url=stream_url, cards=cards({c.name: c for c in held}), overview=True
+    )
