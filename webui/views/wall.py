@@ -23,7 +23,7 @@ def whole(changes: Changes) -> bool:
 
 def section_view(name: str, snapshot: ClusterSnapshot) -> dict[str, Any]:
     """One cluster's part of the wall, as the page first draws it and as its stream redraws it."""
-    return {"cluster": name, **tiles_view(snapshot), **counts_view(name, snapshot)}
+    return {**tiles_view(snapshot), **counts_view(name, snapshot)}
 
 
 def counts_view(name: str, snapshot: ClusterSnapshot) -> dict[str, Any]:
