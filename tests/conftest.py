@@ -29,8 +29,9 @@ from webui.auth import store
 from webui.middleware.csrf import session_token
 from webui.settings import Settings
 
-# The OpenID provider's fixture (`oidc`): a plugin, since it builds on this module's Dashboard.
-pytest_plugins = ["tests.oidc_provider"]
+# The OpenID provider's fixture (`oidc`) and the dashboard of several clusters (`both`): plugins,
+# since they build on this module's Dashboard.
+pytest_plugins = ["tests.oidc_provider", "tests.several"]
 ROOT = Path(__file__).resolve().parents[1]
 STATE_DIR = Path(os.environ.get("INCUS_WEBUI_TEST_DIR", "/var/tmp/incus-webui-test"))
 # The Incus 7.0 cluster of the `lts7` tests: a state folder beside STATE_DIR, a subnet beside

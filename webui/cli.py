@@ -162,6 +162,16 @@ def _dashboard_url(settings: Settings, host: str | None) -> str:
     return settings.dashboard_url()
 
 
+def _wall_clusters(settings: Settings, asked: list[str] | None) -> list[str]:
+    """The clusters a new display shows (none: all), each one the dashboard holds."""
+    if not asked:
+        return []
+    held = [name for name, _ in settings.watched()]
+    if unknown := [name for name in asked if name not in held]:
+        raise SystemExit(f"incus-webui: no cluster called {', '.join(unknown)} (these are held: {', '.join(held)})")
+    return list(dict.fromkeys(asked))
+
+
 def accounts(args: argparse.Namespace, settings: Settings, engine: Engine, audit: AuditLog) -> None:
     def change(action: str, target: str, do: Callable[[], T]) -> T:
         return recorded(audit, action, target, do)
@@ -207,15 +217,18 @@ def accounts(args: argparse.Namespace, settings: Settings, engine: Engine, audit
                     print(f"{api_token.id}\t{owner}\tcreated {api_token.created_at:%Y-%m-%d}\t{state}")
         elif args.command == "display":
             if args.action == "create":
-                token = change("create-display", args.name, lambda: store.create_display(engine, args.name))
-                print(f"{_dashboard_url(settings, args.host)}/noc?token={token}")
+                clusters = _wall_clusters(settings, args.cluster)
+                token = change("create-display", args.name, lambda: store.create_display(engine, args.name, clusters))
+                wall = "/noc/clusters" if clusters or settings.clusters or settings.all_remotes else "/noc"
+                print(f"{_dashboard_url(settings, args.host)}{wall}?token={token}")
             elif args.action == "revoke":
                 confirm(f"Revoke display {args.name}? Its wall goes dark.", args.yes)
                 revoke(audit, "revoke-display", args.name, lambda display_id: store.revoke_display(engine, display_id))
                 print(f"display {args.name} revoked")
             else:
                 for display in store.displays(engine):
-                    print(f"{display.id}\t{display.name}\t{'revoked' if display.revoked_at else 'active'}")
+                    shows = ", ".join(display.clusters or ()) or "every cluster"
+                    print(f"{display.id}\t{display.name}\t{shows}\t{'revoked' if display.revoked_at else 'active'}")
     except store.AccountError as exc:
         raise SystemExit(f"incus-webui: {exc}") from exc
 
@@ -307,6 +320,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("action", choices=["create", "list", "revoke"])
     p.add_argument("name", nargs="?", default="", help="display name (create) or id (revoke)")
     p.add_argument("--host", help="host:port in the printed URL (default: the settings' host and port)")
+    p.add_argument("--cluster", action="append", help="a cluster the wall shows (repeat; default: all)")
     p.add_argument("--yes", action="store_true", help="revoke without asking")
     p.add_argument("--config", type=Path)
 

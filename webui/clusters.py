@@ -71,7 +71,7 @@ class WatchedCluster:
         self.settings = settings
         self.engine = engine
         self.trends = Trends(settings.state_interval)
-        self.views = Views(Recent(timedelta(seconds=settings.recent_seconds)))
+        self.views = Views(Recent(timedelta(seconds=settings.recent_seconds)), name)
         self.templates = templates = make_templates(self.trends)
         self.client = client = IncusClient(connection)
         client.transport.pin_source = pin_source(engine, name, connection)
@@ -80,7 +80,7 @@ class WatchedCluster:
             lambda name, context: templates.get_template(name).render(context),
             settings.queue_size,
             settings.max_streams_per_identity,
-            check=lambda credentials: store.ended(engine, credentials, idle, name),
+            check=lambda credentials: store.ended(engine, credentials, idle),
             send_timeout=settings.send_timeout,
             max_streams=settings.max_streams,
             expires=self.views.recent.expires,

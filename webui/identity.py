@@ -3,12 +3,14 @@
 Its own module so that auth (which finds the identity) and audit (which records it) both
 depend on it, not on each other."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 DISPLAY = "display"  # the role of a NOC wall display's token: the NOC view and its stream only
 NO_ROLE = "none"  # stored where an account may do nothing: so one can be admin of staging only
-# What a stream was opened with, e.g. ("session", token hash, role in its cluster): checked
-# every heartbeat (webui/auth/store.py: ended).
+# What a stream was opened with, e.g. ("session", token hash, str(its Grants)): checked every
+# heartbeat (webui/auth/store.py: ended), so a stream ends when a role of the account changes
+# (one stream may carry several clusters' news: the wall's, the overview's).
 Credential = tuple[str, str, str]
 
 
@@ -18,6 +20,16 @@ class Grants:
 
     everywhere: str
     clusters: tuple[tuple[str, str], ...] = ()  # (cluster, role), by cluster name
+
+    def __post_init__(self) -> None:
+        # One spelling whatever order the rows came in: a stream's credential compares it.
+        object.__setattr__(self, "clusters", tuple(sorted(self.clusters)))
+
+    @classmethod
+    def of_display(cls, clusters: Iterable[str]) -> "Grants":
+        """A wall display's: the wall in the clusters it was made for (every one, for none)."""
+        made_for = tuple(clusters)
+        return cls(NO_ROLE, tuple((name, DISPLAY) for name in made_for)) if made_for else cls(DISPLAY)
 
     def role_in(self, cluster: str) -> str:
         """The role in `cluster` ("" for none)."""
@@ -46,7 +58,8 @@ class Identity:
 
     @property
     def is_display(self) -> bool:
-        return self.role == DISPLAY
+        """A wall display's token, in any cluster (in one it was not made for, its role is "")."""
+        return self.via == DISPLAY
 
     @property
     def roles(self) -> Grants:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from jinja2 import Template
 from playwright.sync_api import Error, Page, expect
 
 from tests.browser.conftest import in_view
@@ -32,8 +33,20 @@ MIN_STATUS_PX = 20
 def synthesized_wall(count: int) -> str:
     """The wall's own template, rendered for a made-up cluster of `count` members (some
     offline, evacuated, healed), with no stream: the layout alone is under test."""
+    snapshot = made_up_cluster(count)
+    return wall_template("noc/index.html").render(
+        snapshot=snapshot, stream_url="", stale_after=15, settings=Settings(), **wall_view(snapshot)
+    )
+
+
+def wall_template(name: str) -> Template:
     app = FastAPI()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    return make_templates(app).get_template(name)
+
+
+def made_up_cluster(count: int) -> ClusterSnapshot:
+    """`count` members, some offline, evacuated, blocked or healed, a third with new warnings."""
     statuses = ["Online"] * 5 + ["Offline", "Evacuated", "Blocked"]
     members = tuple(
         Member(
@@ -49,12 +62,10 @@ def synthesized_wall(count: int) -> str:
         IncusWarning(uuid=f"00000000-0000-4000-8000-{n:012d}", location=m.server_name, status="new", severity="low")
         for n, m in enumerate(members) if n % 3 == 0
     )
-    snapshot = ClusterSnapshot(
+    return ClusterSnapshot(
         members=members, reachable=True, updated_at=datetime.now(UTC), server_name="member01",
         healed=frozenset({"member06"}), warnings=warnings,
     )
-    template = make_templates(app).get_template("noc/index.html")
-    return template.render(snapshot=snapshot, stream_url="", stale_after=15, settings=Settings(), **wall_view(snapshot))
 
 
 def open_synthesized(page: Page, dashboard: Dashboard, count: int) -> None:

@@ -5,68 +5,22 @@ prefix, the single-cluster URLs still meaning the first, and the standalone serv
 what it is."""
 
 import html
-import os
 import re
 import time
-import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
-import devcluster
-from devcluster import daemons
-from tests.conftest import PASSWORD, STATE_DIR, Dashboard, edit_member, wait_until
+from tests.conftest import PASSWORD, Dashboard, edit_member, wait_until
 from tests.routes import REQUESTS, under
-from tests.sse import HEARTBEAT, open_stream, seconds_until_it_ends
+from tests.sse import HEARTBEAT, Stream, open_stream, seconds_until_it_ends
 from webui import db
 from webui.auth import store
 from webui.auth.roles import DASHBOARD_ROUTES, EVERY, ROUTE_PERMISSIONS, can
 from webui.identity import Grants
 
 pytestmark = [pytest.mark.cluster, pytest.mark.lts7]
-
-REACH = ("addresses", "client_cert", "client_key", "server_cert")
-
-
-def clusters_toml(named: dict[str, Path]) -> str:
-    """A settings file holding each dev cluster's way in (its own webui.toml's) by name."""
-    tables = []
-    for name, settings_file in named.items():
-        own = tomllib.loads(settings_file.read_text())
-        lines = [f'name = "{name}"'] + [f"{key} = {own[key]!r}".replace("'", '"') for key in REACH]
-        tables.append("[[clusters]]\n" + "\n".join(lines))
-    return "\n\n".join(tables) + "\n"
-
-
-@pytest.fixture(scope="module")
-def standalone() -> Iterator[Path]:
-    """An Incus 6.0 server never clustered: its unix socket. Stopped and purged at the end."""
-    state = STATE_DIR.with_name(f"{STATE_DIR.name}-standalone")
-    devcluster.down(state, purge=True)
-    incus_dir = state / "member1"  # where devcluster.down finds (and stops) it
-    daemons.launch(incus_dir)
-    try:
-        daemons.wait_ready("standalone", incus_dir, {**os.environ, "INCUS_DIR": str(incus_dir)}, 60)
-        yield incus_dir / "unix.socket"
-    finally:
-        devcluster.down(state, purge=True)
-
-
-@pytest.fixture(scope="module")
-def both(cluster, cluster7, standalone, tmp_path_factory) -> Iterator[Dashboard]:
-    folder = tmp_path_factory.mktemp("clusters")
-    settings = folder / "webui.toml"
-    settings.write_text(
-        clusters_toml({"prod": cluster.settings_file, "staging": cluster7.settings_file})
-        + f'\n[[clusters]]\nname = "lab"\nsocket = "{standalone}"\n'
-    )
-    server = Dashboard(settings, folder / "webui.db")
-    # Members come with the first round, versions with the slow one (each member's /1.0).
-    listed = lambda: server.get("/api/v1/clusters").json()["metadata"]  # noqa: E731
-    wait_until(lambda: all(c["reachable"] and c["members"] and c["versions"] for c in listed()), timeout=60)
-    yield server
-    server.stop()
 
 
 def test_the_api_lists_every_cluster(both, cluster, cluster7):
@@ -135,27 +89,40 @@ def test_a_standalone_server_is_one_server_without_the_cluster_only_pages_and_ac
     assert "A standalone server" in page
 
 
-def change_reaches_stream(both: Dashboard, cluster, name: str, text: str) -> float:
-    """Seconds from `incus cluster edit` on prod to the row on prod's open stream."""
-    with both.stream("/clusters/prod/stream?topic=members") as stream:
-        stream.wait_for(lambda f: f.event == "members", timeout=10)  # the initial refresh
+# A stream of prod's pages, and the one stream of the wall of every cluster: its path, the
+# event of its first refresh, and the event that carries a change to a member.
+STREAMS = {
+    "prod's members page": ("/clusters/prod/stream?topic=members", "members", "member-{}"),
+    "the wall of all clusters": ("/stream/clusters?topic=wall", "wall-prod", "wall-prod-member-{}"),
+}
+
+
+def change_reaches_stream(both: Dashboard, cluster, name: str, text: str, via: str) -> float:
+    """Seconds from `incus cluster edit` on prod to the member's fragment on an open stream."""
+    path, ready, changed = STREAMS[via]
+    with both.stream(path) as stream:
+        stream.wait_for(lambda f: f.event == ready, timeout=10)  # the initial refresh
         started = time.monotonic()
         edit_member(cluster, name, description=text)
-        stream.wait_for(lambda f: f.event == f"member-{name}" and text in f.data, timeout=10)
+        stream.wait_for(lambda f: f.event == changed.format(name), timeout=10)
         return time.monotonic() - started
 
 
 def test_a_frozen_cluster_never_delays_another(both, cluster, cluster7, restore_description):
     """Every member of staging frozen (SIGSTOP: its requests hang, nothing is refused): prod's
-    changes still reach its streams as fast, and prod's pages and the overview still answer."""
-    before = change_reaches_stream(both, cluster, restore_description, "before the freeze")
+    changes still reach its streams as fast, the wall's stream of every cluster too, and prod's
+    pages and the overview still answer."""
+    before = {via: change_reaches_stream(both, cluster, restore_description, f"before {via}", via) for via in STREAMS}
     for member in cluster7.members:
         cluster7.freeze(member)
     try:
         time.sleep(3)  # a few of staging's poll rounds: its watcher now waits on Incus
-        frozen = change_reaches_stream(both, cluster, restore_description, "while staging is frozen")
+        frozen = {
+            via: change_reaches_stream(both, cluster, restore_description, f"frozen {via}", via) for via in STREAMS
+        }
         started = time.monotonic()
         assert both.get("/clusters/prod/").status_code == 200 and both.get("/").status_code == 200
+        assert both.get("/noc/clusters").status_code == 200
         answered = time.monotonic() - started
         # Staging's watcher is stuck on its requests (a resync a second, when it answers).
         staging = both.get("/api/v1/clusters").json()["metadata"][1]
@@ -163,8 +130,48 @@ def test_a_frozen_cluster_never_delays_another(both, cluster, cluster7, restore_
     finally:
         for member in cluster7.members:
             cluster7.thaw(member)
-    assert frozen < 3 and answered < 2, (before, frozen, answered)
+    assert max(frozen.values()) < 3 and answered < 2, (before, frozen, answered)
     wait_until(lambda: both.get("/api/v1/clusters").json()["metadata"][1]["reachable"], timeout=60)
+
+
+def test_the_overview_is_pushed_to_every_viewer_in_the_same_bytes(both):
+    page = both.get("/").text
+    assert "every 5s" not in page  # no polling
+    stream_url = html.unescape(re.search(r'sse-connect="([^"]+)"', page)[1])
+    assert stream_url.startswith("/stream/clusters?cluster=prod&cluster=staging&cluster=lab&topic=overview&v=")
+    with both.stream("/stream/clusters?topic=overview") as one, both.stream("/stream/clusters?topic=overview") as two:
+        for stream in (one, two):  # the refresh: every card, in order
+            for name in ("prod", "staging", "lab"):
+                stream.wait_for(lambda f, name=name: f.event == f"card-{name}", timeout=10)
+        # The next change of prod (its data's age, on its next resync), rendered once for both.
+        pushed = one.wait_for(lambda f: f.event == "card-prod", timeout=10)
+        same = two.wait_for(lambda f: f.event == "card-prod" and f.id == pushed.id, timeout=10)
+    assert same.data == pushed.data and 'aria-labelledby="card-prod"' in pushed.data
+    assert {f.event for f in one.seen} <= {"card-prod", "card-staging", "card-lab"}  # no banner, no strip
+    assert both.get("/stream/clusters?topic=overview&cluster=nowhere").status_code == 404
+    assert both.get("/stream/clusters?topic=members:member1").status_code == 400  # one cluster's page
+
+
+def test_a_display_made_for_one_cluster_sees_that_one_only(both):
+    folder = Path(both.database_url.removeprefix("sqlite:///")).parent
+    made = both.cli("display", "create", "staging-wall", "--cluster", "staging", "--config", str(folder / "webui.toml"))
+    assert made.returncode == 0, made.stderr
+    url = made.stdout.strip()
+    assert "/noc/clusters?token=" in url
+    token = url.split("token=")[1]
+    with httpx.Client(base_url=both.url) as wall:
+        page = wall.get("/noc/clusters", params={"token": token}, follow_redirects=True)
+        assert page.status_code == 200 and str(page.url) == both.url + "/noc/clusters"
+        assert 'id="wall-staging"' in page.text and 'id="wall-prod"' not in page.text
+        assert 'sse-connect="/noc/clusters/stream?cluster=staging&amp;topic=wall&amp;v=' in page.text
+        for refused in ("/noc", "/noc/stream?topic=noc", "/noc/clusters?cluster=prod",
+                        "/noc/clusters/stream?cluster=staging&cluster=prod&topic=wall"):
+            assert wall.get(refused).status_code == 403, refused
+    with Stream(both.url + "/noc/clusters/stream?topic=wall", cookies={store.DISPLAY_COOKIE: token}) as stream:
+        stream.wait_for(lambda f: f.event == "wall-staging-fresh", timeout=10)
+    assert all(f.event.startswith("wall-staging") for f in stream.seen), {f.event for f in stream.seen}
+    unknown = both.cli("display", "create", "no-wall", "--cluster", "nowhere", "--config", str(folder / "webui.toml"))
+    assert unknown.returncode != 0 and "no cluster called nowhere" in unknown.stderr
 
 
 def test_a_change_to_one_cluster_is_audited_as_that_clusters_and_the_chain_holds(both, cluster7):

@@ -58,7 +58,7 @@ async def test_the_frames_of_one_change_reach_a_stream_in_one_write():
     hub.update(cluster(1))
     subscriber = hub.subscribe([MEMBERS, AUDIT])
     browser = Browser()
-    stream = open_stream(SubscriberResponse(hub, subscriber, hub.refresh([MEMBERS, AUDIT])), browser)
+    stream = open_stream(SubscriberResponse([hub], subscriber, hub.refresh([MEMBERS, AUDIT])), browser)
     await written(browser)
     assert browser.writes[0].startswith(b"retry: ") and b"event: members" in browser.writes[0]  # one write
     hub.update(cluster(2, description="new"))
@@ -75,7 +75,7 @@ async def test_a_send_that_waits_too_long_on_its_browser_is_ended_at_the_heartbe
     hub = make_hub(send_timeout=0.05)
     hub.update(cluster(1))
     stuck, reading = Browser(), Browser()
-    streams = [open_stream(SubscriberResponse(hub, hub.subscribe([MEMBERS]), []), b) for b in (stuck, reading)]
+    streams = [open_stream(SubscriberResponse([hub], hub.subscribe([MEMBERS]), []), b) for b in (stuck, reading)]
     await asyncio.sleep(0.01)
     stuck.reading = False
     hub.update(cluster(2, description="unread"))
@@ -96,7 +96,7 @@ async def test_a_fan_out_to_many_streams_lets_the_loop_turn_between_slices():
     hub = make_hub()
     hub.update(cluster(1))
     browsers = [Browser() for _ in range(3 * WAKE_SLICE)]
-    streams = [open_stream(SubscriberResponse(hub, hub.subscribe([MEMBERS]), []), b) for b in browsers]
+    streams = [open_stream(SubscriberResponse([hub], hub.subscribe([MEMBERS]), []), b) for b in browsers]
     await asyncio.sleep(0.01)  # each has had its `retry` and waits for a frame
     assert all(len(b.writes) == 1 for b in browsers)
     loop = asyncio.get_running_loop()

@@ -57,6 +57,8 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "rolling_upgrade_cancel": "admin",
     "stream": "noc",  # every page's stream; the topics a display may read are checked there
     "noc_stream": "noc",  # the same, for the NOC view: under /noc, where a display's cookie goes
+    "clusters_stream": "noc",  # one stream of several clusters' (the overview's); topics checked there
+    "noc_clusters_stream": "noc",  # the same, for the wall of several clusters: under /noc
     "evacuate_dialog": "operate",
     "evacuate": "operate",
     "restore_dialog": "operate",
@@ -105,6 +107,7 @@ ROUTE_PERMISSIONS: dict[str, str] = {
     "create_join_token": "admin",
     "rename_member": "admin",
     "noc": "noc",
+    "noc_clusters": "noc",
     "settings": "admin",
     "create_api_token": "admin",
     "revoke_api_token": "admin",
@@ -132,6 +135,8 @@ DASHBOARD_ROUTES: dict[str, str] = {
     "overview": ANY, "list_clusters": ANY, "docs": ANY, "openapi": ANY, "second_factor": ANY,
     "second_factor_submit": ANY, "audit": ANY, "audit_export": ANY, "settings": EVERY, "create_api_token": EVERY,
     "revoke_api_token": EVERY, "create_display": EVERY, "revoke_display": EVERY, "block_oidc_account": EVERY,
+    # Pages of several clusters: each shows only the clusters where the role may see it.
+    "noc_clusters": ANY, "clusters_stream": ANY, "noc_clusters_stream": ANY,
 }
 
 
@@ -186,6 +191,6 @@ def route_allows(route_name: str, who: Identity | None) -> bool:
     if who is None:
         return can("", permission)
     rule = DASHBOARD_ROUTES.get(route_name)
-    if rule is None or who.is_display:
+    if rule is None:
         return can(who.role, permission)
     return (everywhere if rule == EVERY else anywhere)(who.roles, permission)

@@ -5,6 +5,7 @@ Tokens are random, given to their holder once, and stored as SHA-256 hashes only
 import hashlib
 import logging
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, bindparam, delete, select, update
@@ -259,11 +260,12 @@ def api_token_identity(engine: Engine, token: str) -> tuple[Identity | None, boo
         return Identity(user.name, user.role, f"token {api_token.id}", grants), new_spell
 
 
-def create_display(engine: Engine, name: str) -> str:
+def create_display(engine: Engine, name: str, clusters: Sequence[str] = ()) -> str:
+    """A wall display's token, for `clusters` (none: every cluster the dashboard holds)."""
     token = DISPLAY_TOKEN_PREFIX + secrets.token_urlsafe(32)
     try:
         with DbSession(engine) as db, db.begin():
-            db.add(DisplayToken(name=name, token_hash=token_hash(token), created_at=now()))
+            db.add(DisplayToken(name=name, token_hash=token_hash(token), created_at=now(), clusters=list(clusters)))
     except IntegrityError as exc:
         raise AccountError(f'display "{name}" already exists') from exc
     return token
@@ -301,35 +303,34 @@ def display_identity(engine: Engine, token: str) -> Identity | None:
         display = db.scalar(select(DisplayToken).where(DisplayToken.token_hash == token_hash(token)))
         if display is None or display.revoked_at is not None:
             return None
-        return Identity(f"display:{display.name}", DISPLAY, "display")
+        return Identity(f"display:{display.name}", DISPLAY, "display", Grants.of_display(display.clusters or ()))
 
 
-def ended(engine: Engine, credentials: frozenset[Credential], idle: timedelta, cluster: str) -> set[Credential]:
-    """Of the credentials behind open streams of `cluster`, those that no longer open them:
-    logged out, expired, idle too long, disabled, revoked, or the account's role there changed
-    (a stream shows what its role may see). One query per kind for all streams, whatever their number."""
+def ended(engine: Engine, credentials: frozenset[Credential], idle: timedelta) -> set[Credential]:
+    """Of the credentials behind open streams, those that no longer open them: logged out,
+    expired, idle too long, disabled, revoked, or one of the account's roles changed (a stream
+    shows what its roles may see, in one cluster or in several). One query per kind for all
+    streams, whatever their number."""
     at = now()
     sessions = {h for kind, h, _ in credentials if kind == "session"}
     displays = {h for kind, h, _ in credentials if kind == "display"}
     alive: set[Credential] = set()
     try:
-        alive = _alive(engine, sessions, displays, idle, at, cluster)
+        alive = _alive(engine, sessions, displays, idle, at)
     except SQLAlchemyError as exc:  # the streams go on; the next heartbeat asks again
         log.warning("could not check the credentials of open streams: %s", exc)
         return set()
     return set(credentials) - alive
 
 
-def _alive(
-    engine: Engine, sessions: set[str], displays: set[str], idle: timedelta, at: datetime, cluster: str
-) -> set[Credential]:
+def _alive(engine: Engine, sessions: set[str], displays: set[str], idle: timedelta, at: datetime) -> set[Credential]:
     alive: set[Credential] = set()
     with engine.connect() as connection:
         if sessions:  # filtered by the database: only the live ones' hashes come back (1,000 streams)
             rows = connection.execute(
-                select(Session.token_hash, User.role, RoleGrant.role.label("cluster_role"))
+                select(Session.token_hash, User.role, RoleGrant.cluster, RoleGrant.role.label("cluster_role"))
                 .join(User, User.id == Session.user_id)
-                .outerjoin(RoleGrant, (RoleGrant.user_id == User.id) & (RoleGrant.cluster == cluster))
+                .outerjoin(RoleGrant, RoleGrant.user_id == User.id)
                 .where(
                     Session.token_hash.in_(sessions),
                     User.disabled.is_(False),
@@ -337,13 +338,17 @@ def _alive(
                     Session.last_seen_at >= at - idle,
                 )
             )
-            roles = ((token, Grants(role, ((cluster, own),) if own else ())) for token, role, own in rows)
-            alive |= {("session", token, grants.role_in(cluster)) for token, grants in roles}
+            everywhere: dict[str, str] = {}
+            own: dict[str, list[tuple[str, str]]] = {}
+            for token, role, cluster, cluster_role in rows:
+                everywhere[token] = role
+                own.setdefault(token, []).extend([(cluster, cluster_role)] if cluster is not None else [])
+            alive |= {("session", token, str(Grants(role, tuple(own[token])))) for token, role in everywhere.items()}
         if displays:
-            hashes = connection.scalars(
-                select(DisplayToken.token_hash).where(
+            live = connection.execute(
+                select(DisplayToken.token_hash, DisplayToken.clusters).where(
                     DisplayToken.token_hash.in_(displays), DisplayToken.revoked_at.is_(None)
                 )
             )
-            alive |= {("display", token, DISPLAY) for token in hashes}
+            alive |= {("display", token, str(Grants.of_display(clusters or ()))) for token, clusters in live}
     return alive

@@ -132,11 +132,17 @@ class Hub:
     ) -> Subscriber:
         """A new stream; TooManyStreams when `owner` holds max_per_owner already, or the
         process max_streams."""
+        return self.admit(Subscriber(with_common(topics, pages), self.queue_size, owner, credential))
+
+    def admit(self, subscriber: Subscriber) -> Subscriber:
+        """Send this hub's frames to a stream too: a wall of several clusters is one stream
+        (a browser holds six connections to a host) in the hub of each; TooManyStreams as
+        subscribe."""
+        owner = subscriber.owner
         if owner and self.max_per_owner and self.per_owner[owner] >= self.max_per_owner:
             raise TooManyStreams(owner)
         if self.max_streams and len(self.subscribers) >= self.max_streams:
             raise TooManyStreams()
-        subscriber = Subscriber(with_common(topics, pages), self.queue_size, owner, credential)
         subscriber.topics = self._topic_sets.setdefault(subscriber.topics, subscriber.topics)
         self._topic_set_users[subscriber.topics] += 1
         self.subscribers.add(subscriber)

@@ -14,6 +14,7 @@ import asyncio
 import logging
 import random
 import time
+from collections.abc import Sequence
 from contextvars import ContextVar
 
 from starlette.responses import Response
@@ -52,12 +53,12 @@ def retry_frame() -> bytes:
 
 
 class SubscriberResponse(Response):
-    def __init__(self, hub: Hub, subscriber: Subscriber, first: list[bytes]) -> None:
+    def __init__(self, hubs: Sequence[Hub], subscriber: Subscriber, first: list[bytes]) -> None:
         self.status_code = 200
         self.background = None
         # No body: no Content-Length, so the server sends it chunked for as long as it lasts.
         self.raw_headers = list(HEADERS)
-        self.hub = hub
+        self.hubs = hubs  # the one whose frames it sends, or each of a wall's several clusters
         self.subscriber = subscriber
         self.first = first
 
@@ -85,12 +86,14 @@ class SubscriberResponse(Response):
             _ENDED_MID_SEND.set(True)
         finally:
             gone.cancel()
-            self.hub.unsubscribe(subscriber)
+            for hub in self.hubs:
+                hub.unsubscribe(subscriber)
 
     async def _until_disconnect(self, receive: Receive) -> None:
         while (await receive())["type"] != "http.disconnect":
             pass
-        self.hub.end(self.subscriber)
+        for hub in self.hubs:
+            hub.end(self.subscriber)
 
     async def _send_frames(self, send: Send, frames: bytes) -> None:
         self.subscriber.sending_since = time.monotonic()  # the hub's heartbeat checks it

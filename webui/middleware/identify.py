@@ -43,9 +43,9 @@ class IdentifyMiddleware:
             state["bearer"] = False
             identity = await anyio.to_thread.run_sync(self.identify, scope)
             state["identity"] = identity and identity.at(state.get("cluster", ""))
-            if state["credential"] and state["identity"]:  # a stream ends when its role there changes
+            if state["credential"] and identity:  # a stream ends when one of its roles changes
                 kind, key, _ = state["credential"]
-                state["credential"] = (kind, key, state["identity"].role)
+                state["credential"] = (kind, key, str(identity.roles))
         await self.app(scope, receive, send)
 
     def identify(self, scope: Scope) -> Identity | None:

@@ -3,14 +3,17 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from webui.routes.deps import clusters_seen, render_page
+from webui.routes.deps import IdentityDep, clusters_stream_url, render_page, seen_clusters
 from webui.views.overview import cards
+from webui.views.wall import OVERVIEW
 
 router = APIRouter()
 
 
 @router.get("/clusters", response_class=HTMLResponse, name="overview")
-async def overview(request: Request) -> HTMLResponse:
-    """One card per cluster the account may see; the page asks again every few seconds (`hx-trigger`)."""
-    seen = cards(request.state.clusters, clusters_seen(request))
-    return render_page(request, "clusters/index.html", [], cards=seen, overview=True)
+async def overview(request: Request, identity: IdentityDep) -> HTMLResponse:
+    """One card per cluster, each redrawn live by its own cluster's hub, over one stream."""
+    held = seen_clusters(request, identity, None, "view")
+    stream_url = clusters_stream_url(request, "clusters_stream", held, OVERVIEW)
+    seen = cards(request.state.clusters, [watched.name for watched in held])
+    return render_page(request, "clusters/index.html", [], stream_url=stream_url, cards=seen, overview=True)

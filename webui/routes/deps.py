@@ -3,7 +3,7 @@ whether they may, and the page renderer."""
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, cast
+from typing import TYPE_CHECKING, Annotated, Any, cast
 from urllib.parse import urlencode
 
 import anyio.to_thread
@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from webui.audit.log import AuditLog
 from webui.auth.oidc import Provider
-from webui.auth.roles import DASHBOARD_ROUTES, EVERY, clusters_where, route_allows
+from webui.auth.roles import DASHBOARD_ROUTES, EVERY, can, clusters_where, route_allows
 from webui.identity import Actor, Identity, request_actor
 from webui.incus import names
 from webui.live.hub import Hub
@@ -25,6 +25,9 @@ from webui.services.errors import Refused, valid_name
 from webui.services.maintenance.store import Filters
 from webui.services.warnings.listing import Filters as WarningFilters
 from webui.settings import Settings
+
+if TYPE_CHECKING:
+    from webui.clusters import WatchedCluster
 
 # Dependencies that only read the request are `async def`: FastAPI would run a plain `def`
 # in a worker thread, a thread hop per dependency per request.
@@ -146,19 +149,22 @@ def render_page(
     topics: list[str],
     status_code: int = 200,
     stream_route: str = "stream",
+    stream_url: str = "",
     **context: Any,
 ) -> HTMLResponse:
-    """A full page from the hub's snapshot, with its one SSE stream for `topics`.
+    """A full page from the hub's snapshot, with its one SSE stream for `topics` (or at
+    `stream_url`, a stream of several clusters).
 
     The stream URL carries the snapshot version the page shows, so the stream can tell
     whether the page missed an update before it connected."""
     hub: Hub = request.state.hub
     snapshot = hub.snapshot
-    query = urlencode({"topic": topics, "v": hub.event_id(snapshot.version)}, doseq=True)
     templates: Jinja2Templates = request.state.templates
-    url = cast(Callable[..., str], templates.env.globals["url"])  # the cached route lookup (app.py)
-    # stream_route: the NOC view's stream sits under /noc, where a display's cookie is sent.
-    stream_url = url(stream_route) + "?" + query
+    if not stream_url:
+        query = urlencode({"topic": topics, "v": hub.event_id(snapshot.version)}, doseq=True)
+        url = cast(Callable[..., str], templates.env.globals["url"])  # the cached route lookup (app.py)
+        # stream_route: the NOC view's stream sits under /noc, where a display's cookie is sent.
+        stream_url = url(stream_route) + "?" + query
     return templates.TemplateResponse(
         request,
         template,
@@ -174,6 +180,31 @@ def render_page(
         },
         status_code=status_code,
     )
+
+
+def seen_clusters(
+    request: Request, identity: Identity, names: list[str] | None, permission: str = "noc"
+) -> "list[WatchedCluster]":
+    """The clusters `names` asks for (None: every one where the identity holds `permission`),
+    each held (else 404) and where it holds the permission (else 403: an account without a
+    role there, a display made for other clusters)."""
+    held: dict[str, WatchedCluster] = request.state.clusters
+    if names is None:
+        if not (names := clusters_where(identity.roles, permission, held)):
+            raise Refused(403, "Forbidden: no role in any cluster this dashboard holds")
+    if unknown := [name for name in names if name not in held]:
+        raise Refused(404, f"No cluster called {unknown[0][:100]!r}")
+    if hidden := [name for name in names if not can(identity.roles.role_in(name), permission)]:
+        raise Refused(403, f"Forbidden: no role in cluster {hidden[0]} that may see this")
+    return [held[name] for name in dict.fromkeys(names)]
+
+
+def clusters_stream_url(request: Request, route: str, clusters: "list[WatchedCluster]", topic: str) -> str:
+    """The one stream of a page of several clusters, with the version of each that it shows.
+    Never under a cluster's prefix: the NOC's sits under /noc, where a display's cookie goes."""
+    versions = [cluster.hub.event_id(cluster.hub.snapshot.version) for cluster in clusters]
+    query = urlencode({"cluster": [c.name for c in clusters], "topic": topic, "v": versions}, doseq=True)
+    return str(request.app.url_path_for(route)) + "?" + query
 
 
 def render_fragment(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -15,7 +15,8 @@
   var streamOpen = false;
   var RELOAD_CHECK = 10000;
   var RANK = { "": 0, warning: 1, critical: 2 };
-  var severities = {}; // member -> severity last shown
+  var severities = {}; // tile (its slot's id: member names repeat across clusters) -> severity last shown
+  var several = body.classList.contains("wall");
 
   function age(seconds) {
     if (!isFinite(seconds) || seconds < 0) return "unknown";
@@ -37,18 +38,21 @@
     var why = "";
     if (!streamOpen) why = "dashboard unreachable, reconnecting";
     else if (silent > 2.5 * heartbeat) why = "no heartbeat for " + window.incusWebui.duration(silent);
+    // The wall of several clusters says that of each cluster in its section (noc_wall.js).
+    else if (several) why = "";
     else if (!data || data.getAttribute("data-reachable") !== "yes") why = "Incus unreachable: " + (data ? data.getAttribute("data-error") : "");
     else if (seconds > staleAfter) why = "no fresh data";
-    document.getElementById("noc-age").textContent = age(seconds);
+    if (!several) document.getElementById("noc-age").textContent = age(seconds);
+    var shown = why && !several ? " · data " + age(seconds) : "";
     body.classList.toggle("stale", why !== "");
     document.getElementById("noc-stale").hidden = why === "";
-    document.getElementById("noc-stale-why").textContent = why ? "· " + why + " · data " + age(seconds) : "";
+    document.getElementById("noc-stale-why").textContent = why ? "· " + why + shown : "";
   }
 
   // A tile whose member got worse since it was last shown blinks once, and says so aloud.
   function noticeProblems(first) {
     document.querySelectorAll(".noc-tile[data-member]").forEach(function (tile) {
-      var name = tile.getAttribute("data-member");
+      var name = tile.parentElement.id || tile.getAttribute("data-member");
       var now = tile.getAttribute("data-severity") || "";
       var before = severities[name];
       severities[name] = now;

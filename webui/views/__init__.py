@@ -7,15 +7,17 @@ from dataclasses import dataclass
 from webui.live.fragments import LivePage
 from webui.live.snapshot import ClusterSnapshot
 from webui.services.activity.recent import Recent
-from webui.views import cluster, common, maintenance, members, noc, operations, warnings
+from webui.views import cluster, common, maintenance, members, noc, operations, wall, warnings
 from webui.views.audit import AUDIT_PAGE
 
 
 @dataclass(frozen=True)
 class Views:
-    """Every page's views, with the one setting they depend on: how long "just ended" lasts."""
+    """Every page's views of one cluster, with the one setting they depend on: how long "just
+    ended" lasts; `cluster` names its events on the pages of several clusters."""
 
     recent: Recent
+    cluster: str = ""
 
     def pages(self) -> tuple[LivePage, ...]:
         """The live pages in the order their fragments are sent."""
@@ -29,6 +31,8 @@ class Views:
             members.member_page(self.recent),
             AUDIT_PAGE,
             warnings.PAGE,
+            wall.wall_page(self.cluster),
+            wall.overview_page(self.cluster),
         )
 
     def common(self, snapshot: ClusterSnapshot) -> dict[str, object]:
