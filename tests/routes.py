@@ -138,6 +138,7 @@ REQUESTS = {
     "create_join_token": ("POST", "/api/v1/cluster/members", {"json": {"server_name": " "}}),
     "rename_member": ("POST", "/api/v1/cluster/members/nosuch", {"json": {"server_name": "x"}}),
     "noc": ("GET", "/noc", None),
+    "noc_clusters": ("GET", "/noc/clusters", None),
     "docs": ("GET", "/docs", None),
     "openapi": ("GET", "/openapi.json", None),
     "audit": ("GET", "/audit", None),

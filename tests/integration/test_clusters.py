@@ -258,6 +258,10 @@ def test_the_overview_and_the_cluster_bar_show_only_the_clusters_with_a_role(bot
             bar = re.findall(r'<a href="/clusters/([^/"]+)/"', page.split('class="cluster-bar"')[1].split("</nav>")[0])
             assert listed == cards == bar == shown, (name, listed, cards, bar)
             assert client.get("/clusters/staging/").status_code == (200 if "staging" in shown else 403)
+            # The pages and streams of several clusters refuse a cluster without a role.
+            for path in ("/noc/clusters?cluster=staging", "/stream/clusters?cluster=staging&topic=overview"):
+                if "staging" not in shown:
+                    assert client.get(path).status_code == 403, (name, path)
         finally:
             client.close()
 
