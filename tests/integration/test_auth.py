@@ -15,6 +15,11 @@ from webui.settings import Settings
 
 pytestmark = pytest.mark.cluster
 
+# Streams never end by themselves, so no walk GETs them: tests/security/test_streams.py and
+# tests/integration/test_clusters.py ask them as each role.
+STREAMS = {"stream", "noc_stream", "clusters_stream", "noc_clusters_stream"}
+
+
 def test_every_route_has_a_permission(cluster, tmp_path):
     from tests.routes import FoundRoute, walk_routes
     from webui import db
@@ -52,10 +57,6 @@ def test_every_route_for_every_role(dashboard, role):
                 assert reply.status_code == 403, (route, reply.status_code)
     finally:
         client.close()
-
-# Streams never end by themselves, so no walk GETs them: tests/security/test_streams.py and
-# tests/integration/test_clusters.py ask them as each role.
-STREAMS = {"stream", "noc_stream", "clusters_stream", "noc_clusters_stream"}
 
 
 def test_without_a_session_pages_lead_to_login_and_the_api_answers_401(dashboard):
