@@ -167,6 +167,9 @@ def test_a_display_made_for_one_cluster_sees_that_one_only(both):
         for refused in ("/noc", "/noc/stream?topic=noc", "/noc/clusters?cluster=prod",
                         "/noc/clusters/stream?cluster=staging&cluster=prod&topic=wall"):
             assert wall.get(refused).status_code == 403, refused
+        # Its cluster's own NOC URL leads to the wall, where the display's cookie is sent.
+        landed = wall.get("/clusters/staging/noc", params={"token": token}, follow_redirects=True)
+        assert str(landed.url) == both.url + "/noc/clusters?cluster=staging" and 'id="wall-staging"' in landed.text
     with Stream(both.url + "/noc/clusters/stream?topic=wall", cookies={store.DISPLAY_COOKIE: token}) as stream:
         stream.wait_for(lambda f: f.event == "wall-staging-fresh", timeout=10)
     assert all(f.event.startswith("wall-staging") for f in stream.seen), {f.event for f in stream.seen}

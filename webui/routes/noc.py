@@ -4,6 +4,7 @@ the wall of several clusters (`/noc/clusters`, each one's section live over one 
 It has no controls, no navigation and no login form: it opens with a display token."""
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,11 +23,11 @@ STALE_AFTER_RESYNCS = 4
 STALE_FLOOR = 15.0
 
 
-def keep_token(request: Request, settings: Settings, route: str, token: str) -> Response:
+def keep_token(request: Request, settings: Settings, route: str, token: str, query: str = "") -> Response:
     """The token leaves the URL at once: it is moved into an HttpOnly cookie that only the
     NOC views and their streams receive, and the display is sent to the bare URL, so no later
     request, Referer or history entry carries it."""
-    response = RedirectResponse(request.app.url_path_for(route), status_code=303)
+    response = RedirectResponse(request.app.url_path_for(route) + query, status_code=303)
     secure = settings.secure_cookies or request.url.scheme == "https"
     response.set_cookie(
         DISPLAY_COOKIE, token, max_age=10 * 365 * 86400, path="/noc", httponly=True, samesite="strict", secure=secure,
@@ -43,6 +44,9 @@ async def noc(request: Request, settings: SettingsDep, token: str = "") -> Respo
     """Open to a display token (checked before routing, webui/middleware/identify.py) and to
     anyone logged in; a display made for other clusters than this one has no role here."""
     if token:
+        if len(request.state.clusters) > 1:  # the cookie goes to /noc only, not /clusters/NAME/noc
+            this_one = "?" + urlencode({"cluster": request.state.cluster})
+            return keep_token(request, settings, "noc_clusters", token, this_one)
         return keep_token(request, settings, "noc", token)
     return render_page(
         request, "noc/index.html", [NOC], stream_route="noc_stream", stale_after=stale_after(settings),
