@@ -9,7 +9,8 @@ import sys
 import time
 from pathlib import Path
 
-from devcluster.cluster import DEFAULT_STATE_DIR, REMOTE_NAME, DevCluster
+from devcluster.client_files import REMOTE_NAME
+from devcluster.cluster import DEFAULT_STATE_DIR, DevCluster
 from devcluster.formation import up
 from devcluster.incus_cli import IncusCommandError
 from devcluster.lines import DEFAULT_LINE, LINES

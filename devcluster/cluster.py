@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from devcluster import daemons, lines, processes
+from devcluster.client_files import REMOTE_NAME, cli_config, webui_toml, write_if_changed
 from devcluster.daemons import PORT
 from devcluster.incus_cli import IncusCommandError, local_env, remote_env, run_incus
 from devcluster.messages import DevClusterError, log
@@ -35,7 +36,6 @@ def container_prefix(subnet: str) -> str:
 
 
 CONTAINER_PREFIX = container_prefix(SUBNET)
-REMOTE_NAME = "dev"  # the remote of the CLI configuration in incus-conf/
 DATABASE = "webui.db"  # the demo dashboard's, in webui.toml (the tests give their own)
 
 
@@ -328,29 +328,11 @@ class DevCluster:
             raise DevClusterError(f"{src} missing: is {leader} clustered?")
         cert = src.read_text()
         write_if_changed(self.cluster_cert, cert)
-        (self.incus_conf / "servercerts").mkdir(parents=True, exist_ok=True)
         write_if_changed(self.incus_conf / "servercerts" / f"{REMOTE_NAME}.crt", cert)
-        config_yml = (
-            f"default-remote: {REMOTE_NAME}\n"
-            "remotes:\n"
-            f"  {REMOTE_NAME}:\n"
-            f"    addr: {self.url(leader)}\n"
-            "    auth_type: tls\n"
-            "    project: default\n"
-            "    protocol: incus\n"
-            "    public: false\n"
-            "aliases: {}\n"
-        )
-        write_if_changed(self.incus_conf / "config.yml", config_yml)
-        toml = (
-            "# Written by devcluster - local development Incus cluster.\n"
-            f"# Members: {', '.join(f'{m}={self.url(m)}' for m in self.members)}\n"
-            f"addresses = [{_toml_str(self.url(leader))}]\n"
-            f"client_cert = {_toml_str(str(self.client_cert))}\n"
-            f"client_key = {_toml_str(str(self.client_key))}\n"
-            f"server_cert = {_toml_str(str(self.cluster_cert))}\n"
-            f"database_url = {_toml_str(f'sqlite:///{self.state_dir / DATABASE}')}\n"
-        )
+        write_if_changed(self.incus_conf / "config.yml", cli_config(self.url(leader)))
+        urls = {m: self.url(m) for m in self.members}
+        database = f"sqlite:///{self.state_dir / DATABASE}"
+        toml = webui_toml(urls, self.client_cert, self.client_key, self.cluster_cert, database)
         write_if_changed(self.settings_file, toml)
 
     def _next_index(self) -> int:
@@ -415,19 +397,3 @@ class DevCluster:
         self.save()
         if self.members:
             self.write_client_files()
-
-
-def _toml_str(s: str) -> str:
-    return json.dumps(s)  # a JSON string is a valid TOML basic string for these values
-
-
-def write_if_changed(path: Path, text: str) -> None:
-    try:
-        if path.read_text() == text:
-            return
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    tmp.replace(path)

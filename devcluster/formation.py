@@ -14,7 +14,8 @@ from typing import Any
 
 from devcluster import lines
 from devcluster.certificates import fingerprint, generate_client_cert
-from devcluster.cluster import DEFAULT_STATE_DIR, REMOTE_NAME, SUBNET, DevCluster, container_prefix
+from devcluster.client_files import REMOTE_NAME
+from devcluster.cluster import DEFAULT_STATE_DIR, SUBNET, DevCluster, container_prefix
 from devcluster.daemons import PORT
 from devcluster.image import IMAGE_ALIAS, build_image
 from devcluster.incus_cli import IncusCommandError

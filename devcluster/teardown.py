@@ -9,7 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
-from devcluster.cluster import DEFAULT_STATE_DIR, DevCluster, write_if_changed
+from devcluster.client_files import write_if_changed
+from devcluster.cluster import DEFAULT_STATE_DIR, DevCluster
 from devcluster.formation import STOP_TIMEOUT
 from devcluster.incus_cli import IncusCommandError
 from devcluster.messages import log
