@@ -19,7 +19,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import logged_in_page
-from tests.conftest import Dashboard, UpgradeRig, wait_until
+from tests.conftest import Dashboard, wait_until
+from tests.upgrade_rig import UpgradeRig
 
 pytestmark = [pytest.mark.cluster, pytest.mark.browser]
 INSIDE_VIEWPORT = """el => { const r = el.getBoundingClientRect();

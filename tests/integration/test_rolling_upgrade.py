@@ -10,7 +10,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import Dashboard, UpgradeRig, wait_until
+from tests.conftest import Dashboard, wait_until
+from tests.upgrade_rig import UpgradeRig
 
 pytestmark = [pytest.mark.cluster]
 
