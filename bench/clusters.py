@@ -60,8 +60,8 @@ class Simulation:
         self.change = SimulatedChange(self.port)
 
     def requests(self) -> int:
-        """What it served the dashboard so far (not the bench's own /sim calls)."""
-        return sum(n for endpoint, n in served(self.port).items() if not endpoint.startswith("GET /sim"))
+        """What it served the dashboard so far."""
+        return sum(served(self.port).values())
 
     def freeze(self) -> None:
         os.kill(self.process.pid, signal.SIGSTOP)
@@ -123,11 +123,14 @@ def measure(args: argparse.Namespace, count: int) -> dict[str, Any]:
         by_metrics = {n: round((after[n][1] - before[n][1]) / minutes, 1) for n in after}
 
         changes: dict[str, dict[str, float]] = {s.name: {} for s in sims}
+        rss_rounds = []  # after every 5th round of changes (one on each cluster): does it level off?
         for n in range(args.changes * count):
             sim = sims[n % count]
             marker, returned = sim.change.make()
             changes[sim.name][marker] = returned
             time.sleep(args.interval)
+            if (n + 1) % (5 * count) == 0:
+                rss_rounds.append(round(usage(pid).rss / 2**20, 1))
 
         frozen_run: dict[str, Any] = {}
         turns: dict[str, float] = {}  # changes of the others during the frozen turns
@@ -175,6 +178,7 @@ def measure(args: argparse.Namespace, count: int) -> dict[str, Any]:
         "connect_s": round(connect, 2),
         "rss_idle_mib": round(rss_idle / 2**20, 1),
         "rss_streams_mib": round(rss_streams / 2**20, 1),
+        "rss_every_5_rounds_mib": rss_rounds,
         "rss_end_mib": round(rss_end / 2**20, 1),
         "upstream_per_min": upstream,  # per cluster, as each simulation counted
         "upstream_per_min_mean": round(statistics.mean(upstream.values()), 1),

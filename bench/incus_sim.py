@@ -8,7 +8,7 @@ Incus's; it is there to count what the dashboard asks and to time the dashboard'
 
 Each member is member1's recorded reply under another name (url: this server, so failover
 stays here), with one instance each (the recorded first instance, renamed and placed there).
-`GET /sim/requests` gives the requests served so far by endpoint; `/1.0/events` is a websocket
+`GET /sim/requests` gives the requests served so far by endpoint (not counting its own); `/1.0/events` is a websocket
 that stays quiet but for `POST /sim/describe` (`{"member": …, "description": …}`), which sets a
 member's description and sends its `cluster-member-updated` event, as Incus does after
 `incus cluster edit`, before it answers.
@@ -89,6 +89,8 @@ class Simulation:
 
     def answer(self, request: Request) -> Response:
         path = request.url.path.rstrip("/")
+        if path == "/sim/requests":  # the bench's own question, not counted among the dashboard's
+            return JSONResponse(dict(self.requests))
         self.requests[f"{request.method} {endpoint(path)}"] += 1
         parts = path.split("/")
         if path == "/1.0":
@@ -108,8 +110,6 @@ class Simulation:
             return JSONResponse(sync(self.replies[simple[path]]))
         if path == "/1.0/operations":
             return JSONResponse(sync({}))
-        if path == "/sim/requests":
-            return JSONResponse(dict(self.requests))
         body = {"type": "error", "error": "not found", "error_code": 404, "metadata": None}
         return JSONResponse(body, status_code=404)
 

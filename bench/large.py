@@ -71,7 +71,7 @@ def measure(args: argparse.Namespace, members: int, budget: int) -> dict[str, An
         "members": members,
         "state_budget": budget,
         "upstream_per_min": round(sum(per_min.values()), 1),
-        "upstream_by_endpoint_per_min": {k: v for k, v in per_min.items() if v and not k.endswith("/sim/requests")},
+        "upstream_by_endpoint_per_min": {k: v for k, v in per_min.items() if v},
         "resyncs": resyncs,
         # All the dashboard's CPU over the window (state rounds, resyncs, the open stream) per resync.
         "dashboard_cpu_ms_per_resync": round(cpu / max(resyncs, 1) * 1000, 1),
