@@ -233,11 +233,22 @@ def report(name: str, result: dict[str, Any], path: Path | None) -> None:
             out.write(json.dumps(record) + "\n")
 
 
+# What a bench stream follows: the member table of the (first) cluster.
+MEMBERS_STREAM = "/stream?topic=members"
+
+
 class Fleet:
-    """SSE streams held by `processes` client processes, spread over `urls` (dashboards)."""
+    """SSE streams held by `processes` client processes, spread over `servers` (dashboards),
+    each on `path` (another cluster's: its own prefix)."""
 
     def __init__(
-        self, servers: list[Dashboard], clients: int, processes: int, frozen: int = 0, read_every_ms: int = 0
+        self,
+        servers: list[Dashboard],
+        clients: int,
+        processes: int,
+        frozen: int = 0,
+        read_every_ms: int = 0,
+        path: str = MEMBERS_STREAM,
     ) -> None:
         self.workers: list[subprocess.Popen[str]] = []
         share, extra = divmod(clients, processes)
@@ -247,7 +258,7 @@ class Fleet:
             held = frozen_share + (i < frozen_extra)
             if count:
                 server = servers[i % len(servers)]
-                url = server.url + "/stream?topic=members"
+                url = server.url + path
                 # The streams belong to a logged-in browser: they send its session cookie.
                 cookie = "; ".join(f"{k}={v}" for k, v in server.cookies.items())
                 self.workers.append(
@@ -335,9 +346,14 @@ class Fleet:
 
 @contextmanager
 def fleet(
-    servers: list[Dashboard], clients: int, processes: int, frozen: int = 0, read_every_ms: int = 0
+    servers: list[Dashboard],
+    clients: int,
+    processes: int,
+    frozen: int = 0,
+    read_every_ms: int = 0,
+    path: str = MEMBERS_STREAM,
 ) -> Iterator[Fleet]:
-    f = Fleet(servers, clients, processes, frozen, read_every_ms)
+    f = Fleet(servers, clients, processes, frozen, read_every_ms, path)
     try:
         yield f
     finally:

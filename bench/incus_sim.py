@@ -8,17 +8,23 @@ Incus's; it is there to count what the dashboard asks and to time the dashboard'
 
 Each member is member1's recorded reply under another name (url: this server, so failover
 stays here), with one instance each (the recorded first instance, renamed and placed there).
-`GET /sim/requests` gives the requests served so far by endpoint; `/1.0/events` is a websocket
-that stays quiet.
+`GET /sim/requests` gives the requests served so far by endpoint (not counting its own); `/1.0/events` is a websocket
+that stays quiet but for `POST /sim/describe` (`{"member": …, "description": …}`), which sets a
+member's description and sends its `cluster-member-updated` event, as Incus does after
+`incus cluster edit`, before it answers.
 """
 
 import argparse
 import copy
 import json
+import subprocess
+import sys
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -74,7 +80,8 @@ class Simulation:
         ]
         self.replies = replies
         self.requests: Counter[str] = Counter()
-        # The big lists are encoded once: the simulation must not be the slow side.
+        self.listeners: set[WebSocket] = set()
+        # The big lists are encoded once (and again on a change): the simulation must not be the slow side.
         self.encoded = {
             "members": json.dumps(sync(self.members)).encode(),
             "instances": json.dumps(sync(self.instances)).encode(),
@@ -82,6 +89,8 @@ class Simulation:
 
     def answer(self, request: Request) -> Response:
         path = request.url.path.rstrip("/")
+        if path == "/sim/requests":  # the bench's own question, not counted among the dashboard's
+            return JSONResponse(dict(self.requests))
         self.requests[f"{request.method} {endpoint(path)}"] += 1
         parts = path.split("/")
         if path == "/1.0":
@@ -101,24 +110,67 @@ class Simulation:
             return JSONResponse(sync(self.replies[simple[path]]))
         if path == "/1.0/operations":
             return JSONResponse(sync({}))
-        if path == "/sim/requests":
-            return JSONResponse(dict(self.requests))
         body = {"type": "error", "error": "not found", "error_code": 404, "metadata": None}
         return JSONResponse(body, status_code=404)
 
     async def events(self, websocket: WebSocket) -> None:
         await websocket.accept()
-        while (await websocket.receive())["type"] != "websocket.disconnect":
-            pass
+        self.listeners.add(websocket)
+        try:
+            while (await websocket.receive())["type"] != "websocket.disconnect":
+                pass
+        finally:
+            self.listeners.discard(websocket)
+
+    async def describe(self, request: Request) -> Response:
+        change = await request.json()
+        name = change["member"]
+        self.members[self.names.index(name)]["description"] = change["description"]
+        self.encoded["members"] = json.dumps(sync(self.members)).encode()
+        event = {
+            "type": "lifecycle", "timestamp": datetime.now(UTC).isoformat(), "location": "member1", "project": "",
+            "metadata": {"action": "cluster-member-updated", "source": f"/1.0/cluster/members/{name}"},
+        }
+        for listener in list(self.listeners):
+            await listener.send_text(json.dumps(event))
+        return JSONResponse(sync({}))
 
 
 def app(simulation: Simulation) -> Starlette:
     return Starlette(
         routes=[
             WebSocketRoute("/1.0/events", simulation.events),
+            Route("/sim/describe", simulation.describe, methods=["POST"]),
             Route("/{path:path}", simulation.answer, methods=["GET"]),
         ]
     )
+
+
+def spawn(members: int, folder: Path, port: int) -> tuple[subprocess.Popen[bytes], Path, Path]:
+    """The simulation as a process of its own on 127.0.0.1:`port`, with a fresh certificate;
+    the process and the certificate's and key's files (in `folder`)."""
+    from tests.certs import make_certificate
+
+    cert, key = make_certificate("incus-webui simulation")
+    (folder / "sim.crt").write_text(cert)
+    (folder / "sim.key").write_text(key)
+    sim = subprocess.Popen(
+        [sys.executable, "-m", "bench.incus_sim", "serve", "--members", str(members), "--port", str(port),
+         "--cert", str(folder / "sim.crt"), "--key", str(folder / "sim.key")]
+    )
+    return sim, folder / "sim.crt", folder / "sim.key"
+
+
+def answers(port: int) -> bool:
+    try:
+        return httpx.get(f"https://127.0.0.1:{port}/1.0", verify=False).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def served(port: int) -> Counter[str]:
+    """The requests the simulation on `port` served so far, by endpoint."""
+    return Counter(httpx.get(f"https://127.0.0.1:{port}/sim/requests", verify=False).json())
 
 
 def main() -> None:

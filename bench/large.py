@@ -10,7 +10,6 @@ timed beside the simulation's own `GET /1.0/cluster/members?recursion=1`.
 import argparse
 import asyncio
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -19,12 +18,13 @@ from typing import Any
 import httpx
 
 from bench.harness import DASHBOARD_ENV, report
+from bench.incus_sim import answers, served, spawn
 from bench.pages import run as hammer_all
 from bench.proc import raise_nofile, usage
-from tests.certs import make_certificate
 from tests.conftest import Dashboard, free_port, wait_until
 
-SETTINGS = """addresses = ["https://127.0.0.1:{port}"]
+# A cluster's way in, in the settings file: the simulation's address and certificate.
+REACH = """addresses = ["https://127.0.0.1:{port}"]
 client_cert = "{cert}"
 client_key = "{key}"
 server_cert = "{cert}"
@@ -33,22 +33,12 @@ server_cert = "{cert}"
 
 def simulated(members: int, folder: Path) -> tuple[subprocess.Popen[bytes], Path, int]:
     """The simulation on a free port, and a settings file pointing a dashboard at it."""
-    cert, key = make_certificate("incus-webui simulation")
-    (folder / "sim.crt").write_text(cert)
-    (folder / "sim.key").write_text(key)
     port = free_port()
-    sim = subprocess.Popen(
-        [sys.executable, "-m", "bench.incus_sim", "serve", "--members", str(members), "--port", str(port),
-         "--cert", str(folder / "sim.crt"), "--key", str(folder / "sim.key")]
-    )
+    sim, cert, key = spawn(members, folder, port)
     settings = folder / "webui.toml"
     # The simulation asks for no client certificate: the dashboard presents its own anyway.
-    settings.write_text(SETTINGS.format(port=port, cert=folder / "sim.crt", key=folder / "sim.key"))
+    settings.write_text(REACH.format(port=port, cert=cert, key=key))
     return sim, settings, port
-
-
-def sim_requests(port: int) -> dict[str, int]:
-    return dict(httpx.get(f"https://127.0.0.1:{port}/sim/requests", verify=False).json())
 
 
 def measure(args: argparse.Namespace, members: int, budget: int) -> dict[str, Any]:
@@ -56,7 +46,7 @@ def measure(args: argparse.Namespace, members: int, budget: int) -> dict[str, An
         folder = Path(tmp)
         sim, settings, port = simulated(members, folder)
         try:
-            wait_until(lambda: _answers(port), timeout=60, interval=0.5)
+            wait_until(lambda: answers(port), timeout=60, interval=0.5)
             env = {**DASHBOARD_ENV, "INCUS_WEBUI_STATE_BUDGET": str(budget)}
             server = Dashboard(settings, folder / "webui.db", **env)
             try:
@@ -64,9 +54,9 @@ def measure(args: argparse.Namespace, members: int, budget: int) -> dict[str, An
                 time.sleep(args.settle)  # every member asked once (the first rounds), cpus cached
                 # A member page open: that member is asked every round whatever the budget.
                 with server.stream("/stream?topic=member:member7"):
-                    before, cpu, started = sim_requests(port), usage(server.process.pid).cpu, time.monotonic()
+                    before, cpu, started = served(port), usage(server.process.pid).cpu, time.monotonic()
                     time.sleep(args.window)
-                    after, cpu = sim_requests(port), usage(server.process.pid).cpu - cpu
+                    after, cpu = served(port), usage(server.process.pid).cpu - cpu
                 minutes = (time.monotonic() - started) / 60
                 per_min = {k: round((after.get(k, 0) - before.get(k, 0)) / minutes, 1) for k in after}
                 resyncs = after.get("GET /1.0/cluster/members", 0) - before.get("GET /1.0/cluster/members", 0)
@@ -81,19 +71,12 @@ def measure(args: argparse.Namespace, members: int, budget: int) -> dict[str, An
         "members": members,
         "state_budget": budget,
         "upstream_per_min": round(sum(per_min.values()), 1),
-        "upstream_by_endpoint_per_min": {k: v for k, v in per_min.items() if v and not k.endswith("/sim/requests")},
+        "upstream_by_endpoint_per_min": {k: v for k, v in per_min.items() if v},
         "resyncs": resyncs,
         # All the dashboard's CPU over the window (state rounds, resyncs, the open stream) per resync.
         "dashboard_cpu_ms_per_resync": round(cpu / max(resyncs, 1) * 1000, 1),
         "pages": pages,
     }
-
-
-def _answers(port: int) -> bool:
-    try:
-        return httpx.get(f"https://127.0.0.1:{port}/1.0", verify=False).status_code == 200
-    except httpx.TransportError:
-        return False
 
 
 async def _pages(args: argparse.Namespace, server: Dashboard, port: int) -> dict[str, Any]:

@@ -159,7 +159,7 @@ def create_app(settings: Settings) -> FastAPI:
         await asyncio.to_thread(db.adopt_unnamed_rows, engine, first.name)
         for watching in held.values():
             watching.start()
-        metrics.watch(first.hub, first.client.transport, audit_log, first.leading)
+        metrics.watch(held, audit_log)
         # Signed-in users' groups, checked again at the provider every oidc_refresh minutes.
         regrouping = asyncio.create_task(keep_roles_current(first.context, settings, provider)) if provider else None
         folding = asyncio.create_task(fold_every(audit_log))  # refused anonymous requests, a minute's at a time

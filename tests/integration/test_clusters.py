@@ -77,6 +77,15 @@ def test_each_clusters_stream_carries_its_own_members(both, cluster7):
     assert cluster7.url(cluster7.members[0]).split("//")[1].split(":")[0] in received
 
 
+def test_metrics_carry_each_clusters_figures_under_its_name(both, cluster, cluster7):
+    names = ("prod", "staging", "lab")
+    online = {name: both.metric("incus_webui_cluster_members", cluster=name, status="online") for name in names}
+    assert online == {"prod": len(cluster.members), "staging": len(cluster7.members), "lab": 1}
+    for name in names:
+        assert both.metric("incus_webui_upstream_request_duration_seconds_count", cluster=name) >= 1
+        assert both.metric("incus_webui_incus_reachable", cluster=name) == 1
+
+
 def test_a_standalone_server_is_one_server_without_the_cluster_only_pages_and_actions(both, standalone):
     table = both.get("/clusters/lab/").text
     names = re.findall(r'<tr id="member-([^"]+)"', table)

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import ROOT, edit_member, wait_until
 
@@ -34,7 +35,9 @@ def test_request_latency_is_labelled_by_route_name_not_path(dashboard):
 
 def test_upstream_requests_are_timed_by_endpoint(dashboard):
     state = "/1.0/cluster/members/{name}/state"
-    assert dashboard.metric("incus_webui_upstream_request_duration_seconds_count", method="GET", endpoint=state) >= 1
+    count = "incus_webui_upstream_request_duration_seconds_count"
+    # The first state round follows the first resync: a dashboard just started may not be there yet.
+    wait_until(lambda: dashboard.metric(count, default=0, method="GET", endpoint=state) >= 1, timeout=30)
 
 
 def test_the_cluster_is_reported_as_the_dashboard_sees_it(cluster, dashboard):
@@ -60,6 +63,25 @@ def test_audit_appends_are_counted(dashboard):
     dashboard.login("auditor").close()  # a login is audited
     wait_until(lambda: dashboard.metric("incus_webui_audit_appends_total") > before, timeout=5)
     assert dashboard.metric("incus_webui_audit_append_failures_total") == 0
+
+
+def test_cluster_series_carry_the_clusters_name_and_the_dashboards_own_do_not(dashboard):
+    """With one cluster too: the same series as with several, so a query works for both."""
+    (name,) = (c["name"] for c in dashboard.get("/api/v1/clusters").json()["metadata"])
+    dashboard.get("/members/member1")
+    labels = {
+        family.name: {sample.labels.get("cluster") for sample in family.samples}
+        for family in text_string_to_metric_families(dashboard.get("/metrics").text)
+        if family.name.startswith("incus_webui_") and family.samples
+    }
+    per_cluster = {
+        "incus_webui_cluster_members", "incus_webui_incus_reachable", "incus_webui_resync_age_seconds",
+        "incus_webui_watcher_leader", "incus_webui_sse_streams_open", "incus_webui_upstream_request_duration_seconds",
+        "incus_webui_render_duration_seconds", "incus_webui_cluster_evacuations_in_progress",
+    }
+    assert {family: labels[family] for family in per_cluster} == dict.fromkeys(per_cluster, {name})
+    for family in ("incus_webui_request_duration_seconds", "incus_webui_audit_appends"):
+        assert labels[family] == {None}, family
 
 
 def test_the_alert_rules_pass_promtool():
