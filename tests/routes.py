@@ -162,6 +162,10 @@ REQUESTS = {
     "delete_warning": ("DELETE", f"/api/v1/warnings/{NO_OPERATION}", None),
 }
 
+# Streams never end by themselves, so no walk GETs them: tests/security/test_streams.py and
+# tests/integration/test_clusters.py ask them as each role.
+STREAMS = {"stream", "noc_stream", "clusters_stream", "noc_clusters_stream"}
+
 
 def under(cluster: str, path: str) -> str:
     """`path` (a REQUESTS one) as asked of one cluster of several (webui/middleware/cluster_paths.py)."""

@@ -37,16 +37,19 @@ DIALOGS = {
     "rolling_upgrade_dialog": "/upgrade/start",
 }
 # Seen apart: the login form (no session) and its second-factor steps (a password given first:
-# tests/integration/test_second_factor.py), the wall display (its token), the cluster page's
+# tests/integration/test_second_factor.py), the wall displays (their token: both walls are
+# checked with the login form), the cluster page's
 # configuration search, whose fragment replaces the form as you type, and its rebalancing
 # section, loaded into it as it opens, the member page's hardware section, which the member
 # page loads into itself (checked there), and a warning's Delete dialog, opened on a real
 # warning (tests/browser/test_warnings.py).
 ELSEWHERE = {
-    "login", "login_code", "login_enrol", "noc", "cluster_config_form", "cluster_rebalancing", "member_hardware",
-    "warning_delete_dialog",
+    "login", "login_code", "login_enrol", "noc", "noc_clusters", "cluster_config_form", "cluster_rebalancing",
+    "member_hardware", "warning_delete_dialog",
 }
-EXPECTED = 29  # HTML routes on 2026-12-07 (clusters, instances, second factor, hardware, warnings): add new ones above
+# HTML routes on 2026-12-07 (clusters, their wall, instances, second factor, hardware,
+# warnings): add new ones above.
+EXPECTED = 30
 
 
 def html_route_names(cluster, folder) -> set[str]:

@@ -98,6 +98,10 @@ def test_every_page_has_no_serious_accessibility_violation(browser, cluster, das
         expect(login.locator("#noc-member-member1")).to_contain_text("ONLINE")
         expect(login.locator("#noc-stale")).to_be_hidden()
         check(login, "noc", theme, found)
+        login.goto(dashboard.url + "/noc/clusters")  # the display's cookie goes there too
+        expect(login.locator(".noc-tile").first).to_contain_text("ONLINE")
+        expect(login.locator("#noc-stale")).to_be_hidden()
+        check(login, "noc_clusters", theme, found)
     finally:
         login.context.close()
     assert not found, "\n".join(f"{where}: {problem}" for where, problems in found.items() for problem in problems)

@@ -8,17 +8,12 @@ import httpx
 import pytest
 
 from tests.conftest import PASSWORD, PERSONAS, Dashboard, csrf_token
-from tests.routes import REQUESTS
+from tests.routes import REQUESTS, STREAMS
 from webui.app import create_app
 from webui.auth.roles import ROUTE_PERMISSIONS, can
 from webui.settings import Settings
 
 pytestmark = pytest.mark.cluster
-
-# Streams never end by themselves, so no walk GETs them: tests/security/test_streams.py and
-# tests/integration/test_clusters.py ask them as each role.
-STREAMS = {"stream", "noc_stream", "clusters_stream", "noc_clusters_stream"}
-
 
 def test_every_route_has_a_permission(cluster, tmp_path):
     from tests.routes import FoundRoute, walk_routes

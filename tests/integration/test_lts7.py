@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests.conftest import edit_member, incus_member, wait_until
-from tests.integration.test_auth import REQUESTS
+from tests.routes import REQUESTS, STREAMS
 from webui.auth.roles import ROUTE_PERMISSIONS
 from webui.services.configuration.keys import RULES
 
@@ -57,7 +57,7 @@ def test_every_route_answers_without_a_server_error(cluster7, dashboard7):
         asked.add(route)
     # Every route but the public ones (login, health) and the streams (the last test reads one).
     guarded = {route for route, permission in ROUTE_PERMISSIONS.items() if permission != "public"}
-    assert guarded - asked == {"stream", "noc_stream"}
+    assert guarded - asked == STREAMS
 
 
 def test_pages_show_incus_7_members_as_incus_lists_them(cluster7, dashboard7):

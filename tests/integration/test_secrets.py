@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from tests.conftest import edit_member, incus_member, wait_until
-from tests.integration.test_auth import REQUESTS
+from tests.routes import REQUESTS
 from tests.sse import Stream
 
 pytestmark = [pytest.mark.cluster, pytest.mark.usefixtures("server_fetched")]

@@ -38,7 +38,7 @@ def asked(server: Dashboard, endpoint: str) -> float:
         for family in text_string_to_metric_families(server.get("/metrics").text)
         for sample in family.samples
         if sample.name == "incus_webui_upstream_request_duration_seconds_count"
-        and sample.labels == {"method": "GET", "endpoint": endpoint}
+        and (sample.labels["method"], sample.labels["endpoint"]) == ("GET", endpoint)  # and its cluster
     )
 
 

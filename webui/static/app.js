@@ -50,20 +50,18 @@
     opener = null;
   }
   // A redraw (the stream's, or any swap) that replaces the focused control, as when it lands
-  // just after a dialog closed: focus moves to the control that took its place. The control is
-  // the last one focused outside the dialog, noted as focus moves rather than just before a
-  // swap, so that no kind of swap (nor one landing while the dialog closes) can miss it.
-  var lastControl = null;
-  document.addEventListener("focusin", function (evt) {
-    var dialog = document.getElementById("dialog");
-    if (dialog && dialog.contains(evt.target)) return;
-    lastControl = evt.target.hasAttribute && evt.target.hasAttribute("hx-get") ? evt.target : null;
-  });
-  function refocus() {
-    if (lastControl && !lastControl.isConnected && document.activeElement === document.body) {
-      focusSuccessor(lastControl);
-    }
+  // just after a dialog closed: focus moves to the control that took its place.
+  var redrawn = null;
+  function noteFocus() {
+    var el = document.activeElement;
+    redrawn = el && el.hasAttribute && el.hasAttribute("hx-get") ? el : null;
   }
+  function refocus() {
+    if (redrawn && !redrawn.isConnected && document.activeElement === document.body) focusSuccessor(redrawn);
+    redrawn = null;
+  }
+  document.addEventListener("htmx:beforeSwap", noteFocus);
+  document.addEventListener("htmx:sseBeforeMessage", noteFocus);
   document.addEventListener("htmx:afterSwap", refocus);
   document.addEventListener("htmx:sseMessage", refocus);
   // An operation's outcome can come before the dialog showing it is there to listen for it
