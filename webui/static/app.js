@@ -19,15 +19,22 @@
   // Dialogs: an action's dialog is fetched into <dialog id="dialog"> and shown modal, which
   // moves focus into it. Cancel (or Esc) closes it and sends nothing; focus goes back to the
   // button that opened it, or to its successor if the stream redrew the button meanwhile.
+  // The opener is taken when its dialog shows, not when it is asked for: the close event of a
+  // dialog just shut comes a task later, after a quick Enter may have asked for the next one.
   var opener = null;
+  var asking = null;
   document.addEventListener("htmx:beforeRequest", function (evt) {
     var dialog = document.getElementById("dialog");
-    if (dialog && evt.detail.target === dialog && !dialog.open) opener = evt.detail.elt;
+    if (dialog && evt.detail.target === dialog && !dialog.open) asking = evt.detail.elt;
   });
   document.addEventListener("htmx:afterSwap", function (evt) {
     var dialog = document.getElementById("dialog");
     if (!dialog || evt.detail.target !== dialog) return;
-    if (!dialog.open) dialog.showModal();
+    if (!dialog.open) {
+      opener = asking;
+      asking = null;
+      dialog.showModal();
+    }
     // A form shown again (Incus's error): the old focused field is gone, so start over inside.
     else if (!dialog.contains(document.activeElement)) {
       var first = dialog.querySelector("[role=alert], input:not([type=hidden]), select, textarea, button");
@@ -92,7 +99,7 @@
     }
   });
   document.addEventListener("close", function (evt) {
-    if (evt.target.id !== "dialog") return;
+    if (evt.target.id !== "dialog" || evt.target.open) return;  // open again since: not this close's
     evt.target.replaceChildren();
     focusOpener();
   }, true);
