@@ -5,8 +5,9 @@ Tokens are random, given to their holder once, and stored as SHA-256 hashes only
 import hashlib
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -171,21 +172,33 @@ def grants_of(engine: Engine, name: str) -> Grants:
         return held_by(db, _user(db, name))
 
 
+# Each account's role in all and its own per cluster: one row per role of its own in a cluster
+# (one with none), keyed by the first column.
+ROLES_QUERY = select(User.id, User.role, RoleGrant.cluster, RoleGrant.role).outerjoin(
+    RoleGrant, RoleGrant.user_id == User.id
+)
+
+
+def _grants_from(rows: Iterable[Any]) -> dict[Any, Grants]:
+    """Each key's roles, from rows of (key, role in all, cluster, role there) as an outer join
+    of the grants gives them (cluster None: no role of its own anywhere)."""
+    everywhere: dict[Any, str] = {}
+    own: dict[Any, list[tuple[str, str]]] = {}
+    for key, role, cluster, cluster_role in rows:
+        everywhere[key] = role
+        own.setdefault(key, []).extend([(cluster, cluster_role)] if cluster is not None else [])
+    return {key: Grants(role, tuple(own[key])) for key, role in everywhere.items()}
+
+
 def all_grants(engine: Engine) -> dict[int, Grants]:
     """Every account's roles, by user id: for the lists of accounts."""
     with DbSession(engine) as db:
-        own: dict[int, list[tuple[str, str]]] = {}
-        for grant_row in db.scalars(select(RoleGrant).order_by(RoleGrant.cluster)):
-            own.setdefault(grant_row.user_id, []).append((grant_row.cluster, grant_row.role))
-        return {user.id: Grants(user.role, tuple(own.get(user.id, ()))) for user in db.scalars(select(User))}
+        return _grants_from(db.execute(ROLES_QUERY))
 
 
 def held_by(db: DbSession, user: User) -> Grants:
     """The roles `user` holds, in all clusters and in each of its own."""
-    own = db.execute(
-        select(RoleGrant.cluster, RoleGrant.role).where(RoleGrant.user_id == user.id).order_by(RoleGrant.cluster)
-    )
-    return Grants(user.role, tuple((cluster, role) for cluster, role in own))
+    return _grants_from(db.execute(ROLES_QUERY.where(User.id == user.id)))[user.id]
 
 
 # Built once: building it took half of each lookup's time. One row per role of the account's
@@ -215,8 +228,8 @@ def session_identity(engine: Engine, token: str, idle: timedelta) -> Identity | 
             return None
         if at - _aware(row.last_seen_at) > timedelta(minutes=1):  # one write a minute at most
             connection.execute(update(Session).where(Session.token_hash == key).values(last_seen_at=at))
-        own = tuple((r.cluster, r.cluster_role) for r in rows if r.cluster is not None)
-        return Identity(row.name, row.role, "session", Grants(row.role, own))
+        grants = _grants_from((key, r.role, r.cluster, r.cluster_role) for r in rows)[key]
+        return Identity(row.name, row.role, "session", grants)
 
 
 def create_api_token(engine: Engine, name: str) -> str:
@@ -338,12 +351,7 @@ def _alive(engine: Engine, sessions: set[str], displays: set[str], idle: timedel
                     Session.last_seen_at >= at - idle,
                 )
             )
-            everywhere: dict[str, str] = {}
-            own: dict[str, list[tuple[str, str]]] = {}
-            for token, role, cluster, cluster_role in rows:
-                everywhere[token] = role
-                own.setdefault(token, []).extend([(cluster, cluster_role)] if cluster is not None else [])
-            alive |= {("session", token, str(Grants(role, tuple(own[token])))) for token, role in everywhere.items()}
+            alive |= {("session", token, str(grants)) for token, grants in _grants_from(rows).items()}
         if displays:
             live = connection.execute(
                 select(DisplayToken.token_hash, DisplayToken.clusters).where(

@@ -182,15 +182,18 @@ def render_page(
     )
 
 
-def seen_clusters(
+MAX_CLUSTERS = 64  # the clusters one page or stream of several may name
+
+
+def clusters_asked(
     request: Request, identity: Identity, names: list[str] | None, permission: str = "noc"
 ) -> "list[WatchedCluster]":
-    """The clusters `names` asks for (None: every one where the identity holds `permission`),
-    each held (else 404) and where it holds the permission (else 403: an account without a
-    role there, a display made for other clusters)."""
+    """The clusters a page or stream of several asks for by `names` (None: clusters_seen's),
+    each held (else 404) and where the identity holds `permission` (else 403: an account
+    without a role there, a display made for other clusters)."""
     held: dict[str, WatchedCluster] = request.state.clusters
     if names is None:
-        if not (names := clusters_where(identity.roles, permission, held)):
+        if not (names := clusters_seen(request, permission)):
             raise Refused(403, "Forbidden: no role in any cluster this dashboard holds")
     if unknown := [name for name in names if name not in held]:
         raise Refused(404, f"No cluster called {unknown[0][:100]!r}")

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from webui.auth.store import DISPLAY_COOKIE
-from webui.routes.deps import IdentityDep, SettingsDep, clusters_stream_url, render_page, seen_clusters
+from webui.routes.deps import MAX_CLUSTERS, IdentityDep, SettingsDep, clusters_asked, clusters_stream_url, render_page
 from webui.settings import Settings
 from webui.views.noc import NOC, wall_view
 from webui.views.wall import WALL, section_view
@@ -57,13 +57,13 @@ async def noc(request: Request, settings: SettingsDep, token: str = "") -> Respo
 @router.get("/noc/clusters", response_class=HTMLResponse, name="noc_clusters")
 async def noc_clusters(
     request: Request, settings: SettingsDep, identity: IdentityDep,
-    cluster: Annotated[list[str] | None, Query(max_length=64)] = None, token: str = "",
+    cluster: Annotated[list[str] | None, Query(max_length=MAX_CLUSTERS)] = None, token: str = "",
 ) -> Response:
     """Every cluster a display was made for (all, for one made for none), or those `cluster`
     names, in one grid: a section each, live over one stream."""
     if token:
         return keep_token(request, settings, "noc_clusters", token)
-    held = seen_clusters(request, identity, cluster)
+    held = clusters_asked(request, identity, cluster)
     snapshots = [(watched.name, watched.hub.snapshot) for watched in held]
     sections = [{"snapshot": snapshot, **section_view(name, snapshot)} for name, snapshot in snapshots]
     return render_page(

@@ -11,14 +11,13 @@ from webui.identity import Identity
 from webui.live.fragments import EVERYONE, LivePage
 from webui.live.hub import TooManyStreams
 from webui.live.sse import SubscriberResponse
-from webui.routes.deps import HubDep, IdentityDep, SettingsDep, seen_clusters
+from webui.routes.deps import MAX_CLUSTERS, HubDep, IdentityDep, SettingsDep, clusters_asked
 from webui.services.errors import Refused
 from webui.settings import Settings
 
 router = APIRouter()
 
 MAX_TOPICS = 8
-MAX_CLUSTERS = 64
 
 
 def allowed_topics(
@@ -83,7 +82,7 @@ async def clusters_stream(
     six connections to a host, not a stream per cluster. Each cluster's hub renders its own
     fragments once per change, named after the cluster (webui/views/wall.py), into this one
     mailbox; a cluster whose Incus hangs only sends nothing, and holds back no other's."""
-    held = seen_clusters(request, identity, cluster)
+    held = clusters_asked(request, identity, cluster)
     hubs = [watched.hub for watched in held]
     # Pages of one cluster (a member's, keyed) have no place here: no keys are known.
     topics = allowed_topics(identity, topic or [], frozenset(), hubs[0].pages)
