@@ -119,7 +119,7 @@ class Settings(BaseSettings):
     # Members whose page is open are asked for their state every state_interval; the others
     # take turns, state_budget a round (a large cluster costs Incus no more than this many).
     state_budget: int = 16
-    # SSE: per-client queue bound (a client that falls this far behind is dropped),
+    # SSE: per-client queue bound in changes (a client that falls this far behind is dropped),
     # heartbeat so idle proxies keep the stream open, and how long a send may block (looked
     # at every heartbeat).
     queue_size: int = 64

@@ -127,7 +127,7 @@ def test_a_client_that_stops_reading_is_dropped_without_slowing_the_others(clust
         slow.sendall(b"GET /stream?topic=members HTTP/1.1\r\nHost: " + host + b"\r\nCookie: " + cookie + b"\r\n\r\n")
         with server.stream("/stream?topic=members") as fast:
             # ~50 KiB a frame: the kernel's send buffer on loopback grows to 4 MiB, then
-            # uvicorn's 64 KiB, then the hub's queue of 4 frames.
+            # uvicorn's 64 KiB, then the hub's queue of 4 changes.
             for i in range(150):
                 marker = f"slow-client-{i}"
                 edit_member(cluster, restore_description, description=marker + " " + "x" * 50_000)

@@ -129,7 +129,7 @@ def test_the_hub_redraws_the_strip_and_the_member_page_once_when_a_run_stops_bei
     run = failed_run("member2", ended_ago=10)
     hub.update(ClusterSnapshot(version=1, members=(Member(server_name="member2"),), maintenance=(run,)))
     rendered.clear()
-    page.frames.clear()
+    page.taken()
     hub.age()
     assert rendered == []  # still "just ended": nothing to redraw
     clock[0] = AT + timedelta(seconds=51)

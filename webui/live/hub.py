@@ -21,7 +21,7 @@ from sse_starlette.sse import AppStatus
 from webui.clock import now
 from webui.identity import Credential
 from webui.live.fragments import EVERYONE, LivePage, keys_of, pieces
-from webui.live.mailbox import Subscriber
+from webui.live.mailbox import Subscriber, next_change
 from webui.live.snapshot import Changes, ClusterSnapshot, diff
 
 log = logging.getLogger(__name__)
@@ -255,10 +255,11 @@ class Hub:
     def publish(self, messages: list[Message]) -> None:
         self.frames_published += sum(message is not HEARTBEAT for message in messages)
         idle = not self._to_wake  # else a slice is already due, and takes these in their turn
+        change = next_change()
         for message in messages:
             for subscriber in list(self.by_topic.get(message.topic, ())):
-                if not subscriber.put(message.data):
-                    self.drop(subscriber, f"{subscriber.size} frames waited")
+                if not subscriber.put(message.data, change):
+                    self.drop(subscriber, f"{subscriber.size} changes waited")
                 elif not subscriber.queued and subscriber.waiting():
                     subscriber.queued = True
                     self._to_wake.append(subscriber)

@@ -2,6 +2,7 @@
 (`sse.py`): bounded, so a browser that stops reading is noticed rather than held in memory."""
 
 import asyncio
+import itertools
 
 from webui.identity import Credential
 
@@ -13,7 +14,8 @@ class Subscriber:
     3 KiB a stream)."""
 
     __slots__ = (
-        "topics", "owner", "credential", "size", "frames", "ended", "_wake", "task", "sending_since", "queued",
+        "topics", "owner", "credential", "size", "frames", "changes", "_change", "ended", "_wake", "task",
+        "sending_since", "queued",
     )
 
     def __init__(
@@ -22,8 +24,10 @@ class Subscriber:
         self.topics = topics  # with those every stream gets (`hub.with_common`)
         self.owner = owner  # who holds it (a user, a display), for the per-identity limit
         self.credential = credential
-        self.size = size
+        self.size = size  # changes, not frames: one change draws a frame per row it touched
         self.frames: list[bytes] = []
+        self.changes = 0  # how many changes the waiting frames are from
+        self._change = -1  # the last one
         self.ended = False  # dropped, gone, or the server is shutting down
         self._wake: asyncio.Future[None] | None = None
         # The stream's task, and since when its send has been waiting for the browser to read
@@ -33,11 +37,16 @@ class Subscriber:
         self.sending_since: float | None = None
         self.queued = False  # in the hub's line of streams to wake
 
-    def put(self, frame: bytes) -> bool:
-        """Queue a frame, for the hub to wake the task in its turn; False when `size` frames
-        already wait (the browser stopped reading)."""
-        if len(self.frames) >= self.size:
-            return False
+    def put(self, frame: bytes, change: int) -> bool:
+        """Queue a frame of `change` (a `next_change()` number), for the hub to wake the task in
+        its turn; False when frames of `size` other changes already wait (the browser stopped
+        reading). Counted in changes: an upgrade redraws every row of a 100-member table at
+        once, and a browser that reads is not dropped for it."""
+        if change != self._change:
+            if self.changes >= self.size:
+                return False
+            self.changes += 1
+            self._change = change
         self.frames.append(frame)
         return True
 
@@ -50,17 +59,18 @@ class Subscriber:
         while not self.frames and not self.ended:
             self._wake = asyncio.get_running_loop().create_future()
             await self._wake
-        if self.ended:
-            return None
-        data = b"".join(self.frames)
-        self.frames.clear()
-        return data
+        return None if self.ended else b"".join(self.taken())
+
+    def taken(self) -> list[bytes]:
+        """The frames waiting, now, leaving the mailbox empty."""
+        frames, self.frames, self.changes = self.frames, [], 0
+        return frames
 
     def end(self) -> None:
         """No more frames: the task's take() returns None, and a send it is stuck in is
         cancelled (it would wait for a browser that is not reading, or gone)."""
         self.ended = True
-        self.frames.clear()
+        self.taken()
         self.wake()
         if self.sending_since is not None and self.task is not None:
             self.task.cancel()
@@ -71,3 +81,7 @@ class Subscriber:
     def wake(self) -> None:
         if self._wake is not None and not self._wake.done():
             self._wake.set_result(None)
+
+
+# Numbers a hub's publish with, unique across hubs: a wall's stream is in the hub of each cluster.
+next_change = itertools.count().__next__
