@@ -1,7 +1,9 @@
 """The member table's cells: figures worded for people, and each fragment rendered once per
 change of what it shows."""
 
+import gc
 import time
+import weakref
 
 from fastapi import FastAPI
 
@@ -82,3 +84,17 @@ def test_a_member_charts_are_drawn_once_per_sample_and_again_as_time_moves_on(mo
     assert sampled is not drawn and sampled.count('class="chart-point"') > drawn.count('class="chart-point"')
     clock[0] += trends.interval  # no sample since (the member stopped answering): drawn again
     assert charts(snapshot, member) is not sampled
+
+
+def test_a_replaced_snapshot_is_freed_at_once_not_at_the_next_full_collection():
+    rows, _, snapshot = setup()
+    rows.cells(snapshot, snapshot.members[0])
+    gone = weakref.ref(snapshot)
+    newer = snapshot.evolve(members=(snapshot.members[0].model_copy(update={"description": "changed"}),))
+    rows.cells(newer, newer.members[0])
+    gc.disable()  # refcounting alone: no reference cycle may hold it
+    try:
+        del snapshot
+        assert gone() is None
+    finally:
+        gc.enable()
