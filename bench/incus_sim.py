@@ -35,6 +35,10 @@ from starlette.websockets import WebSocket
 from webui.incus.transport import endpoint
 
 RECORDED = Path(__file__).parent / "recorded"
+# uvicorn closes an idle connection after 5 s: every state round (10 s apart) would open its
+# connections anew, a TLS handshake each in this one Python process, and the simulation must
+# not be the slow side. Kept as long as the dashboard keeps them (webui.incus.transport.LIMITS).
+KEEP_ALIVE = 75
 # What the dashboard reads, recorded with `incus query` from a real 6.0.4 member.
 QUERIES = {
     "server": "/1.0",
@@ -87,7 +91,7 @@ class Simulation:
             "instances": json.dumps(sync(self.instances)).encode(),
         }
 
-    def answer(self, request: Request) -> Response:
+    async def answer(self, request: Request) -> Response:
         path = request.url.path.rstrip("/")
         if path == "/sim/requests":  # the bench's own question, not counted among the dashboard's
             return JSONResponse(dict(self.requests))
@@ -187,7 +191,7 @@ def main() -> None:
     simulation = Simulation(args.members, f"https://127.0.0.1:{args.port}")
     uvicorn.run(
         app(simulation), host="127.0.0.1", port=args.port, log_level="warning",
-        ssl_certfile=str(args.cert), ssl_keyfile=str(args.key),
+        ssl_certfile=str(args.cert), ssl_keyfile=str(args.key), timeout_keep_alive=KEEP_ALIVE,
     )
 
 
