@@ -68,9 +68,11 @@ from webui.services.upgrade.status import member_version
 from webui.settings import Settings
 
 HERE = Path(__file__).resolve().parent
-# Allocations between young collections (Python's default is 700). Measured with 10 clusters of
-# 100 members and 1,000 streams (bench/notes/2026-12-07.md): full collections went from one
-# every 16 s to none in 3 minutes, and the change-to-stream p99 from 115-164 ms to ~50-70 ms.
+# Allocations between young collections (Python's default is 700). The clusters' snapshots
+# (130,000 objects with 10 clusters of 100 members) are replaced every few seconds but outlived
+# 700 allocations and were promoted: a full collection ran every 16 s, pausing every stream
+# 40-220 ms. With 10,000 (and webui/member_rows.py's macros built once): 2 in 3 minutes, of 26
+# and 47 ms, and the change-to-stream p99 from 124-139 ms to 36-71 ms (bench/notes/2026-12-07.md).
 YOUNG_GENERATION = 10_000
 # The routers of the pages, in the order they are matched.
 PAGES = (
@@ -171,11 +173,7 @@ def create_app(settings: Settings) -> FastAPI:
         # the garbage collector's sight. Otherwise each full collection walks it all again
         # (140-250 ms pauses with 1,000 streams open, each one a late frame for everyone).
         gc.freeze()
-        # What comes after (the clusters' snapshots: 130,000 objects with 10 clusters of 100
-        # members) is replaced every few seconds, but outlived Python's young collections (every
-        # 700 allocations) and was promoted: a full collection ran every 16 s, pausing every
-        # stream 60-220 ms. See YOUNG_GENERATION.
-        gc.set_threshold(YOUNG_GENERATION, *gc.get_threshold()[1:])
+        gc.set_threshold(YOUNG_GENERATION, *gc.get_threshold()[1:])  # what comes after is short-lived
         try:
             yield {
                 "settings": settings,

@@ -6,6 +6,10 @@ import itertools
 
 from webui.identity import Credential
 
+# Numbers each publish of any hub (a wall's stream is in the hub of each cluster): a mailbox
+# counts the changes its frames are from, however many frames one change drew.
+next_change = itertools.count().__next__
+
 
 class Subscriber:
     """One stream's mailbox. Frames wait in a list until the stream's task next runs, which
@@ -82,6 +86,3 @@ class Subscriber:
         if self._wake is not None and not self._wake.done():
             self._wake.set_result(None)
 
-
-# Numbers a hub's publish with, unique across hubs: a wall's stream is in the hub of each cluster.
-next_change = itertools.count().__next__
